@@ -1,0 +1,82 @@
+"""``dfp bench``: the performance budgets, measured (a report, not a timed test).
+
+Prints: clean book build (executing every notebook, empty cache), no-change rebuild, strict nbval
+over every notebook, each notebook's execution time, and every registered calculation case.
+Budgets on the 2-core reference machine: each notebook < 10 s, no-change rebuild < 10 s, whole
+book clean build < 90 s.
+
+To add a calculation case (e.g. a backtest over a year of minutes): append a ``(name, callable)``
+to ``CASES`` in :func:`cases`; the callable runs the case once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from dfp.system import repo_root
+
+__all__ = ["cases", "run_bench"]
+
+BUDGETS_S = {"notebook": 10.0, "rebuild": 10.0, "clean build": 90.0}
+
+
+def cases() -> list[tuple[str, Callable[[], object]]]:
+    """Calculation cases timed by the benchmark (one home: sections add theirs here)."""
+    from dfp.generate import generate_all
+
+    def regenerate() -> object:
+        with tempfile.TemporaryDirectory() as d:
+            return generate_all(d)
+
+    return [
+        ("generate all sample data", regenerate),
+    ]
+
+
+def _timed(cmd: list[str], cwd: Path) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stdout.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f"benchmark step failed: {' '.join(cmd)}")
+    return elapsed
+
+
+def _line(label: str, seconds: float, budget: float | None = None) -> None:
+    verdict = "" if budget is None else ("  ok" if seconds < budget else f"  OVER BUDGET ({budget:g} s)")
+    print(f"{seconds:8.2f} s  {label}{verdict}", flush=True)
+
+
+def run_bench(skip_build: bool = False) -> None:
+    """Run every measurement and print one line each."""
+    from dfp.cli import _notebooks, execute_notebook
+
+    root = repo_root()
+    bin_dir = Path(sys.executable).parent
+    if not skip_build:
+        with tempfile.TemporaryDirectory() as tmp:
+            build = [str(bin_dir / "jupyter-book"), "build", str(root), "--path-output", tmp, "-W", "-n", "--keep-going", "-q"]
+            _line("clean book build (empty execution cache)", _timed(build, root), BUDGETS_S["clean build"])
+            _line("no-change rebuild", _timed(build, root), BUDGETS_S["rebuild"])
+        nbval = [str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+                 "--nbval-sanitize-with", str(root / "tests" / "nbval_sanitize.cfg"), str(root / "notebooks")]
+        _line("strict nbval over every notebook", _timed(nbval, root))
+    with tempfile.TemporaryDirectory() as tmp:
+        for nb in _notebooks([]):
+            # execute a copy (notebooks read data through the package, so the folder does not matter)
+            rel = nb.relative_to(root / "notebooks")
+            copy = Path(tmp) / rel
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(nb, copy)
+            _line(f"notebook {rel}", execute_notebook(copy), BUDGETS_S["notebook"])
+    for name, fn in cases():
+        t0 = time.perf_counter()
+        fn()
+        _line(f"case: {name}", time.perf_counter() - t0)

@@ -1,0 +1,54 @@
+"""Notebook helpers: glue values as plain Python numbers, show tables deterministically.
+
+Kept tiny on purpose; calculations never live here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["glue", "plain", "table"]
+
+
+def plain(value: Any) -> Any:
+    """Convert NumPy scalars to Python ``int``/``float`` (NumPy 2 reprs break glue formatting).
+
+    >>> plain(np.float64(1.5)), plain(np.int64(2))
+    (1.5, 2)
+    """
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def glue(name: str, value: Any, display: bool = False) -> Any:
+    """Glue ``value`` under ``name`` for ``{glue:text}`` roles; returns the plain value."""
+    from myst_nb import glue as _glue
+
+    v = plain(value)
+    _glue(name, v, display=display)
+    return v
+
+
+def table(df: pd.DataFrame, formats: dict[str, str] | None = None, index: bool = True) -> pd.DataFrame:
+    """A display copy of ``df`` with columns formatted as strings (``{"cost": "{:,.0f}"}``).
+
+    Plain DataFrames render deterministically (a pandas Styler embeds a random id, which would
+    make stored outputs differ on every run). ``index=False`` blanks the index.
+
+    >>> table(pd.DataFrame({"x": [1234.5]}), {"x": "{:,.0f}"})["x"].tolist()
+    ['1,234']
+    """
+    out = df.copy()
+    for col, fmt in (formats or {}).items():
+        out[col] = [("" if pd.isna(v) else fmt.format(v)) for v in out[col]]
+    if not index:
+        out.index = pd.Index([""] * len(out))
+    return out

@@ -1,0 +1,76 @@
+"""The assumptions a reader may change in a notebook's ``parameters`` cell, with allowed ranges.
+
+One registry for every notebook: a parameter has the same meaning and range wherever it appears.
+``dfp run`` checks values against it before executing a notebook, and each notebook calls
+:func:`check_parameters` right after its ``parameters`` cell, so an out-of-range value fails fast
+with a message naming the parameter and the range, whichever way the notebook is run.
+To add a parameter: add a :class:`Param` to ``PARAMETERS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from dfp.checks import check_int_range, check_range
+from dfp.errors import PlaybookError
+
+__all__ = ["PARAMETERS", "Param", "check_parameters"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A notebook parameter: type, inclusive range, unit and meaning."""
+
+    name: str
+    kind: Literal["float", "int", "str"]
+    low: float
+    high: float
+    unit: str
+    description: str
+    choices: tuple[str, ...] = ()
+
+    def check(self, value: object) -> object:
+        """Return the value if it is of the right kind and in range; raise otherwise."""
+        if self.kind == "int":
+            return check_int_range(self.name, value, int(self.low), int(self.high))
+        if self.kind == "float":
+            return check_range(self.name, value, self.low, self.high)
+        if not isinstance(value, str) or (self.choices and value not in self.choices):
+            raise PlaybookError(f"{self.name} must be one of {list(self.choices)}; got {value!r}")
+        return value
+
+
+_P = [
+    Param("growth_rate", "float", 0.0, 1.0, "fraction/month",
+          "Month-over-month growth of revenue and event volume used by projections"),
+    Param("horizon_months", "int", 1, 120, "months", "How far a projection looks ahead"),
+    Param("cost_usd_per_event", "float", 1e-7, 1e-2, "USD/event", "Infrastructure cost per event assumed by a projection"),
+    Param("slo_target", "float", 0.9, 0.99999, "fraction", "Availability objective, e.g. 0.9995"),
+    Param("window_days", "int", 1, 365, "days", "SLO or SLA compliance window"),
+    Param("team_engineers", "int", 1, 20, "engineers", "Platform engineers who share operations"),
+    Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
+    Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
+    Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
+]
+
+PARAMETERS: dict[str, Param] = {p.name: p for p in _P}
+
+
+def check_parameters(**values: object) -> None:
+    """Check every named parameter against the registry (``None`` = the default from system.yml).
+
+    Raises:
+        PlaybookError: unknown parameter name, wrong type, or a value out of its range.
+
+    >>> check_parameters(growth_rate=0.15, horizon_months=24)
+    >>> check_parameters(growth_rate=-0.1)
+    Traceback (most recent call last):
+    ...
+    dfp.errors.PlaybookError: growth_rate must be in [0.0, 1.0]; got -0.1
+    """
+    for name, value in values.items():
+        if name not in PARAMETERS:
+            raise PlaybookError(f"unknown parameter {name!r}; known: {sorted(PARAMETERS)}")
+        if value is not None:  # None means "use the value in data/system.yml"
+            PARAMETERS[name].check(value)
