@@ -141,7 +141,7 @@ def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timesta
 
     >>> t = pd.Timestamp("2025-01-06T00:00Z")
     >>> d = pd.DataFrame({"deploy_id": ["D1", "D2"], "deployed_at": [t, t + pd.Timedelta(days=1)],
-    ...     "commits": [1, 0], "failed": [True, False], "restored_at": [t + pd.Timedelta(minutes=30), pd.NaT],
+    ...     "commits": [1, 0], "failed": [True, False], "remediation": ["rollback", "none"], "restored_at": [t + pd.Timedelta(minutes=30), pd.NaT],
     ...     "rollback_started_at": [t + pd.Timedelta(minutes=26), pd.NaT],
     ...     "detected_at": [t + pd.Timedelta(minutes=20), pd.NaT]})
     >>> c = pd.DataFrame({"commit_id": ["c1"], "committed_at": [t - pd.Timedelta(hours=2)], "deploy_id": ["D1"]})
