@@ -90,7 +90,8 @@ def lead_times_h(commits: pd.DataFrame, deploys: pd.DataFrame) -> pd.DataFrame:
     if bad.any():
         r = int(np.flatnonzero(bad)[0])
         raise PlaybookError(
-            f"commits: row {r + 1}: committed after its deployment {out['deploy_id'].iloc[r]!r}; lead time must be >= 0;"
+            f"commits: row {r + 1}: committed after its deployment {out['deploy_id'].iloc[r]!r};"
+            f" lead time must be >= 0;"
             f" got {lead.iloc[r]:.3f} h")
     return out.assign(lead_time_h=lead)
 
@@ -108,7 +109,8 @@ def restore_times(deploys: pd.DataFrame) -> pd.DataFrame:
                             " has no restored_at")
     restore = (f["restored_at"] - f["deployed_at"]).dt.total_seconds() / 60.0
     if (restore < 0).any():
-        raise PlaybookError(f"deployments: deploy {f.loc[restore < 0, 'deploy_id'].iloc[0]!r} restored before it deployed")
+        bad = f.loc[restore < 0, "deploy_id"].iloc[0]
+        raise PlaybookError(f"deployments: deploy {bad!r} restored before it deployed")
     rollback = (f["restored_at"] - f["rollback_started_at"]).dt.total_seconds() / 60.0
     rollback = rollback.where(f["remediation"] == "rollback")  # a fix forward is not a rollback
     detect = (f["detected_at"] - f["deployed_at"]).dt.total_seconds() / 60.0
@@ -141,7 +143,8 @@ def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timesta
 
     >>> t = pd.Timestamp("2025-01-06T00:00Z")
     >>> d = pd.DataFrame({"deploy_id": ["D1", "D2"], "deployed_at": [t, t + pd.Timedelta(days=1)],
-    ...     "commits": [1, 0], "failed": [True, False], "remediation": ["rollback", "none"], "restored_at": [t + pd.Timedelta(minutes=30), pd.NaT],
+    ...     "commits": [1, 0], "failed": [True, False], "remediation": ["rollback", "none"],
+    ...     "restored_at": [t + pd.Timedelta(minutes=30), pd.NaT],
     ...     "rollback_started_at": [t + pd.Timedelta(minutes=26), pd.NaT],
     ...     "detected_at": [t + pd.Timedelta(minutes=20), pd.NaT]})
     >>> c = pd.DataFrame({"commit_id": ["c1"], "committed_at": [t - pd.Timedelta(hours=2)], "deploy_id": ["D1"]})
@@ -162,10 +165,10 @@ def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timesta
         weeks=weeks,
         deploys=n,
         deploys_per_week=n / weeks,
-        commits=int(len(lt)),
+        commits=len(lt),
         lead_time_median_h=float(lt.median()) if len(lt) else nan,
         lead_time_p95_h=float(lt.quantile(0.95)) if len(lt) else nan,
-        failed=int(len(rt)),
+        failed=len(rt),
         change_failure_ratio=len(rt) / n if n else nan,
         restore_median_min=float(rt["restore_min"].median()) if len(rt) else nan,
         rollback_p95_min=float(rt["rollback_min"].quantile(0.95)) if rt["rollback_min"].notna().any() else nan,
@@ -239,7 +242,8 @@ def incident_causes(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
         raise PlaybookError(f"deployments: incident_id {unknown[0]!r} is not in the incident calendar")
     dup = linked["incident_id"].duplicated()
     if dup.any():
-        raise PlaybookError(f"deployments: incident {linked.loc[dup, 'incident_id'].iloc[0]!r} has more than one causing deploy")
+        inc_id = linked.loc[dup, "incident_id"].iloc[0]
+        raise PlaybookError(f"deployments: incident {inc_id!r} has more than one causing deploy")
     rows = []
     by_inc = linked.set_index("incident_id")
     for inc in system.incidents:
@@ -248,7 +252,8 @@ def incident_causes(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
         if row["change_related"]:
             d = by_inc.loc[inc.id]
             if d["deployed_at"] > inc.impact_start:
-                raise PlaybookError(f"deployments: {d['deploy_id']} deployed at {d['deployed_at']} cannot cause {inc.id},"
+                raise PlaybookError(f"deployments: {d['deploy_id']} deployed at {d['deployed_at']}"
+                                    f" cannot cause {inc.id},"
                                     f" whose impact started at {inc.impact_start}")
             row.update(deploy_id=d["deploy_id"], service=d["service"],
                        lead_min=(inc.impact_start - d["deployed_at"]).total_seconds() / 60.0)
@@ -263,6 +268,7 @@ def freeze_windows(system: System) -> pd.DataFrame:
     fixes and reliability work still ship (at ``freeze_rate_factor`` of the usual rate).
     """
     days = int(system.sample["delivery"]["freeze_days_after_sev1"])
-    rows = [{"incident": i.id, "start": i.impact_end.floor("D"), "end": i.impact_end.floor("D") + pd.Timedelta(days=days)}
+    rows = [{"incident": i.id, "start": i.impact_end.floor("D"),
+             "end": i.impact_end.floor("D") + pd.Timedelta(days=days)}
             for i in system.incidents if i.severity == "sev1"]
     return pd.DataFrame(rows, columns=["incident", "start", "end"])

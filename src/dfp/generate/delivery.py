@@ -108,7 +108,8 @@ def _deploys(system: System, rng: np.random.Generator) -> pd.DataFrame:
             "strategy": "canary" if at >= canary_from and c["service"] in _APP else (
                 "manual" if system.era_of(at).id == "mvp" else "rolling"),
             "commits": 1, "failed": True, "remediation": "rollback", "blast_share": 1.0,
-            "detected_at": pd.Timestamp(c["detected_at"]), "rollback_started_at": pd.Timestamp(c["rollback_started_at"]),
+            "detected_at": pd.Timestamp(c["detected_at"]),
+            "rollback_started_at": pd.Timestamp(c["rollback_started_at"]),
             "restored_at": inc.impact_end, "incident_id": inc_id, "era": system.era_of(at).id,
         })
     df = pd.concat([df, pd.DataFrame(rows)], ignore_index=True)

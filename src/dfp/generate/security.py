@@ -151,7 +151,8 @@ def _dsrs(system: System, rng: np.random.Generator) -> pd.DataFrame:
         eu = (rec >= eu_live) & (rng.random(n) < 0.35)
         ccpa = ~eu & (rng.random(n) < 0.6)
         kind = np.where(ccpa, np.array(["access", "erasure", "opt-out"])[rng.integers(0, 3, n)],
-                        np.array(["access", "erasure", "rectification", "portability"])[rng.choice(4, n, p=[0.4, 0.4, 0.1, 0.1])])
+                        np.array(["access", "erasure", "rectification", "portability"])[
+                            rng.choice(4, n, p=[0.4, 0.4, 0.1, 0.1])])
         days = float(s["dsr_median_days"][era]) * rng.lognormal(0.0, float(s["dsr_sigma"]), n)
         done = rec + pd.to_timedelta(np.round(days * 86400), unit="s")
         frames.append(pd.DataFrame({

@@ -29,7 +29,7 @@ deployments = Schema(
                allowed=CHANGE_TYPES),
         Column("strategy", "str", "-", "manual (MVP scripts), rolling (Argo CD sync), canary (progressive)",
                allowed=STRATEGIES),
-        Column("commits", "int", "commits", "Commits first shipped by this deploy; 0 = redeploy of an unchanged version",
+        Column("commits", "int", "commits", "Commits first shipped; 0 = redeploy of an unchanged version",
                low=0),
         Column("failed", "bool", "-", "The change degraded production and needed remediation (DORA change failure)"),
         Column("remediation", "str", "-", "What restored service after a failed change", allowed=REMEDIATIONS),
