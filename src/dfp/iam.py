@@ -34,7 +34,8 @@ import pandas as pd
 
 from dfp.errors import PlaybookError
 
-__all__ = ["FINDING_COLUMNS", "directory_findings", "load_policy_document", "policy_findings", "principal_findings"]
+__all__ = ["FINDING_COLUMNS", "directory_findings", "load_policy_document", "main", "policy_findings",
+           "principal_findings"]
 
 FINDING_COLUMNS = ["document", "sid", "rule", "detail"]
 _TENANT_TAG = "${aws:PrincipalTag/tenant_id}"
@@ -133,3 +134,24 @@ def principal_findings(principals: pd.DataFrame, as_of: pd.Timestamp, unused_day
     nomfa = principals.loc[principals["human"] & ~principals["mfa_enabled"]]
     rows += [(p.policy, p.principal, "human-without-mfa", "human identity without MFA") for p in nomfa.itertuples()]
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dfp.iam FOLDER``: print the findings of every policy in FOLDER; exit 1 if any.
+
+    The CI gate of ``book/04-delivery/pipelines/build-and-promote.yml`` (the ``policy`` job).
+    """
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m dfp.iam FOLDER", file=sys.stderr)
+        return 2
+    found = directory_findings(args[0])
+    for f in found.itertuples():
+        print(f"{f.document}: {f.sid}: {f.rule}: {f.detail}")
+    return 1 if len(found) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

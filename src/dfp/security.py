@@ -214,6 +214,13 @@ def coverage(controls: pd.DataFrame, measured: Mapping[str, bool]) -> pd.DataFra
     return out.reset_index()
 
 
+def _verdict(done: float, open_for: float, limit: float) -> bool | float:
+    """True/False when decided (done within limit, or open past it), NaN while pending."""
+    if not np.isnan(done):
+        return bool(done <= limit)
+    return False if open_for > limit else float("nan")
+
+
 def remediation(findings: pd.DataFrame, policy: SecurityPolicy, as_of: pd.Timestamp) -> pd.DataFrame:
     """Each finding with ``fix_h`` (NaN while open), ``sla_h``, ``age_h`` at ``as_of`` and ``within_sla``.
 
@@ -225,7 +232,7 @@ def remediation(findings: pd.DataFrame, policy: SecurityPolicy, as_of: pd.Timest
     if (fix_h < 0).any():
         raise PlaybookError(f"vuln_findings: {findings.loc[fix_h < 0, 'finding_id'].iloc[0]} fixed before it was found")
     age = (as_of - findings["found_at"]).dt.total_seconds() / 3600.0
-    within = pd.Series(np.where(fix_h.notna(), fix_h <= sla, np.where(age > sla, False, np.nan)),
+    within = pd.Series([_verdict(f, a, lim) for f, a, lim in zip(fix_h, age, sla, strict=True)],
                        index=findings.index, dtype="object")
     return findings.assign(fix_h=fix_h, sla_h=sla, age_h=age, within_sla=within)
 
@@ -277,8 +284,8 @@ def dsr_turnaround(dsrs: pd.DataFrame, deadline_days: float, as_of: pd.Timestamp
         raise PlaybookError(f"deadline_days must be > 0; got {deadline_days}")
     days = (dsrs["completed_at"] - dsrs["received_at"]).dt.total_seconds() / 86400.0
     open_days = (as_of - dsrs["received_at"]).dt.total_seconds() / 86400.0
-    within = pd.Series(np.where(days.notna(), days <= deadline_days,
-                                np.where(open_days > deadline_days, False, np.nan)), index=dsrs.index, dtype="object")
+    within = pd.Series([_verdict(d, o, deadline_days) for d, o in zip(days, open_days, strict=True)],
+                       index=dsrs.index, dtype="object")
     return dsrs.assign(days=days, open_days=open_days, within_deadline=within)
 
 

@@ -49,7 +49,7 @@ def _daily_rate(system: System, days: pd.DatetimeIndex) -> np.ndarray:
         frac = ((days - era.start) / (era.end - era.start)).to_numpy(dtype=float)
         rate = np.where(inside, lo + (hi - lo) * frac, rate)
     wf = float(d["weekend_factor"])
-    weekend = days.dayofweek >= 5
+    weekend = days.day_of_week >= 5
     per_day = rate / (5.0 + 2.0 * wf) * np.where(weekend, wf, 1.0)
     for inc in system.incidents:
         if inc.severity == "sev1":

@@ -42,7 +42,7 @@ _PRINCIPALS = [
     ("delivery-worker", "role", "delivery-worker.json", "2024-12-02", "2026-10-31", False, False),
     ("ci-deployer", "role", "ci-deployer.json", "2025-03-03", "2026-10-30", False, False),
     ("platform-readonly", "role", "platform-readonly.json", "2025-03-03", "2026-10-29", True, True),
-    ("breakglass-admin", "role", "breakglass-admin.json", "2025-03-03", "2026-01-27", True, True),
+    ("breakglass-admin", "role", "breakglass-admin.json", "2025-03-03", "2026-09-14", True, True),
     ("analytics-legacy", "role", "analytics-legacy.json", "2024-11-01", "2025-02-11", False, False),
     ("snowflake-loader", "user", "snowflake-loader.json", "2024-11-01", "2026-10-31", False, False),
     ("legacy-backup", "user", "analytics-legacy.json", "2024-11-01", None, False, False),

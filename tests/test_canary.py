@@ -1,0 +1,94 @@
+"""Canary analysis: the z-test, the closed-form sample size, its inverse, and the simulation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import norm
+
+from dfp import canary
+from dfp.errors import PlaybookError
+
+
+def test_z_test_by_hand():
+    # 30/1000 vs 100/9000: pooled p = 0.013, se = sqrt(0.013*0.987*(1/1000+1/9000)) = 0.0037758
+    t = canary.two_proportion_test(30, 1000, 100, 9000, alpha=0.05)
+    assert t.z == pytest.approx((0.03 - 100 / 9000) / math.sqrt(0.013 * 0.987 * (1 / 1000 + 1 / 9000)))
+    assert t.z == pytest.approx(5.0026, abs=1e-4)
+    assert t.regression and t.p_value == pytest.approx(norm.sf(t.z))
+    same = canary.two_proportion_test(10, 1000, 90, 9000)
+    assert same.z == pytest.approx(0.0) and not same.regression
+
+
+def test_sample_size_equal_groups_textbook_formula():
+    # equal groups (share 0.5): n = (z_a sqrt(2 pbar qbar) + z_b sqrt(p1 q1 + p2 q2))^2 / d^2, the
+    # two-proportion formula of Fleiss, Levin & Paik (2003) s. 4.2 without continuity correction.
+    # Hand computation for 0.001 -> 0.002, one-sided alpha 0.05, power 0.8:
+    # z_a = 1.644854, z_b = 0.841621, pbar = 0.0015
+    # (1.644854 * 0.0547312 + 0.841621 * 0.0547266)^2 / 1e-6 = 18518.8
+    n = canary.required_canary_requests(0.001, 0.002, alpha=0.05, power=0.8, canary_share=0.5)
+    assert n == pytest.approx(18518.8, abs=0.5)
+
+
+def test_sample_size_two_sided_textbook_example():
+    # Classic worked example: p1 = 0.65, p2 = 0.85, two-sided alpha 0.05 (= one-sided 0.025), power 0.8,
+    # equal groups, pooled-null formula: (1.959964*sqrt(2*.75*.25) + 0.841621*sqrt(.2275+.1275))^2/.04 = 72.4
+    n = canary.required_canary_requests(0.65, 0.85, alpha=0.025, power=0.8, canary_share=0.5)
+    assert n == pytest.approx(72.4, abs=0.1)
+    assert math.ceil(n) == 73
+
+
+def test_smaller_canary_needs_more_canary_requests_but_fewer_minutes_never():
+    n10 = canary.required_canary_requests(0.001, 0.003, canary_share=0.1)
+    n50 = canary.required_canary_requests(0.001, 0.003, canary_share=0.5)
+    assert n10 < n50  # a big baseline sharpens the comparison, so the canary itself needs fewer
+    m10 = canary.minutes_to_detect(5000, 0.001, 0.003, canary_share=0.1)
+    m50 = canary.minutes_to_detect(5000, 0.001, 0.003, canary_share=0.5)
+    assert m10 > m50  # but collects them five times slower
+
+
+@given(p_base=st.floats(1e-4, 0.2), factor=st.floats(1.2, 4.0), share=st.floats(0.02, 0.5),
+       power=st.floats(0.5, 0.99))
+def test_power_is_the_inverse_of_sample_size(p_base, factor, share, power):
+    p_c = min(p_base * factor, 0.99)
+    n = canary.required_canary_requests(p_base, p_c, 0.05, power, share)
+    assert canary.detection_power(n, p_base, p_c, 0.05, share) == pytest.approx(power, abs=1e-9)
+
+
+@given(p_base=st.floats(1e-4, 0.1), f1=st.floats(1.1, 3.0), f2=st.floats(1.1, 3.0))
+def test_bigger_regression_needs_fewer_requests(p_base, f1, f2):
+    lo, hi = sorted((f1, f2))
+    if hi - lo < 1e-3:
+        return
+    assert canary.required_canary_requests(p_base, p_base * hi) < canary.required_canary_requests(p_base, p_base * lo)
+
+
+def test_bad_inputs_rejected():
+    with pytest.raises(PlaybookError, match="p_canary must be greater than p_base"):
+        canary.required_canary_requests(0.01, 0.005)
+    with pytest.raises(PlaybookError, match="canary_share must be in"):
+        canary.required_canary_requests(0.01, 0.02, canary_share=1.0)
+    with pytest.raises(PlaybookError, match="requests > 0"):
+        canary.two_proportion_test(1, 0, 1, 10)
+    with pytest.raises(PlaybookError, match="requests_per_min"):
+        canary.minutes_to_detect(0, 0.01, 0.02)
+
+
+def test_simulated_false_alarms_inflate_without_correction():
+    rng = np.random.default_rng(7)
+    naive = canary.simulate_canary(rng, 5000, 0.002, 0.002, 0.1, minutes=30, alpha=0.05, runs=3000,
+                                   bonferroni=False)
+    fixed = canary.simulate_canary(rng, 5000, 0.002, 0.002, 0.1, minutes=30, alpha=0.05, runs=3000)
+    assert naive.flagged_ratio > 0.1          # 30 looks at 5 % each: far above 5 %
+    assert fixed.flagged_ratio <= 0.05 + 0.01  # Bonferroni keeps the overall rate at or below alpha
+    assert fixed.per_look_alpha == pytest.approx(0.05 / 30)
+
+
+def test_simulated_detection_of_a_gross_regression_is_immediate():
+    rng = np.random.default_rng(3)
+    sim = canary.simulate_canary(rng, 20000, 0.0004, 0.38, 0.1, minutes=10, runs=500)
+    assert sim.flagged_ratio == 1.0 and sim.median_minutes_to_flag == 1.0
