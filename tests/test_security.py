@@ -33,7 +33,7 @@ def test_policy_reads_critical_sla_from_system(policy, tmp_path):
     bad = tmp_path / "policy.yml"
     bad.write_text("remediation_sla_h: {critical: 48, high: 1, medium: 1, low: 1}\ncertificate_warning_days: 30\n"
                    "access_key_max_age_days: 90\nunused_principal_days: 90\n")
-    with pytest.raises(PlaybookError, match="belongs in system.yml"):
+    with pytest.raises(PlaybookError, match=r"belongs in system\.yml"):
         security.load_policy(load_system(), bad)
 
 
@@ -186,7 +186,8 @@ def test_iam_rules_on_minimal_documents():
     assert set(admin["rule"]) == {"wildcard-action", "admin-without-mfa"}
     data = iam.policy_findings(doc(Action=["s3:GetObject", "ec2:DescribeInstances"], Resource="*"), "b.json")
     assert list(data["rule"]) == ["wildcard-resource-data"] and "s3:GetObject" in data["detail"].iloc[0]
-    scoped = doc(Action="s3:GetObject", Resource="arn:aws:s3:::dfp-events-eu-west-1/tenants/${aws:PrincipalTag/tenant_id}/*")
+    arn = "arn:aws:s3:::dfp-events-eu-west-1/tenants/${aws:PrincipalTag/tenant_id}/*"
+    scoped = doc(Action="s3:GetObject", Resource=arn)
     assert iam.policy_findings(scoped, "c.json").empty
     deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
     assert iam.policy_findings(deny, "d.json").empty
@@ -194,7 +195,8 @@ def test_iam_rules_on_minimal_documents():
 
 def test_iam_document_validation(tmp_path):
     p = tmp_path / "bad.json"
-    p.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "S", "Effect": "Allow", "Action": "s3:*"}]}))
+    st = {"Sid": "S", "Effect": "Allow", "Action": "s3:*"}
+    p.write_text(json.dumps({"Version": "2012-10-17", "Statement": [st]}))
     with pytest.raises(PlaybookError, match=r"bad.json: Statement\[0\] \(S\) has no Resource"):
         iam.load_policy_document(p)
     p.write_text("{not json")
