@@ -56,7 +56,7 @@ def test_summary_first_week_by_hand():
     assert s.commits == 6
     assert s.lead_time_median_h == pytest.approx(1.5)
     # numpy linear p95 of the sorted [0.5, 1, 1, 2, 4, 10]: position 4.75 -> 4 + 0.75 * 6 = 8.5
-    assert s.lead_time_p95_h == pytest.approx(8.5)
+    assert s.lead_time_tail_h == pytest.approx(8.5)
     # D2 and D4 failed: 2 / 3
     assert s.failed == 2 and s.change_failure_ratio == pytest.approx(2 / 3)
     # restore: D2 24 min, D4 120 min -> median 72; rollback only for D2: 6 min
@@ -76,7 +76,7 @@ def test_empty_period():
     d, c = _log()
     s = dl.dora_summary(d, c, T0 + pd.Timedelta(days=30), T0 + pd.Timedelta(days=37))
     assert (s.deploys, s.commits, s.failed) == (0, 0, 0)
-    assert pd.isna(s.change_failure_ratio) and pd.isna(s.lead_time_p95_h)
+    assert pd.isna(s.change_failure_ratio) and pd.isna(s.lead_time_tail_h)
 
 
 def test_bad_period_and_bad_commit_rejected():

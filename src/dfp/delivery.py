@@ -9,6 +9,8 @@
 ``dora_level``                   a value's DORA performance cluster (2023 report boundaries)
 ``incident_causes``              each calendar incident with the deployment that caused it, or none
 ``freeze_windows``               the change freezes the error-budget policy imposed after sev1 incidents
+``freeze_effect``                deploy rate inside each freeze against the four weeks before it
+``strategy_summary``             failures, detection and rollback times per rollout strategy
 ===============================  ====================================================================
 
 Definitions (the ones every number in the delivery section uses):
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dfp.checks import check_fraction
 from dfp.errors import PlaybookError
 from dfp.external import fact
 from dfp.system import System
@@ -45,10 +48,12 @@ __all__ = [
     "dora_by_period",
     "dora_level",
     "dora_summary",
+    "freeze_effect",
     "freeze_windows",
     "incident_causes",
     "lead_times_h",
     "restore_times",
+    "strategy_summary",
 ]
 
 LEVELS = ("elite", "high", "medium", "low")
@@ -126,20 +131,23 @@ class DoraSummary:
     deploys_per_week: float
     commits: int
     lead_time_median_h: float
-    lead_time_p95_h: float
+    lead_time_tail_h: float      # the ``tail_quantile`` of lead time (the owner's target is on p95)
     failed: int
     change_failure_ratio: float
     restore_median_min: float
     rollback_p95_min: float
 
 
-def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> DoraSummary:
+def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                 tail_quantile: float = 0.95) -> DoraSummary:
     """The four DORA metrics for deployments in ``[start, end)`` (see the module docstring).
 
     Args:
         deploys: the deployments table (``dfp.data.load("deployments")`` shape).
         commits: the commits table; a commit counts in the period of the deploy that shipped it.
         start, end: the period, UTC; ``end`` exclusive.
+        tail_quantile: the lead-time quantile reported as ``lead_time_tail_h``, in (0, 1) (default p95;
+            numpy's linear interpolation).
 
     >>> t = pd.Timestamp("2025-01-06T00:00Z")
     >>> d = pd.DataFrame({"deploy_id": ["D1", "D2"], "deployed_at": [t, t + pd.Timedelta(days=1)],
@@ -149,9 +157,10 @@ def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timesta
     ...     "detected_at": [t + pd.Timedelta(minutes=20), pd.NaT]})
     >>> c = pd.DataFrame({"commit_id": ["c1"], "committed_at": [t - pd.Timedelta(hours=2)], "deploy_id": ["D1"]})
     >>> s = dora_summary(d, c, t, t + pd.Timedelta(days=7))
-    >>> s.deploys, s.deploys_per_week, s.change_failure_ratio, s.restore_median_min, s.lead_time_p95_h
+    >>> s.deploys, s.deploys_per_week, s.change_failure_ratio, s.restore_median_min, s.lead_time_tail_h
     (1, 1.0, 1.0, 30.0, 2.0)
     """
+    tail_quantile = check_fraction("tail_quantile", tail_quantile)
     if end <= start:
         raise PlaybookError(f"dora_summary: end must be after start; got {start} .. {end}")
     weeks = (end - start).total_seconds() / (7 * 86400.0)
@@ -167,7 +176,7 @@ def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timesta
         deploys_per_week=n / weeks,
         commits=len(lt),
         lead_time_median_h=float(lt.median()) if len(lt) else nan,
-        lead_time_p95_h=float(lt.quantile(0.95)) if len(lt) else nan,
+        lead_time_tail_h=float(lt.quantile(tail_quantile)) if len(lt) else nan,
         failed=len(rt),
         change_failure_ratio=len(rt) / n if n else nan,
         restore_median_min=float(rt["restore_min"].median()) if len(rt) else nan,
@@ -175,7 +184,8 @@ def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timesta
     )
 
 
-def dora_by_period(deploys: pd.DataFrame, commits: pd.DataFrame, system: System, by: str = "month") -> pd.DataFrame:
+def dora_by_period(deploys: pd.DataFrame, commits: pd.DataFrame, system: System, by: str = "month",
+                   tail_quantile: float = 0.95) -> pd.DataFrame:
     """:func:`dora_summary` for every story month (``by="month"``) or era (``by="era"``).
 
     Every period appears, including one without deployments (zero deploys, NaN for the rest), with
@@ -190,7 +200,7 @@ def dora_by_period(deploys: pd.DataFrame, commits: pd.DataFrame, system: System,
         raise PlaybookError(f"dora_by_period: by must be 'month' or 'era'; got {by!r}")
     rows = []
     for label, start, end, era in periods:
-        s = dora_summary(deploys, commits, start, end)
+        s = dora_summary(deploys, commits, start, end, tail_quantile)
         rows.append({"period": label, "era": era, **s.__dict__})
     out = pd.DataFrame(rows).set_index("period")
     out["level_deploys"] = [dora_level("deploys_per_week", v) for v in out["deploys_per_week"]]
@@ -264,11 +274,58 @@ def incident_causes(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
 def freeze_windows(system: System) -> pd.DataFrame:
     """The change freezes of the error-budget policy: ``freeze_days_after_sev1`` days after each sev1.
 
-    A freeze starts on the day the critical incident ended (UTC midnight) and lasts whole days;
+    A freeze starts at the UTC midnight after the critical incident ended and lasts whole days;
     fixes and reliability work still ship (at ``freeze_rate_factor`` of the usual rate).
     """
     days = int(system.sample["delivery"]["freeze_days_after_sev1"])
-    rows = [{"incident": i.id, "start": i.impact_end.floor("D"),
-             "end": i.impact_end.floor("D") + pd.Timedelta(days=days)}
+    rows = [{"incident": i.id, "start": i.impact_end.floor("D") + pd.Timedelta(days=1),
+             "end": i.impact_end.floor("D") + pd.Timedelta(days=1 + days)}
             for i in system.incidents if i.severity == "sev1"]
     return pd.DataFrame(rows, columns=["incident", "start", "end"])
+
+
+def freeze_effect(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
+    """Changes per week inside each freeze window and in the four weeks before it started.
+
+    >>> from dfp.system import load_system
+    >>> empty = pd.DataFrame({"deployed_at": pd.Series([], dtype="datetime64[ns, UTC]"), "commits": []})
+    >>> freeze_effect(empty, load_system())["in_freeze_per_week"].tolist()
+    [0.0, 0.0, 0.0]
+    """
+    changes = change_deploys(deploys)
+    rows = []
+    for w in freeze_windows(system).itertuples():
+        before_start = w.start - pd.Timedelta(weeks=4)
+        inside = ((changes["deployed_at"] >= w.start) & (changes["deployed_at"] < w.end)).sum()
+        before = ((changes["deployed_at"] >= before_start) & (changes["deployed_at"] < w.start)).sum()
+        weeks = (w.end - w.start).total_seconds() / (7 * 86400.0)
+        rows.append({"incident": w.incident, "start": w.start, "end": w.end, "in_freeze": int(inside),
+                     "in_freeze_per_week": inside / weeks, "before_per_week": before / 4.0})
+    return pd.DataFrame(rows)
+
+
+def strategy_summary(deploys: pd.DataFrame, rollback_target_min: float) -> pd.DataFrame:
+    """Per rollout strategy: changes, failures, change failure rate, median detection time, rollback
+    p95 and the share of rollbacks finished within ``rollback_target_min``, median blast share.
+
+    Raises:
+        PlaybookError: ``rollback_target_min`` not > 0.
+    """
+    if not rollback_target_min > 0:
+        raise PlaybookError(f"rollback_target_min must be > 0; got {rollback_target_min}")
+    changes = change_deploys(deploys)
+    rt = restore_times(changes)
+    rows = []
+    for strategy, grp in changes.groupby("strategy", sort=False):
+        f = rt.loc[rt["strategy"] == strategy]
+        rb = f["rollback_min"].dropna()
+        rows.append({
+            "strategy": strategy, "changes": len(grp), "failed": len(f),
+            "change_failure_ratio": len(f) / len(grp),
+            "detect_median_min": float(f["detect_min"].median()) if len(f) else float("nan"),
+            "rollback_p95_min": float(rb.quantile(0.95)) if len(rb) else float("nan"),
+            "rollback_within_target_ratio": float((rb <= rollback_target_min).mean()) if len(rb) else float("nan"),
+            "blast_share_median": float(f["blast_share"].median()) if len(f) else float("nan"),
+        })
+    order = {"manual": 0, "rolling": 1, "canary": 2}
+    return pd.DataFrame(rows).sort_values("strategy", key=lambda c: c.map(order)).set_index("strategy")

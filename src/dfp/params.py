@@ -52,6 +52,16 @@ _P = [
     Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
     Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
+    Param("lead_time_quantile", "float", 0.5, 0.999, "fraction", "Lead-time quantile held to the < 2 h target"),
+    Param("canary_share", "float", 0.01, 0.5, "fraction", "Share of traffic a canary step receives"),
+    Param("test_alpha", "float", 0.001, 0.2, "fraction", "False-alarm probability of one statistical test"),
+    Param("test_power", "float", 0.5, 0.999, "fraction", "Probability a test detects the regression it is sized for"),
+    Param("canary_minutes", "int", 1, 120, "min", "Length of a canary analysis step, judged once a minute"),
+    Param("regression_error_ratio", "float", 1e-4, 1.0, "fraction",
+          "Canary error ratio to detect; None = the INC-03 bad config's ratio in system.yml"),
+    Param("risk_appetite_score", "int", 1, 25, "likelihood x impact", "Residual risk needing action"),
+    Param("critical_sla_h", "float", 1.0, 720.0, "h", "Critical-finding remediation SLA; None = system.yml"),
+    Param("dsr_deadline_days", "float", 1.0, 90.0, "days", "Data-subject request deadline; None = system.yml"),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}

@@ -5,8 +5,8 @@ The story (assumptions in ``system.yml`` under ``sample_data.delivery``; fiction
 * Deploys per day are Poisson. The weekly rate rises linearly inside each era (MVP a few a week,
   the Scale era past the 10-a-week target); weekends run at a small fraction of a weekday and the
   time of day follows the team's working hours (US East), so nights are quiet.
-* The error-budget policy freezes feature work for a week after each critical (sev1) incident: the
-  deploy rate drops to the fixes-only factor.
+* The error-budget policy freezes feature work for a week after each critical (sev1) incident,
+  from the next UTC midnight: the deploy rate drops to the fixes-only factor.
 * Strategy follows the era: scripted manual rollouts in the MVP, Argo CD rolling syncs from the Full
   platform era, canary rollouts for the application services from ``canary_from`` (ADR-0011, after
   INC-03); infrastructure and observability changes stay on rolling syncs.
@@ -53,8 +53,8 @@ def _daily_rate(system: System, days: pd.DatetimeIndex) -> np.ndarray:
     per_day = rate / (5.0 + 2.0 * wf) * np.where(weekend, wf, 1.0)
     for inc in system.incidents:
         if inc.severity == "sev1":
-            freeze = (days >= inc.impact_end.floor("D")) & (
-                days < inc.impact_end.floor("D") + pd.Timedelta(days=int(d["freeze_days_after_sev1"])))
+            first = inc.impact_end.floor("D") + pd.Timedelta(days=1)
+            freeze = (days >= first) & (days < first + pd.Timedelta(days=int(d["freeze_days_after_sev1"])))
             per_day = np.where(freeze, per_day * float(d["freeze_rate_factor"]), per_day)
     return per_day
 
