@@ -92,3 +92,14 @@ def test_simulated_detection_of_a_gross_regression_is_immediate():
     rng = np.random.default_rng(3)
     sim = canary.simulate_canary(rng, 20000, 0.0004, 0.38, 0.1, minutes=10, runs=500)
     assert sim.flagged_ratio == 1.0 and sim.median_minutes_to_flag == 1.0
+
+
+@given(p_base=st.floats(1e-4, 0.05), factor=st.floats(1.5, 10.0))
+def test_detectable_ratio_inverts_the_sample_size(p_base, factor):
+    p_c = min(p_base * factor, 0.9)
+    n = canary.required_canary_requests(p_base, p_c, canary_share=0.1)
+    assert canary.detectable_error_ratio(n, p_base, canary_share=0.1) == pytest.approx(p_c, rel=1e-6)
+
+
+def test_detectable_ratio_with_too_few_requests():
+    assert canary.detectable_error_ratio(0.1, 0.001, canary_share=0.1) == 1.0

@@ -5,6 +5,7 @@
 ``required_canary_requests``    requests the canary needs to detect a regression (alpha, power)
 ``detection_power``             power of the test after a given number of canary requests
 ``minutes_to_detect``           wall-clock minutes for the canary to collect those requests
+``detectable_error_ratio``      the smallest canary error ratio a given number of requests can detect
 ``simulate_canary``             seeded simulation of a canary judged every minute (detection, alarms)
 =============================  ====================================================================
 
@@ -33,6 +34,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.stats import norm
 
 from dfp.checks import check_fraction, check_non_negative, check_positive
@@ -41,6 +43,7 @@ from dfp.errors import PlaybookError
 __all__ = [
     "CanarySimulation",
     "TwoProportionTest",
+    "detectable_error_ratio",
     "detection_power",
     "minutes_to_detect",
     "required_canary_requests",
@@ -149,6 +152,27 @@ def minutes_to_detect(requests_per_min: float, p_base: float, p_canary: float, a
     requests_per_min = check_positive("requests_per_min", requests_per_min)
     n = required_canary_requests(p_base, p_canary, alpha, power, canary_share)
     return n / (requests_per_min * canary_share)
+
+
+def detectable_error_ratio(n_canary: float, p_base: float, alpha: float = 0.05, power: float = 0.8,
+                           canary_share: float = 0.1) -> float:
+    """The smallest canary error ratio ``p_c`` that ``n_canary`` requests detect with the given power.
+
+    Solves ``required_canary_requests(p_base, p_c, ...) = n_canary`` for ``p_c`` in ``(p_base, 1)``
+    (the requirement falls as ``p_c`` rises). Returns 1.0 if not even ``p_c`` near 1 is detectable.
+
+    >>> n = required_canary_requests(0.001, 0.003, canary_share=0.1)
+    >>> round(detectable_error_ratio(n, 0.001, canary_share=0.1), 6)
+    0.003
+    """
+    n_canary = check_positive("n_canary", n_canary)
+    p_base = check_fraction("p_base", p_base)
+    hi = 1 - 1e-9
+    if required_canary_requests(p_base, hi, alpha, power, canary_share) > n_canary:
+        return 1.0
+    lo = p_base * (1 + 1e-9) + 1e-15
+    return float(brentq(lambda p: required_canary_requests(p_base, p, alpha, power, canary_share) - n_canary,
+                        lo, hi, xtol=1e-12))
 
 
 @dataclass(frozen=True)
