@@ -81,11 +81,29 @@ def test_bad_inputs_rejected():
 def test_simulated_false_alarms_inflate_without_correction():
     rng = np.random.default_rng(7)
     naive = canary.simulate_canary(rng, 5000, 0.002, 0.002, 0.1, minutes=30, alpha=0.05, runs=3000,
-                                   bonferroni=False)
+                                   bonferroni=False, method="z")
     fixed = canary.simulate_canary(rng, 5000, 0.002, 0.002, 0.1, minutes=30, alpha=0.05, runs=3000)
     assert naive.flagged_ratio > 0.1          # 30 looks at 5 % each: far above 5 %
     assert fixed.flagged_ratio <= 0.05 + 0.01  # Bonferroni keeps the overall rate at or below alpha
     assert fixed.per_look_alpha == pytest.approx(0.05 / 30)
+
+
+def test_exact_test_by_hand_and_against_z_with_rare_errors():
+    # 3 of 4 errors on a 10 % canary: P(Bin(4, 0.1) >= 3) = 4 * 0.1^3 * 0.9 + 0.1^4 = 0.0037
+    t = canary.exact_conditional_test(3, 1000, 1, 9000)
+    assert t.p_value == pytest.approx(4 * 0.1**3 * 0.9 + 0.1**4)
+    assert canary.exact_conditional_test(0, 1000, 5, 9000).p_value == 1.0
+
+
+def test_z_test_false_alarms_with_rare_errors_exact_test_does_not():
+    # 0.04 % errors, 700 canary events a minute: a fraction of an error a minute on the canary
+    rng = np.random.default_rng(11)
+    z = canary.simulate_canary(rng, 7000, 0.0004, 0.0004, 0.1, minutes=10, alpha=0.05, runs=4000, method="z")
+    exact = canary.simulate_canary(rng, 7000, 0.0004, 0.0004, 0.1, minutes=10, alpha=0.05, runs=4000)
+    assert z.flagged_ratio > 0.06          # the normal approximation is anti-conservative here
+    assert exact.flagged_ratio <= 0.05     # the exact test holds alpha
+    with pytest.raises(PlaybookError, match="method must be"):
+        canary.simulate_canary(rng, 7000, 0.0004, 0.0004, method="t")
 
 
 def test_simulated_detection_of_a_gross_regression_is_immediate():

@@ -2,6 +2,7 @@
 
 =============================  ====================================================================
 ``two_proportion_test``         one-sided pooled z-test of canary vs baseline error ratios
+``exact_conditional_test``      one-sided exact test: canary's share of all errors vs its share of traffic
 ``required_canary_requests``    requests the canary needs to detect a regression (alpha, power)
 ``detection_power``             power of the test after a given number of canary requests
 ``minutes_to_detect``           wall-clock minutes for the canary to collect those requests
@@ -16,6 +17,13 @@ pooled ratio is ``p = (x_c + x_b) / (n_c + n_b)`` and
     z = (x_c/n_c - x_b/n_b) / sqrt(p (1 - p) (1/n_c + 1/n_b))
 
 The canary fails when ``z > z_{1-alpha}`` (one-sided: only a worse canary matters).
+
+With rare errors (a few expected per minute) the normal approximation is anti-conservative: it
+raises more false alarms than ``alpha``. The exact alternative conditions on the total number of
+errors ``x = x_c + x_b``: under "canary no worse", each error lands on the canary with probability
+``s = n_c / (n_c + n_b)``, so ``p-value = P(Binomial(x, s) >= x_c)`` (the conditional binomial test
+for two Poisson rates; Przyborowski & Wilenski, Biometrika 31, 1940). Its false-alarm rate is at most
+``alpha`` for any traffic.
 
 Sample size (the normal-approximation closed form for two proportions with a pooled variance
 under the null, e.g. Fleiss, Levin & Paik, *Statistical Methods for Rates and Proportions*, 3rd ed.,
@@ -35,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.stats import norm
+from scipy.stats import binom, norm
 
 from dfp.checks import check_fraction, check_non_negative, check_positive
 from dfp.errors import PlaybookError
@@ -45,6 +53,7 @@ __all__ = [
     "TwoProportionTest",
     "detectable_error_ratio",
     "detection_power",
+    "exact_conditional_test",
     "minutes_to_detect",
     "required_canary_requests",
     "simulate_canary",
@@ -85,6 +94,18 @@ def two_proportion_test(x_c: int, n_c: int, x_b: int, n_b: int, alpha: float = 0
     z = 0.0 if se == 0 else (pc - pb) / se
     pval = float(norm.sf(z))
     return TwoProportionTest(pc, pb, z, pval, bool(z > norm.isf(alpha)))
+
+
+def exact_conditional_test(x_c: int, n_c: int, x_b: int, n_b: int, alpha: float = 0.05) -> TwoProportionTest:
+    """One-sided exact conditional test (module docstring); ``z`` holds the z-statistic for reference.
+
+    >>> t = exact_conditional_test(3, 1000, 1, 9000)   # 3 of 4 errors on a 10 % canary
+    >>> round(t.p_value, 4), t.regression              # P(Bin(4, 0.1) >= 3) = 0.0037
+    (0.0037, True)
+    """
+    z = two_proportion_test(x_c, n_c, x_b, n_b, alpha)
+    pval = float(binom.sf(x_c - 1, x_c + x_b, n_c / (n_c + n_b))) if x_c > 0 else 1.0
+    return TwoProportionTest(z.canary_error_ratio, z.baseline_error_ratio, z.z, pval, bool(pval <= alpha))
 
 
 def _check(p_base: float, p_canary: float, alpha: float, power: float, canary_share: float) -> tuple[float, ...]:
@@ -187,7 +208,7 @@ class CanarySimulation:
 
 def simulate_canary(rng: np.random.Generator, requests_per_min: float, p_base: float, p_canary: float,
                     canary_share: float = 0.1, minutes: int = 30, alpha: float = 0.05, runs: int = 2000,
-                    bonferroni: bool = True) -> CanarySimulation:
+                    bonferroni: bool = True, method: str = "exact") -> CanarySimulation:
     """Simulate canaries judged every minute on cumulative counts; return how often and when they fail.
 
     With ``p_canary == p_base`` the flagged ratio is the false-alarm rate of the whole analysis;
@@ -198,7 +219,10 @@ def simulate_canary(rng: np.random.Generator, requests_per_min: float, p_base: f
         rng: the seeded random stream (determinism). requests_per_min: total traffic, > 0.
         p_base, p_canary: true error ratios (``p_canary >= p_base``). minutes: looks, one per minute.
         runs: simulated rollouts.
+        method: ``"exact"`` (conditional binomial test, the default) or ``"z"`` (pooled z-test).
     """
+    if method not in ("exact", "z"):
+        raise PlaybookError(f"simulate_canary: method must be 'exact' or 'z'; got {method!r}")
     requests_per_min = check_positive("requests_per_min", requests_per_min)
     p_base = check_fraction("p_base", p_base)
     p_canary = check_fraction("p_canary", p_canary)
@@ -220,7 +244,11 @@ def simulate_canary(rng: np.random.Generator, requests_per_min: float, p_base: f
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, (xc / nc - xb / nb) / se, 0.0)
     per_look = alpha / minutes if bonferroni else alpha
-    hit = z > norm.isf(per_look)
+    if method == "z":
+        hit = z > norm.isf(per_look)
+    else:
+        pval = np.where(xc > 0, binom.sf(xc - 1, xc + xb, nc / (nc + nb)), 1.0)
+        hit = pval <= per_look
     flagged = hit.any(axis=1)
     first = np.where(flagged, hit.argmax(axis=1) + 1, 0)
     med = float(np.median(first[flagged])) if flagged.any() else float("nan")
