@@ -12,6 +12,7 @@
 ``expiry_report``             every secret and certificate: days to expiry, age, status
 ``dsr_turnaround``            each data-subject request's turnaround against the deadline
 ``reviews_on_time``           share of access reviews completed by their due date
+``residency_share``           share of a home region's customers' events ingested in that region
 ===========================  =======================================================================
 
 Risk scoring: ``risk = likelihood x impact`` on 1-5 scales (1..25); bands: >= 15 high, >= 8
@@ -44,6 +45,7 @@ __all__ = [
     "open_ageing",
     "rank_threats",
     "remediation",
+    "residency_share",
     "reviews_on_time",
     "risk_band",
     "sla_compliance",
@@ -299,3 +301,22 @@ def reviews_on_time(reviews: pd.DataFrame, as_of: pd.Timestamp) -> float:
         return float("nan")
     ok = due["completed_on"].notna() & (due["completed_on"] <= due["due_on"])
     return float(ok.mean())
+
+
+def residency_share(usage: pd.DataFrame, customers: pd.DataFrame, region: str) -> float:
+    """Share of the events of customers homed in ``region`` that were ingested in ``region``.
+
+    GDPR residency evidence: for ``eu-west-1`` it must be 1.0. NaN when the region has no customers' events.
+
+    >>> u = pd.DataFrame({"customer_id": ["A", "A", "B"], "region": ["eu-west-1", "us-east-1", "us-east-1"],
+    ...                   "events": [90, 10, 50]})
+    >>> c = pd.DataFrame({"customer_id": ["A", "B"], "region": ["eu-west-1", "us-east-1"]})
+    >>> residency_share(u, c, "eu-west-1")
+    0.9
+    """
+    homed = set(customers.loc[customers["region"] == region, "customer_id"])
+    mine = usage.loc[usage["customer_id"].isin(homed)]
+    total = mine["events"].sum()
+    if total == 0:
+        return float("nan")
+    return float(mine.loc[mine["region"] == region, "events"].sum() / total)
