@@ -160,6 +160,17 @@ def test_coverage_table():
         security.coverage(controls, {})
 
 
+def test_controls_reject_unquoted_section_numbers(tmp_path):
+    good = yaml.safe_load((data_dir() / "security" / "controls.yml").read_text())
+    p = tmp_path / "c.yml"
+    p.write_text(yaml.safe_dump(dict(good, controls=[dict(good["controls"][0], ccpa=[1798.15])])))
+    with pytest.raises(PlaybookError, match="must be a list of strings"):
+        security.load_controls(p)
+    p.write_text(yaml.safe_dump(dict(good, controls=[dict(good["controls"][0], status="done")])))
+    with pytest.raises(PlaybookError, match="status must be one of"):
+        security.load_controls(p)
+
+
 def test_risk_band_bounds():
     assert [security.risk_band(s) for s in (25, 15, 14, 8, 1)] == ["high", "high", "medium", "medium", "low"]
     with pytest.raises(PlaybookError):

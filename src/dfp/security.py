@@ -177,8 +177,8 @@ def load_controls(path: Path | str | None = None) -> pd.DataFrame:
         if c["status"] not in _STATUSES:
             raise PlaybookError(f"{where}: status must be one of {list(_STATUSES)}; got {c['status']!r}")
         for f in ("soc2", "gdpr", "ccpa"):
-            if not isinstance(c[f], list):
-                raise PlaybookError(f"{where}: {f} must be a list")
+            if not isinstance(c[f], list) or not all(isinstance(x, str) for x in c[f]):
+                raise PlaybookError(f"{where}: {f} must be a list of strings (quote section numbers); got {c[f]!r}")
     df = pd.DataFrame(rows, columns=list(fields))
     if df["id"].duplicated().any():
         raise PlaybookError(f"{path.name}: duplicate control id {df.loc[df['id'].duplicated(), 'id'].iloc[0]!r}")
