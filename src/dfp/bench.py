@@ -34,8 +34,31 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         with tempfile.TemporaryDirectory() as d:
             return generate_all(d)
 
+    def dora_by_month() -> object:
+        from dfp import delivery
+        from dfp.data import load
+        from dfp.system import load_system
+
+        return delivery.dora_by_period(load("deployments"), load("commits"), load_system())
+
+    def canary_false_alarms() -> object:
+        import numpy as np
+
+        from dfp import canary
+
+        return canary.simulate_canary(np.random.default_rng(1), 7000, 0.0004, 0.0004, 0.1, 10, 0.05, runs=4000)
+
+    def iam_review() -> object:
+        from dfp import iam
+        from dfp.system import data_dir
+
+        return iam.directory_findings(data_dir() / "security" / "iam")
+
     return [
         ("generate all sample data", regenerate),
+        ("DORA metrics for 24 months (load + compute)", dora_by_month),
+        ("canary false-alarm simulation, 4000 rollouts x 10 looks", canary_false_alarms),
+        ("IAM policy review of data/security/iam", iam_review),
     ]
 
 
