@@ -215,6 +215,21 @@ def test_iam_document_validation(tmp_path):
         iam.load_policy_document(p)
 
 
+def test_eu_region_lock_scp():
+    scp = iam.load_policy_document(data_dir() / "security" / "scp" / "eu-region-lock.json")
+    lock = next(st for st in scp["Statement"] if st["Sid"] == "DenyOutsideEuWest1")
+    assert lock["Effect"] == "Deny"
+    assert lock["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == ["eu-west-1"]
+    assert not any(a.startswith(("s3:", "kinesis:", "dynamodb:", "kms:")) for a in lock["NotAction"])
+    assert iam.policy_findings(scp, "eu-region-lock.json").empty  # deny-only: grants nothing
+
+
+def test_allow_with_not_action_is_a_wildcard():
+    st = {"Sid": "N", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+    doc = {"Version": "2012-10-17", "Statement": [st]}
+    assert list(iam.policy_findings(doc, "n.json")["rule"]) == ["wildcard-action"]
+
+
 def test_iam_cli_is_a_ci_gate(tmp_path):
     assert iam.main([str(IAM_DIR)]) == 1
     clean = tmp_path / "clean"

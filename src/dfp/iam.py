@@ -48,7 +48,8 @@ def _as_list(value: Any) -> list[str]:
 
 
 def load_policy_document(path: Path | str) -> dict[str, Any]:
-    """Read an IAM policy document and check its shape (Version, Statement with Effect/Action/Resource).
+    """Read an IAM policy document or SCP and check its shape (Version; each Statement with Effect,
+    Resource and exactly one of Action / NotAction).
 
     Raises:
         PlaybookError: naming the file and the statement that is malformed.
@@ -64,9 +65,12 @@ def load_policy_document(path: Path | str) -> dict[str, Any]:
     if not isinstance(stmts, list) or not stmts:
         raise PlaybookError(f"{path.name}: Statement must be a non-empty list")
     for i, st in enumerate(stmts):
-        for key in ("Effect", "Action", "Resource"):
+        for key in ("Effect", "Resource"):
             if key not in st:
                 raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) has no {key}")
+        if ("Action" in st) == ("NotAction" in st):
+            raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) needs exactly one of"
+                                " Action and NotAction")
         if st["Effect"] not in ("Allow", "Deny"):
             raise PlaybookError(f"{path.name}: Statement[{i}] Effect must be Allow or Deny; got {st['Effect']!r}")
     return doc
@@ -90,6 +94,9 @@ def policy_findings(doc: dict[str, Any], name: str) -> pd.DataFrame:
         if st["Effect"] != "Allow":
             continue
         sid = st.get("Sid", f"Statement[{i}]")
+        if "NotAction" in st:  # an Allow with NotAction grants everything else: treat as a wildcard
+            rows.append((name, sid, "wildcard-action", f"NotAction {st['NotAction']} allows every other action"))
+            continue
         actions, resources = _as_list(st["Action"]), _as_list(st["Resource"])
         guarded = _mfa_guarded(st)
         wild = [a for a in actions if a == "*" or a.endswith(":*")]
