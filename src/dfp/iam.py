@@ -18,6 +18,8 @@ Rules (each finding names the document, the statement ``Sid`` and the rule):
   ``${aws:PrincipalTag/tenant_id}``, or that covers the whole bucket: one credential reads every
   tenant (INC-06).
 * ``admin-without-mfa``: ``Action "*"`` on ``Resource "*"`` without ``aws:MultiFactorAuthPresent``.
+* An Allow with ``NotAction`` grants every other action, so it is reported as ``wildcard-action``;
+  Deny statements (service control policies) grant nothing and are not findings.
 
 This is the check that now runs in CI on every policy change (ADR-0014), so a grant like INC-06's is
 rejected at review time instead of being found by a quarterly review weeks later.
