@@ -121,3 +121,73 @@ def test_detectable_ratio_inverts_the_sample_size(p_base, factor):
 
 def test_detectable_ratio_with_too_few_requests():
     assert canary.detectable_error_ratio(0.1, 0.001, canary_share=0.1) == 1.0
+
+
+# --- the judge of one step, and the Rollout artifact that uses it ------------------------------
+
+def test_step_verdict_by_hand():
+    # minute 1: 3 of 3 errors on a 10 % canary: P(Bin(3, 0.1) >= 3) = 0.001 <= 0.05/10 -> fail at once
+    v = canary.step_verdict([3], [100], [0], [900], alpha=0.05, max_minutes=10, min_canary_events=1000)
+    assert (v.status, v.minute) == ("fail", 1) and v.p_value == pytest.approx(0.001)
+    # no regression, enough canary events at minute 2 -> pass at minute 2
+    v = canary.step_verdict([0, 1], [600, 1200], [5, 10], [5400, 10800], 0.05, 10, 1000)
+    assert (v.status, v.minute) == ("pass", 2)
+    # not enough events yet -> wait; all looks spent -> timeout
+    assert canary.step_verdict([0], [10], [0], [90], 0.05, 2, 1000).status == "wait"
+    assert canary.step_verdict([0, 0], [10, 20], [0, 0], [90, 180], 0.05, 2, 1000).status == "timeout"
+
+
+def test_step_verdict_rejects_bad_series():
+    with pytest.raises(PlaybookError, match="equal lengths"):
+        canary.step_verdict([0, 0], [10], [0], [90], 0.05, 10, 100)
+    with pytest.raises(PlaybookError, match="cumulative"):
+        canary.step_verdict([0, 0], [10, 5], [0, 0], [90, 180], 0.05, 10, 100)
+
+
+def _rollout():
+    import yaml
+
+    from dfp.system import repo_root
+
+    path = repo_root() / "book" / "04-delivery" / "pipelines" / "processors-rollout.yaml"
+    docs = list(yaml.safe_load_all(path.read_text()))
+    return {d["kind"]: d for d in docs}
+
+
+def test_rollout_pod_template_and_judge_job_are_valid_kubernetes():
+    import kubernetes_validate
+
+    docs = _rollout()
+    ro = docs["Rollout"]["spec"]
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "processors"},
+                  "spec": {"replicas": ro["replicas"], "selector": ro["selector"], "template": ro["template"]}}
+    kubernetes_validate.validate(deployment, "1.30", strict=True)
+    job_spec = docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
+    kubernetes_validate.validate({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "judge"},
+                                  "spec": job_spec}, "1.30", strict=True)
+    broken = dict(deployment, spec=dict(deployment["spec"], replicas="twenty"))
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, "1.30", strict=True)
+
+
+def test_rollout_numbers_match_the_canary_analysis():
+    from dfp.system import load_system
+
+    system = load_system()
+    docs = _rollout()
+    ro = docs["Rollout"]["spec"]["strategy"]["canary"]
+    weights = [s["setWeight"] for s in ro["steps"] if "setWeight" in s]
+    share = float(system.sample["delivery"]["canary_share"])
+    assert weights[0] == round(100 * share) and weights == sorted(weights)
+    assert ro["maxUnavailable"] == 0  # zero downtime
+    args = dict(a.lstrip("-").split("=", 1) for a in
+                docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]
+                ["containers"][0]["args"])
+    alpha, power, looks = float(args["alpha"]), float(args["power"]), int(args["max-minutes"])
+    target = system.target("processing_error_ratio").value
+    assert float(args["target-error-ratio"]) == target
+    p_base = float(system.sample["delivery"]["baseline_processing_error_ratio"])
+    n = canary.required_canary_requests(p_base, target, alpha / looks, power, share)
+    assert int(args["min-canary-events"]) == math.ceil(n)
+    job = docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
+    assert job["activeDeadlineSeconds"] >= 60 * looks

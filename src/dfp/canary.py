@@ -8,6 +8,7 @@
 ``minutes_to_detect``           wall-clock minutes for the canary to collect those requests
 ``detectable_error_ratio``      the smallest canary error ratio a given number of requests can detect
 ``simulate_canary``             seeded simulation of a canary judged every minute (detection, alarms)
+``step_verdict``                the judge of one canary step from per-minute cumulative counts
 =============================  ====================================================================
 
 The test. Canary and baseline serve the same traffic mix; the canary gets ``canary_share`` of it.
@@ -50,6 +51,7 @@ from dfp.errors import PlaybookError
 
 __all__ = [
     "CanarySimulation",
+    "StepVerdict",
     "TwoProportionTest",
     "detectable_error_ratio",
     "detection_power",
@@ -57,6 +59,7 @@ __all__ = [
     "minutes_to_detect",
     "required_canary_requests",
     "simulate_canary",
+    "step_verdict",
     "two_proportion_test",
 ]
 
@@ -253,3 +256,48 @@ def simulate_canary(rng: np.random.Generator, requests_per_min: float, p_base: f
     first = np.where(flagged, hit.argmax(axis=1) + 1, 0)
     med = float(np.median(first[flagged])) if flagged.any() else float("nan")
     return CanarySimulation(runs, float(flagged.mean()), med, per_look)
+
+
+@dataclass(frozen=True)
+class StepVerdict:
+    """The judge's decision on one canary step."""
+
+    status: str      # "fail" (regression), "pass" (enough events, no failed look), "wait", "timeout"
+    minute: int      # the look that decided; the number of looks so far for "wait"/"timeout"
+    p_value: float   # exact conditional p-value at that look (1.0 before any look)
+
+
+def step_verdict(canary_errors: list[int], canary_events: list[int], baseline_errors: list[int],
+                 baseline_events: list[int], alpha: float, max_minutes: int, min_canary_events: float) -> StepVerdict:
+    """Judge a canary step from cumulative counts, one entry per minute (the policy of the delivery section).
+
+    At each look ``i`` the exact conditional test runs at ``alpha / max_minutes`` (Bonferroni over every
+    look the step may take): a rejection fails the step at once. Otherwise the step passes at the first
+    look where the canary has at least ``min_canary_events`` events. With no decision the step keeps
+    waiting, and times out (the rollout aborts, safe by default) once ``max_minutes`` looks are spent.
+
+    >>> step_verdict([0, 1, 1], [500, 1000, 1500], [2, 4, 6], [4500, 9000, 13500], 0.05, 60, 1200)
+    StepVerdict(status='pass', minute=3, p_value=0.5217031)
+    """
+    alpha = check_fraction("alpha", alpha)
+    if max_minutes < 1:
+        raise PlaybookError(f"step_verdict: max_minutes must be >= 1; got {max_minutes}")
+    check_positive("min_canary_events", min_canary_events)
+    series = (canary_errors, canary_events, baseline_errors, baseline_events)
+    n = len(canary_errors)
+    if any(len(x) != n for x in series) or n > max_minutes:
+        raise PlaybookError(f"step_verdict: the four count series need equal lengths <= max_minutes ({max_minutes});"
+                            f" got {[len(x) for x in series]}")
+    per_look = alpha / max_minutes
+    p = 1.0
+    for i in range(n):
+        if i and any(x[i] < x[i - 1] for x in series):
+            raise PlaybookError(f"step_verdict: counts must be cumulative (non-decreasing); minute {i + 1} decreases")
+        t = exact_conditional_test(canary_errors[i], canary_events[i], baseline_errors[i], baseline_events[i],
+                                   per_look)
+        p = round(t.p_value, 7)
+        if t.regression:
+            return StepVerdict("fail", i + 1, p)
+        if canary_events[i] >= min_canary_events:
+            return StepVerdict("pass", i + 1, p)
+    return StepVerdict("timeout" if n == max_minutes else "wait", n, p)

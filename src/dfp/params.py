@@ -56,7 +56,7 @@ _P = [
     Param("canary_share", "float", 0.01, 0.5, "fraction", "Share of traffic a canary step receives"),
     Param("test_alpha", "float", 0.001, 0.2, "fraction", "False-alarm probability of one statistical test"),
     Param("test_power", "float", 0.5, 0.999, "fraction", "Probability a test detects the regression it is sized for"),
-    Param("canary_minutes", "int", 1, 120, "min", "Length of a canary analysis step, judged once a minute"),
+    Param("canary_minutes", "int", 1, 240, "min", "Longest a canary step may run, judged once a minute"),
     Param("regression_error_ratio", "float", 1e-4, 1.0, "fraction",
           "Canary error ratio to detect; None = the INC-03 bad config's ratio in system.yml"),
     Param("risk_appetite_score", "int", 1, 25, "likelihood x impact", "Residual risk needing action"),
