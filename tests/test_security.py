@@ -171,6 +171,27 @@ def test_controls_reject_unquoted_section_numbers(tmp_path):
         security.load_controls(p)
 
 
+def test_audit_log_bucket_meets_the_retention_target():
+    cfg = json.loads((data_dir() / "security" / "audit-log-bucket.json").read_text())
+    r = security.audit_log_retention(cfg)
+    target = load_system().target("audit_log_retention_days")
+    assert target.met_by(r.queryable_days) and target.met_by(r.locked_days)
+    assert (r.queryable_days, r.locked_days, r.expire_days) == (180, 400, 400)
+
+
+def test_audit_retention_edge_cases():
+    lock = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 90}}}
+    early = {"ObjectLockConfiguration": lock,
+             "LifecycleConfiguration": {"Rules": [{"Status": "Enabled", "Expiration": {"Days": 30}}]}}
+    with pytest.raises(PlaybookError, match="before the 90-day lock"):
+        security.audit_log_retention(early)
+    governance = {"ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled",
+                                              "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 90}}},
+                  "LifecycleConfiguration": {"Rules": [{"Status": "Disabled", "Expiration": {"Days": 1}}]}}
+    r = security.audit_log_retention(governance)
+    assert r.locked_days == 0 and r.expire_days is None  # governance mode can be bypassed: not a lock
+
+
 def test_risk_band_bounds():
     assert [security.risk_band(s) for s in (25, 15, 14, 8, 1)] == ["high", "high", "medium", "medium", "low"]
     with pytest.raises(PlaybookError):

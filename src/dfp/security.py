@@ -13,6 +13,7 @@
 ``dsr_turnaround``            each data-subject request's turnaround against the deadline
 ``reviews_on_time``           share of access reviews completed by their due date
 ``residency_share``           share of a home region's customers' events ingested in that region
+``audit_log_retention``       how long the audit-log bucket keeps logs queryable, locked and at all
 ===========================  =======================================================================
 
 Risk scoring: ``risk = likelihood x impact`` on 1-5 scales (1..25); bands: >= 15 high, >= 8
@@ -35,7 +36,9 @@ from dfp.system import System, data_dir
 
 __all__ = [
     "STRIDE",
+    "AuditRetention",
     "SecurityPolicy",
+    "audit_log_retention",
     "coverage",
     "dsr_turnaround",
     "expiry_report",
@@ -320,3 +323,59 @@ def residency_share(usage: pd.DataFrame, customers: pd.DataFrame, region: str) -
     if total == 0:
         return float("nan")
     return float(mine.loc[mine["region"] == region, "events"].sum() / total)
+
+
+_ARCHIVE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")
+
+
+@dataclass(frozen=True)
+class AuditRetention:
+    """Days an audit log stays queryable (before archive), locked against deletion, and kept at all."""
+
+    queryable_days: int
+    locked_days: int
+    expire_days: int | None
+
+
+def audit_log_retention(config: Mapping[str, Any], name: str = "audit-log bucket") -> AuditRetention:
+    """Read an S3 bucket's Object Lock and lifecycle configuration (the AWS API's JSON shapes).
+
+    ``queryable_days``: days until the first enabled transition to an archive class (GLACIER,
+    DEEP_ARCHIVE), else until expiration; ``locked_days``: the Object Lock default retention in
+    COMPLIANCE mode (0 without it); ``expire_days``: the earliest enabled expiration (None = never).
+
+    Raises:
+        PlaybookError: malformed configuration, or an expiration earlier than the lock.
+
+    >>> cfg = {"ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled",
+    ...        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 100}}},
+    ...        "LifecycleConfiguration": {"Rules": [{"ID": "r", "Status": "Enabled",
+    ...        "Transitions": [{"Days": 120, "StorageClass": "GLACIER"}], "Expiration": {"Days": 365}}]}}
+    >>> audit_log_retention(cfg)
+    AuditRetention(queryable_days=120, locked_days=100, expire_days=365)
+    """
+    lock = config.get("ObjectLockConfiguration") or {}
+    locked = 0
+    if lock.get("ObjectLockEnabled") == "Enabled":
+        rule = (lock.get("Rule") or {}).get("DefaultRetention") or {}
+        if rule.get("Mode") == "COMPLIANCE":
+            days = rule.get("Days")
+            if not isinstance(days, int) or days < 1:
+                raise PlaybookError(f"{name}: DefaultRetention.Days must be an integer >= 1; got {days!r}")
+            locked = days
+    rules = (config.get("LifecycleConfiguration") or {}).get("Rules")
+    if not isinstance(rules, list):
+        raise PlaybookError(f"{name}: LifecycleConfiguration.Rules must be a list")
+    archive: list[int] = []
+    expire: list[int] = []
+    for r in rules:
+        if r.get("Status") != "Enabled":
+            continue
+        archive += [int(t["Days"]) for t in r.get("Transitions", []) if t.get("StorageClass") in _ARCHIVE_CLASSES]
+        if "Expiration" in r:
+            expire.append(int(r["Expiration"]["Days"]))
+    expire_days = min(expire) if expire else None
+    if expire_days is not None and expire_days < locked:
+        raise PlaybookError(f"{name}: lifecycle expires logs after {expire_days} days, before the {locked}-day lock")
+    queryable = min(archive) if archive else (expire_days if expire_days is not None else 10**6)
+    return AuditRetention(queryable, locked, expire_days)
