@@ -29,6 +29,9 @@ CHROMIUM = "/usr/bin/chromium"
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("book")
     jb = Path(sys.executable).parent / "jupyter-book"
+    prime = subprocess.run([sys.executable, "-m", "dfp.cli", "prime-cache", str(out / "_build" / ".jupyter_cache")],
+                           capture_output=True, text=True, timeout=900)
+    assert prime.returncode == 0, prime.stderr[-4000:]
     proc = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, "book build failed with warnings as errors:\n" + (proc.stdout + proc.stderr)[-6000:]
