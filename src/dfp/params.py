@@ -57,6 +57,13 @@ _P = [
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
     Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
     Param("show_rows", "bool", 0, 1, "-", "Data dictionary: also count each file's rows"),
+    Param("pii_miss_cost_usd", "float", 0.01, 1e6, "USD/field", "AI PII flagging: cost of one PII field left unflagged"),
+    Param("pii_false_flag_cost_usd", "float", 0.01, 1e5, "USD/field",
+          "AI PII flagging: cost of one non-PII field flagged for human review"),
+    Param("pii_random_state", "int", 0, 2**31 - 1, "-", "AI PII flagging: seed of the model fit"),
+    Param("pii_timeout_ms", "float", 1.0, 60_000.0, "ms", "AI PII flagging: deadline of one batch's model call"),
+    Param("pii_sample_fraction", "float", 1e-5, 1.0, "fraction", "AI PII flagging: share of events whose payload is scanned"),
+    Param("pii_fields_per_event", "float", 1.0, 500.0, "fields/event", "AI PII flagging: payload fields per event"),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}
