@@ -15,7 +15,8 @@ whether or not it is classified, so a model outage costs classification quality,
 The model call runs in a worker thread with a deadline; a call that overruns is abandoned (its
 result is ignored) and the batch goes to the rules. After ``breaker_failures`` consecutive failed
 batches the circuit opens and the next ``breaker_cooldown_batches`` batches skip the model
-entirely (counted in batches, so behaviour is deterministic), then one trial batch probes it.
+entirely (counted in batches, so behaviour is deterministic); then one trial batch calls the model:
+success closes the circuit, failure re-opens it at once.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class GuardedFlagger:
     audit: list[Decision] = field(default_factory=list)
     _failures: int = 0
     _cooldown: int = 0
+    _half_open: bool = False
     _batch: int = 0
 
     def __post_init__(self) -> None:
@@ -113,11 +115,12 @@ class GuardedFlagger:
         outcome: tuple[np.ndarray, np.ndarray] | Reason
         if self._cooldown > 0:
             self._cooldown -= 1
+            self._half_open = self._cooldown == 0  # the next batch is the trial
             outcome = "circuit_open"
         else:
             outcome = self._call_model(names, values)
         if isinstance(outcome, tuple):
-            self._failures = 0
+            self._failures, self._half_open = 0, False
             labels, scores = outcome
             source: Source = "model"
             reason: Reason = "ok"
@@ -126,8 +129,9 @@ class GuardedFlagger:
         else:
             if outcome != "circuit_open":
                 self._failures += 1
-                if self._failures >= self.breaker_failures:
+                if self._half_open or self._failures >= self.breaker_failures:  # a failed trial re-opens at once
                     self._cooldown, self._failures = self.breaker_cooldown_batches, 0
+                    self._half_open = self._cooldown == 0
             labels = rules_classify(names, values)
             source, reason, score_list, version = "rules", outcome, [None] * len(batch), "rules"
         decisions = [

@@ -121,6 +121,10 @@ class PiiModel:
         """``1 - P(none)`` per field."""
         return decide(self.predict_proba(field_names, values), self.classes, 0.5)[1]
 
+    def top_probability(self, field_names: pd.Series, values: pd.Series) -> np.ndarray:
+        """The probability of the most likely class per field: the model's confidence (drift signal)."""
+        return self.predict_proba(field_names, values).max(axis=1)
+
     def predict(self, field_names: pd.Series, values: pd.Series, threshold: float) -> np.ndarray:
         """Class per field at ``threshold`` (see :func:`decide`)."""
         return decide(self.predict_proba(field_names, values), self.classes, threshold)[0]
