@@ -238,6 +238,35 @@ def test_model_that_raises_falls_back_to_rules_without_losing_fields(fields, exc
     assert all(d.pii_score is None and d.model_version == "rules" for d in out)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["ok", "raise", "timeout", "malformed"]), min_size=1, max_size=25),
+       st.integers(1, 4), st.integers(0, 4))
+def test_no_field_is_ever_lost(fields, script, failures, cooldown):
+    batch = _batch(fields, 4)
+    outcomes = iter(script)
+
+    def scripted(names, values):
+        kind = next(outcomes)
+        if kind == "raise":
+            raise RuntimeError("boom")
+        if kind == "timeout":
+            raise TimeoutError("slow")
+        if kind == "malformed":
+            return np.array(["none"]), np.array([0.0])
+        return np.array(["email"] * len(names)), np.ones(len(names))
+
+    g = guard.GuardedFlagger(scripted, "m1", breaker_failures=failures, breaker_cooldown_batches=cooldown)
+    for _ in script:
+        out = g.classify(batch)
+        assert [d.field_id for d in out] == batch["field_id"].tolist()
+        assert len({(d.source, d.reason) for d in out}) == 1  # one verdict per batch
+    audit = g.audit_frame()
+    assert len(audit) == len(script) * len(batch)
+    assert guard.fallback_sli(audit, len(audit))[1] == 1.0
+    lines = g.audit_jsonl().splitlines()
+    assert len(lines) == len(audit) and '"sample_value"' not in g.audit_jsonl()
+
+
 def test_model_that_hangs_is_abandoned_at_the_deadline(fields):
     release = threading.Event()
 

@@ -4,7 +4,8 @@
 ``GuardedFlagger``          classify a batch with the model; on an error, a timeout or an open
                             circuit, classify it with the rules instead; every field gets exactly
                             one decision and one audit record
-``Decision``                one field's decision (class, score, source, reason, model version)
+``Decision``                one field's decision (class, score, source, reason, model version);
+                            ``GuardedFlagger.audit_jsonl`` serialises the log for the audit store
 ``ACTIONS``                 what the capability may do alone and what always goes to a human
 ``requires_human``          look up an action's bound; unknown actions go to a human
 ``fallback_sli``            share of fields the model decided, and share decided at all
@@ -21,6 +22,7 @@ success closes the circuit, failure re-opens it at once.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -140,6 +142,11 @@ class GuardedFlagger:
         ]
         self.audit.extend(decisions)
         return decisions
+
+    def audit_jsonl(self) -> str:
+        """The audit log as JSON Lines (one decision per line, keys sorted): the form shipped to the
+        audit store, which keeps it for the platform's audit-retention period (>= 90 days)."""
+        return "".join(json.dumps(asdict(d), sort_keys=True) + "\n" for d in self.audit)
 
     def audit_frame(self) -> pd.DataFrame:
         """The audit log as a frame, one row per decision, in decision order."""
