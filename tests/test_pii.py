@@ -383,3 +383,20 @@ def test_prices_come_from_external_facts():
     p = cost.ai_prices()
     assert p.vcpu_hour_usd == fact("prices.ai_vcpu_hour_usd").value
     assert fact("prices.ai_dlp_platform_fee_usd_per_month").illustrative
+
+
+# --- the decision record ------------------------------------------------------------------------------
+
+def test_adr_0015_front_matter(system):
+    import yaml
+
+    from dfp.system import repo_root
+
+    text = (repo_root() / "book/01-architecture/decision-records/0015-ai-pii-flagging.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    meta = yaml.safe_load(text.split("---\n")[1])
+    assert meta["status"] in {"proposed", "accepted", "rejected", "deprecated", "superseded"}
+    assert system.era_of(pd.Timestamp(meta["date"], tz="UTC")).id == "scale"
+    for heading in ("## Context and problem statement", "## Decision drivers", "## Considered options",
+                    "## Decision outcome", "### Consequences", "### Confirmation"):
+        assert heading in text, heading
