@@ -59,6 +59,24 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         ("DORA metrics for 24 months (load + compute)", dora_by_month),
         ("canary false-alarm simulation, 4000 rollouts x 10 looks", canary_false_alarms),
         ("IAM policy review of data/security/iam", iam_review),
+        *_pii_cases(),
+    ]
+
+
+def _pii_cases() -> list[tuple[str, Callable[[], object]]]:
+    """AI PII flagging: training, scoring (per-field latency = time / fields), the full evaluation."""
+    from dfp.data import load
+    from dfp.pii.evaluation import evaluate
+    from dfp.pii.model import train_model
+
+    fields = load("pii_fields")
+    train, test = fields[fields["split"] == "train"], fields[fields["split"] == "test"]
+    model = train_model(train)
+    return [
+        (f"pii: train the model ({len(train):,} fields)", lambda: train_model(train)),
+        (f"pii: score the test split ({len(test):,} fields; divide for per-field latency)",
+         lambda: model.predict(test["field_name"], test["sample_value"], 0.5)),
+        (f"pii: full evaluation (train, choose threshold, score {len(fields):,} fields)", lambda: evaluate(fields, 250.0, 5.0)),
     ]
 
 

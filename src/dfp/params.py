@@ -67,6 +67,13 @@ _P = [
     Param("risk_appetite_score", "int", 1, 25, "likelihood x impact", "Residual risk needing action"),
     Param("critical_sla_h", "float", 1.0, 720.0, "h", "Critical-finding remediation SLA; None = system.yml"),
     Param("dsr_deadline_days", "float", 1.0, 90.0, "days", "Data-subject request deadline; None = system.yml"),
+    Param("pii_miss_cost_usd", "float", 0.01, 1e6, "USD/field", "AI PII flagging: cost of one PII field left unflagged"),
+    Param("pii_false_flag_cost_usd", "float", 0.01, 1e5, "USD/field",
+          "AI PII flagging: cost of one non-PII field flagged for human review"),
+    Param("pii_random_state", "int", 0, 2**31 - 1, "-", "AI PII flagging: seed of the model fit"),
+    Param("pii_timeout_ms", "float", 10.0, 2_000.0, "ms", "AI PII flagging: deadline of one batch's model call"),
+    Param("pii_sample_fraction", "float", 1e-5, 1.0, "fraction", "AI PII flagging: share of events whose payload is scanned"),
+    Param("pii_fields_per_event", "float", 1.0, 500.0, "fields/event", "AI PII flagging: payload fields per event"),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}
