@@ -9,6 +9,7 @@
 ``episodes``                contiguous firing runs as ``(start, end)`` minute offsets
 ``alert_episodes``          every alert episode of a policy over many series (a frame)
 ``notifications``           episodes merged per region: what a person is actually sent
+``budget_spent``            budget share each notification's SLOs spent (was the page worth it?)
 ``match_incidents``         which incidents a policy caught, detection and reset time
 ``policy_summary``          pages, tickets, non-incident pages, burden per engineer per week
 ``synthetic_series``        seeded synthetic SLI minutes for benchmarks and property tests
@@ -44,6 +45,7 @@ __all__ = [
     "Rule",
     "SliSeries",
     "alert_episodes",
+    "budget_spent",
     "episodes",
     "firing",
     "load_policies",
@@ -297,6 +299,35 @@ def notifications(eps: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["start", "region"], kind="stable").reset_index(drop=True)[cols]
 
 
+def budget_spent(notes: pd.DataFrame, series: Sequence[SliSeries], lookback_min: int = 60) -> pd.Series:
+    """Budget share each notification's worst SLO spent from ``lookback_min`` before it to its end.
+
+    The share is of the SLO's budget over its period (bad events / (``1 - slo_target``) x events
+    in the period ending at the page). A page that spent less than a few percent of the budget was
+    not worth waking anyone: that is how the backtest counts false pages.
+
+    Returns:
+        Series aligned with ``notes`` (fraction of the budget, >= 0).
+    """
+    by_key = {(s.slo, s.region): s for s in series}
+    cums = {k: (_cum(v.bad), _cum(v.total)) for k, v in by_key.items()}
+    out = np.zeros(len(notes))
+    for i, row in enumerate(notes.itertuples(index=False)):  # one step per notification, not per minute
+        best = 0.0
+        for slo in str(row.slos).split(","):
+            s = by_key[(slo, row.region)]
+            bad_c, tot_c = cums[(slo, row.region)]
+            n = len(s.total)
+            a = int(np.clip((row.start - s.start) / pd.Timedelta(minutes=1) - 1 - lookback_min, 0, n))
+            b = int(np.clip((row.end - s.start) / pd.Timedelta(minutes=1), 0, n))
+            p0 = int(np.clip(b - s.period_days * 1440, 0, n))
+            budget = (1.0 - s.slo_target) * (tot_c[b] - tot_c[p0])
+            if budget > 0:
+                best = max(best, (bad_c[b] - bad_c[a]) / budget)
+        out[i] = best
+    return pd.Series(out, index=notes.index, name="budget_share_spent")
+
+
 def _incident_of(notes: pd.DataFrame, incidents: Sequence[Incident], grace_min: float) -> pd.Series:
     label = pd.Series([""] * len(notes), index=notes.index, dtype=object)
     for inc in incidents:
@@ -341,12 +372,16 @@ def policy_summary(
     engineers: int,
     page_handling_min: float,
     ticket_handling_min: float,
+    significant_share: float = 0.02,
     grace_min: float = 60.0,
 ) -> pd.DataFrame:
-    """Per policy: pages, incident and non-incident pages, tickets, incidents caught, burden.
+    """Per policy: pages, incident and non-incident pages, false pages, tickets, incidents caught, burden.
 
     ``oncall_h_per_engineer_week = (pages * page_handling_min + tickets * ticket_handling_min)
-    / 60 / engineers / weeks``; ``false_page_ratio = non-incident pages / pages``.
+    / 60 / engineers / weeks``. A page is *false* when its SLOs spent less than
+    ``significant_share`` of the budget (column ``budget_share_spent`` of ``notes``, from
+    :func:`budget_spent`); ``false_page_ratio = false pages / pages``. A non-incident page may be
+    real (a short burn nobody filed as an incident) or false.
 
     Args:
         notes: :func:`notifications` of every policy.
@@ -367,12 +402,14 @@ def policy_summary(
         p = pages[pages["policy"] == pol]
         t = notes[(notes["policy"] == pol) & (notes["severity"] == "ticket")]
         m = matched[matched["policy"] == pol]
-        n_pages, n_false = len(p), int((p["incident"] == "").sum())
+        n_pages, n_other = len(p), int((p["incident"] == "").sum())
+        n_false = int((p["budget_share_spent"] < significant_share).sum()) if "budget_share_spent" in p else 0
         rows.append({
             "policy": pol,
             "pages": n_pages,
-            "incident_pages": n_pages - n_false,
-            "non_incident_pages": n_false,
+            "incident_pages": n_pages - n_other,
+            "non_incident_pages": n_other,
+            "false_pages": n_false,
             "false_page_ratio": n_false / n_pages if n_pages else 0.0,
             "tickets": len(t),
             "incidents_caught": int(m["caught"].sum()),
