@@ -111,7 +111,7 @@ class SliMinutes:
         return tuple(sorted({r for _, r in self.counts}))
 
 
-def _minute_rate(system: System, traffic_hourly: pd.DataFrame, start: pd.Timestamp, n_hours: int) -> dict[str, np.ndarray]:
+def _minute_rate(traffic_hourly: pd.DataFrame, start: pd.Timestamp, n_hours: int) -> dict[str, np.ndarray]:
     hours = pd.date_range(start, periods=n_hours, freq="h")
     out = {}
     for region in sorted(traffic_hourly["region"].unique()):
@@ -140,9 +140,7 @@ def simulate(system: System, traffic_hourly: pd.DataFrame, rng: np.random.Genera
     n = n_hours * 60
     s = system.sample
     api_per_event = 1.0 / float(s["mean_events_per_api_request"]) + float(s["read_requests_per_million_events"]) / 1e6
-    rates = _minute_rate(system, traffic_hourly, start, n_hours)
-    minute = np.arange(n)
-    day = minute // 1440
+    rates = _minute_rate(traffic_hourly, start, n_hours)
     counts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     latency: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
     inc_windows = {}
@@ -189,8 +187,8 @@ def simulate(system: System, traffic_hourly: pd.DataFrame, rng: np.random.Genera
                 total = d_total - d_bad
             if slo == "processing-latency":
                 median = _LAT_MEDIAN_MS * (1.0 + _LAT_LOAD * (load - 1.0)) * lat_factor * np.sqrt(daily)
-                z = lambda ms: (np.log(ms) - np.log(median)) / _LAT_SIGMA  # noqa: E731
-                f100, f300, f500 = ndtr(z(100.0)), ndtr(z(300.0)), ndtr(z(500.0))
+                log_med = np.log(median)
+                f100, f300, f500 = (ndtr((np.log(ms) - log_med) / _LAT_SIGMA) for ms in (100.0, 300.0, 500.0))
                 f500 = np.minimum(f500, 1.0 - extra)  # blips: slow batches beyond 500 ms
                 f300 = np.minimum(f300, f500)
                 f100 = np.minimum(f100, f300)
@@ -205,7 +203,6 @@ def simulate(system: System, traffic_hourly: pd.DataFrame, rng: np.random.Genera
                 p = np.clip(np.maximum(_BASE_BAD[slo] * daily + extra, impact), 0.0, 1.0)
                 bad = rng.binomial(total, p)
             counts[(slo, region)] = (total.astype(np.int64), np.asarray(bad, dtype=np.int64))
-    del day
     return SliMinutes(start, n, counts, latency)
 
 

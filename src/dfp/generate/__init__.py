@@ -31,10 +31,11 @@ Generator = Callable[[System, np.random.Generator], dict[str, pd.DataFrame]]
 
 
 def _datasets() -> dict[str, Generator]:
-    from dfp.generate import business
+    from dfp.generate import business, reliability
 
     return {
         "business": business.generate,
+        "reliability": reliability.generate,
     }
 
 
