@@ -70,10 +70,11 @@ def test_policies_load_and_reject_bad_rules(tmp_path):
     assert [r.threshold(30) for r in mw.rules] == pytest.approx([14.4, 6.0, 1.0])
     assert [r.threshold(28) for r in mw.rules] == pytest.approx([13.44, 5.6, 0.933333333])
     bad = tmp_path / "p.yaml"
-    bad.write_text("policies:\n  - id: x\n    production: true\n    rules:\n      - {severity: page, burn: 2, windows: [5m, 1h]}\n")
+    head = "policies:\n  - id: x\n    production: true\n    adopted: true\n    rules:\n"
+    bad.write_text(head + "      - {severity: page, burn: 2, windows: [5m, 1h]}\n")
     with pytest.raises(PlaybookError, match="longest first"):
         alerting.load_policies(bad)
-    bad.write_text("policies:\n  - id: x\n    production: true\n    rules:\n      - {severity: sms, burn: 2, windows: [5m]}\n")
+    bad.write_text(head + "      - {severity: sms, burn: 2, windows: [5m]}\n")
     with pytest.raises(PlaybookError, match=r"p\.yaml: policies\[0\] \(x\)\.rules\[0\]: field 'severity'"):
         alerting.load_policies(bad)
 

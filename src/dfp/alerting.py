@@ -12,6 +12,7 @@
 ``budget_spent``            budget share each notification's SLOs spent (was the page worth it?)
 ``match_incidents``         which incidents a policy caught, detection and reset time
 ``policy_summary``          pages, tickets, non-incident pages, burden per engineer per week
+``choose_policy``           the policy that meets the constraints and detects fastest
 ``synthetic_series``        seeded synthetic SLI minutes for benchmarks and property tests
 =========================  ================================================================
 
@@ -46,6 +47,7 @@ __all__ = [
     "SliSeries",
     "alert_episodes",
     "budget_spent",
+    "choose_policy",
     "episodes",
     "firing",
     "load_policies",
@@ -98,6 +100,7 @@ class Policy:
     description: str
     rules: tuple[Rule, ...]
     production: bool = False
+    adopted: bool = False
 
 
 def _rule(raw: object, where: str) -> Rule:
@@ -144,12 +147,14 @@ def load_policies(path: Path | str | None = None) -> tuple[Policy, ...]:
         rules = tuple(_rule(r, f"{where} ({raw['id']}).rules[{j}]") for j, r in enumerate(raw["rules"]))
         desc = " ".join(str(raw.get("description", "")).split())
         name = str(raw.get("name", raw["id"]))
-        out.append(Policy(str(raw["id"]), name, desc, rules, bool(raw.get("production", False))))
+        out.append(Policy(str(raw["id"]), name, desc, rules, bool(raw.get("production", False)),
+                          bool(raw.get("adopted", False))))
     ids = [q.id for q in out]
     if len(set(ids)) != len(ids):
         raise PlaybookError(f"{p.name}: policy ids must be unique; got {ids}")
-    if sum(q.production for q in out) != 1:
-        raise PlaybookError(f"{p.name}: exactly one policy must have production: true")
+    for flag in ("production", "adopted"):
+        if sum(getattr(q, flag) for q in out) != 1:
+            raise PlaybookError(f"{p.name}: exactly one policy must have {flag}: true")
     return tuple(out)
 
 
@@ -421,6 +426,27 @@ def policy_summary(
             "oncall_h_per_engineer_week": (n_pages * pm + len(t) * tm) / 60.0 / n_eng / w,
         })
     return pd.DataFrame(rows)
+
+
+def choose_policy(summary: pd.DataFrame, max_false_page_ratio: float, max_oncall_h_per_engineer_week: float) -> str:
+    """The policy to adopt: catches every incident, stays under the false-page and burden limits,
+    and has the lowest mean detection time (ties: fewer pages).
+
+    Args:
+        summary: :func:`policy_summary` output.
+        max_false_page_ratio: exclusive upper bound on false pages / pages (fraction).
+        max_oncall_h_per_engineer_week: exclusive upper bound on the on-call burden (h).
+
+    Raises:
+        PlaybookError: when no policy meets the constraints (say which bound to revisit).
+    """
+    ok = summary[(summary["false_page_ratio"] < max_false_page_ratio)
+                 & (summary["oncall_h_per_engineer_week"] < max_oncall_h_per_engineer_week)
+                 & (summary["incidents_caught"] == summary["incidents"])]
+    if ok.empty:
+        raise PlaybookError(f"choose_policy: no policy has false pages < {max_false_page_ratio} and on-call burden "
+                            f"< {max_oncall_h_per_engineer_week} h while catching every incident")
+    return str(ok.sort_values(["mean_detection_min", "pages", "policy"], kind="stable").iloc[0]["policy"])
 
 
 def synthetic_series(n_series: int, n_minutes: int, seed: int, slo_target: float = 0.999,

@@ -34,8 +34,16 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         with tempfile.TemporaryDirectory() as d:
             return generate_all(d)
 
+    def backtest_50_slos_one_year() -> object:
+        from dfp.alerting import alert_episodes, load_policies, notifications, synthetic_series
+
+        series = synthetic_series(50, 365 * 1440, seed=20241101)
+        return notifications(alert_episodes(load_policies(), series))
+
     return [
         ("generate all sample data", regenerate),
+        ("alert backtest: 4 policies x 50 SLOs x 1 year of 1-minute data (incl. generating it)",
+         backtest_50_slos_one_year),
     ]
 
 
