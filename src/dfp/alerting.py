@@ -12,6 +12,7 @@
 ``budget_spent``            budget share each notification's SLOs spent (was the page worth it?)
 ``match_incidents``         which incidents a policy caught, detection and reset time
 ``policy_summary``          pages, tickets, non-incident pages, burden per engineer per week
+``rule_detection_min``      minutes until a rule fires after errors jump to a given ratio (formula)
 ``choose_policy``           the policy that meets the constraints and detects fastest
 ``synthetic_series``        seeded synthetic SLI minutes for benchmarks and property tests
 =========================  ================================================================
@@ -54,6 +55,7 @@ __all__ = [
     "match_incidents",
     "notifications",
     "policy_summary",
+    "rule_detection_min",
     "synthetic_series",
     "window_burn",
 ]
@@ -426,6 +428,21 @@ def policy_summary(
             "oncall_h_per_engineer_week": (n_pages * pm + len(t) * tm) / 60.0 / n_eng / w,
         })
     return pd.DataFrame(rows)
+
+
+def rule_detection_min(rule: Rule, error_ratio: float, slo_target: float, slo_period_days: float) -> float:
+    """Minutes until ``rule`` fires after the error ratio jumps from 0 to ``error_ratio`` (steady traffic).
+
+    Every window must cross the threshold, so the longest window decides:
+    ``max over windows of detection_time_min(...)`` plus the rule's ``for``.
+
+    >>> round(rule_detection_min(Rule("page", (60, 5), budget_share=0.02), 1.0, 0.999, 30), 3)
+    0.864
+    """
+    from dfp.slo import detection_time_min
+
+    thr = rule.threshold(slo_period_days)
+    return max(detection_time_min(error_ratio, slo_target, w, thr) for w in rule.windows_min) + rule.for_min
 
 
 def choose_policy(summary: pd.DataFrame, max_false_page_ratio: float, max_oncall_h_per_engineer_week: float) -> str:
