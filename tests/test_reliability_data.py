@@ -139,3 +139,22 @@ def test_budget_policy_actions():
     assert incidents.budget_policy_actions("sev2", "delivery", 0.5, 0.1, pol) == ["postmortem", "slowdown"]
     assert incidents.budget_policy_actions("sev2", "security", 0.0, 1.0, pol) == ["postmortem"]
     assert incidents.budget_policy_actions("sev3", "cost", 0.05, 0.9, pol) == []
+
+
+def test_backtest_still_chooses_the_adopted_policy(sim):
+    # the Prometheus rules are generated from the policy marked adopted; the evidence must agree
+    from dfp import alerting
+
+    policies = alerting.load_policies()
+    series = sli.sli_series(sim, load_slos())
+    notes = alerting.notifications(alerting.alert_episodes(policies, series))
+    notes["budget_share_spent"] = alerting.budget_spent(notes, series)
+    incs = [SYSTEM.incident(i) for i in sli.INCIDENT_IMPACT]
+    weeks = (SYSTEM.end - sim.start) / pd.Timedelta(weeks=1)
+    summary = alerting.policy_summary(notes, incs, weeks, SYSTEM.team["platform_engineers_min"], 60.0, 20.0)
+    chosen = alerting.choose_policy(summary, SYSTEM.target("critical_false_positive_ratio").value,
+                                    SYSTEM.target("oncall_h_per_engineer_week").value)
+    assert chosen.meets_constraints
+    assert chosen.policy == next(p.id for p in policies if p.adopted)
+    static = summary.set_index("policy").loc["static"]
+    assert static["false_page_ratio"] > 0.5  # the static threshold is the noisy baseline

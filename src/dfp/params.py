@@ -53,7 +53,7 @@ _P = [
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
     Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
     Param("ticket_handling_min", "float", 0.0, 480.0, "min/ticket", "Engineer time one SLO ticket costs, end to end"),
-    Param("significant_budget_share", "float", 0.001, 1.0, "fraction",
+    Param("significant_budget_share", "float", 0.005, 0.05, "fraction",
           "Budget share a page's SLOs must have spent for the page to count as worth it (else false)"),
 ]
 
