@@ -23,7 +23,7 @@ class Param:
     """A notebook parameter: type, inclusive range, unit and meaning."""
 
     name: str
-    kind: Literal["float", "int", "str"]
+    kind: Literal["float", "int", "str", "bool"]
     low: float
     high: float
     unit: str
@@ -36,6 +36,10 @@ class Param:
             return check_int_range(self.name, value, int(self.low), int(self.high))
         if self.kind == "float":
             return check_range(self.name, value, self.low, self.high)
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise PlaybookError(f"{self.name} must be True or False; got {value!r}")
+            return value
         if not isinstance(value, str) or (self.choices and value not in self.choices):
             raise PlaybookError(f"{self.name} must be one of {list(self.choices)}; got {value!r}")
         return value
@@ -55,6 +59,7 @@ _P = [
     Param("ticket_handling_min", "float", 0.0, 480.0, "min/ticket", "Engineer time one SLO ticket costs, end to end"),
     Param("significant_budget_share", "float", 0.005, 0.05, "fraction",
           "Budget share a page's SLOs must have spent for the page to count as worth it (else false)"),
+    Param("show_rows", "bool", 0, 1, "-", "Data dictionary: also count each file's rows"),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}
