@@ -127,3 +127,29 @@ def test_synthetic_benchmark_shape():
     assert len(s) == 3 and all(len(x.total) == 1440 * 7 for x in s)
     eps = alerting.alert_episodes(alerting.load_policies(), s)
     assert set(eps["policy"]) <= {p.id for p in alerting.load_policies()}
+
+
+def test_choose_policy_prefers_fast_detection_within_limits_and_falls_back():
+    summ = pd.DataFrame({
+        "policy": ["noisy", "slow", "fast"],
+        "false_page_ratio": [0.9, 0.0, 0.02],
+        "oncall_h_per_engineer_week": [5.0, 0.1, 0.2],
+        "incidents_caught": [4, 4, 4], "incidents": [4, 4, 4],
+        "mean_detection_min": [3.0, 20.0, 8.0], "pages": [900, 5, 7],
+    })
+    assert alerting.choose_policy(summ, 0.05, 2.0) == alerting.PolicyChoice("fast", True)
+    # nothing meets a 0.15 h burden bound with < 1 % false pages... except "slow"; with a burden bound of
+    # 0.05 h nothing does: fall back to the fewest false pages, and say so
+    assert alerting.choose_policy(summ, 0.01, 0.15) == alerting.PolicyChoice("slow", True)
+    assert alerting.choose_policy(summ, 0.01, 0.05) == alerting.PolicyChoice("slow", False)
+    summ["incidents_caught"] = 3
+    with pytest.raises(PlaybookError, match="catches every incident"):
+        alerting.choose_policy(summ, 0.05, 2.0)
+
+
+def test_rule_detection_min_uses_the_longest_window():
+    rule = Rule("page", (60, 5), budget_share=0.02)
+    # 5 % errors at 99.9 %: burn 50; the 1 h window needs 60 * 14.4 / 50 minutes
+    assert alerting.rule_detection_min(rule, 0.05, 0.999, 30) == pytest.approx(60 * 14.4 / 50)
+    assert alerting.rule_detection_min(Rule("page", (5,), burn=10, for_min=2), 1.0, 0.999, 30) == pytest.approx(
+        5 * 10 * 0.001 + 2)
