@@ -37,7 +37,7 @@ _FMT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def _working_hours(ts: pd.Timestamp) -> bool:
-    return ts.dayofweek < 5 and 13 <= ts.hour < 22  # 08:00-17:00 US Eastern in UTC
+    return ts.day_of_week < 5 and 13 <= ts.hour < 22  # 08:00-17:00 US Eastern in UTC
 
 
 def _event_log(system: System, sim: object, rng: np.random.Generator) -> pd.DataFrame:
@@ -83,7 +83,7 @@ def _detection(inc: Incident, pages: pd.DataFrame, sli_impact: bool) -> tuple[pd
         return first["start"], f"page: {first['slos'].replace(',', ' + ')} burn rate ({first['region']})"
     if inc.kind == "cost":
         day = (inc.impact_start + pd.Timedelta(days=1)).normalize()
-        monday = day + pd.Timedelta(days=(7 - day.dayofweek) % 7)
+        monday = day + pd.Timedelta(days=(7 - day.day_of_week) % 7)
         return monday + pd.Timedelta(hours=15), "weekly cost review (bill by service and AZ)"
     review = (inc.impact_end - pd.Timedelta(days=1)).normalize() + pd.Timedelta(hours=14)
     return review, "quarterly access review (IAM policy audit)"
