@@ -151,10 +151,22 @@ def test_backtest_still_chooses_the_adopted_policy(sim):
     notes["budget_share_spent"] = alerting.budget_spent(notes, series)
     incs = [SYSTEM.incident(i) for i in sli.INCIDENT_IMPACT]
     weeks = (SYSTEM.end - sim.start) / pd.Timedelta(weeks=1)
-    summary = alerting.policy_summary(notes, incs, weeks, SYSTEM.team["platform_engineers_min"], 60.0, 20.0)
+    summary = alerting.policy_summary(notes, incs, weeks, SYSTEM.team["platform_engineers_min"], 60.0, 20.0, 0.01)
     chosen = alerting.choose_policy(summary, SYSTEM.target("critical_false_positive_ratio").value,
                                     SYSTEM.target("oncall_h_per_engineer_week").value)
     assert chosen.meets_constraints
     assert chosen.policy == next(p.id for p in policies if p.adopted)
     static = summary.set_index("policy").loc["static"]
     assert static["false_page_ratio"] > 0.5  # the static threshold is the noisy baseline
+
+
+def test_disk_cache_round_trip(tmp_path):
+    fresh = sli.simulate(SYSTEM, load("traffic_hourly"), rng_for(SYSTEM, "reliability"))
+    sli._save(fresh, tmp_path / "m.npz")
+    back = sli._read(tmp_path / "m.npz", fresh.start)
+    assert list(back.counts) == list(fresh.counts) and back.n_minutes == fresh.n_minutes
+    for k in fresh.counts:
+        assert np.array_equal(back.counts[k][0], fresh.counts[k][0])
+        assert np.array_equal(back.counts[k][1], fresh.counts[k][1])
+    for r in fresh.latency:
+        assert all(np.array_equal(a, b) for a, b in zip(back.latency[r], fresh.latency[r], strict=True))

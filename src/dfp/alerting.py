@@ -381,7 +381,7 @@ def policy_summary(
     engineers: int,
     page_handling_min: float,
     ticket_handling_min: float,
-    significant_share: float = 0.02,
+    significant_share: float = 0.01,
     grace_min: float = 60.0,
 ) -> pd.DataFrame:
     """Per policy: pages, incident and non-incident pages, false pages, tickets, incidents caught, burden.

@@ -5,8 +5,8 @@
 ``INCIDENT_IMPACT``         how each calendar incident shows in each SLI (generator assumptions)
 ``SliMinutes``              the simulated minutes: counts per (SLO, region), latency buckets
 ``simulate``                the seeded simulation (used by the generator and by the loader)
-``load_minutes``            the minutes, regenerated from the seed and cached in-process; checked
-                            against the committed hourly file ``sli_hourly.csv.gz``
+``load_minutes``            the minutes, regenerated from the seed, checked against the committed
+                            hourly file ``sli_hourly.csv.gz`` and cached (in-process and on disk)
 ``to_hourly``               hourly roll-ups written to ``data/`` (what is committed)
 ``sli_series``              the minutes as :class:`dfp.alerting.SliSeries` for the backtest
 ``minute_frame``            one SLO's minutes as a frame (good, total), one region or all
@@ -15,8 +15,9 @@
 Storage choice: a year and eight months of minutes for five SLOs in two regions is about nine
 million rows (hundreds of MB as CSV). ``data/`` holds the hourly roll-up (``sli_hourly.csv.gz``,
 ``sli_latency_hourly.csv.gz``); the minutes are regenerated deterministically from the seed at
-load time (about a second) and cached for the life of the process. The loader re-aggregates the
-minutes and compares them with the committed hourly file, so the two cannot drift apart.
+load time (about two seconds), checked, and cached in ``_build/cache/sli`` keyed on the content they
+derive from. The loader re-aggregates fresh minutes and compares them with the committed hourly
+file, so the two cannot drift apart.
 
 Model (all assumptions in this module, the traffic volume from ``traffic_hourly``):
 
@@ -39,15 +40,18 @@ Model (all assumptions in this module, the traffic volume from ``traffic_hourly`
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
 from dfp.errors import PlaybookError
-from dfp.system import System, load_system
+from dfp.system import System, data_dir, load_system, repo_root
 
 __all__ = [
     "INCIDENT_IMPACT",
@@ -162,8 +166,8 @@ def simulate(system: System, traffic_hourly: pd.DataFrame, rng: np.random.Genera
             extra = np.zeros(n)
             for a, b in _episodes(rng, n, _BLIPS_PER_MONTH / (30 * 1440), 4.0, 0.9, 120):
                 extra[a:b] = np.maximum(extra[a:b], budget * float(rng.lognormal(np.log(6.0), 0.9)))
-            for a, b in _episodes(rng, n, _SLOW_BURNS_PER_QUARTER / (91 * 1440), 2 * 1440, 0.4, 5 * 1440):
-                extra[a:b] = np.maximum(extra[a:b], budget * float(rng.uniform(1.5, 4.0)))
+            for a, b in _episodes(rng, n, _SLOW_BURNS_PER_QUARTER / (91 * 1440), 1.5 * 1440, 0.4, 3 * 1440):
+                extra[a:b] = np.maximum(extra[a:b], budget * float(rng.uniform(1.2, 2.5)))
             daily = np.repeat(rng.lognormal(0.0, 0.35, n // 1440), 1440)[: n]
             impact = np.zeros(n)
             lat_factor = np.ones(n)
@@ -227,9 +231,57 @@ def to_hourly(sim: SliMinutes) -> tuple[pd.DataFrame, pd.DataFrame]:
     return sli.reset_index(drop=True), lat.reset_index(drop=True)
 
 
+def _cache_path() -> Path:
+    digest = hashlib.sha256()
+    for f in ("sli_hourly.csv.gz", "traffic_hourly.csv.gz", "system.yml"):
+        digest.update((data_dir() / f).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(np.__version__.encode("utf-8"))
+    return repo_root() / "_build" / "cache" / "sli" / f"minutes-{digest.hexdigest()[:20]}.npz"
+
+
+def _save(sim: SliMinutes, path: Path) -> None:
+    arrays: dict[str, np.ndarray] = {}
+    for (slo, region), (total, bad) in sim.counts.items():
+        arrays[f"c|{slo}|{region}|total"] = total.astype(np.int32)
+        arrays[f"c|{slo}|{region}|bad"] = bad.astype(np.int32)
+    for region, four in sim.latency.items():
+        for name, a in zip(("total", "le100", "le300", "le500"), four, strict=True):
+            arrays[f"l|{region}|{name}"] = a.astype(np.int32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+    except OSError:  # a read-only checkout still loads, only slower
+        pass
+
+
+def _read(path: Path, start: pd.Timestamp) -> SliMinutes:
+    with np.load(path) as z:
+        counts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        latency: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        for key in z.files:
+            parts = key.split("|")
+            if parts[0] == "c" and parts[3] == "total":
+                counts[(parts[1], parts[2])] = (z[key].astype(np.int64),
+                                                z[f"c|{parts[1]}|{parts[2]}|bad"].astype(np.int64))
+            elif parts[0] == "l" and parts[2] == "total":
+                latency[parts[1]] = tuple(z[f"l|{parts[1]}|{n}"].astype(np.int64)  # type: ignore[assignment]
+                                          for n in ("total", "le100", "le300", "le500"))
+    n = len(next(iter(counts.values()))[0])
+    regions = sorted({r for _, r in counts})
+    ordered = {(slo, r): counts[(slo, r)] for r in regions for slo in SLOS}  # the simulation's order
+    return SliMinutes(start, n, ordered, {r: latency[r] for r in sorted(latency)})
+
+
 @functools.lru_cache(maxsize=1)
-def load_minutes() -> SliMinutes:
+def load_minutes(cache: bool = True) -> SliMinutes:
     """The SLI minutes, regenerated from the seed and checked against ``data/sli_hourly.csv.gz``.
+
+    The check passes once per content: the verified minutes are cached under ``_build/cache/sli``
+    keyed on the SHA-256 of the committed hourly file, the traffic, ``system.yml`` and this module,
+    so a later load reads them back (about a tenth of a second) and any change regenerates them.
 
     Raises:
         PlaybookError: when the committed hourly file no longer matches the regenerated minutes
@@ -239,6 +291,9 @@ def load_minutes() -> SliMinutes:
     from dfp.generate import rng_for
 
     system = load_system()
+    path = _cache_path() if cache else None
+    if path is not None and path.is_file():
+        return _read(path, system.month_start(SLI_START_MONTH))
     sim = simulate(system, load("traffic_hourly"), rng_for(system, "reliability"))
     committed = load("sli_hourly")
     fresh, _ = to_hourly(sim)
@@ -248,6 +303,8 @@ def load_minutes() -> SliMinutes:
     if not same:
         raise PlaybookError("sli_hourly.csv.gz does not match the SLI minutes regenerated from the seed; "
                             "run ./run generate")
+    if path is not None:
+        _save(sim, path)
     return sim
 
 
