@@ -117,3 +117,17 @@ def test_availability_and_remaining_consistent(total, bad):
     assert (rem >= -1e-9) == (a >= 0.999 - 1e-12)
     arr = slo.burn_rate(np.array([0.0, 0.001]), 0.999)
     assert arr.tolist() == pytest.approx([0.0, 1.0])
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=60), st.integers(1, 10))
+def test_rolling_budget_matches_brute_force(rows, window_min):
+    total = [max(a, b) for a, b in rows]
+    good = [min(a, b) for a, b in rows]
+    idx = pd.date_range("2025-01-01", periods=len(rows), freq="min", tz="UTC")
+    got = slo.rolling_budget_remaining(pd.Series(good, idx), pd.Series(total, idx), 0.9, window_min / 1440)
+    for t in range(len(rows)):
+        lo = max(0, t - window_min + 1)
+        tot = sum(total[lo:t + 1])
+        bad = tot - sum(good[lo:t + 1])
+        want = 1.0 if tot == 0 else 1.0 - bad / (0.1 * tot)
+        assert got.iloc[t] == pytest.approx(want)
