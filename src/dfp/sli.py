@@ -96,8 +96,9 @@ class SliMinutes:
     Attributes:
         start: UTC start of minute 0 (the first day of month 4).
         n_minutes: number of minutes.
-        counts: ``{(slo, region): (total, bad)}`` int64 arrays per minute.
-        latency: ``{region: (total, le_100ms, le_300ms, le_500ms)}`` int64 arrays per minute.
+        counts: ``{(slo, region): (total, bad)}`` integer arrays per minute (int64 when simulated,
+            int32 when read back from the disk cache; sums promote to int64).
+        latency: ``{region: (total, le_100ms, le_300ms, le_500ms)}`` integer arrays per minute.
     """
 
     start: pd.Timestamp
@@ -105,9 +106,9 @@ class SliMinutes:
     counts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
     latency: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 
-    @property
+    @functools.cached_property
     def index(self) -> pd.DatetimeIndex:
-        """The minutes as a UTC DatetimeIndex."""
+        """The minutes as a UTC DatetimeIndex (built once per object)."""
         return pd.date_range(self.start, periods=self.n_minutes, freq="min")
 
     @property
@@ -264,10 +265,9 @@ def _read(path: Path, start: pd.Timestamp) -> SliMinutes:
         for key in z.files:
             parts = key.split("|")
             if parts[0] == "c" and parts[3] == "total":
-                counts[(parts[1], parts[2])] = (z[key].astype(np.int64),
-                                                z[f"c|{parts[1]}|{parts[2]}|bad"].astype(np.int64))
+                counts[(parts[1], parts[2])] = (z[key], z[f"c|{parts[1]}|{parts[2]}|bad"])
             elif parts[0] == "l" and parts[2] == "total":
-                latency[parts[1]] = tuple(z[f"l|{parts[1]}|{n}"].astype(np.int64)  # type: ignore[assignment]
+                latency[parts[1]] = tuple(z[f"l|{parts[1]}|{n}"]  # type: ignore[assignment]
                                           for n in ("total", "le100", "le300", "le500"))
     n = len(next(iter(counts.values()))[0])
     regions = sorted({r for _, r in counts})
