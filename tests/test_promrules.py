@@ -85,3 +85,15 @@ def test_promtool_unit_tests_have_teeth(tmp_path):
     shutil.copy(TESTS, tmp_path / TESTS.name)
     proc = subprocess.run([_promtool(), "test", "rules", TESTS.name], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode != 0
+
+
+def test_cli_rules_check(tmp_path, capsys):
+    from dfp.cli import main
+
+    assert main(["rules", "--check"]) == 0
+    assert "unchanged" in capsys.readouterr().out
+    stale = tmp_path / "slo-rules.yml"
+    stale.write_text("groups: []\n", encoding="utf-8")
+    assert promrules.write_rules(check=True, path=stale) is False
+    assert promrules.write_rules(path=stale) is False  # rewritten
+    assert stale.read_text(encoding="utf-8") == promrules.render_rules()
