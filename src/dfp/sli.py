@@ -254,6 +254,9 @@ def _save(sim: SliMinutes, path: Path) -> None:
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
         np.savez(tmp, **arrays)
         tmp.replace(path)
+        for old in path.parent.glob("minutes-*.npz"):  # one content version is enough (about 100 MB)
+            if old != path:
+                old.unlink(missing_ok=True)
     except OSError:  # a read-only checkout still loads, only slower
         pass
 
