@@ -54,11 +54,19 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
 
         return iam.directory_findings(data_dir() / "security" / "iam")
 
+    def backtest_50_slos_one_year() -> object:
+        from dfp.alerting import alert_episodes, load_policies, notifications, synthetic_series
+
+        series = synthetic_series(50, 365 * 1440, seed=20241101)
+        return notifications(alert_episodes(load_policies(), series))
+
     return [
         ("generate all sample data", regenerate),
         ("DORA metrics for 24 months (load + compute)", dora_by_month),
         ("canary false-alarm simulation, 4000 rollouts x 10 looks", canary_false_alarms),
         ("IAM policy review of data/security/iam", iam_review),
+        ("alert backtest: 4 policies x 50 SLOs x 1 year of 1-minute data (incl. generating it)",
+         backtest_50_slos_one_year),
         *_pii_cases(),
     ]
 
