@@ -31,10 +31,11 @@ Generator = Callable[[System, np.random.Generator], dict[str, pd.DataFrame]]
 
 
 def _datasets() -> dict[str, Generator]:
-    from dfp.generate import business
+    from dfp.generate import billing, business
 
     return {
         "business": business.generate,
+        "billing": billing.generate,
     }
 
 

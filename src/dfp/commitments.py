@@ -1,0 +1,128 @@
+"""Commitment analysis: savings plans and reserved capacity, break-even, savings per level.
+
+=============================  ==============================================================
+``breakeven_utilisation``       utilisation above which a commitment beats on-demand: ``1 - d``
+``commitment_outcome``          cost, savings and utilisation of one level over a spend path
+``savings_by_level``            expected (and p10) savings of each level under a usage distribution
+``recommend_level``             the level with the highest expected savings
+``eligible_daily_spend``        commitment-eligible on-demand-equivalent spend per day, from a bill
+=============================  ==============================================================
+
+A commitment of ``c`` USD/hour at discount ``d`` buys on-demand-equivalent usage worth up to
+``c / (1 - d)`` per hour. In an hour with eligible on-demand spend ``s``::
+
+    cost = c + max(0, s - c / (1 - d))             (the commitment is paid whether used or not)
+    savings = s - cost
+    utilisation = min(1, s (1 - d) / c)
+
+Break-even: a commitment that is utilised ``u`` of the time saves money iff ``u > 1 - d`` (a 28 %
+discount breaks even at 72 % utilisation). Levels are USD per hour of commitment (at committed
+rates), as AWS sells them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dfp.checks import check_fraction, check_non_negative
+from dfp.errors import PlaybookError
+
+__all__ = ["CommitmentOutcome", "breakeven_utilisation", "commitment_outcome", "eligible_daily_spend",
+           "recommend_level", "savings_by_level"]
+
+
+def breakeven_utilisation(discount_ratio: float) -> float:
+    """Utilisation at which a commitment costs the same as on-demand: ``1 - discount_ratio``.
+
+    >>> breakeven_utilisation(0.28)
+    0.72
+    """
+    return 1.0 - check_fraction("discount_ratio", discount_ratio)
+
+
+@dataclass(frozen=True)
+class CommitmentOutcome:
+    """One commitment level over a spend path (USD over the path, utilisation as a fraction)."""
+
+    commit_usd_per_h: float
+    on_demand_usd: float
+    cost_usd: float
+    savings_usd: float
+    utilisation_ratio: float
+
+
+def _check_spend(name: str, spend: np.ndarray) -> np.ndarray:
+    s = np.asarray(spend, dtype=float)
+    if s.size == 0 or (s < 0).any() or not np.isfinite(s).all():
+        raise PlaybookError(f"{name} must be a non-empty array of finite non-negative USD/hour values")
+    return s
+
+
+def commitment_outcome(hourly_spend_usd: np.ndarray, commit_usd_per_h: float, discount_ratio: float) -> CommitmentOutcome:
+    """Cost and savings of committing ``commit_usd_per_h`` over hours of eligible on-demand spend.
+
+    >>> o = commitment_outcome(np.array([10.0, 10.0]), 7.2, 0.28)   # fully used: pay 72 % of list
+    >>> round(o.cost_usd, 6), round(o.savings_usd, 6), round(o.utilisation_ratio, 6)
+    (14.4, 5.6, 1.0)
+    """
+    s = _check_spend("hourly_spend_usd", hourly_spend_usd)
+    c = check_non_negative("commit_usd_per_h", commit_usd_per_h)
+    d = check_fraction("discount_ratio", discount_ratio)
+    covered = np.minimum(s, c / (1 - d)) if c > 0 else np.zeros_like(s)
+    cost = c * len(s) + float(np.sum(s - covered))
+    util = float(np.sum(covered) * (1 - d) / (c * len(s))) if c > 0 else 0.0
+    return CommitmentOutcome(c, float(s.sum()), cost, float(s.sum()) - cost, util)
+
+
+def savings_by_level(hourly_spend_usd: np.ndarray, scale_samples: np.ndarray, levels_usd_per_h: np.ndarray,
+                     discount_ratio: float) -> pd.DataFrame:
+    """Savings of each commitment level when the spend profile is scaled by each sampled factor.
+
+    ``hourly_spend_usd`` is the current profile of eligible on-demand spend (USD/hour);
+    ``scale_samples`` are draws of future usage relative to now (e.g. growth over the term, one per
+    month and scenario); every (sample, level) pair is evaluated (vectorised). Savings are per hour
+    averaged over the profile. Columns: ``commit_usd_per_h``, ``expected_savings_usd_per_h``,
+    ``p10_savings_usd_per_h``, ``expected_utilisation_ratio``, ``loss_probability``.
+    """
+    s = _check_spend("hourly_spend_usd", hourly_spend_usd)
+    k = _check_spend("scale_samples", scale_samples)
+    lv = _check_spend("levels_usd_per_h", levels_usd_per_h)
+    d = check_fraction("discount_ratio", discount_ratio)
+    spend = k[:, None] * s[None, :]                       # samples x hours
+    cap = lv[:, None, None] / (1 - d)                     # levels x 1 x 1
+    covered = np.minimum(spend[None, :, :], cap)          # levels x samples x hours
+    saving = (covered - lv[:, None, None]).mean(axis=2)   # per hour: covered list value - commitment
+    util = np.divide(covered.mean(axis=2) * (1 - d), lv[:, None], out=np.zeros_like(saving), where=lv[:, None] > 0)
+    return pd.DataFrame({
+        "commit_usd_per_h": lv,
+        "expected_savings_usd_per_h": saving.mean(axis=1),
+        "p10_savings_usd_per_h": np.quantile(saving, 0.1, axis=1),
+        "expected_utilisation_ratio": util.mean(axis=1),
+        "loss_probability": (saving < 0).mean(axis=1),
+    })
+
+
+def recommend_level(curve: pd.DataFrame, max_loss_probability: float = 0.1) -> pd.Series:
+    """The row of ``savings_by_level`` with the highest expected savings among levels whose chance of
+    losing money is at most ``max_loss_probability``."""
+    p = check_fraction("max_loss_probability", max_loss_probability, closed=True)
+    ok = curve[curve["loss_probability"] <= p]
+    if ok.empty:
+        raise PlaybookError(f"recommend_level: no level has loss probability <= {p}")
+    return ok.loc[ok["expected_savings_usd_per_h"].idxmax()]
+
+
+def eligible_daily_spend(billing: pd.DataFrame, service: str = "Amazon Elastic Compute Cloud",
+                         exclude_sku_prefix: str = "BoxUsage:t3") -> pd.Series:
+    """On-demand-equivalent (list) spend per day of the usage a Compute Savings Plan can cover.
+
+    Sums ``ListCost`` of the service's usage rows, covered or not (what the usage would cost on
+    demand), leaving out SKUs named by ``exclude_sku_prefix`` (the sandbox, which is not committed).
+    """
+    u = billing[(billing["ChargeCategory"] == "Usage") & (billing["ServiceName"] == service)
+                & (billing["CommitmentDiscountStatus"].fillna("") != "Unused")]
+    u = u[~u["SkuId"].fillna("").str.startswith(exclude_sku_prefix)]
+    return u.groupby(u["ChargePeriodStart"].dt.tz_localize(None).dt.normalize())["ListCost"].sum()
