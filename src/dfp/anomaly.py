@@ -43,10 +43,10 @@ def detect_cost_anomalies(daily_cost_usd: pd.Series, z_threshold: float = 6.0, b
 
     Returns columns ``cost_usd``, ``expected_usd``, ``excess_usd``, ``ratio``, ``z``, ``flag``.
 
-    >>> s = pd.Series([100.0] * 50 + [300.0] + [100.0] * 5, index=pd.date_range("2025-01-01", periods=56))
+    >>> s = pd.Series([100.0] * 70 + [300.0] + [100.0] * 5, index=pd.date_range("2025-01-01", periods=76))
     >>> r = detect_cost_anomalies(s, min_excess_usd=10)
     >>> r.index[r["flag"]].strftime("%Y-%m-%d").tolist()
-    ['2025-02-20']
+    ['2025-03-12']
     """
     z_thr = check_positive("z_threshold", z_threshold)
     weeks = check_int_range("baseline_weeks", baseline_weeks, 1, 52)

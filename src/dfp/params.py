@@ -52,6 +52,16 @@ _P = [
     Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
     Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
+    Param("price_change_ratio", "float", -0.5, 1.0, "fraction",
+          "Change of all unit prices from now on in a cost projection (-0.1 = 10 % cheaper)"),
+    Param("discount_ratio", "float", 0.0, 0.9, "fraction", "Commitment discount off on-demand (savings plan rate)"),
+    Param("max_loss_probability", "float", 0.0, 1.0, "fraction",
+          "Largest chance of a commitment level losing money that the buyer accepts"),
+    Param("anomaly_z_threshold", "float", 2.0, 50.0, "robust z", "Score above which a day's cost is flagged"),
+    Param("min_excess_usd", "float", 0.0, 10000.0, "USD/day", "Smallest daily excess over expected that may alert"),
+    Param("response_h", "float", 0.0, 240.0, "h", "Time from an alert to the fix being live"),
+    Param("cpu_utilisation_ratio", "float", 0.0, 1.0, "fraction", "Average CPU utilisation of the node fleet"),
+    Param("cap_usd_per_customer", "float", 1.0, 100000.0, "USD/month", "Per-customer monthly cost ceiling"),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}
