@@ -45,14 +45,16 @@ def compute_kwh(vcpu_hours: float | np.ndarray, cpu_utilisation: float, min_watt
     return np.asarray(vcpu_hours, float) * (lo + u * (hi - lo)) / 1000.0 * check_positive("pue", pue)
 
 
-def storage_kwh(tb_hours: float | np.ndarray, wh_per_tb_hour: float, replication: float, pue: float) -> float | np.ndarray:
+def storage_kwh(tb_hours: float | np.ndarray, wh_per_tb_hour: float, replication: float,
+                pue: float) -> float | np.ndarray:
     """Energy of storage: ``TB-hours x Wh/TB-h x replication / 1000 x PUE`` (kWh).
 
     >>> round(float(storage_kwh(730, 1.2, 3, 1.0)), 3)
     2.628
     """
     w = check_non_negative("wh_per_tb_hour", wh_per_tb_hour)
-    return np.asarray(tb_hours, float) * w * check_positive("replication", replication) / 1000.0 * check_positive("pue", pue)
+    rep = check_positive("replication", replication)
+    return np.asarray(tb_hours, float) * w * rep / 1000.0 * check_positive("pue", pue)
 
 
 def network_kwh(gb: float | np.ndarray, kwh_per_gb: float, pue: float) -> float | np.ndarray:

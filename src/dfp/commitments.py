@@ -61,7 +61,8 @@ def _check_spend(name: str, spend: np.ndarray) -> np.ndarray:
     return s
 
 
-def commitment_outcome(hourly_spend_usd: np.ndarray, commit_usd_per_h: float, discount_ratio: float) -> CommitmentOutcome:
+def commitment_outcome(hourly_spend_usd: np.ndarray, commit_usd_per_h: float,
+                       discount_ratio: float) -> CommitmentOutcome:
     """Cost and savings of committing ``commit_usd_per_h`` over hours of eligible on-demand spend.
 
     >>> o = commitment_outcome(np.array([10.0, 10.0]), 7.2, 0.28)   # fully used: pay 72 % of list

@@ -111,7 +111,8 @@ def monthly_cost(billing: pd.DataFrame, by: str | pd.Series | None = None,
     return u.groupby([u["month"], key.fillna("").replace("", "(none)")])["cost_usd"].sum().unstack(fill_value=0.0)
 
 
-def daily_cost(billing: pd.DataFrame, by: str | None = None, cost_col: str = "EffectiveCost") -> pd.DataFrame | pd.Series:
+def daily_cost(billing: pd.DataFrame, by: str | None = None,
+               cost_col: str = "EffectiveCost") -> pd.DataFrame | pd.Series:
     """Daily cost (USD) of the usage rows; a day x group frame when ``by`` names a column."""
     u = usage_cost(billing, cost_col)
     if by is None:
@@ -129,14 +130,16 @@ class BudgetAttainment(NamedTuple):
     status: str
 
 
-def budget_attainment(cost_usd_per_month: float, target_usd_per_month: float, cap_usd_per_month: float) -> BudgetAttainment:
+def budget_attainment(cost_usd_per_month: float, target_usd_per_month: float,
+                      cap_usd_per_month: float) -> BudgetAttainment:
     """Compare a month's cost with the target and the hard cap.
 
     ``status`` is ``"within target"`` (cost <= target), ``"over target"`` (target < cost <= cap) or
     ``"over cap"``.
 
-    >>> budget_attainment(40_000, 50_000, 75_000)
-    BudgetAttainment(cost_usd_per_month=40000.0, target_ratio=0.8, cap_ratio=0.5333333333333333, headroom_to_cap_usd=35000.0, status='within target')
+    >>> b = budget_attainment(40_000, 50_000, 75_000)
+    >>> b.target_ratio, round(b.cap_ratio, 4), b.headroom_to_cap_usd, b.status
+    (0.8, 0.5333, 35000.0, 'within target')
     """
     c = check_non_negative("cost_usd_per_month", cost_usd_per_month)
     t = check_positive("target_usd_per_month", target_usd_per_month)

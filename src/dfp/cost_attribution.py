@@ -134,7 +134,8 @@ def attribute(billing: pd.DataFrame, usage: pd.DataFrame, retention_days: int = 
     rest = u.loc[~direct & ~keyed].assign(reason=reason[~direct & ~keyed])
     un = rest.groupby(["month", "reason"])["cost_usd"].sum().unstack(fill_value=0.0)
     if len(orphan):
-        un["no customer activity"] = orphan.assign(month=orphan["date"].dt.to_period("M")).groupby("month")["cost_usd"].sum()
+        orphan_month = orphan["date"].dt.to_period("M")
+        un["no customer activity"] = orphan.groupby(orphan_month)["cost_usd"].sum()
     months = u.groupby("month")["cost_usd"].sum().index
     un = un.reindex(months).fillna(0.0)
     monthly = pd.DataFrame({"total_usd": u.groupby("month")["cost_usd"].sum()})

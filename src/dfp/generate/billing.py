@@ -207,7 +207,7 @@ def _expires_before(cid: str, day: pd.Timestamp) -> bool:
     return bool(_start(cid) + pd.Timedelta(days=TERM_DAYS) <= day)
 
 
-def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame]:  # noqa: ARG001, PLR0915
+def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Generate ``billing_daily.csv.gz`` from the business data; returns ``{filename: frame}``."""
     from dfp.data import load
 
@@ -251,15 +251,16 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         unused = ((level * active - used).sum(axis=1))
         on = active[:, 0] > 0
         sp_tags = _tags(team="finops", app="savings-plan")
+        sp_arn = f"arn:aws:savingsplans::{ACCOUNT}:{cid}"
         bill.add(days[on], region=None, service="AWS Savings Plans", category="Compute",
                  desc=f"Compute Savings Plan {cid} recurring fee", sku="ComputeSP:1yrNoUpfront",
-                 qty=np.zeros(on.sum()), unit="", price=0.0, tags=sp_tags, resource=f"arn:aws:savingsplans::{ACCOUNT}:{cid}",
+                 qty=np.zeros(on.sum()), unit="", price=0.0, tags=sp_tags, resource=sp_arn,
                  list_cost=np.zeros(on.sum()), effective=np.zeros(on.sum()), billed=np.full(on.sum(), level * 24),
                  charge="Purchase", freq="Recurring", commit_id=cid, commit_type="Compute Savings Plan",
                  commit_cat="Spend")
         bill.add(days[on], region=None, service="AWS Savings Plans", category="Compute",
                  desc=f"Compute Savings Plan {cid} unused commitment", sku="ComputeSP:1yrNoUpfront",
-                 qty=np.zeros(on.sum()), unit="", price=0.0, tags=sp_tags, resource=f"arn:aws:savingsplans::{ACCOUNT}:{cid}",
+                 qty=np.zeros(on.sum()), unit="", price=0.0, tags=sp_tags, resource=sp_arn,
                  list_cost=np.zeros(on.sum()), effective=unused[on], billed=np.zeros(on.sum()), pricing="Committed",
                  commit_id=cid, commit_type="Compute Savings Plan", commit_cat="Spend", commit_status="Unused")
     od_frac = np.divide(remaining, sp_rate_spend, out=np.ones_like(remaining), where=sp_rate_spend > 0)
@@ -285,7 +286,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
     # ---- the rest of the platform, per region ---------------------------------------------------
     for region in REGIONS:
         mult = 1.0 if region == "us-east-1" else _price("eu_west_1_price_ratio")
-        p = lambda name: _price(name) * mult  # noqa: E731
+        p = lambda name, m=mult: _price(name) * m  # noqa: E731
         live = np.asarray(days >= system.region(region).live_from, dtype=float)
         d = drv[region]
         ev, api = d["events"], d["api"]
@@ -333,10 +334,12 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         tg = tags("prod", "pipeline", "profile-store", "events", alloc_on)
         res = _arn("dynamodb", region, "table/profiles")
         bill.add(days, region=region, service="Amazon DynamoDB", category="Databases",
-                 desc="DynamoDB on-demand write request units", sku="WriteRequestUnits", qty=ev * w["wru_per_event"] / 1e6,
+                 desc="DynamoDB on-demand write request units", sku="WriteRequestUnits",
+                 qty=ev * w["wru_per_event"] / 1e6,
                  unit="Million WRU", price=p("dynamodb_wru_usd_per_million"), tags=tg, resource=res)
         bill.add(days, region=region, service="Amazon DynamoDB", category="Databases",
-                 desc="DynamoDB on-demand read request units", sku="ReadRequestUnits", qty=ev * w["rru_per_event"] / 1e6,
+                 desc="DynamoDB on-demand read request units", sku="ReadRequestUnits",
+                 qty=ev * w["rru_per_event"] / 1e6,
                  unit="Million RRU", price=p("dynamodb_rru_usd_per_million"), tags=tg, resource=res)
         # RDS: prod Multi-AZ, covered by reserved instances from their start; staging in us-east-1
         rds_price = p("rds_pg_r6g_xlarge_multi_az_usd_per_h")
