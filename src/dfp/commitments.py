@@ -6,6 +6,8 @@
 ``savings_by_level``            expected (and p10) savings of each level under a usage distribution
 ``recommend_level``             the level with the highest expected savings
 ``eligible_daily_spend``        commitment-eligible on-demand-equivalent spend per day, from a bill
+``realised_savings``            per month and commitment: list value covered, cost, unused, savings
+``purchases``                   the commitments bought, with level (USD/h) and term start
 =============================  ==============================================================
 
 A commitment of ``c`` USD/hour at discount ``d`` buys on-demand-equivalent usage worth up to
@@ -31,7 +33,7 @@ from dfp.checks import check_fraction, check_non_negative
 from dfp.errors import PlaybookError
 
 __all__ = ["CommitmentOutcome", "breakeven_utilisation", "commitment_outcome", "eligible_daily_spend",
-           "recommend_level", "savings_by_level"]
+           "purchases", "realised_savings", "recommend_level", "savings_by_level"]
 
 
 def breakeven_utilisation(discount_ratio: float) -> float:
@@ -127,3 +129,44 @@ def eligible_daily_spend(billing: pd.DataFrame, service: str = "Amazon Elastic C
                 & (billing["CommitmentDiscountStatus"].fillna("") != "Unused")]
     u = u[~u["SkuId"].fillna("").str.startswith(exclude_sku_prefix)]
     return u.groupby(u["ChargePeriodStart"].dt.tz_localize(None).dt.normalize())["ListCost"].sum()
+
+
+def realised_savings(billing: pd.DataFrame) -> pd.DataFrame:
+    """What the commitments in a FOCUS bill saved, per month and commitment (USD).
+
+    ``covered_list_usd`` (on-demand value of the covered usage) minus ``covered_cost_usd`` (its
+    amortised cost) minus ``unused_usd`` (commitment paid for and not used) = ``savings_usd``;
+    ``utilisation_ratio = covered_cost / (covered_cost + unused)``.
+    """
+    status = billing["CommitmentDiscountStatus"].fillna("")
+    b = billing[status != ""]
+    month = b["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M")
+    used = b["CommitmentDiscountStatus"] == "Used"
+    g = pd.DataFrame({
+        "month": month, "commitment": b["CommitmentDiscountId"],
+        "covered_list_usd": np.where(used, b["ListCost"], 0.0),
+        "covered_cost_usd": np.where(used, b["EffectiveCost"], 0.0),
+        "unused_usd": np.where(used, 0.0, b["EffectiveCost"]),
+    }).groupby(["month", "commitment"], as_index=False).sum()
+    g["savings_usd"] = g["covered_list_usd"] - g["covered_cost_usd"] - g["unused_usd"]
+    paid = g["covered_cost_usd"] + g["unused_usd"]
+    g["utilisation_ratio"] = np.divide(g["covered_cost_usd"], paid, out=np.zeros(len(g)), where=paid > 0)
+    return g
+
+
+def purchases(billing: pd.DataFrame) -> pd.DataFrame:
+    """Commitments bought: id, type, region, first charge day, and the level.
+
+    ``level_usd_per_h`` is the hourly commitment of a savings plan (its daily recurring fee / 24) or
+    the upfront payment spread over a 365-day term for a reservation; ``upfront_usd`` is the one-time
+    payment (0 for no-upfront plans).
+    """
+    p = billing[(billing["ChargeCategory"] == "Purchase") & billing["CommitmentDiscountId"].notna()]
+    g = p.groupby("CommitmentDiscountId").agg(
+        type=("CommitmentDiscountType", "first"), region=("RegionId", "first"),
+        start=("ChargePeriodStart", "min"), first_fee=("BilledCost", "first"),
+        frequency=("ChargeFrequency", "first"))
+    recurring = g["frequency"] == "Recurring"
+    g["level_usd_per_h"] = np.where(recurring, g["first_fee"] / 24.0, g["first_fee"] / (365 * 24.0))
+    g["upfront_usd"] = np.where(recurring, 0.0, g["first_fee"])
+    return g.drop(columns=["first_fee", "frequency"]).sort_values("start").reset_index()

@@ -10,6 +10,7 @@
 ``daily_cost``                  daily cost, optionally by a column
 ``budget_attainment``           a month's cost against the target and the hard cap
 ``growth_comparison``           cost growth vs revenue growth over a window (CMGR)
+``volume_for_unit_cost``        daily volume at which fixed + variable cost meets a unit-cost target
 =============================  ======================================================
 
 Months are 730 hours (``dfp.units``), the cloud-billing convention. Cost is ``EffectiveCost``
@@ -40,6 +41,7 @@ __all__ = [
     "monthly_cost",
     "monthly_cost_usd",
     "usage_cost",
+    "volume_for_unit_cost",
 ]
 
 
@@ -172,3 +174,23 @@ def growth_comparison(cost_usd: pd.Series, revenue_usd: pd.Series, months: int) 
     c = cmgr(float(cost_usd.iloc[-n - 1]), float(cost_usd.iloc[-1]), n)
     r = cmgr(float(revenue_usd.iloc[-n - 1]), float(revenue_usd.iloc[-1]), n)
     return GrowthComparison(n, c, r, c < r)
+
+
+def volume_for_unit_cost(fixed_usd_per_month: float, variable_usd_per_event: float,
+                         target_usd_per_event: float) -> float | None:
+    """Events/day at which ``(fixed + variable x volume) / volume`` falls to the target unit cost.
+
+    ``volume_per_month = fixed / (target - variable)``; divided by 30.42 days. ``None`` when the
+    variable cost alone is at or above the target (no volume is enough).
+
+    >>> round(volume_for_unit_cost(10_000, 0.00004, 0.0001))
+    5479452
+    >>> volume_for_unit_cost(10_000, 0.0002, 0.0001) is None
+    True
+    """
+    f = check_non_negative("fixed_usd_per_month", fixed_usd_per_month)
+    v = check_non_negative("variable_usd_per_event", variable_usd_per_event)
+    t = check_positive("target_usd_per_event", target_usd_per_event)
+    if v >= t:
+        return None
+    return f / (t - v) / DAYS_PER_MONTH
