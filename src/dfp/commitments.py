@@ -8,6 +8,7 @@
 ``eligible_daily_spend``        commitment-eligible on-demand-equivalent spend per day, from a bill
 ``realised_savings``            per month and commitment: list value covered, cost, unused, savings
 ``purchases``                   the commitments bought, with level (USD/h) and term start
+``hourly_spend_profile``        hourly eligible spend rebuilt from daily spend and hourly events
 =============================  ==============================================================
 
 A commitment of ``c`` USD/hour at discount ``d`` buys on-demand-equivalent usage worth up to
@@ -33,7 +34,7 @@ from dfp.checks import check_fraction, check_non_negative
 from dfp.errors import PlaybookError
 
 __all__ = ["CommitmentOutcome", "breakeven_utilisation", "commitment_outcome", "eligible_daily_spend",
-           "purchases", "realised_savings", "recommend_level", "savings_by_level"]
+           "hourly_spend_profile", "purchases", "realised_savings", "recommend_level", "savings_by_level"]
 
 
 def breakeven_utilisation(discount_ratio: float) -> float:
@@ -170,3 +171,28 @@ def purchases(billing: pd.DataFrame) -> pd.DataFrame:
     g["level_usd_per_h"] = np.where(recurring, g["first_fee"] / 24.0, g["first_fee"] / (365 * 24.0))
     g["upfront_usd"] = np.where(recurring, 0.0, g["first_fee"])
     return g.drop(columns=["first_fee", "frequency"]).sort_values("start").reset_index()
+
+
+def hourly_spend_profile(daily_spend_usd: pd.Series, daily_events: pd.Series, hourly_events: pd.Series) -> pd.Series:
+    """Hourly eligible spend rebuilt from a daily export: ``spend_h = a + b x events_h``.
+
+    A daily bill hides the night-time trough a savings plan must be sized against. Fitting the daily
+    spend as ``24 a + b x events_day`` (least squares over the days given) separates the always-on
+    floor ``a`` (USD/hour) from the traffic-driven part ``b`` (USD/event); applying it to each hour's
+    events gives the hourly profile. ``hourly_events`` is indexed by hour start (tz-naive); the days
+    of ``daily_spend_usd`` and ``daily_events`` must match.
+
+    >>> days = pd.date_range("2026-01-01", periods=3)
+    >>> hours = pd.date_range("2026-01-01", periods=72, freq="h")
+    >>> ev_h = pd.Series(np.tile(np.r_[np.full(12, 100.0), np.full(12, 300.0)], 3), index=hours)
+    >>> ev_d = ev_h.groupby(ev_h.index.normalize()).sum() * np.array([1.0, 1.5, 2.0])
+    >>> spend = 24 * 2.0 + 0.01 * ev_d
+    >>> prof = hourly_spend_profile(spend, ev_d, ev_h)
+    >>> round(float(prof.iloc[0]), 6), round(float(prof.iloc[12]), 6)
+    (3.0, 5.0)
+    """
+    if not daily_spend_usd.index.equals(daily_events.index):
+        raise PlaybookError("hourly_spend_profile: daily spend and daily events must cover the same days")
+    x = np.column_stack([np.full(len(daily_events), 24.0), daily_events.to_numpy(float)])
+    (a, b), *_ = np.linalg.lstsq(x, daily_spend_usd.to_numpy(float), rcond=None)
+    return (a + b * hourly_events.astype(float)).clip(lower=0.0).rename("spend_usd_per_h")
