@@ -60,6 +60,7 @@ _P = [
     Param("anomaly_z_threshold", "float", 2.0, 50.0, "robust z", "Score above which a day's cost is flagged"),
     Param("min_excess_usd", "float", 0.0, 10000.0, "USD/day", "Smallest daily excess over expected that may alert"),
     Param("response_h", "float", 0.0, 240.0, "h", "Time from an alert to the fix being live"),
+    Param("data_latency_h", "float", 0.0, 72.0, "h", "Delay before a closed day's cost is in the billing export"),
     Param("cpu_utilisation_ratio", "float", 0.0, 1.0, "fraction", "Average CPU utilisation of the node fleet"),
     Param("cap_usd_per_customer", "float", 1.0, 100000.0, "USD/month", "Per-customer monthly cost ceiling"),
 ]
