@@ -61,19 +61,29 @@ def retained_events(usage: pd.DataFrame, retention_days: int) -> pd.DataFrame:
     return out[["date", "region", "customer_id", "retained_events"]]
 
 
-def allocation_shares(usage: pd.DataFrame, retention_days: int = 395) -> pd.DataFrame:
+def _retention_days(retention_days: int | None) -> int:
+    """The archive's retention: the sample data's assumption (``dfp.generate.billing.WORKLOAD``) by default."""
+    if retention_days is not None:
+        return retention_days
+    from dfp.generate.billing import WORKLOAD
+
+    return int(WORKLOAD["retention_days"])
+
+
+def allocation_shares(usage: pd.DataFrame, retention_days: int | None = None) -> pd.DataFrame:
     """Each customer's share of each allocation key's driver per ``date`` and ``region``.
 
     Columns ``date`` (tz-naive day), ``region``, ``alloc``, ``customer_id``, ``share``; shares of a
-    (date, region, alloc) sum to 1. ``retention_days`` is the archive retention (395 days in the
-    sample data) that defines the ``storage`` driver.
+    (date, region, alloc) sum to 1. ``retention_days`` is the archive retention that defines the
+    ``storage`` driver (default: the sample data's assumption).
     """
     u = usage.assign(date=usage["date"].dt.tz_localize(None))
     parts = [
         u[["date", "region", "customer_id", "events"]].rename(columns={"events": "driver"}).assign(alloc="events"),
         u[["date", "region", "customer_id", "api_requests"]].rename(columns={"api_requests": "driver"})
         .assign(alloc="api_requests"),
-        retained_events(u, retention_days).rename(columns={"retained_events": "driver"}).assign(alloc="storage"),
+        retained_events(u, _retention_days(retention_days)).rename(columns={"retained_events": "driver"})
+        .assign(alloc="storage"),
     ]
     d = pd.concat(parts, ignore_index=True)
     d = d[d["driver"] > 0]
@@ -96,7 +106,7 @@ class Attribution:
     unattributed: pd.DataFrame
 
 
-def attribute(billing: pd.DataFrame, usage: pd.DataFrame, retention_days: int = 395) -> Attribution:
+def attribute(billing: pd.DataFrame, usage: pd.DataFrame, retention_days: int | None = None) -> Attribution:
     """Apply the allocation rule (module docstring) to a FOCUS billing frame and the usage data."""
     if usage.empty:
         raise PlaybookError("attribute: usage is empty; shared costs cannot be allocated without drivers")
