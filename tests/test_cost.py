@@ -292,3 +292,15 @@ def test_commitment_levels_on_real_spend(billing: pd.DataFrame) -> None:
     curve = commitments.savings_by_level(hourly, np.array([1.0]), levels, 0.28)
     best = commitments.recommend_level(curve, 0.0)
     assert 0 < best["commit_usd_per_h"] <= hourly.min() * 0.72 + levels[1]
+
+
+def test_unit_cost_by_stage_adds_up(billing: pd.DataFrame) -> None:
+    month = pd.Period("2026-10", "M")
+    events = 1e9
+    t = cost.unit_cost_by_stage(billing, events, month)
+    assert t["cost_usd"].sum() == pytest.approx(float(cost.monthly_cost(billing).loc[month]))
+    assert t["usd_per_million_events"].sum() == pytest.approx(t["cost_usd"].sum() / events * 1e6)
+    assert set(t["stage"]) == {"1 ingest", "2 process", "3 deliver", "4 platform"}
+    assert not t["line"].str.contains("covered by").any()
+    with pytest.raises(PlaybookError, match="no usage rows"):
+        cost.unit_cost_by_stage(billing, events, pd.Period("2030-01", "M"))

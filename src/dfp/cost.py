@@ -11,6 +11,7 @@
 ``budget_attainment``           a month's cost against the target and the hard cap
 ``growth_comparison``           cost growth vs revenue growth over a window (CMGR)
 ``volume_for_unit_cost``        daily volume at which fixed + variable cost meets a unit-cost target
+``unit_cost_by_stage``          a month's cost per million events by pipeline stage and line (``app`` tag)
 =============================  ======================================================
 
 Months are 730 hours (``dfp.units``), the cloud-billing convention. Cost is ``EffectiveCost``
@@ -40,6 +41,8 @@ __all__ = [
     "hours_in_billing_month",
     "monthly_cost",
     "monthly_cost_usd",
+    "STAGE_OF_APP",
+    "unit_cost_by_stage",
     "usage_cost",
     "volume_for_unit_cost",
 ]
@@ -194,3 +197,37 @@ def volume_for_unit_cost(fixed_usd_per_month: float, variable_usd_per_event: flo
     if v >= t:
         return None
     return f / (t - v) / DAYS_PER_MONTH
+
+
+#: The pipeline stage each ``app`` tag belongs to; anything else is the shared platform.
+STAGE_OF_APP: dict[str, str] = {
+    "ingestion-api": "1 ingest", "nodegroup-ingest": "1 ingest", "stream-raw": "1 ingest",
+    "nodegroup-process": "2 process", "stream-enriched": "2 process", "profile-store": "2 process",
+    "event-archive": "2 process", "stream-consumers": "2 process",
+    "nodegroup-deliver": "3 deliver", "destination-delivery": "3 deliver",
+}
+
+
+def unit_cost_by_stage(billing: pd.DataFrame, events_in_month: float, month: pd.Period) -> pd.DataFrame:
+    """One month's cost per million events, by pipeline stage and charge line.
+
+    Stages come from the ``app`` tag (:data:`STAGE_OF_APP`); everything else (control planes, the
+    system node group, databases, NAT hours, observability, staging and dev) is ``4 platform``.
+    ``line`` is the ``ChargeDescription`` without its pricing split (``on demand`` / ``covered by ...``),
+    so covered and uncovered node-hours of one node group are one line. Columns ``stage``, ``line``,
+    ``cost_usd``, ``usd_per_million_events``; lines with no cost are dropped.
+    """
+    from dfp.focus import parse_tags
+
+    e = check_positive("events_in_month", events_in_month)
+    u = usage_cost(billing)
+    u = u[u["month"] == month]
+    if u.empty:
+        raise PlaybookError(f"unit_cost_by_stage: no usage rows in month {month}")
+    app = parse_tags(u["Tags"])["app"]
+    stage = app.map(STAGE_OF_APP).fillna("4 platform")
+    line = u["ChargeDescription"].str.replace(r" (on demand|covered by \S+)$", "", regex=True).rename("line")
+    out = u.groupby([stage.rename("stage"), line])["cost_usd"].sum().reset_index()
+    out = out[out["cost_usd"] > 0]
+    out["usd_per_million_events"] = out["cost_usd"] / e * 1e6
+    return out.sort_values(["stage", "cost_usd"], ascending=[True, False], kind="stable").reset_index(drop=True)

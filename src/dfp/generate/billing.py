@@ -445,7 +445,24 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
              desc="Promotional credits applied", sku="Credit", qty=np.zeros(len(starts)), unit="", price=0.0,
              tags="{}", resource=None, list_cost=np.zeros(len(starts)), effective=credit, billed=credit,
              charge="Credit", freq="One-Time", period_end=ends)
-    return {"billing_daily.csv.gz": _frame(bill)}
+    frame = _frame(bill)
+    _check_focus(frame)
+    return {"billing_daily.csv.gz": frame}
+
+
+def _check_focus(frame: pd.DataFrame) -> None:
+    """Round-trip the frame through the loader's checks and the FOCUS invariants before it is written."""
+    import io
+
+    from dfp.data import validate_frame
+    from dfp.focus import validate_focus
+    from dfp.schemas.billing import billing_daily
+
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n")
+    buf.seek(0)
+    raw = pd.read_csv(buf, dtype=str, keep_default_na=False)
+    validate_focus(validate_frame(raw, billing_daily), billing_daily.file)
 
 
 def _frame(bill: _Bill) -> pd.DataFrame:
