@@ -31,6 +31,7 @@ from dfp.growth import cmgr
 from dfp.units import DAYS_PER_MONTH, HOURS_PER_MONTH
 
 __all__ = [
+    "STAGE_OF_APP",
     "BudgetAttainment",
     "GrowthComparison",
     "budget_attainment",
@@ -41,7 +42,6 @@ __all__ = [
     "hours_in_billing_month",
     "monthly_cost",
     "monthly_cost_usd",
-    "STAGE_OF_APP",
     "unit_cost_by_stage",
     "usage_cost",
     "volume_for_unit_cost",
