@@ -304,3 +304,10 @@ def test_unit_cost_by_stage_adds_up(billing: pd.DataFrame) -> None:
     assert not t["line"].str.contains("covered by").any()
     with pytest.raises(PlaybookError, match="no usage rows"):
         cost.unit_cost_by_stage(billing, events, pd.Period("2030-01", "M"))
+
+
+def test_events_per_billing_month_normalises_month_length() -> None:
+    days = pd.date_range("2025-02-01", "2025-03-31", freq="D", tz="UTC")
+    u = pd.DataFrame({"date": days, "events": 100})
+    e = cost.events_per_billing_month(u)
+    assert e.to_numpy() == pytest.approx([100 * 730 / 24, 100 * 730 / 24])

@@ -41,7 +41,7 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
 
         billing, usage = load_billing(), load("usage_daily")
         monthly = cost.monthly_cost(billing)
-        events = usage.groupby(usage["date"].dt.tz_localize(None).dt.to_period("M"))["events"].sum()
+        events = cost.events_per_billing_month(usage)
         model = projection.fit_cost_model(events.to_numpy()[-12:], monthly.to_numpy()[-12:])
         g = projection.estimate_growth(events.to_numpy()[-12:])
         return projection.project_cost(model, float(events.iloc[-1]), g.rate, 36, 0.0, g.sigma)

@@ -12,6 +12,7 @@
 ``growth_comparison``           cost growth vs revenue growth over a window (CMGR)
 ``volume_for_unit_cost``        daily volume at which fixed + variable cost meets a unit-cost target
 ``unit_cost_by_stage``          a month's cost per million events by pipeline stage and line (``app`` tag)
+``events_per_billing_month``    monthly events normalised to the 30.42-day billing month
 =============================  ======================================================
 
 Months are 730 hours (``dfp.units``), the cloud-billing convention. Cost is ``EffectiveCost``
@@ -37,6 +38,7 @@ __all__ = [
     "budget_attainment",
     "cost_usd_per_event",
     "daily_cost",
+    "events_per_billing_month",
     "events_per_day_for_budget",
     "growth_comparison",
     "hours_in_billing_month",
@@ -231,3 +233,15 @@ def unit_cost_by_stage(billing: pd.DataFrame, events_in_month: float, month: pd.
     out = out[out["cost_usd"] > 0]
     out["usd_per_million_events"] = out["cost_usd"] / e * 1e6
     return out.sort_values(["stage", "cost_usd"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def events_per_billing_month(usage: pd.DataFrame) -> pd.Series:
+    """Events per month normalised to the 730-hour (30.42-day) billing month: mean daily events x 30.42.
+
+    Fitting cost to this rather than to raw monthly events keeps February's short month from reading as
+    a volume dip. Index: monthly periods.
+    """
+    if usage.empty:
+        raise PlaybookError("events_per_billing_month: usage is empty")
+    daily = usage.groupby(usage["date"].dt.tz_localize(None).dt.normalize())["events"].sum()
+    return daily.groupby(daily.index.to_period("M")).mean() * DAYS_PER_MONTH
