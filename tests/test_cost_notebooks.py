@@ -33,7 +33,7 @@ def test_projection_follows_growth_rate(tmp_path: Path) -> None:
     assert float(default["proj_growth_rate"]) < 0.12
     # faster growth: a higher bill at the horizon, and the cap is reached inside the horizon
     assert float(changed["proj_cost_at_horizon_usd"]) > float(default["proj_cost_at_horizon_usd"])
-    assert "not within" in default["proj_cap_text"]
-    assert changed["proj_cap_text"].startswith("'in 20")
+    assert "is not reached" in default["proj_cap_text"]
+    assert changed["proj_cap_text"].startswith("'is reached in 20")
     # the fitted model does not depend on the scenario
     assert changed["proj_fixed_usd"] == default["proj_fixed_usd"]
