@@ -35,7 +35,9 @@ illustrative; the workload coefficients below are the fictional system's assumpt
 * **Credits**: promotional credits in the MVP era, one ``Credit`` row per month.
 
 There is no randomness beyond the business data the bill is driven by (``rng`` is unused), so the
-bill moves only when the business data or the prices move.
+bill moves only when the business data or the prices move. The business frames are regenerated
+in-process from the same seed rather than read from ``data/``, so a bill is always consistent with
+the business data of the same run.
 """
 
 from __future__ import annotations
@@ -207,12 +209,24 @@ def _expires_before(cid: str, day: pd.Timestamp) -> bool:
     return bool(_start(cid) + pd.Timedelta(days=TERM_DAYS) <= day)
 
 
+def _business(system: System) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The usage, hourly traffic and customer frames the bill is driven by, regenerated from the same
+    seed in-process (so ``dfp generate --out DIR`` never mixes a fresh bill with stale business data)."""
+    from dfp.data import validate_frame
+    from dfp.generate import business, rng_for
+    from dfp.schemas import SCHEMAS
+
+    frames = business.generate(system, rng_for(system, "business"))
+    by_file = {s.file: s for s in SCHEMAS.values()}
+    typed = {f: validate_frame(frames[f].astype(str), by_file[f], f)
+             for f in ("usage_daily.csv.gz", "traffic_hourly.csv.gz", "customers.csv")}
+    return typed["usage_daily.csv.gz"], typed["traffic_hourly.csv.gz"], typed["customers.csv"]
+
+
 def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Generate ``billing_daily.csv.gz`` from the business data; returns ``{filename: frame}``."""
-    from dfp.data import load
-
     w = WORKLOAD
-    usage, hourly, customers = load("usage_daily"), load("traffic_hourly"), load("customers")
+    usage, hourly, customers = _business(system)
     days = pd.date_range(system.start, system.end, freq="D", inclusive="left")
     nd = len(days)
     drv = _drivers(system, usage, hourly, days, customers)
