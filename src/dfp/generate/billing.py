@@ -34,8 +34,11 @@ illustrative; the workload coefficients below are the fictional system's assumpt
   have ``EffectiveCost = 0`` (their cost is amortised into the usage rows), as FOCUS specifies.
 * **Credits**: promotional credits in the MVP era, one ``Credit`` row per month.
 
-There is no randomness beyond the business data the bill is driven by (``rng`` is unused), so the
-bill moves only when the business data or the prices move. The business frames are regenerated
+* **Day-to-day noise**: the dev node group follows the engineers' activity (Poisson around its
+  weekday mean, one node at weekends), staging is scaled up for a few load tests a year, and the
+  untagged sandbox line varies lognormally: the normal peaks an anomaly detector must not flag.
+
+Randomness beyond the business data is limited to that noise (the dataset's own ``rng`` stream). The business frames are regenerated
 in-process from the same seed rather than read from ``data/``, so a bill is always consistent with
 the business data of the same run.
 """
@@ -62,7 +65,11 @@ WORKLOAD: dict[str, float] = {
     "min_nodes_per_group": 3.0,         # prod, per region, per node group (one per AZ)
     "system_nodes": 3.0,                # prod system node group per region (one per AZ)
     "staging_nodes": 4.0,               # us-east-1 only
-    "dev_nodes": 3.0,                   # us-east-1 only
+    "dev_nodes": 3.0,                   # us-east-1 only: weekday mean; 1 node at weekends, day-to-day noise
+    "load_tests_per_year": 6.0,         # staging scaled up for a load test on random weekdays
+    "load_test_nodes": 12.0,
+    "load_test_hours": 8.0,
+    "sandbox_noise_sigma": 0.6,         # lognormal day-to-day spread of the untagged sandbox line
     "raw_kb_per_event": 4.0,
     "enriched_kb_per_event": 6.0,
     "destinations_per_event": 3.0,
@@ -166,8 +173,13 @@ def _drivers(system: System, usage: pd.DataFrame, hourly: pd.DataFrame, days: pd
     return out
 
 
-def _node_hours(region: str, hm: np.ndarray, live: np.ndarray) -> dict[str, np.ndarray]:
-    """Node count per node group per hour (days x 24) for one region."""
+def _node_hours(region: str, hm: np.ndarray, live: np.ndarray, dev_nodes: np.ndarray,
+                load_test: np.ndarray) -> dict[str, np.ndarray]:
+    """Node count per node group per hour (days x 24) for one region.
+
+    ``dev_nodes`` (per day) follows the engineers' activity; ``load_test`` (per day, 0/1) scales staging
+    up by ``load_test_nodes`` for ``load_test_hours`` in the afternoon (UTC) of a load-test day.
+    """
     w = WORKLOAD
     eps = hm / 3600.0
     mn = w["min_nodes_per_group"]
@@ -177,8 +189,11 @@ def _node_hours(region: str, hm: np.ndarray, live: np.ndarray) -> dict[str, np.n
         "process": np.maximum(mn, np.ceil(eps / w["process_eps_per_node"])),
         "deliver": np.maximum(mn, np.ceil(eps / w["deliver_eps_per_node"])),
         "staging": np.full(hm.shape, w["staging_nodes"] if region == "us-east-1" else 0.0),
-        "dev": np.full(hm.shape, w["dev_nodes"] if region == "us-east-1" else 0.0),
+        "dev": np.repeat(dev_nodes[:, None], 24, axis=1) if region == "us-east-1" else np.zeros(hm.shape),
     }
+    if region == "us-east-1":
+        hours = (np.arange(24) >= 13) & (np.arange(24) < 13 + w["load_test_hours"])
+        nodes["staging"] = nodes["staging"] + w["load_test_nodes"] * load_test[:, None] * hours[None, :]
     return {g: n * live[:, None] for g, n in nodes.items()}
 
 
@@ -246,11 +261,15 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
     # ---- compute: hourly node counts, Savings Plan coverage applied hour by hour -----------------
     node_price: dict[str, float] = {}
     nodes: dict[str, dict[str, np.ndarray]] = {}
+    weekend = np.asarray(days.day_of_week >= 5)
+    dev_nodes = np.where(weekend, 1.0, np.clip(rng.poisson(w["dev_nodes"], nd), 1, None)).astype(float)
+    load_test = (~weekend & (rng.random(nd) < w["load_tests_per_year"] / (52 * 5))).astype(float)
+    sandbox = w["experiments_usd_per_day"] * rng.lognormal(0.0, w["sandbox_noise_sigma"], nd)
     for region in REGIONS:
         mult = 1.0 if region == "us-east-1" else _price("eu_west_1_price_ratio")
         node_price[region] = _price("ec2_m6i_2xlarge_usd_per_h") * mult
         live = np.asarray(days >= system.region(region).live_from, dtype=float)
-        nodes[region] = _node_hours(region, drv[region]["hourly"], live)
+        nodes[region] = _node_hours(region, drv[region]["hourly"], live, dev_nodes, load_test)
     od_h = {(r, g): nodes[r][g] * node_price[r] for r in REGIONS for g in NODE_GROUPS}
     total_od = sum(od_h.values())
     sp_rate_spend = total_od * (1 - d_sp)
@@ -448,7 +467,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         if region == "us-east-1":
             bill.add(days, region=region, service="Amazon Elastic Compute Cloud", category="Compute",
                      desc="Sandbox instances (untagged)", sku="BoxUsage:t3.large",
-                     qty=np.full(nd, w["experiments_usd_per_day"] / 0.0832), unit="Hours", price=0.0832,
+                     qty=sandbox / 0.0832, unit="Hours", price=0.0832,
                      tags="{}", resource=_arn("ec2", region, "instance/sandbox"))
     # ---- credits (MVP era) ------------------------------------------------------------------------
     mvp_end = system.era("mvp").last_month + 1
