@@ -55,10 +55,59 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         return [anomaly.detect_cost_anomalies(daily[c]) for c in daily.columns] + [
             anomaly.detect_cost_anomalies(daily.sum(axis=1))]
 
+    def dora_by_month() -> object:
+        from dfp import delivery
+        from dfp.data import load
+        from dfp.system import load_system
+
+        return delivery.dora_by_period(load("deployments"), load("commits"), load_system())
+
+    def canary_false_alarms() -> object:
+        import numpy as np
+
+        from dfp import canary
+
+        return canary.simulate_canary(np.random.default_rng(1), 7000, 0.0004, 0.0004, 0.1, 10, 0.05, runs=4000)
+
+    def iam_review() -> object:
+        from dfp import iam
+        from dfp.system import data_dir
+
+        return iam.directory_findings(data_dir() / "security" / "iam")
+
+    def backtest_50_slos_one_year() -> object:
+        from dfp.alerting import alert_episodes, load_policies, notifications, synthetic_series
+
+        series = synthetic_series(50, 365 * 1440, seed=20241101)
+        return notifications(alert_episodes(load_policies(), series))
+
     return [
         ("generate all sample data", regenerate),
+        ("DORA metrics for 24 months (load + compute)", dora_by_month),
+        ("canary false-alarm simulation, 4000 rollouts x 10 looks", canary_false_alarms),
+        ("IAM policy review of data/security/iam", iam_review),
+        ("alert backtest: 4 policies x 50 SLOs x 1 year of 1-minute data (incl. generating it)",
+         backtest_50_slos_one_year),
+        *_pii_cases(),
         ("cost: driver-based projection on 24 months of billing (load + FOCUS checks + fit)", cost_projection),
         ("cost: anomaly detection on 24 months of daily cost, total and per service", cost_anomalies),
+    ]
+
+
+def _pii_cases() -> list[tuple[str, Callable[[], object]]]:
+    """AI PII flagging: training, scoring (per-field latency = time / fields), the full evaluation."""
+    from dfp.data import load
+    from dfp.pii.evaluation import evaluate
+    from dfp.pii.model import train_model
+
+    fields = load("pii_fields")
+    train, test = fields[fields["split"] == "train"], fields[fields["split"] == "test"]
+    model = train_model(train)
+    return [
+        (f"pii: train the model ({len(train):,} fields)", lambda: train_model(train)),
+        (f"pii: score the test split ({len(test):,} fields; divide for per-field latency)",
+         lambda: model.predict(test["field_name"], test["sample_value"], 0.5)),
+        (f"pii: full evaluation (train, choose threshold, score {len(fields):,} fields)", lambda: evaluate(fields, 250.0, 5.0)),
     ]
 
 

@@ -31,11 +31,15 @@ Generator = Callable[[System, np.random.Generator], dict[str, pd.DataFrame]]
 
 
 def _datasets() -> dict[str, Generator]:
-    from dfp.generate import billing, business
+    from dfp.generate import billing, business, delivery, pii, reliability, security
 
     return {
         "business": business.generate,
         "billing": billing.generate,
+        "delivery": delivery.generate,
+        "security": security.generate,
+        "reliability": reliability.generate,
+        "pii": pii.generate,
     }
 
 
