@@ -1,5 +1,6 @@
 """Availability composition: hand-computed cases and properties that hold for every input."""
 
+import itertools
 import math
 
 import pytest
@@ -60,7 +61,7 @@ def test_parallel_never_below_best(xs):
 @given(st.integers(2, 10), avail)
 def test_k_of_n_decreases_as_k_grows(n, a):
     vals = [k_of_n(k, n, a) for k in range(1, n + 1)]
-    assert all(x >= y - 1e-12 for x, y in zip(vals, vals[1:], strict=False))
+    assert all(x >= y - 1e-12 for x, y in itertools.pairwise(vals))
 
 
 def test_compose_nested_matches_hand_computation():

@@ -52,6 +52,11 @@ _P = [
     Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
     Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
+    # architecture, infrastructure, platform (issue 5)
+    Param("node_availability", "float", 0.9, 0.99999, "fraction/month",
+          "Monthly availability of one EKS worker node (None = the EC2 instance-level SLA)"),
+    Param("api_gateway_availability", "float", 0.99, 0.999999, "fraction/month",
+          "Monthly availability assumed for API Gateway (None = its published SLA)"),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}
