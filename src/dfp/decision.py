@@ -7,6 +7,10 @@
 ``weighted_matrix``         weighted scores, winner, runner-up and margin
 ``flip_weight``             the weight of one criterion at which the winner changes
 ``sensitivity``             ``flip_weight`` for every criterion of a decision
+``evaluate``                one decision end to end: values, matrix, sensitivity
+``score_curve``             every option's score as one criterion's weight sweeps 0..1
+``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
+``decision_leaves``         availability inputs: SLA leaves plus the alternatives' own
 =========================  ====================================================================
 
 Weights are non-negative and normalised to sum to 1. When one criterion's weight moves to t the
@@ -25,15 +29,23 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from dfp import architecture as arch
+from dfp import business, traffic
 from dfp.availability import compose
+from dfp.capacity import shards_needed
 from dfp.errors import PlaybookError
 from dfp.external import fact
-from dfp.system import data_dir
-from dfp.units import HOURS_PER_MONTH
+from dfp.system import System, data_dir
+from dfp.units import DAYS_PER_MONTH, HOURS_PER_MONTH
 
 __all__ = [
     "FlipPoint",
     "MatrixResult",
+    "Evaluation",
+    "decision_leaves",
+    "drivers_at_target",
+    "evaluate",
+    "score_curve",
     "flip_weight",
     "load_decisions",
     "normalise",
@@ -249,3 +261,84 @@ def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
             vals["cost_usd_per_month"] = total
         rows[oid] = vals
     return pd.DataFrame.from_dict(rows, orient="index")[list(decision["criteria"])]
+
+
+def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int | None = None,
+                      retention_months: int = 13, headroom: float = 0.3) -> dict[str, float]:
+    """Quantities the options' costs and values scale with, at the owner's throughput target.
+
+    ``events_million_month`` (average target x 30.42 days / 1e6), ``event_gb_month`` (x bytes / 1e9),
+    ``stored_gb`` (x retention), ``shards`` (provisioned shards for the peak-capacity day's busiest
+    hour in us-east-1's diurnal shape, with ``headroom``), ``customers`` active at the story's end,
+    ``one_tenant_share`` (1 / customers), ``us_share`` (their share in us-east-1), ``us_half_share``.
+    """
+    b = int(system.sample["mean_event_bytes"]) if event_bytes is None else event_bytes
+    per_day = system.target("events_per_day_avg").value
+    d = system.sample["diurnal"]["us-east-1"]
+    peak_hour_factor = float(traffic.diurnal_weight([d["peak_hour_utc"]], d["peak_hour_utc"], d["peak_to_trough"])[0])
+    peak_rate = system.target("events_per_day_peak_capacity").value / 86_400 * peak_hour_factor
+    shards = shards_needed(peak_rate, b, shard_records_per_s=fact("quotas.kinesis_shard_write_records_s").value,
+                           shard_mb_per_s=fact("quotas.kinesis_shard_write_mb_s").value, headroom=headroom).shards
+    active = business.active_customers(customers, system.end - pd.Timedelta(seconds=1))
+    n = int(active.to_numpy().sum())
+    us = int(active["us-east-1"].sum()) if "us-east-1" in active.columns else 0
+    ev_m = per_day * DAYS_PER_MONTH / 1e6
+    return {"events_million_month": ev_m, "event_gb_month": ev_m * 1e6 * b / 1e9,
+            "stored_gb": ev_m * 1e6 * b / 1e9 * retention_months, "shards": float(shards),
+            "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
+            "us_share": us / n, "us_half_share": us / n / 2}
+
+
+def decision_leaves(model: arch.Model) -> dict[str, float]:
+    """SLA leaves of the architecture model plus ``msk``, ``self-run-kafka`` and ``region-path``
+    (the Scale design's ingest path, the unit the region options replicate)."""
+    leaves = arch.leaf_availabilities(model)
+    leaves["msk"] = fact("slas.msk_cluster").value
+    leaves["self-run-kafka"] = fact("slas.self_run_kafka_cluster").value
+    leaves["region-path"] = arch.path_availability(model, "scale", "ingest", leaves=leaves)
+    return leaves
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One decision evaluated: raw values of the eligible options, the matrix, the sensitivity,
+    and the options excluded by a hard constraint (id -> constraint)."""
+
+    values: pd.DataFrame
+    result: MatrixResult
+    sensitivity: pd.DataFrame
+    excluded: dict[str, str]
+    weights: dict[str, float]
+    directions: dict[str, str]
+
+
+def evaluate(decision: Mapping[str, Any], leaves: Mapping[str, float], drivers: Mapping[str, float],
+             ops_weight: float | None = None) -> Evaluation:
+    """Evaluate one decision: drop options that break a hard constraint, score, and find the flips.
+
+    Args:
+        ops_weight: if given and the decision has an ``ops_h_per_week`` criterion, its weight
+            before normalisation (the other weights keep their values).
+    """
+    values = option_values(decision, leaves, drivers)
+    excluded = {o: str(d["violates"]) for o, d in decision["options"].items() if d.get("violates")}
+    values = values.drop(index=list(excluded))
+    weights = {c: float(s["weight"]) for c, s in decision["criteria"].items()}
+    if ops_weight is not None and "ops_h_per_week" in weights:
+        weights["ops_h_per_week"] = float(ops_weight)
+    directions = {c: str(s["direction"]) for c, s in decision["criteria"].items()}
+    return Evaluation(values, weighted_matrix(values, weights, directions),
+                      sensitivity(values, weights, directions), excluded, weights, directions)
+
+
+def score_curve(ev: Evaluation, criterion: str, points: int = 51) -> pd.DataFrame:
+    """Every option's score (columns) as ``criterion``'s weight goes from 0 to 1 (index)."""
+    if criterion not in ev.weights:
+        raise PlaybookError(f"unknown criterion {criterion!r}; known: {list(ev.weights)}")
+    w = _weights(ev.weights, ev.values.columns)
+    rest = w.drop(criterion)
+    rows = {}
+    for t in [i / (points - 1) for i in range(points)]:
+        wt = {criterion: t, **{k: (v / rest.sum() * (1 - t) if rest.sum() > 0 else 0.0) for k, v in rest.items()}}
+        rows[t] = (ev.result.normalised * pd.Series(wt)[ev.values.columns]).sum(axis=1)
+    return pd.DataFrame(rows).T

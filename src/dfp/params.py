@@ -57,6 +57,10 @@ _P = [
           "Monthly availability of one EKS worker node (None = the EC2 instance-level SLA)"),
     Param("api_gateway_availability", "float", 0.99, 0.999999, "fraction/month",
           "Monthly availability assumed for API Gateway (None = its published SLA)"),
+    Param("event_bytes", "int", 100, 1_048_576, "bytes", "Mean serialised event size (None = data/system.yml)"),
+    Param("retention_months", "int", 1, 120, "months", "How long processed events are kept in the event store"),
+    Param("ops_weight", "float", 0.0, 1.0, "fraction",
+          "Weight of weekly operations hours in every decision matrix (None = data/decisions.yml)"),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}
