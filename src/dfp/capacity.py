@@ -4,6 +4,7 @@
 ``peak_events_per_s``            busiest hour's mean rate times an intra-hour burst factor
 ``shards_needed``                Kinesis shards for a write rate (records and bytes limits)
 ``hot_shard_load``               the load on the shard that carries one hot partition key
+``stream_shards``                the sizing rule after INC-01: regional peak plus one tenant at its limit
 ``littles_law``                  L = lambda * W: items in the system from rate and time
 ``erlang_c``                     M/M/c probability that an arrival waits (Erlang C)
 ``mmc_response_quantile_s``      the q-quantile of M/M/c response time (wait + service)
@@ -44,6 +45,7 @@ __all__ = [
     "peak_events_per_s",
     "servers_for_quantile",
     "shards_needed",
+    "stream_shards",
 ]
 
 
@@ -106,10 +108,13 @@ class HotShardLoad:
 
 
 def hot_shard_load(records_per_s: float, hot_key_share: float, shards: int,
-                   shard_records_per_s: float = 1000.0) -> HotShardLoad:
+                   shard_records_per_s: float = 1000.0, record_bytes: float | None = None,
+                   shard_mb_per_s: float = 1.0) -> HotShardLoad:
     """Load on the shard that owns one hot partition key; the rest spreads evenly.
 
-    ``hot = r * s + r * (1 - s) / n``; utilisation ``hot / R``; throttled ``max(0, 1 - R / hot)``.
+    ``hot = r * s + r * (1 - s) / n``; the shard's record limit ``R`` is the lower of the records
+    limit and the bytes limit over the record size; utilisation ``hot / R``; throttled share
+    ``max(0, 1 - R / hot)``.
 
     >>> hot_shard_load(4000, 0.5, 8).utilisation
     2.25
@@ -118,9 +123,28 @@ def hot_shard_load(records_per_s: float, hot_key_share: float, shards: int,
     s = check_fraction("hot_key_share", hot_key_share, closed=True)
     n = check_int_range("shards", shards, 1, 100_000)
     limit = check_positive("shard_records_per_s", shard_records_per_s)
+    if record_bytes is not None:
+        limit = min(limit, check_positive("shard_mb_per_s", shard_mb_per_s) * 1_048_576
+                    / check_positive("record_bytes", record_bytes))
     hot = r * s + r * (1.0 - s) / n
     throttled = 0.0 if hot <= limit else 1.0 - limit / hot
     return HotShardLoad(hot, hot / limit, throttled)
+
+
+def stream_shards(peak_events_per_s: float, tenant_limit_events_per_s: float, record_bytes: float,
+                  headroom: float, *, shard_records_per_s: float = 1000.0, shard_mb_per_s: float = 1.0) -> int:
+    """Provisioned shards for a region: its peak plus one tenant bursting to its rate limit.
+
+    ``shards_needed(peak + tenant_limit, bytes, headroom)``: the rule adopted after INC-01, so one
+    tenant at its limit never pushes the stream past ``1 - headroom`` of its capacity.
+
+    >>> stream_shards(300, 1000, 1000, 0.3)
+    2
+    """
+    total = check_non_negative("peak_events_per_s", peak_events_per_s) + check_non_negative(
+        "tenant_limit_events_per_s", tenant_limit_events_per_s)
+    return shards_needed(total, record_bytes, shard_records_per_s=shard_records_per_s,
+                         shard_mb_per_s=shard_mb_per_s, headroom=headroom).shards
 
 
 def littles_law(arrival_rate_per_s: float, time_in_system_s: float) -> float:
