@@ -126,6 +126,7 @@ def test_eu_store_protection_matches_the_recovery_model():
     rds = _resource(doc, "aws_db_instance", "metadata")
     assert rds["multi_az"] is True
     assert rds["backup_retention_period"] == stores["metadata-rds"]["backup_retention_days"]
+    assert rds["allocated_storage"] == stores["metadata-rds"]["size_gb"]
     assert _resource(doc, "aws_dynamodb_table", "state")["point_in_time_recovery"][0]["enabled"] is True
     rule = _resource(doc, "aws_s3_bucket_replication_configuration", "events")["rule"][0]
     rtc = rule["destination"][0]["replication_time"][0]["time"][0]["minutes"]

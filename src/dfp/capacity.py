@@ -12,6 +12,7 @@
 ``drain_time_s``                 time to work off a backlog at a spare processing rate
 ``pack_first_fit_decreasing``    place pod requests onto identical nodes, never overcommitting
 ``nodes_surviving_az_loss``      nodes to run so losing one AZ leaves enough capacity
+``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
 ==============================  ==============================================================
 
 Rates are per second, times in seconds, CPU in millicores and memory in MiB.
@@ -20,8 +21,9 @@ Rates are per second, times in seconds, CPU in millicores and memory in MiB.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from scipy.optimize import brentq
@@ -30,11 +32,13 @@ from dfp.checks import check_fraction, check_int_range, check_non_negative, chec
 from dfp.errors import PlaybookError
 
 __all__ = [
+    "ClusterPlan",
     "HotShardLoad",
     "Node",
     "NodeType",
     "Pod",
     "ShardSizing",
+    "cluster_plan",
     "drain_time_s",
     "erlang_c",
     "hot_shard_load",
@@ -330,3 +334,65 @@ def nodes_surviving_az_loss(nodes_needed: int, azs: int) -> int:
     n = check_int_range("nodes_needed", nodes_needed, 0, 1_000_000)
     z = check_int_range("azs", azs, 2, 10)
     return z * math.ceil(n / (z - 1))
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    """One region's cluster at a given event rate on one node type."""
+
+    node_type: str
+    replicas: dict[str, int]
+    processor_servers: int
+    processor_p99_ms: float
+    nodes_packed: int
+    nodes_with_az_headroom: int
+    cpu_used_m: float
+    cpu_allocatable_m: float
+    cpu_utilisation: float
+    cost_usd_per_month: float
+
+
+def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, usd_per_hour: float,
+                 quantile: float = 0.99, az_headroom: bool = True) -> ClusterPlan:
+    """Size one region's cluster: replicas per service, processors by M/M/c, nodes by bin-packing.
+
+    - rate-sized services: ``max(min_replicas, ceil(rate / events_per_s_per_pod))``;
+    - processors: the fewest workers whose M/M/c response-time ``quantile`` (service time
+      ``service_time_ms``) fits ``latency_budget_ms``, in pods of ``workers_per_pod``;
+    - pods packed first-fit decreasing onto nodes whose allocatable is net of the daemonsets, then
+      spread so losing one AZ keeps the packed count (when ``az_headroom``);
+    - CPU used: rate-sized pods at ``hpa_cpu_target`` of requests scaled to the rate, processors at
+      ``cpu_m_per_event_per_s`` per event/s, fixed services at ``fixed_usage_ratio``.
+    Cost is nodes x ``usd_per_hour`` x 730 h.
+    """
+    from dfp.units import HOURS_PER_MONTH
+
+    rate = check_non_negative("events_per_s", events_per_s)
+    nt = kube["node_types"][node_type]
+    ds = kube["daemonset_per_node"]
+    node = NodeType(node_type, nt["cpu_m"] - ds["cpu_m"], nt["mem_mib"] - ds["mem_mib"], usd_per_hour)
+    proc = kube["processor"]
+    mu = 1000.0 / proc["service_time_ms"]
+    servers = servers_for_quantile(rate, mu, proc["latency_budget_ms"] / 1000.0, quantile) if rate > 0 else 1
+    p99_ms = 1000.0 * mmc_response_quantile_s(servers, rate, mu, quantile)
+    replicas: dict[str, int] = {}
+    used = 0.0
+    for name, svc in kube["services"].items():
+        if "events_per_s_per_pod" in svc:
+            n = max(int(svc["min_replicas"]), math.ceil(rate / svc["events_per_s_per_pod"]))
+            used += rate / svc["events_per_s_per_pod"] * svc["cpu_m"] * kube["hpa_cpu_target"]
+        elif "workers_per_pod" in svc:
+            n = max(int(svc["min_replicas"]), math.ceil(servers / svc["workers_per_pod"]))
+            used += rate * proc["cpu_m_per_event_per_s"]
+        else:
+            n = int(svc["min_replicas"])
+            used += n * svc["cpu_m"] * kube["fixed_usage_ratio"]
+        replicas[name] = n
+    pods = [Pod(f"{name}-{i}", kube["services"][name]["cpu_m"], kube["services"][name]["mem_mib"])
+            for name, n in replicas.items() for i in range(n)]
+    packed = len(pack_first_fit_decreasing(pods, node))
+    total = nodes_surviving_az_loss(packed, kube["azs"]) if az_headroom else packed
+    used += total * ds["cpu_m"] * kube["fixed_usage_ratio"]
+    alloc = total * nt["cpu_m"]
+    return ClusterPlan(node_type, replicas, servers, p99_ms, packed, total, used, alloc, used / alloc,
+                       total * usd_per_hour * HOURS_PER_MONTH)

@@ -59,6 +59,10 @@ _P = [
           "Monthly availability assumed for API Gateway (None = its published SLA)"),
     Param("event_bytes", "int", 100, 1_048_576, "bytes", "Mean serialised event size (None = data/system.yml)"),
     Param("retention_months", "int", 1, 120, "months", "How long processed events are kept in the event store"),
+    Param("traffic_multiple", "float", 1.0, 1000.0, "x", "Multiple of the story's peak traffic a capacity check uses"),
+    Param("replay_days", "int", 1, 30, "days", "Days of its own volume the INC-01 tenant replayed during the incident"),
+    Param("node_type", "str", 0, 0, "", "EC2 instance type of the EKS worker nodes",
+          ("m6i.large", "m6i.xlarge", "m6i.2xlarge", "c6i.2xlarge", "r6i.xlarge")),
     Param("ops_weight", "float", 0.0, 1.0, "fraction",
           "Weight of weekly operations hours in every decision matrix (None = data/decisions.yml)"),
 ]
