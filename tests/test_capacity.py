@@ -64,6 +64,30 @@ def test_mm1_response_time_is_exponential():
         assert mmc_response_quantile_s(1, 8.0, 10.0, q) == pytest.approx(math.log(1 / (1 - q)) / 2.0, rel=1e-9)
 
 
+def test_mmc_mean_response_textbook():
+    # M/M/1: W = 1 / (mu - lambda); M/M/3 at 2 Erlangs (mu = 1): W = C / (3 - 2) + 1 = 4/9 + 1
+    from dfp.capacity import mmc_mean_response_s
+
+    assert mmc_mean_response_s(1, 8.0, 10.0) == pytest.approx(0.5)
+    assert mmc_mean_response_s(3, 2.0, 1.0) == pytest.approx(4 / 9 + 1)
+    # Little's law ties them: L = lambda * W
+    assert littles_law(2.0, mmc_mean_response_s(3, 2.0, 1.0)) == pytest.approx(2 * (13 / 9))
+
+
+def test_cluster_plan_meets_latency_and_never_overcommits():
+    from dfp.capacity import cluster_plan
+    from dfp.policies import load_policies
+
+    kube = load_policies()["kubernetes"]
+    p = cluster_plan(kube, "m6i.xlarge", 900.0, 0.192)
+    assert p.processor_p99_ms <= kube["processor"]["latency_budget_ms"]
+    assert p.nodes_with_az_headroom >= p.nodes_packed * kube["azs"] / (kube["azs"] - 1) - 1e-9
+    assert 0 < p.cpu_utilisation < 1
+    assert p.cost_usd_per_month == pytest.approx(p.nodes_with_az_headroom * 0.192 * 730)
+    more = cluster_plan(kube, "m6i.xlarge", 9000.0, 0.192)
+    assert more.processor_servers > p.processor_servers and more.cpu_utilisation > p.cpu_utilisation
+
+
 def test_mmc_idle_system_is_service_time():
     assert mmc_response_quantile_s(50, 0.0, 10.0, 0.99) == pytest.approx(math.log(100) / 10.0, rel=1e-9)
 

@@ -8,6 +8,7 @@
 ``littles_law``                  L = lambda * W: items in the system from rate and time
 ``erlang_c``                     M/M/c probability that an arrival waits (Erlang C)
 ``mmc_response_quantile_s``      the q-quantile of M/M/c response time (wait + service)
+``mmc_mean_response_s``          mean M/M/c response time: C / (c mu - lambda) + 1 / mu
 ``servers_for_quantile``         fewest servers whose response-time quantile meets a target
 ``drain_time_s``                 time to work off a backlog at a spare processing rate
 ``pack_first_fit_decreasing``    place pod requests onto identical nodes, never overcommitting
@@ -43,6 +44,7 @@ __all__ = [
     "erlang_c",
     "hot_shard_load",
     "littles_law",
+    "mmc_mean_response_s",
     "mmc_response_quantile_s",
     "nodes_surviving_az_loss",
     "pack_first_fit_decreasing",
@@ -218,6 +220,17 @@ def mmc_response_quantile_s(servers: int, arrival_rate_per_s: float, service_rat
     while _response_tail(hi, c, lam, mu, pw) > target:
         hi *= 2.0
     return float(brentq(lambda t: _response_tail(t, c, lam, mu, pw) - target, 0.0, hi, xtol=1e-12))
+
+
+def mmc_mean_response_s(servers: int, arrival_rate_per_s: float, service_rate_per_s: float) -> float:
+    """Mean response time of an M/M/c queue: ``C / (c mu - lambda) + 1 / mu`` seconds.
+
+    >>> mmc_mean_response_s(1, 8.0, 10.0)   # M/M/1: 1 / (mu - lambda)
+    0.5
+    """
+    c, lam, mu = _check_stable(servers, arrival_rate_per_s, service_rate_per_s)
+    pw = erlang_c(c, lam, mu) if lam > 0 else 0.0
+    return pw / (c * mu - lam) + 1.0 / mu
 
 
 def servers_for_quantile(arrival_rate_per_s: float, service_rate_per_s: float, target_s: float,
