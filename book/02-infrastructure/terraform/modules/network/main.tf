@@ -82,7 +82,7 @@ resource "aws_vpc_endpoint" "gateway" {
   vpc_id            = aws_vpc.this.id
   service_name      = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
   vpc_endpoint_type = "Gateway"
-  route_table_ids   = aws_route_table.private[*].id
+  route_table_ids   = [for rt in aws_route_table.private : rt.id]
   tags              = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
 
