@@ -67,7 +67,7 @@ def test_incident_adr_must_postdate_its_incident(tmp_path):
     d = _copy(tmp_path)
     # move ADR-0009 before INC-01 while keeping the sequence monotonic
     _edit(d / "0009-partition-key-and-stream-capacity.md", "date: 2025-07-23", "date: 2025-07-15")
-    with pytest.raises(PlaybookError, match="INC-01 ended 2025-07-16"):
+    with pytest.raises(PlaybookError, match=r"INC-01 ended 2025-07-16"):
         load_adrs(d)
 
 
@@ -81,5 +81,5 @@ def test_gap_in_numbering_rejected(tmp_path):
 def test_bad_file_name(tmp_path):
     p = tmp_path / "12-x.md"
     p.write_text("---\nstatus: accepted\n---\n")
-    with pytest.raises(PlaybookError, match="NNNN-slug.md"):
+    with pytest.raises(PlaybookError, match=r"NNNN-slug\.md"):
         parse_adr(p)

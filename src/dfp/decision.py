@@ -39,17 +39,17 @@ from dfp.system import System, data_dir
 from dfp.units import DAYS_PER_MONTH, HOURS_PER_MONTH
 
 __all__ = [
+    "Evaluation",
     "FlipPoint",
     "MatrixResult",
-    "Evaluation",
     "decision_leaves",
     "drivers_at_target",
     "evaluate",
-    "score_curve",
     "flip_weight",
     "load_decisions",
     "normalise",
     "option_values",
+    "score_curve",
     "sensitivity",
     "weighted_matrix",
 ]

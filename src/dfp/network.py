@@ -49,8 +49,9 @@ def carve_subnets(vpc: str, tiers: Sequence[Mapping[str, Any]], slots: int) -> l
 
     Returns ``(tier, slot, cidr)`` rows. Raises when the tiers do not fit the VPC.
 
-    >>> carve_subnets("10.1.0.0/16", [{"name": "private", "prefix": 19}, {"name": "public", "prefix": 24}], 2)
-    [('private', 0, '10.1.0.0/19'), ('private', 1, '10.1.32.0/19'), ('public', 0, '10.1.64.0/24'), ('public', 1, '10.1.65.0/24')]
+    >>> rows = carve_subnets("10.1.0.0/16", [{"name": "private", "prefix": 19}, {"name": "public", "prefix": 24}], 2)
+    >>> [cidr for _, _, cidr in rows]
+    ['10.1.0.0/19', '10.1.32.0/19', '10.1.64.0/24', '10.1.65.0/24']
     """
     net = ipaddress.ip_network(vpc)
     s = check_int_range("slots", slots, 1, 16)

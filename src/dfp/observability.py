@@ -71,8 +71,10 @@ def log_gb_per_day(events_per_day: float, bytes_per_event: float, pods: int, fix
     >>> log_gb_per_day(10_000_000, 40, 30, 0.05)
     1.9
     """
-    return (check_non_negative("events_per_day", events_per_day) * check_non_negative("bytes_per_event", bytes_per_event)
-            / 1e9 + check_non_negative("pods", pods) * check_non_negative("fixed_gb_per_pod_day", fixed_gb_per_pod_day))
+    events = check_non_negative("events_per_day", events_per_day)
+    per_event = check_non_negative("bytes_per_event", bytes_per_event)
+    return events * per_event / 1e9 + check_non_negative("pods", pods) * check_non_negative(
+        "fixed_gb_per_pod_day", fixed_gb_per_pod_day)
 
 
 def log_cost_usd_per_month(gb_per_day: float, ingest_usd_per_gb: float, storage_usd_per_gb_month: float,
