@@ -48,7 +48,7 @@ def monthly_summary(usage: pd.DataFrame, revenue: pd.DataFrame, customers: pd.Da
     m_start = months.to_timestamp().tz_localize("UTC")
     m_end = (months + 1).to_timestamp().tz_localize("UTC")
     signup = customers["signup_date"].to_numpy()[:, None]
-    churn = customers["churn_date"].fillna(pd.Timestamp.max.tz_localize("UTC")).to_numpy()[:, None]
+    churn = customers["churn_date"].fillna(pd.Timestamp("2262-01-01", tz="UTC")).to_numpy()[:, None]
     ent = (customers["tier"] == "enterprise").to_numpy()[:, None]
     s0, e0 = m_start.to_numpy()[None, :], m_end.to_numpy()[None, :]
     active_start = (signup < s0) & (churn >= s0)

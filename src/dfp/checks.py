@@ -12,7 +12,7 @@ from numbers import Real
 
 from dfp.errors import PlaybookError
 
-__all__ = ["check_fraction", "check_positive", "check_non_negative", "check_range", "check_int_range"]
+__all__ = ["check_fraction", "check_int_range", "check_non_negative", "check_positive", "check_range"]
 
 
 def _as_float(name: str, value: object) -> float:

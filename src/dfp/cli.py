@@ -4,6 +4,7 @@
 ``dfp generate [--out DIR] [--only NAME]``   regenerate the seeded sample data (``data/``)
 ``dfp run NOTEBOOK -p NAME VALUE ...``       run a notebook with other parameters (papermill)
 ``dfp execute [NOTEBOOK ...]``               re-execute notebooks in place (refresh stored outputs)
+``dfp prime-cache CACHE``                    execute uncached book notebooks in parallel into the build cache
 ``dfp bench``                                time the build, nbval and every notebook
 ==========================================  ==================================================
 """
@@ -121,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     e = sub.add_parser("execute", help="re-execute notebooks in place to refresh their stored outputs")
     e.add_argument("notebooks", nargs="*")
 
+    pc = sub.add_parser("prime-cache", help="execute uncached book notebooks in parallel into the build cache")
+    pc.add_argument("cache", type=Path, help="jupyter-cache folder (e.g. _build/.jupyter_cache)")
+    pc.add_argument("--workers", type=int, default=2)
+
     b = sub.add_parser("bench", help="time the book build, nbval and each notebook")
     b.add_argument("--skip-build", action="store_true", help="only the notebook and calculation timings")
 
@@ -138,6 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.cmd == "execute":
             for nb in _notebooks(args.notebooks):
                 print(f"{execute_notebook(nb):6.1f} s  {nb.relative_to(repo_root())}")
+        elif args.cmd == "prime-cache":
+            from dfp.bookcache import prime
+
+            done = prime(repo_root(), args.cache, workers=args.workers)
+            for rel, seconds in done.items():
+                print(f"{seconds:6.1f} s  {rel}")
         elif args.cmd == "bench":
             from dfp.bench import run_bench
 

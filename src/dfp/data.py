@@ -15,6 +15,8 @@ row; the header is line 1 of the file, so data row N is on line N + 1).
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from dfp.errors import PlaybookError
-from dfp.system import data_dir
+from dfp.system import data_dir, repo_root
 
-__all__ = ["Column", "Schema", "load", "validate_frame", "read_raw"]
+__all__ = ["Column", "Schema", "load", "read_raw", "validate_frame"]
 
 Kind = Literal["str", "int", "float", "bool", "date", "timestamp", "month"]
 
@@ -168,13 +170,30 @@ def validate_frame(raw: pd.DataFrame, schema: Schema, fname: str | None = None) 
     return out
 
 
-def load(name: str, directory: Path | str | None = None, schemas: Sequence[Schema] | None = None) -> pd.DataFrame:
+def _cache_file(path: Path, schema: Schema) -> Path:
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(repr(schema).encode("utf-8"))
+    digest.update(pd.__version__.encode("utf-8"))
+    return repo_root() / "_build" / "cache" / "data" / f"{schema.name}-{digest.hexdigest()[:20]}.pkl"
+
+
+def load(
+    name: str,
+    directory: Path | str | None = None,
+    schemas: Sequence[Schema] | None = None,
+    cache: bool = True,
+) -> pd.DataFrame:
     """Load and validate the dataset ``name`` (see ``dfp.schemas.SCHEMAS``) from ``data/``.
+
+    A file that passed validation is cached as a pickle under ``_build/cache/data``, keyed on the
+    SHA-256 of its bytes and its schema, so a later load of the same content skips re-parsing; any
+    change to the file or the schema is validated afresh.
 
     Args:
         name: dataset name, e.g. ``"usage_daily"``.
         directory: folder to read from (default: the repository's ``data/``).
         schemas: schemas to look ``name`` up in (default: all registered schemas).
+        cache: use and fill the validated-data cache.
     """
     from dfp.schemas import SCHEMAS
 
@@ -182,5 +201,19 @@ def load(name: str, directory: Path | str | None = None, schemas: Sequence[Schem
     if name not in pool:
         raise PlaybookError(f"unknown dataset {name!r}; known: {sorted(pool)}")
     schema = pool[name]
-    path = Path(directory) if directory is not None else data_dir()
-    return validate_frame(read_raw(path / schema.file), schema, schema.file)
+    path = (Path(directory) if directory is not None else data_dir()) / schema.file
+    if not path.is_file():
+        raise PlaybookError(f"data file not found: {path}")
+    cached = _cache_file(path, schema) if cache else None
+    if cached is not None and cached.is_file():
+        return pd.read_pickle(cached)
+    frame = validate_frame(read_raw(path), schema, schema.file)
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            frame.to_pickle(tmp)
+            tmp.replace(cached)
+        except OSError:  # a read-only checkout still loads, only slower
+            pass
+    return frame

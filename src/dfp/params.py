@@ -23,7 +23,7 @@ class Param:
     """A notebook parameter: type, inclusive range, unit and meaning."""
 
     name: str
-    kind: Literal["float", "int", "str"]
+    kind: Literal["float", "int", "str", "bool"]
     low: float
     high: float
     unit: str
@@ -36,6 +36,10 @@ class Param:
             return check_int_range(self.name, value, int(self.low), int(self.high))
         if self.kind == "float":
             return check_range(self.name, value, self.low, self.high)
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise PlaybookError(f"{self.name} must be True or False; got {value!r}")
+            return value
         if not isinstance(value, str) or (self.choices and value not in self.choices):
             raise PlaybookError(f"{self.name} must be one of {list(self.choices)}; got {value!r}")
         return value
@@ -52,6 +56,7 @@ _P = [
     Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
     Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
+    Param("show_rows", "bool", 0, 1, "-", "Data dictionary: also count each file's rows"),
     # architecture, infrastructure, platform (issue 5)
     Param("node_availability", "float", 0.9, 0.99999, "fraction/month",
           "Monthly availability of one EKS worker node (None = the EC2 instance-level SLA)"),

@@ -37,7 +37,7 @@ def _customers(system: System, rng: np.random.Generator) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
 
     def size(tier: str) -> int:
-        return int(round(s["median_events_per_day"][tier] * rng.lognormal(0.0, s["size_sigma"])))
+        return round(s["median_events_per_day"][tier] * rng.lognormal(0.0, s["size_sigma"]))
 
     for tier in TIERS:
         for _ in range(int(s["initial_customers"][tier])):
@@ -74,7 +74,7 @@ def _usage(system: System, rng: np.random.Generator, cust: pd.DataFrame) -> pd.D
     s = system.sample
     days = _days(system)
     t = np.arange(len(days))
-    wk = weekly_weight(days.dayofweek, float(s["weekend_factor"]))
+    wk = weekly_weight(days.day_of_week, float(s["weekend_factor"]))
     frames = []
     for c in cust.itertuples(index=False):  # one vectorised pass per customer (~200), not per row
         first = (c.signup - system.start).days

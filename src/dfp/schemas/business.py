@@ -93,7 +93,7 @@ legacy_baseline_monthly = Schema(
         Column("regional_outage_min", "float", "min/month", "Minutes the single region's dependencies were down", low=0),
         Column("sla_breach_min", "float", "min/month", "Outage minutes beyond the 99.95 % monthly allowance", low=0),
         Column("data_access_paths", "int", "paths", "Code paths that read tenant data", low=0),
-        Column("data_access_paths_audited", "int", "paths", "Of those, paths enforced by tenant-scoped credentials and audit logged", low=0),
+        Column("data_access_paths_audited", "int", "paths", "Of those, paths using tenant-scoped credentials, audit logged", low=0),
     ),
 )
 

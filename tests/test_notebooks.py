@@ -1,0 +1,106 @@
+"""Every notebook follows the skeleton, is in the book, and re-runs with other parameters."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from dfp.cli import notebook_parameters, run_notebook
+from dfp.errors import PlaybookError
+from dfp.params import PARAMETERS
+from dfp.system import repo_root
+
+ROOT = repo_root()
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def _toc_files() -> set[str]:
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                yield node["file"]
+            for v in node.values():
+                yield from walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from walk(v)
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return set(walk(toc)) | {toc["root"]}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_skeleton(path: Path):
+    nb = nbformat.read(str(path), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = [i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    params = notebook_parameters(path)
+    assert params, "the parameters cell assigns at least one parameter"
+    unknown = set(params) - set(PARAMETERS)
+    assert not unknown, f"parameters missing from the dfp.params registry: {unknown}"
+    nxt = code[tagged[0] + 1].source
+    assert "check_parameters(" in nxt, "the cell after the parameters cell checks them"
+    for name in params:
+        if name in PARAMETERS:
+            assert f"{name}={name}" in nxt, f"{name} is not checked"
+    assert nb.cells[0].cell_type == "markdown" and "\n# " in "\n" + nb.cells[0].source, "starts with a title"
+    for c in code:
+        assert c.outputs is not None
+        for out in c.outputs:
+            assert out.get("output_type") != "error", "stored outputs contain an error"
+            assert not (out.get("output_type") == "stream" and out.get("name") == "stderr"), "stored stderr output"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_in_the_book(path: Path):
+    assert str(path.relative_to(ROOT).with_suffix("")) in _toc_files()
+
+
+def test_run_rejects_bad_values_before_executing(tmp_path):
+    nb = ROOT / "notebooks" / "00-context" / "success-metrics.ipynb"
+    with pytest.raises(PlaybookError, match=r"growth_rate must be in \[0.0, 1.0\]; got -0.2"):
+        run_notebook(nb, {"growth_rate": -0.2}, tmp_path)
+    with pytest.raises(PlaybookError, match=r"has no parameter\(s\) \['slo_target'\]"):
+        run_notebook(nb, {"slo_target": 0.999}, tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def _glued(path: Path) -> dict[str, str]:
+    nb = json.loads(path.read_text())
+    out = {}
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            rec = o.get("metadata", {}).get("scrapbook", {})
+            if rec.get("name"):
+                out[rec["name"]] = o["data"].get("application/papermill.record/text/plain")
+    return out
+
+
+def test_cli_runs_a_notebook_with_another_growth_rate(tmp_path):
+    nb = ROOT / "notebooks" / "00-context" / "success-metrics.ipynb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dfp.cli", "run", str(nb), "-p", "growth_rate", "0.05", "-p", "horizon_months", "36",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = next(tmp_path.glob("success-metrics--*.ipynb"))
+    default, changed = _glued(nb), _glued(out)
+    assert changed["sm_growth_pct"] == "5.0"
+    assert int(changed["sm_months_to_budget"].strip("'")) > int(default["sm_months_to_budget"].strip("'"))
+    assert changed["sm_horizon"] == "36"
+
+
+def test_cli_reports_bad_parameter_with_exit_code():
+    nb = ROOT / "notebooks" / "00-context" / "success-metrics.ipynb"
+    proc = subprocess.run([sys.executable, "-m", "dfp.cli", "run", str(nb), "-p", "horizon_months", "0"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "horizon_months must be in [1, 120]; got 0" in proc.stderr
