@@ -172,10 +172,9 @@ def flip_weight(values: pd.DataFrame, weights: Mapping[str, float], directions: 
                 cands.add(t)
     eps = 1e-9
     for t in sorted(cands, key=lambda t: (abs(t - w0), t)):
-        if abs(t - w0) <= 1e-12:  # a tie at the current weight: the winner may change on either side
-            probes = [min(1.0, t + eps), max(0.0, t - eps)]
-        else:
-            probes = [min(1.0, t + eps) if t > w0 else max(0.0, t - eps)]
+        # a tie at the current weight: the winner may change on either side
+        on_weight = abs(t - w0) <= 1e-12
+        probes = [min(1.0, t + eps), max(0.0, t - eps)] if on_weight else [min(1.0, t + eps) if t > w0 else max(0.0, t - eps)]
         for probe in probes:
             new = _winner_at(norm, w, criterion, probe)
             if new != win:

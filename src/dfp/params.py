@@ -68,6 +68,8 @@ _P = [
     Param("replay_days", "int", 1, 30, "days", "Days of its own volume the INC-01 tenant replayed during the incident"),
     Param("node_type", "str", 0, 0, "", "EC2 instance type of the EKS worker nodes",
           ("m6i.large", "m6i.xlarge", "m6i.2xlarge", "c6i.2xlarge", "r6i.xlarge")),
+    Param("burst_factor", "float", 1.0, 20.0, "x", "Busiest minute's rate over the busiest hour's mean (None = data/platform.yml)"),
+    Param("region", "str", 0, 0, "", "AWS region a notebook models", ("us-east-1", "eu-west-1")),
     Param("ops_weight", "float", 0.0, 1.0, "fraction",
           "Weight of weekly operations hours in every decision matrix (None = data/decisions.yml)"),
 ]
