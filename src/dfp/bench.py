@@ -34,8 +34,26 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         with tempfile.TemporaryDirectory() as d:
             return generate_all(d)
 
+    def decision_matrices() -> object:  # issue 5: every decision matrix with its exact flip points
+        from dfp import architecture, decision
+        from dfp.data import load
+        from dfp.system import load_system
+
+        drivers = decision.drivers_at_target(load_system(), load("customers"))
+        leaves = decision.decision_leaves(architecture.load_model())
+        return [decision.evaluate(d, leaves, drivers) for d in decision.load_decisions().values()]
+
+    def cluster_sweep() -> object:  # issue 5: M/M/c + bin-packing for 5 node types x 40 traffic levels
+        from dfp.capacity import cluster_plan
+        from dfp.policies import load_policies
+
+        kube = load_policies()["kubernetes"]
+        return [cluster_plan(kube, nt, 100.0 * m, 0.2) for nt in kube["node_types"] for m in range(1, 41)]
+
     return [
         ("generate all sample data", regenerate),
+        ("decision matrices with flip points (6 decisions)", decision_matrices),
+        ("cluster plans, 5 node types x 40 traffic levels", cluster_sweep),
     ]
 
 
