@@ -6,6 +6,8 @@ from pathlib import Path
 
 import hcl2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dfp.capacity import peak_events_per_s, stream_shards
 from dfp.data import load
@@ -153,3 +155,30 @@ def test_durability():
     d = fact("quotas.s3_designed_durability").value
     assert durability_nines(d) == pytest.approx(11)
     assert durability_nines(replicated_durability(d, 2)) > 15
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(18, 26), min_size=1, max_size=4), st.integers(1, 4))
+def test_carved_subnets_never_overlap_and_stay_inside(prefixes, slots):
+    tiers = [{"name": f"t{i}", "prefix": p} for i, p in enumerate(prefixes)]
+    try:
+        rows = carve_subnets("10.9.0.0/16", tiers, slots)
+    except PlaybookError:
+        return  # the tiers do not fit: rejected, never silently truncated
+    cidrs = [c for _, _, c in rows]
+    assert len(rows) == len(tiers) * slots
+    assert overlaps(cidrs) == []
+    assert all(ipaddress.ip_network(c).subnet_of(ipaddress.ip_network("10.9.0.0/16")) for c in cidrs)
+
+
+def test_policies_reject_a_bad_headroom(tmp_path):
+    import yaml
+
+    from dfp.system import data_dir
+
+    raw = yaml.safe_load((data_dir() / "platform.yml").read_text())
+    raw["stream"]["headroom"] = 30
+    p = tmp_path / "platform.yml"
+    p.write_text(yaml.safe_dump(raw))
+    with pytest.raises(PlaybookError, match=r"stream.headroom must be in \(0, 1\); got 30"):
+        load_policies(p)
