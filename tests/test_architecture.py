@@ -37,7 +37,7 @@ def test_mvp_ingest_path_by_hand():
     m = load_model()
     lv = leaf_availabilities(m)
     one_of_two = 1 - (1 - lv["eks-node"]) ** 2
-    expected = serial([lv["api-gateway"], lv["oauth-idp"], one_of_two, lv["event-stream"]])
+    expected = serial([lv["api-gateway"], lv["oauth-idp"], one_of_two, lv["state-dynamodb"], lv["event-stream"]])
     assert path_availability(m, "mvp", "ingest") == pytest.approx(expected)
 
 

@@ -6,6 +6,7 @@
 ``edges_in_era``            the dependencies live in an era
 ``leaf_availabilities``     each component's availability input: SLA facts and one EKS node
 ``path_availability``       the availability of an era's ingest or end-to-end path
+``path_components``         the components an era's path depends on (its leaves, without nodes)
 ``diagram_dot``             Graphviz source of an era's design (regions as clusters)
 ``render_png``              PNG bytes of a dot source (runs Graphviz ``dot``, offline)
 =========================  ==================================================================
@@ -41,6 +42,7 @@ __all__ = [
     "leaf_availabilities",
     "load_model",
     "path_availability",
+    "path_components",
     "render_png",
 ]
 
@@ -188,12 +190,24 @@ def path_availability(model: Model, era: str, path: str = "ingest", *,
     """Availability of an era's ``ingest`` or ``end_to_end`` path (independent failures).
 
     >>> round(path_availability(load_model(), "full-platform", "ingest"), 4)
-    0.9984
+    0.9983
     """
     _era_index(era, "path_availability")
     if path not in _PATHS:
         raise PlaybookError(f"path must be one of {list(_PATHS)}; got {path!r}")
     return compose(model.paths[era][path], leaves if leaves is not None else leaf_availabilities(model))
+
+
+def path_components(model: Model, era: str, path: str = "ingest") -> list[str]:
+    """Sorted component ids an era's path depends on (EKS nodes excluded).
+
+    >>> path_components(load_model(), "scale", "ingest")
+    ['api-gateway', 'event-stream', 'spill-buffer']
+    """
+    _era_index(era, "path_components")
+    if path not in _PATHS:
+        raise PlaybookError(f"path must be one of {list(_PATHS)}; got {path!r}")
+    return sorted(_leaf_names(model.paths[era][path]) - {"eks-node"})
 
 
 _SHAPES = {"aws": ("box", "#fbe5c8"), "eks": ("box", "#dbe8f6"), "external": ("ellipse", "#eeeeee")}
