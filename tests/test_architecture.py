@@ -11,6 +11,7 @@ from dfp.architecture import (
     leaf_availabilities,
     load_model,
     path_availability,
+    render_icons_png,
     render_png,
 )
 from dfp.availability import serial
@@ -78,3 +79,8 @@ def test_diagram_has_one_cluster_per_live_region_and_renders():
     assert dot.count("subgraph") == 2 and '"processors@eu-west-1"' in dot
     png = render_png(dot)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_icon_diagram_renders_offline():
+    png = render_icons_png(load_model(), "mvp", load_system())
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
