@@ -96,8 +96,14 @@ def _leaves():
 
 
 def test_every_recorded_choice_wins_its_matrix():
+    from dfp.architecture import load_model
+    from dfp.data import load
+    from dfp.decision import decision_leaves, drivers_at_target
+    from dfp.system import load_system
+
+    drivers, leaves = drivers_at_target(load_system(), load("customers")), decision_leaves(load_model())
     for did, d in load_decisions().items():
-        v = option_values(d, _leaves(), _drivers())
+        v = option_values(d, leaves, drivers)
         v = v.loc[[o for o in v.index if "violates" not in d["options"][o]]]
         r = weighted_matrix(v, {c: s["weight"] for c, s in d["criteria"].items()},
                             {c: s["direction"] for c, s in d["criteria"].items()})
@@ -115,6 +121,7 @@ def test_cost_items_computed():
 def test_sensitivity_table_has_every_criterion():
     d = load_decisions()["regions"]
     v = option_values(d, _leaves(), _drivers()).drop(index="single-region")
+    assert d["chosen"] == "cell-per-region"
     s = sensitivity(v, {c: x["weight"] for c, x in d["criteria"].items()},
                     {c: x["direction"] for c, x in d["criteria"].items()})
     assert list(s.index) == list(d["criteria"])

@@ -8,7 +8,7 @@
 ========================  ====================================================================
 
 Front matter keys: ``status`` (proposed | accepted | deprecated | superseded), ``date``
-(YYYY-MM-DD, inside the story), ``decision-makers``, ``trigger`` (``INC-nn`` from the incident
+(YYYY-MM-DD, inside the story), ``decision-makers`` (or MADR 3's ``deciders``), ``trigger`` (``INC-nn`` from the incident
 calendar, or ``constraint:<id>`` naming a constraint, target or starting problem in system.yml),
 optional ``supersedes`` / ``superseded-by`` (four-digit numbers, both ends must agree) and
 ``notebook`` (repository path of the notebook that holds the numbers).
@@ -88,6 +88,8 @@ def parse_adr(path: Path | str) -> Adr:
         raise PlaybookError(f"{p.name}: no YAML front matter between '---' lines")
     fm = yaml.safe_load(parts[1]) or {}
     body = parts[2]
+    if "deciders" in fm and "decision-makers" not in fm:  # MADR 3 spelling
+        fm["decision-makers"] = fm["deciders"]
     for key in ("status", "date", "decision-makers", "trigger"):
         if key not in fm:
             raise PlaybookError(f"{p.name}: front matter is missing {key!r}")

@@ -34,6 +34,26 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         with tempfile.TemporaryDirectory() as d:
             return generate_all(d)
 
+    def dora_by_month() -> object:
+        from dfp import delivery
+        from dfp.data import load
+        from dfp.system import load_system
+
+        return delivery.dora_by_period(load("deployments"), load("commits"), load_system())
+
+    def canary_false_alarms() -> object:
+        import numpy as np
+
+        from dfp import canary
+
+        return canary.simulate_canary(np.random.default_rng(1), 7000, 0.0004, 0.0004, 0.1, 10, 0.05, runs=4000)
+
+    def iam_review() -> object:
+        from dfp import iam
+        from dfp.system import data_dir
+
+        return iam.directory_findings(data_dir() / "security" / "iam")
+
     def decision_matrices() -> object:  # issue 5: every decision matrix with its exact flip points
         from dfp import architecture, decision
         from dfp.data import load
@@ -52,8 +72,29 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
 
     return [
         ("generate all sample data", regenerate),
+        ("DORA metrics for 24 months (load + compute)", dora_by_month),
+        ("canary false-alarm simulation, 4000 rollouts x 10 looks", canary_false_alarms),
+        ("IAM policy review of data/security/iam", iam_review),
         ("decision matrices with flip points (6 decisions)", decision_matrices),
         ("cluster plans, 5 node types x 40 traffic levels", cluster_sweep),
+        *_pii_cases(),
+    ]
+
+
+def _pii_cases() -> list[tuple[str, Callable[[], object]]]:
+    """AI PII flagging: training, scoring (per-field latency = time / fields), the full evaluation."""
+    from dfp.data import load
+    from dfp.pii.evaluation import evaluate
+    from dfp.pii.model import train_model
+
+    fields = load("pii_fields")
+    train, test = fields[fields["split"] == "train"], fields[fields["split"] == "test"]
+    model = train_model(train)
+    return [
+        (f"pii: train the model ({len(train):,} fields)", lambda: train_model(train)),
+        (f"pii: score the test split ({len(test):,} fields; divide for per-field latency)",
+         lambda: model.predict(test["field_name"], test["sample_value"], 0.5)),
+        (f"pii: full evaluation (train, choose threshold, score {len(fields):,} fields)", lambda: evaluate(fields, 250.0, 5.0)),
     ]
 
 

@@ -36,7 +36,7 @@ from dfp.capacity import shards_needed
 from dfp.errors import PlaybookError
 from dfp.external import fact
 from dfp.system import System, data_dir
-from dfp.units import DAYS_PER_MONTH, HOURS_PER_MONTH
+from dfp.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
 
 __all__ = [
     "Evaluation",
@@ -269,7 +269,8 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
     ``events_million_month`` (average target x 30.42 days / 1e6), ``event_gb_month`` (x bytes / 1e9),
     ``stored_gb`` (x retention), ``shards`` (provisioned shards for the peak-capacity day's busiest
     hour in us-east-1's diurnal shape, with ``headroom``), ``customers`` active at the story's end,
-    ``one_tenant_share`` (1 / customers), ``us_share`` (their share in us-east-1), ``us_half_share``.
+    ``one_tenant_share`` (1 / customers), ``us_share`` (their share in us-east-1), ``us_half_share``,
+    and the AI capability's cost, latency and upkeep per option from its own model (``dfp.pii.cost``).
     """
     b = int(system.sample["mean_event_bytes"]) if event_bytes is None else event_bytes
     per_day = system.target("events_per_day_avg").value
@@ -282,10 +283,28 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
     n = int(active.to_numpy().sum())
     us = int(active["us-east-1"].sum()) if "us-east-1" in active.columns else 0
     ev_m = per_day * DAYS_PER_MONTH / 1e6
-    return {"events_million_month": ev_m, "event_gb_month": ev_m * 1e6 * b / 1e9,
-            "stored_gb": ev_m * 1e6 * b / 1e9 * retention_months, "shards": float(shards),
-            "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
-            "us_share": us / n, "us_half_share": us / n / 2}
+    out = {"events_million_month": ev_m, "event_gb_month": ev_m * 1e6 * b / 1e9,
+           "stored_gb": ev_m * 1e6 * b / 1e9 * retention_months, "shards": float(shards),
+           "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
+           "us_share": us / n, "us_half_share": us / n / 2}
+    out.update(_ai_drivers(per_day))
+    return out
+
+
+def _ai_drivers(events_per_day: float) -> dict[str, float]:
+    """The AI capability's options priced by its own cost model (dfp.pii.cost, one home)."""
+    from dfp.pii import cost
+
+    a, p = cost.AiCostAssumptions(), cost.ai_prices()
+    out: dict[str, float] = {}
+    for o in ("build", "buy", "hosted_api"):
+        c = cost.ai_option_cost(events_per_day, o, a, p)
+        out[f"ai_cost_{o}"] = c.total_usd
+        out[f"ai_latency_ms_{o}"] = cost.ai_latency_ms_per_event(o, a, p)
+    out["ai_ops_h_per_week_build"] = a.build_upkeep_h_per_month / WEEKS_PER_MONTH
+    out["ai_ops_h_per_week_buy"] = a.buy_upkeep_h_per_month / WEEKS_PER_MONTH
+    out["ai_ops_h_per_week_hosted_api"] = a.api_upkeep_h_per_month / WEEKS_PER_MONTH
+    return out
 
 
 def decision_leaves(model: arch.Model) -> dict[str, float]:

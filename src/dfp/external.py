@@ -20,7 +20,7 @@ from dfp.system import data_dir
 
 __all__ = ["Fact", "fact", "load_facts"]
 
-SECTIONS = ("slas", "quotas", "prices", "grid_intensity")
+SECTIONS = ("slas", "quotas", "prices", "grid_intensity", "benchmarks")
 
 
 @dataclass(frozen=True)

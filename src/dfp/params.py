@@ -72,6 +72,23 @@ _P = [
     Param("region", "str", 0, 0, "", "AWS region a notebook models", ("us-east-1", "eu-west-1")),
     Param("ops_weight", "float", 0.0, 1.0, "fraction",
           "Weight of weekly operations hours in every decision matrix (None = data/decisions.yml)"),
+    Param("lead_time_quantile", "float", 0.5, 0.999, "fraction", "Lead-time quantile held to the < 2 h target"),
+    Param("canary_share", "float", 0.01, 0.5, "fraction", "Share of traffic a canary step receives"),
+    Param("test_alpha", "float", 0.001, 0.2, "fraction", "False-alarm probability of one statistical test"),
+    Param("test_power", "float", 0.5, 0.999, "fraction", "Probability a test detects the regression it is sized for"),
+    Param("canary_minutes", "int", 1, 240, "min", "Longest a canary step may run, judged once a minute"),
+    Param("regression_error_ratio", "float", 1e-4, 1.0, "fraction",
+          "Canary error ratio to detect; None = the INC-03 bad config's ratio in system.yml"),
+    Param("risk_appetite_score", "int", 1, 25, "likelihood x impact", "Residual risk needing action"),
+    Param("critical_sla_h", "float", 1.0, 720.0, "h", "Critical-finding remediation SLA; None = system.yml"),
+    Param("dsr_deadline_days", "float", 1.0, 90.0, "days", "Data-subject request deadline; None = system.yml"),
+    Param("pii_miss_cost_usd", "float", 0.01, 1e6, "USD/field", "AI PII flagging: cost of one PII field left unflagged"),
+    Param("pii_false_flag_cost_usd", "float", 0.01, 1e5, "USD/field",
+          "AI PII flagging: cost of one non-PII field flagged for human review"),
+    Param("pii_random_state", "int", 0, 2**31 - 1, "-", "AI PII flagging: seed of the model fit"),
+    Param("pii_timeout_ms", "float", 10.0, 2_000.0, "ms", "AI PII flagging: deadline of one batch's model call"),
+    Param("pii_sample_fraction", "float", 1e-5, 1.0, "fraction", "AI PII flagging: share of events whose payload is scanned"),
+    Param("pii_fields_per_event", "float", 1.0, 500.0, "fields/event", "AI PII flagging: payload fields per event"),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}

@@ -31,10 +31,13 @@ Generator = Callable[[System, np.random.Generator], dict[str, pd.DataFrame]]
 
 
 def _datasets() -> dict[str, Generator]:
-    from dfp.generate import business
+    from dfp.generate import business, delivery, pii, security
 
     return {
         "business": business.generate,
+        "delivery": delivery.generate,
+        "security": security.generate,
+        "pii": pii.generate,
     }
 
 

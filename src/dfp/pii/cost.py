@@ -1,0 +1,195 @@
+"""What the PII-flagging capability costs per month, for each option: build, buy, hosted-model API.
+
+=============================  ================================================================
+``OPTIONS``                     the three options and where each may process an EU payload
+``AiCostAssumptions``           our design assumptions (sampling, fields per event, upkeep hours)
+``AiPrices`` / ``ai_prices``    unit prices from ``data/external_facts.yml`` (all illustrative)
+``ai_option_cost``              fixed + variable monthly cost of one option (pure)
+``ai_monthly_cost_usd``         the one number the cost projection needs: USD/month at a volume
+``ai_latency_ms_per_event``     the latency one scanned event adds, per option (cost model)
+=============================  ================================================================
+
+Formulas (months are 30.42 days, ``dfp.units``):
+
+* fields scanned per month = ``events_per_day * DAYS_PER_MONTH * sample_fraction * fields_per_event
+  * processed_share``, where ``processed_share`` is 1 for an option that runs in every region and
+  ``1 - eu_share`` for one that may not receive EU payloads (those fields go to the rules, free).
+* build: ``fields * cpu_ms_per_field / 3.6e6 * usd_per_vcpu_hour`` + upkeep hours * engineer rate.
+* buy: ``fields * chars_per_field / 1e6 * usd_per_million_chars`` + the platform fee + upkeep.
+* hosted-model API: input tokens ``fields * chars_per_field / chars_per_token + requests *
+  prompt_tokens``, output tokens ``fields * output_tokens_per_field``, at the per-million-token
+  prices, + upkeep.
+
+Human review of flags is the same for every option and is not included here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from dfp.checks import check_fraction, check_non_negative, check_positive
+from dfp.errors import PlaybookError
+from dfp.units import DAYS_PER_MONTH
+
+__all__ = ["OPTIONS", "AiCostAssumptions", "AiPrices", "Option", "OptionCost", "ai_latency_ms_per_event",
+           "ai_monthly_cost_usd", "ai_option_cost", "ai_prices"]
+
+OptionId = Literal["build", "buy", "hosted_api"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to get the capability."""
+
+    id: str
+    name: str
+    eu_in_region: bool      # may it process an eu-west-1 customer's payload without it leaving the EU?
+    description: str
+
+
+OPTIONS: dict[str, Option] = {
+    "build": Option("build", "Build: own model in each regional cell", True,
+                    "scikit-learn classifier trained offline, served in-process by the flagging consumer in "
+                    "us-east-1 and eu-west-1; the rules baseline as fallback"),
+    "buy": Option("buy", "Buy: DLP vendor's classification API", False,
+                  "a data-loss-prevention vendor's SaaS inspection API, billed per character inspected plus a "
+                  "platform fee; its processing region is outside our control, so no EU payloads"),
+    "hosted_api": Option("hosted_api", "Hosted-model API: general LLM provider", False,
+                         "a hosted large language model prompted to label fields, billed per token; payloads "
+                         "leave our AWS accounts, so no EU payloads without a sub-processor agreement"),
+}
+
+
+@dataclass(frozen=True)
+class AiCostAssumptions:
+    """Our design assumptions (not prices). Illustrative; a notebook's parameters override them."""
+
+    sample_fraction: float = 0.01           # share of events whose payload is scanned
+    fields_per_event: float = 12.0          # payload fields per event
+    chars_per_field: float = 40.0           # field name + value, characters (the sample's mean is close)
+    build_cpu_ms_per_field: float = 0.1     # in-process scoring budget, CPU ms per field (dfp bench measures it)
+    build_upkeep_h_per_month: float = 16.0  # retraining, evaluation review, promotion
+    buy_upkeep_h_per_month: float = 4.0     # vendor management, contract, integration
+    api_upkeep_h_per_month: float = 6.0     # prompt and parser upkeep, provider changes
+    api_fields_per_request: float = 20.0    # fields labelled per API request
+    api_prompt_tokens_per_request: float = 300.0
+    api_output_tokens_per_field: float = 6.0
+    chars_per_token: float = 4.0
+
+    def __post_init__(self) -> None:
+        check_fraction("sample_fraction", self.sample_fraction, closed=True)
+        for name in ("fields_per_event", "chars_per_field", "build_cpu_ms_per_field", "api_fields_per_request",
+                     "chars_per_token"):
+            check_positive(name, getattr(self, name))
+        for name in ("build_upkeep_h_per_month", "buy_upkeep_h_per_month", "api_upkeep_h_per_month",
+                     "api_prompt_tokens_per_request", "api_output_tokens_per_field"):
+            check_non_negative(name, getattr(self, name))
+
+
+@dataclass(frozen=True)
+class AiPrices:
+    """Unit prices (USD). Read them with :func:`ai_prices`; construct directly in tests."""
+
+    vcpu_hour_usd: float
+    engineer_hour_usd: float
+    dlp_usd_per_million_chars: float
+    dlp_platform_fee_usd_per_month: float
+    llm_usd_per_million_input_tokens: float
+    llm_usd_per_million_output_tokens: float
+    dlp_latency_p95_ms: float
+    llm_latency_p95_ms: float
+
+
+def ai_prices() -> AiPrices:
+    """The unit prices from ``data/external_facts.yml`` (entries ``prices.ai_*``, ``slas.ai_*``)."""
+    from dfp.external import fact
+
+    return AiPrices(
+        vcpu_hour_usd=fact("prices.ai_vcpu_hour_usd").value,
+        engineer_hour_usd=fact("prices.ai_engineer_hour_usd").value,
+        dlp_usd_per_million_chars=fact("prices.ai_dlp_usd_per_million_chars").value,
+        dlp_platform_fee_usd_per_month=fact("prices.ai_dlp_platform_fee_usd_per_month").value,
+        llm_usd_per_million_input_tokens=fact("prices.ai_llm_usd_per_million_input_tokens").value,
+        llm_usd_per_million_output_tokens=fact("prices.ai_llm_usd_per_million_output_tokens").value,
+        dlp_latency_p95_ms=fact("slas.ai_dlp_latency_p95_ms").value,
+        llm_latency_p95_ms=fact("slas.ai_llm_latency_p95_ms").value,
+    )
+
+
+@dataclass(frozen=True)
+class OptionCost:
+    """One option's monthly cost at one volume."""
+
+    option: str
+    fields_per_month: float
+    variable_usd: float
+    fixed_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        return self.variable_usd + self.fixed_usd
+
+
+def _option(option: str) -> Option:
+    if option not in OPTIONS:
+        raise PlaybookError(f"option must be one of {list(OPTIONS)}; got {option!r}")
+    return OPTIONS[option]
+
+
+def ai_option_cost(events_per_day: float, option: str, a: AiCostAssumptions, p: AiPrices,
+                   eu_share: float = 0.0) -> OptionCost:
+    """Monthly cost of ``option`` at ``events_per_day`` (see the module docstring for the formulas).
+
+    >>> p = AiPrices(0.05, 100.0, 1.0, 1000.0, 3.0, 15.0, 100.0, 1000.0)
+    >>> c = ai_option_cost(10_000_000, "build", AiCostAssumptions(), p)
+    >>> round(c.fields_per_month), round(c.variable_usd, 2), c.fixed_usd
+    (36500000, 0.05, 1600.0)
+    """
+    opt = _option(option)
+    e = check_non_negative("events_per_day", events_per_day)
+    share = 1.0 if opt.eu_in_region else 1.0 - check_fraction("eu_share", eu_share, closed=True)
+    fields = e * DAYS_PER_MONTH * a.sample_fraction * a.fields_per_event * share
+    if opt.id == "build":
+        variable = fields * a.build_cpu_ms_per_field / 3.6e6 * p.vcpu_hour_usd
+        fixed = a.build_upkeep_h_per_month * p.engineer_hour_usd
+    elif opt.id == "buy":
+        variable = fields * a.chars_per_field / 1e6 * p.dlp_usd_per_million_chars
+        fixed = p.dlp_platform_fee_usd_per_month + a.buy_upkeep_h_per_month * p.engineer_hour_usd
+    else:
+        requests = fields / a.api_fields_per_request
+        tokens_in = fields * a.chars_per_field / a.chars_per_token + requests * a.api_prompt_tokens_per_request
+        tokens_out = fields * a.api_output_tokens_per_field
+        variable = (tokens_in * p.llm_usd_per_million_input_tokens + tokens_out * p.llm_usd_per_million_output_tokens) / 1e6
+        fixed = a.api_upkeep_h_per_month * p.engineer_hour_usd
+    return OptionCost(opt.id, fields, variable, fixed)
+
+
+def ai_monthly_cost_usd(events_per_day: float, option: str, eu_share: float = 0.0,
+                        assumptions: AiCostAssumptions | None = None, prices: AiPrices | None = None) -> float:
+    """USD per month of the PII-flagging capability for ``option`` at ``events_per_day``.
+
+    The function the cost projection folds in: defaults are the design assumptions and the prices in
+    ``data/external_facts.yml``.
+
+    >>> ai_monthly_cost_usd(0, "build") == AiCostAssumptions().build_upkeep_h_per_month * ai_prices().engineer_hour_usd
+    True
+    """
+    a = assumptions or AiCostAssumptions()
+    p = prices or ai_prices()
+    return ai_option_cost(events_per_day, option, a, p, eu_share).total_usd
+
+
+def ai_latency_ms_per_event(option: str, a: AiCostAssumptions, p: AiPrices) -> float:
+    """Latency one scanned event adds (ms): in-process CPU time for build, the request p95 otherwise.
+
+    A cost model, not a measurement (notebooks must give the same output every run); ``dfp bench``
+    measures the built model's real scoring time.
+
+    >>> ai_latency_ms_per_event("build", AiCostAssumptions(), AiPrices(0.05, 100, 1, 1000, 3, 15, 100, 1000))
+    1.2000000000000002
+    """
+    opt = _option(option)
+    if opt.id == "build":
+        return a.build_cpu_ms_per_field * a.fields_per_event
+    return p.dlp_latency_p95_ms if opt.id == "buy" else p.llm_latency_p95_ms

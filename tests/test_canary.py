@@ -1,0 +1,196 @@
+"""Canary analysis: the z-test, the closed-form sample size, its inverse, and the simulation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import norm
+
+from dfp import canary
+from dfp.errors import PlaybookError
+
+
+def test_z_test_by_hand():
+    # 30/1000 vs 100/9000: pooled p = 0.013, se = sqrt(0.013*0.987*(1/1000+1/9000)) = 0.0037758
+    t = canary.two_proportion_test(30, 1000, 100, 9000, alpha=0.05)
+    assert t.z == pytest.approx((0.03 - 100 / 9000) / math.sqrt(0.013 * 0.987 * (1 / 1000 + 1 / 9000)))
+    assert t.z == pytest.approx(5.0026, abs=1e-4)
+    assert t.regression and t.p_value == pytest.approx(norm.sf(t.z))
+    same = canary.two_proportion_test(10, 1000, 90, 9000)
+    assert same.z == pytest.approx(0.0) and not same.regression
+
+
+def test_sample_size_equal_groups_textbook_formula():
+    # equal groups (share 0.5): n = (z_a sqrt(2 pbar qbar) + z_b sqrt(p1 q1 + p2 q2))^2 / d^2, the
+    # two-proportion formula of Fleiss, Levin & Paik (2003) s. 4.2 without continuity correction.
+    # Hand computation for 0.001 -> 0.002, one-sided alpha 0.05, power 0.8:
+    # z_a = 1.644854, z_b = 0.841621, pbar = 0.0015
+    # (1.644854 * 0.0547312 + 0.841621 * 0.0547266)^2 / 1e-6 = 18518.8
+    n = canary.required_canary_requests(0.001, 0.002, alpha=0.05, power=0.8, canary_share=0.5)
+    assert n == pytest.approx(18518.8, abs=0.5)
+
+
+def test_sample_size_two_sided_textbook_example():
+    # Classic worked example: p1 = 0.65, p2 = 0.85, two-sided alpha 0.05 (= one-sided 0.025), power 0.8,
+    # equal groups, pooled-null formula: (1.959964*sqrt(2*.75*.25) + 0.841621*sqrt(.2275+.1275))^2/.04 = 72.4
+    n = canary.required_canary_requests(0.65, 0.85, alpha=0.025, power=0.8, canary_share=0.5)
+    assert n == pytest.approx(72.4, abs=0.1)
+    assert math.ceil(n) == 73
+
+
+def test_smaller_canary_needs_more_canary_requests_but_fewer_minutes_never():
+    n10 = canary.required_canary_requests(0.001, 0.003, canary_share=0.1)
+    n50 = canary.required_canary_requests(0.001, 0.003, canary_share=0.5)
+    assert n10 < n50  # a big baseline sharpens the comparison, so the canary itself needs fewer
+    m10 = canary.minutes_to_detect(5000, 0.001, 0.003, canary_share=0.1)
+    m50 = canary.minutes_to_detect(5000, 0.001, 0.003, canary_share=0.5)
+    assert m10 > m50  # but collects them five times slower
+
+
+@settings(deadline=None)  # scipy root-finding; wall-clock varies on a loaded 2-core runner
+@given(p_base=st.floats(1e-4, 0.2), factor=st.floats(1.2, 4.0), share=st.floats(0.02, 0.5),
+       power=st.floats(0.5, 0.99))
+def test_power_is_the_inverse_of_sample_size(p_base, factor, share, power):
+    p_c = min(p_base * factor, 0.99)
+    n = canary.required_canary_requests(p_base, p_c, 0.05, power, share)
+    assert canary.detection_power(n, p_base, p_c, 0.05, share) == pytest.approx(power, abs=1e-9)
+
+
+@settings(deadline=None)  # scipy root-finding; wall-clock varies on a loaded 2-core runner
+@given(p_base=st.floats(1e-4, 0.1), f1=st.floats(1.1, 3.0), f2=st.floats(1.1, 3.0))
+def test_bigger_regression_needs_fewer_requests(p_base, f1, f2):
+    lo, hi = sorted((f1, f2))
+    if hi - lo < 1e-3:
+        return
+    assert canary.required_canary_requests(p_base, p_base * hi) < canary.required_canary_requests(p_base, p_base * lo)
+
+
+def test_bad_inputs_rejected():
+    with pytest.raises(PlaybookError, match="p_canary must be greater than p_base"):
+        canary.required_canary_requests(0.01, 0.005)
+    with pytest.raises(PlaybookError, match="canary_share must be in"):
+        canary.required_canary_requests(0.01, 0.02, canary_share=1.0)
+    with pytest.raises(PlaybookError, match="requests > 0"):
+        canary.two_proportion_test(1, 0, 1, 10)
+    with pytest.raises(PlaybookError, match="requests_per_min"):
+        canary.minutes_to_detect(0, 0.01, 0.02)
+
+
+def test_simulated_false_alarms_inflate_without_correction():
+    rng = np.random.default_rng(7)
+    naive = canary.simulate_canary(rng, 5000, 0.002, 0.002, 0.1, minutes=30, alpha=0.05, runs=3000,
+                                   bonferroni=False, method="z")
+    fixed = canary.simulate_canary(rng, 5000, 0.002, 0.002, 0.1, minutes=30, alpha=0.05, runs=3000)
+    assert naive.flagged_ratio > 0.1          # 30 looks at 5 % each: far above 5 %
+    assert fixed.flagged_ratio <= 0.05 + 0.01  # Bonferroni keeps the overall rate at or below alpha
+    assert fixed.per_look_alpha == pytest.approx(0.05 / 30)
+
+
+def test_exact_test_by_hand_and_against_z_with_rare_errors():
+    # 3 of 4 errors on a 10 % canary: P(Bin(4, 0.1) >= 3) = 4 * 0.1^3 * 0.9 + 0.1^4 = 0.0037
+    t = canary.exact_conditional_test(3, 1000, 1, 9000)
+    assert t.p_value == pytest.approx(4 * 0.1**3 * 0.9 + 0.1**4)
+    assert canary.exact_conditional_test(0, 1000, 5, 9000).p_value == 1.0
+
+
+def test_z_test_false_alarms_with_rare_errors_exact_test_does_not():
+    # 0.04 % errors, 700 canary events a minute: a fraction of an error a minute on the canary
+    rng = np.random.default_rng(11)
+    z = canary.simulate_canary(rng, 7000, 0.0004, 0.0004, 0.1, minutes=10, alpha=0.05, runs=4000, method="z")
+    exact = canary.simulate_canary(rng, 7000, 0.0004, 0.0004, 0.1, minutes=10, alpha=0.05, runs=4000)
+    assert z.flagged_ratio > 0.06          # the normal approximation is anti-conservative here
+    assert exact.flagged_ratio <= 0.05     # the exact test holds alpha
+    with pytest.raises(PlaybookError, match="method must be"):
+        canary.simulate_canary(rng, 7000, 0.0004, 0.0004, method="t")
+
+
+def test_simulated_detection_of_a_gross_regression_is_immediate():
+    rng = np.random.default_rng(3)
+    sim = canary.simulate_canary(rng, 20000, 0.0004, 0.38, 0.1, minutes=10, runs=500)
+    assert sim.flagged_ratio == 1.0 and sim.median_minutes_to_flag == 1.0
+
+
+@settings(deadline=None)  # scipy root-finding; wall-clock varies on a loaded 2-core runner
+@given(p_base=st.floats(1e-4, 0.05), factor=st.floats(1.5, 10.0))
+def test_detectable_ratio_inverts_the_sample_size(p_base, factor):
+    p_c = min(p_base * factor, 0.9)
+    n = canary.required_canary_requests(p_base, p_c, canary_share=0.1)
+    assert canary.detectable_error_ratio(n, p_base, canary_share=0.1) == pytest.approx(p_c, rel=1e-6)
+
+
+def test_detectable_ratio_with_too_few_requests():
+    assert canary.detectable_error_ratio(0.1, 0.001, canary_share=0.1) == 1.0
+
+
+# --- the judge of one step, and the Rollout artifact that uses it ------------------------------
+
+def test_step_verdict_by_hand():
+    # minute 1: 3 of 3 errors on a 10 % canary: P(Bin(3, 0.1) >= 3) = 0.001 <= 0.05/10 -> fail at once
+    v = canary.step_verdict([3], [100], [0], [900], alpha=0.05, max_minutes=10, min_canary_events=1000)
+    assert (v.status, v.minute) == ("fail", 1) and v.p_value == pytest.approx(0.001)
+    # no regression, enough canary events at minute 2 -> pass at minute 2
+    v = canary.step_verdict([0, 1], [600, 1200], [5, 10], [5400, 10800], 0.05, 10, 1000)
+    assert (v.status, v.minute) == ("pass", 2)
+    # not enough events yet -> wait; all looks spent -> timeout
+    assert canary.step_verdict([0], [10], [0], [90], 0.05, 2, 1000).status == "wait"
+    assert canary.step_verdict([0, 0], [10, 20], [0, 0], [90, 180], 0.05, 2, 1000).status == "timeout"
+
+
+def test_step_verdict_rejects_bad_series():
+    with pytest.raises(PlaybookError, match="equal lengths"):
+        canary.step_verdict([0, 0], [10], [0], [90], 0.05, 10, 100)
+    with pytest.raises(PlaybookError, match="cumulative"):
+        canary.step_verdict([0, 0], [10, 5], [0, 0], [90, 180], 0.05, 10, 100)
+
+
+def _rollout():
+    import yaml
+
+    from dfp.system import repo_root
+
+    path = repo_root() / "book" / "04-delivery" / "pipelines" / "processors-rollout.yaml"
+    docs = list(yaml.safe_load_all(path.read_text()))
+    return {d["kind"]: d for d in docs}
+
+
+def test_rollout_pod_template_and_judge_job_are_valid_kubernetes():
+    import kubernetes_validate
+
+    docs = _rollout()
+    ro = docs["Rollout"]["spec"]
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "processors"},
+                  "spec": {"replicas": ro["replicas"], "selector": ro["selector"], "template": ro["template"]}}
+    kubernetes_validate.validate(deployment, "1.30", strict=True)
+    job_spec = docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
+    kubernetes_validate.validate({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "judge"},
+                                  "spec": job_spec}, "1.30", strict=True)
+    broken = dict(deployment, spec=dict(deployment["spec"], replicas="twenty"))
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, "1.30", strict=True)
+
+
+def test_rollout_numbers_match_the_canary_analysis():
+    from dfp.system import load_system
+
+    system = load_system()
+    docs = _rollout()
+    ro = docs["Rollout"]["spec"]["strategy"]["canary"]
+    weights = [s["setWeight"] for s in ro["steps"] if "setWeight" in s]
+    share = float(system.sample["delivery"]["canary_share"])
+    assert weights[0] == round(100 * share) and weights == sorted(weights)
+    assert ro["maxUnavailable"] == 0  # zero downtime
+    args = dict(a.lstrip("-").split("=", 1) for a in
+                docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]
+                ["containers"][0]["args"])
+    alpha, power, looks = float(args["alpha"]), float(args["power"]), int(args["max-minutes"])
+    target = system.target("processing_error_ratio").value
+    assert float(args["target-error-ratio"]) == target
+    p_base = float(system.sample["delivery"]["baseline_processing_error_ratio"])
+    n = canary.required_canary_requests(p_base, target, alpha / looks, power, share)
+    assert int(args["min-canary-events"]) == math.ceil(n)
+    job = docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
+    assert job["activeDeadlineSeconds"] >= 60 * looks

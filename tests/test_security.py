@@ -1,0 +1,323 @@
+"""Security measurements, the threat model and control data, IAM analysis, and the pipeline artifact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from dfp import iam, security
+from dfp.data import load
+from dfp.errors import PlaybookError
+from dfp.system import data_dir, load_system, repo_root
+
+AS_OF = pd.Timestamp("2026-01-10T00:00:00Z")
+IAM_DIR = data_dir() / "security" / "iam"
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return security.load_policy(load_system())
+
+
+def test_policy_reads_critical_sla_from_system(policy, tmp_path):
+    assert policy.remediation_sla_h["critical"] == load_system().target("critical_vuln_patch_h").value == 24
+    assert policy.remediation_sla_h["high"] == 168
+    bad = tmp_path / "policy.yml"
+    bad.write_text("remediation_sla_h: {critical: 48, high: 1, medium: 1, low: 1}\ncertificate_warning_days: 30\n"
+                   "access_key_max_age_days: 90\nunused_principal_days: 90\n")
+    with pytest.raises(PlaybookError, match=r"belongs in system\.yml"):
+        security.load_policy(load_system(), bad)
+
+
+def _findings():
+    f = pd.DataFrame({
+        "finding_id": ["V1", "V2", "V3", "V4", "V5"],
+        "found_at": [AS_OF - pd.Timedelta(hours=h) for h in (100, 100, 30, 10, 400)],
+        "severity": ["critical", "critical", "critical", "critical", "high"],
+        "fixed_at": [AS_OF - pd.Timedelta(hours=h) for h in (90, 60)] + [pd.NaT, pd.NaT]
+        + [AS_OF - pd.Timedelta(hours=100)],
+    })
+    return f
+
+
+def test_remediation_by_hand(policy):
+    r = security.remediation(_findings(), policy, AS_OF).set_index("finding_id")
+    # V1 fixed in 10 h (ok), V2 in 40 h (late), V3 open 30 h (> 24: late), V4 open 10 h (pending),
+    # V5 high fixed in 300 h (> 168: late)
+    assert r.loc["V1", "fix_h"] == pytest.approx(10) and r.loc["V1", "within_sla"] is True
+    assert r.loc["V2", "within_sla"] is False
+    assert r.loc["V3", "within_sla"] is False and np.isnan(r.loc["V3", "fix_h"])
+    assert pd.isna(r.loc["V4", "within_sla"])
+    assert r.loc["V5", "within_sla"] is False
+
+
+def test_open_ageing_by_hand(policy):
+    f = _findings()
+    a = security.open_ageing(f, policy, pd.DatetimeIndex([AS_OF])).set_index("severity")
+    assert a.loc["critical", "open"] == 2 and a.loc["critical", "overdue"] == 1  # V3 overdue, V4 not yet
+    assert a.loc["high", "open"] == 0
+    before = security.open_ageing(f, policy, pd.DatetimeIndex([AS_OF - pd.Timedelta(hours=85)]))
+    before = before.set_index("severity")
+    assert before.loc["critical", "open"] == 1  # 85 h before: V1 fixed at 90 h, V2 open until 60 h
+
+
+def test_fix_before_found_rejected(policy):
+    f = _findings()
+    f.loc[0, "fixed_at"] = f.loc[0, "found_at"] - pd.Timedelta(hours=1)
+    with pytest.raises(PlaybookError, match="V1 fixed before it was found"):
+        security.remediation(f, policy, AS_OF)
+
+
+def test_expiry_report_by_hand(policy):
+    s = pd.DataFrame({
+        "secret_id": ["S1", "S2", "S3", "S4", "S5"],
+        "kind": ["tls-certificate", "tls-certificate", "tls-certificate", "iam-access-key", "iam-access-key"],
+        "issued_at": [AS_OF - pd.Timedelta(days=d) for d in (80, 350, 400, 91, 90)],
+        "expires_at": [AS_OF + pd.Timedelta(days=10), AS_OF + pd.Timedelta(days=15), AS_OF - pd.Timedelta(days=35),
+                       pd.NaT, pd.NaT],
+        "auto_rotated": [True, False, False, False, False],
+    })
+    r = security.expiry_report(s, policy, AS_OF).set_index("secret_id")
+    assert r["status"].to_dict() == {"S1": "ok", "S2": "renew-now", "S3": "expired", "S4": "long-lived-key",
+                                     "S5": "ok"}
+    assert r.loc["S2", "days_to_expiry"] == 15
+
+
+def test_dsr_turnaround_by_hand():
+    d = pd.DataFrame({
+        "request_id": ["R1", "R2", "R3", "R4"],
+        "received_at": [AS_OF - pd.Timedelta(days=d) for d in (40, 40, 31, 5)],
+        "completed_at": [AS_OF - pd.Timedelta(days=30), AS_OF - pd.Timedelta(days=5), pd.NaT, pd.NaT],
+    })
+    r = security.dsr_turnaround(d, 30, AS_OF).set_index("request_id")
+    assert r.loc["R1", "days"] == pytest.approx(10) and r.loc["R1", "within_deadline"] is True
+    assert r.loc["R2", "days"] == pytest.approx(35) and r.loc["R2", "within_deadline"] is False
+    assert r.loc["R3", "within_deadline"] is False   # open for 31 days
+    assert pd.isna(r.loc["R4", "within_deadline"])   # open for 5 days: pending
+    with pytest.raises(PlaybookError, match="deadline_days must be > 0"):
+        security.dsr_turnaround(d, 0, AS_OF)
+
+
+def test_reviews_on_time_by_hand():
+    day = pd.Timestamp("2026-03-31T00:00:00Z")
+    r = pd.DataFrame({"due_on": [day, day, day, day + pd.Timedelta(days=90)],
+                      "completed_on": [day, day + pd.Timedelta(days=2), pd.NaT, pd.NaT]})
+    # three due by as_of: on time, late, never done -> 1/3; the fourth is not yet due
+    assert security.reviews_on_time(r, day + pd.Timedelta(days=10)) == pytest.approx(1 / 3)
+    assert np.isnan(security.reviews_on_time(r, day - pd.Timedelta(days=1)))
+
+
+def test_threat_model_loads_ranks_and_links_controls():
+    threats, controls = security.load_threat_model(), security.load_controls()
+    ranked = security.rank_threats(threats, controls)
+    assert ranked["residual"].is_monotonic_decreasing
+    assert (ranked["residual"] <= ranked["inherent"]).all()
+    assert set(ranked["stride"]) == set(security.STRIDE)  # every STRIDE category is modelled
+    top = ranked.iloc[0]
+    assert top["residual"] == top["residual_likelihood"] * top["residual_impact"]
+    t04 = ranked.set_index("id").loc["T04"]
+    assert (t04["inherent"], t04["residual"], t04["inherent_band"]) == (15, 5, "high")
+
+
+def test_threat_model_rejects_bad_rows(tmp_path):
+    good = yaml.safe_load((data_dir() / "security" / "threat_model.yml").read_text())
+    bad = dict(good, threats=[dict(good["threats"][0], likelihood=6)])
+    p = tmp_path / "tm.yml"
+    p.write_text(yaml.safe_dump(bad))
+    with pytest.raises(PlaybookError, match=r"threats\[0\] \(T01\): likelihood must be an integer in \[1, 5\]; got 6"):
+        security.load_threat_model(p)
+    bad = dict(good, threats=[dict(good["threats"][0], stride="X")])
+    p.write_text(yaml.safe_dump(bad))
+    with pytest.raises(PlaybookError, match="stride must be one of"):
+        security.load_threat_model(p)
+    bad = dict(good, threats=[dict(good["threats"][0], residual_impact=5)])
+    p.write_text(yaml.safe_dump(bad))
+    with pytest.raises(PlaybookError, match="residual scores cannot exceed"):
+        security.load_threat_model(p)
+    threats = security.load_threat_model()
+    with pytest.raises(PlaybookError, match="unknown control id"):
+        security.rank_threats(threats, security.load_controls().iloc[1:])
+
+
+def test_coverage_table():
+    controls = security.load_controls()
+    keys = {k for k in controls["measured_by"] if k}
+    cov = security.coverage(controls, dict.fromkeys(keys, True))
+    assert {"SOC 2", "GDPR", "CCPA"} == set(cov["framework"])
+    art32 = cov.set_index(["framework", "requirement"]).loc[("GDPR", "Art. 32")]
+    assert art32["covered"] and art32["implemented"] >= 5
+    failing = security.coverage(controls, {**dict.fromkeys(keys, True), "dsr_within_deadline": False})
+    assert not failing.set_index(["framework", "requirement"]).loc[("GDPR", "Art. 17"), "covered"]
+    with pytest.raises(PlaybookError, match="was not provided"):
+        security.coverage(controls, {})
+
+
+def test_controls_reject_unquoted_section_numbers(tmp_path):
+    good = yaml.safe_load((data_dir() / "security" / "controls.yml").read_text())
+    p = tmp_path / "c.yml"
+    p.write_text(yaml.safe_dump(dict(good, controls=[dict(good["controls"][0], ccpa=[1798.15])])))
+    with pytest.raises(PlaybookError, match="must be a list of strings"):
+        security.load_controls(p)
+    p.write_text(yaml.safe_dump(dict(good, controls=[dict(good["controls"][0], status="done")])))
+    with pytest.raises(PlaybookError, match="status must be one of"):
+        security.load_controls(p)
+
+
+def test_audit_log_bucket_meets_the_retention_target():
+    cfg = json.loads((data_dir() / "security" / "audit-log-bucket.json").read_text())
+    r = security.audit_log_retention(cfg)
+    target = load_system().target("audit_log_retention_days")
+    assert target.met_by(r.queryable_days) and target.met_by(r.locked_days)
+    assert (r.queryable_days, r.locked_days, r.expire_days) == (180, 400, 400)
+
+
+def test_audit_retention_edge_cases():
+    lock = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 90}}}
+    early = {"ObjectLockConfiguration": lock,
+             "LifecycleConfiguration": {"Rules": [{"Status": "Enabled", "Expiration": {"Days": 30}}]}}
+    with pytest.raises(PlaybookError, match="before the 90-day lock"):
+        security.audit_log_retention(early)
+    governance = {"ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled",
+                                              "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 90}}},
+                  "LifecycleConfiguration": {"Rules": [{"Status": "Disabled", "Expiration": {"Days": 1}}]}}
+    r = security.audit_log_retention(governance)
+    assert r.locked_days == 0 and r.expire_days is None  # governance mode can be bypassed: not a lock
+
+
+def test_risk_band_bounds():
+    assert [security.risk_band(s) for s in (25, 15, 14, 8, 1)] == ["high", "high", "medium", "medium", "low"]
+    with pytest.raises(PlaybookError):
+        security.risk_band(0)
+
+
+# --- IAM analysis -------------------------------------------------------------------------------
+
+def test_iam_findings_on_the_sample_documents():
+    f = iam.directory_findings(IAM_DIR)
+    by_doc = f.groupby("document")["rule"].apply(set).to_dict()
+    assert by_doc["processor-2026-04-02.json"] == {"cross-tenant-prefix"}  # the INC-06 grant
+    assert "processor-2026-05-14.json" not in by_doc                        # the tenant-scoped fix
+    assert by_doc["analytics-legacy.json"] == {"wildcard-action", "cross-tenant-prefix"}
+    assert "breakglass-admin.json" not in by_doc                            # admin, but MFA-guarded
+    assert "platform-readonly.json" not in by_doc                           # describe-only on *
+
+
+def test_iam_rules_on_minimal_documents():
+    def doc(**st):
+        return {"Version": "2012-10-17", "Statement": [{"Sid": "X", "Effect": "Allow", **st}]}
+
+    admin = iam.policy_findings(doc(Action="*", Resource="*"), "a.json")
+    assert set(admin["rule"]) == {"wildcard-action", "admin-without-mfa"}
+    data = iam.policy_findings(doc(Action=["s3:GetObject", "ec2:DescribeInstances"], Resource="*"), "b.json")
+    assert list(data["rule"]) == ["wildcard-resource-data"] and "s3:GetObject" in data["detail"].iloc[0]
+    arn = "arn:aws:s3:::dfp-events-eu-west-1/tenants/${aws:PrincipalTag/tenant_id}/*"
+    scoped = doc(Action="s3:GetObject", Resource=arn)
+    assert iam.policy_findings(scoped, "c.json").empty
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+    assert iam.policy_findings(deny, "d.json").empty
+
+
+def test_iam_document_validation(tmp_path):
+    p = tmp_path / "bad.json"
+    st = {"Sid": "S", "Effect": "Allow", "Action": "s3:*"}
+    p.write_text(json.dumps({"Version": "2012-10-17", "Statement": [st]}))
+    with pytest.raises(PlaybookError, match=r"bad.json: Statement\[0\] \(S\) has no Resource"):
+        iam.load_policy_document(p)
+    p.write_text("{not json")
+    with pytest.raises(PlaybookError, match="not a readable JSON policy document"):
+        iam.load_policy_document(p)
+
+
+def test_eu_region_lock_scp():
+    scp = iam.load_policy_document(data_dir() / "security" / "scp" / "eu-region-lock.json")
+    lock = next(st for st in scp["Statement"] if st["Sid"] == "DenyOutsideEuWest1")
+    assert lock["Effect"] == "Deny"
+    assert lock["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == ["eu-west-1"]
+    assert not any(a.startswith(("s3:", "kinesis:", "dynamodb:", "kms:")) for a in lock["NotAction"])
+    assert iam.policy_findings(scp, "eu-region-lock.json").empty  # deny-only: grants nothing
+
+
+def test_allow_with_not_action_is_a_wildcard():
+    st = {"Sid": "N", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+    doc = {"Version": "2012-10-17", "Statement": [st]}
+    assert list(iam.policy_findings(doc, "n.json")["rule"]) == ["wildcard-action"]
+
+
+def test_iam_cli_is_a_ci_gate(tmp_path):
+    assert iam.main([str(IAM_DIR)]) == 1
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    shutil.copy(IAM_DIR / "processor-2026-05-14.json", clean)
+    assert iam.main([str(clean)]) == 0
+
+
+def test_principal_findings():
+    p = load("iam_principals")
+    as_of = load_system().end - pd.Timedelta(days=1)
+    f = iam.principal_findings(p, as_of, 90)
+    assert set(f.loc[f["rule"] == "unused-principal", "sid"]) == {"analytics-legacy", "legacy-backup"}
+    assert (f["rule"] != "human-without-mfa").all()
+    every_policy = set(p["policy"])
+    assert all((IAM_DIR / name).is_file() for name in every_policy)
+
+
+# --- sample data tells the calendar's story ----------------------------------------------------
+
+def test_access_review_found_inc06_on_its_date():
+    system = load_system()
+    r = load("access_reviews")
+    row = r.loc[r["incident_id"] == "INC-06"].iloc[0]
+    assert row["completed_on"] == system.incident("INC-06").impact_end.floor("D")
+    assert row["scope"] == "tenant-storage"
+
+
+def test_critical_patching_improves_across_eras(policy):
+    system = load_system()
+    rem = security.remediation(load("vuln_findings"), policy, system.end)
+    crit = rem.loc[(rem["severity"] == "critical") & rem["within_sla"].notna()]
+    era = crit["found_at"].map(lambda t: system.era_of(t).id)
+    share = crit["within_sla"].astype(bool).groupby(era).mean()
+    assert share["mvp"] < share["scale"]
+
+
+def test_eu_customers_events_stay_in_eu():
+    usage, customers = load("usage_daily"), load("customers")
+    eu = set(customers.loc[customers["region"] == "eu-west-1", "customer_id"])
+    assert (usage.loc[usage["customer_id"].isin(eu), "region"] == "eu-west-1").all()
+
+
+# --- the pipeline artifact is a valid GitHub Actions workflow -----------------------------------
+
+PIPELINES = sorted((repo_root() / "book" / "04-delivery" / "pipelines").glob("*.yml"))
+
+
+@pytest.mark.parametrize("path", PIPELINES, ids=lambda p: p.name)
+def test_pipeline_is_a_valid_github_workflow(path: Path):
+    exe = Path(sys.executable).with_name("check-jsonschema")
+    out = subprocess.run([str(exe), "--builtin-schema", "vendor.github-workflows", str(path)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_pipeline_gates_and_validator_catches_a_broken_workflow(tmp_path):
+    wf = yaml.safe_load(PIPELINES[0].read_text())
+    jobs = wf["jobs"]
+    assert jobs["build"]["needs"] == ["test", "policy"]
+    assert jobs["build"]["permissions"]["id-token"] == "write"
+    assert "python -m dfp.iam deploy/iam" in [s.get("run") for s in jobs["policy"]["steps"]]
+    assert jobs["promote-production"]["environment"] == "production"
+    broken = tmp_path / "broken.yml"
+    broken.write_text(PIPELINES[0].read_text().replace("runs-on: ubuntu-24.04", "runs-on: [1, 2]", 1)
+                      .replace("timeout-minutes: 15", "timeout-minutes: soon", 1))
+    exe = Path(sys.executable).with_name("check-jsonschema")
+    out = subprocess.run([str(exe), "--builtin-schema", "vendor.github-workflows", str(broken)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode != 0
