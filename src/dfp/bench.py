@@ -70,6 +70,12 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         kube = load_policies()["kubernetes"]
         return [cluster_plan(kube, nt, 100.0 * m, 0.2) for nt in kube["node_types"] for m in range(1, 41)]
 
+    def backtest_50_slos_one_year() -> object:
+        from dfp.alerting import alert_episodes, load_policies, notifications, synthetic_series
+
+        series = synthetic_series(50, 365 * 1440, seed=20241101)
+        return notifications(alert_episodes(load_policies(), series))
+
     return [
         ("generate all sample data", regenerate),
         ("DORA metrics for 24 months (load + compute)", dora_by_month),
@@ -77,6 +83,8 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         ("IAM policy review of data/security/iam", iam_review),
         ("decision matrices with flip points (6 decisions)", decision_matrices),
         ("cluster plans, 5 node types x 40 traffic levels", cluster_sweep),
+        ("alert backtest: 4 policies x 50 SLOs x 1 year of 1-minute data (incl. generating it)",
+         backtest_50_slos_one_year),
         *_pii_cases(),
     ]
 

@@ -6,6 +6,7 @@
 ``dfp execute [NOTEBOOK ...]``               re-execute notebooks in place (refresh stored outputs)
 ``dfp prime-cache CACHE``                    execute uncached book notebooks in parallel into the build cache
 ``dfp bench``                                time the build, nbval and every notebook
+``dfp rules [--check]``                      regenerate the Prometheus SLO rules (or check they are current)
 ==========================================  ==================================================
 """
 
@@ -129,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     b = sub.add_parser("bench", help="time the book build, nbval and each notebook")
     b.add_argument("--skip-build", action="store_true", help="only the notebook and calculation timings")
 
+    rl = sub.add_parser("rules", help="regenerate the Prometheus SLO rules from data/slos")
+    rl.add_argument("--check", action="store_true", help="exit 1 if the committed rules are stale")
+
     args = parser.parse_args(argv)
     try:
         if args.cmd == "generate":
@@ -153,6 +157,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dfp.bench import run_bench
 
             run_bench(skip_build=args.skip_build)
+        elif args.cmd == "rules":
+            from dfp.promrules import RULES_FILE, write_rules
+
+            current = write_rules(check=args.check)
+            if args.check and not current:
+                print(f"{RULES_FILE} is stale: run `dfp rules`", file=sys.stderr)
+                return 1
+            print(f"{'unchanged' if current else 'wrote    '} {RULES_FILE}")
     except PlaybookError as exc:
         print(f"dfp {args.cmd}: error: {exc}", file=sys.stderr)
         return 2

@@ -56,6 +56,9 @@ _P = [
     Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
     Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
+    Param("ticket_handling_min", "float", 0.0, 480.0, "min/ticket", "Engineer time one SLO ticket costs, end to end"),
+    Param("significant_budget_share", "float", 0.005, 0.05, "fraction",
+          "Budget share a page's SLOs must have spent for the page to count as worth it (else false)"),
     Param("show_rows", "bool", 0, 1, "-", "Data dictionary: also count each file's rows"),
     # architecture, infrastructure, platform (issue 5)
     Param("node_availability", "float", 0.9, 0.99999, "fraction/month",

@@ -31,12 +31,13 @@ Generator = Callable[[System, np.random.Generator], dict[str, pd.DataFrame]]
 
 
 def _datasets() -> dict[str, Generator]:
-    from dfp.generate import business, delivery, pii, security
+    from dfp.generate import business, delivery, pii, reliability, security
 
     return {
         "business": business.generate,
         "delivery": delivery.generate,
         "security": security.generate,
+        "reliability": reliability.generate,
         "pii": pii.generate,
     }
 
