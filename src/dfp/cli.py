@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import sys
 from collections.abc import Sequence
@@ -95,6 +96,9 @@ def run_notebook(path: Path, params: dict[str, object], out_dir: Path | None = N
     tag = "-".join(f"{k}={v}" for k, v in sorted(params.items())) or "defaults"
     tag = re.sub(r"[^A-Za-z0-9=._-]+", "_", tag)
     out = out_dir / f"{path.stem}--{tag}.ipynb"
+    # papermill's own parameter inference misreads comments containing "=" and warns about parameters
+    # it could not parse; the names were already checked above against the cell itself (by AST)
+    logging.getLogger("papermill").setLevel(logging.ERROR)
     pm.execute_notebook(str(path), str(out), parameters=params, cwd=str(path.parent), kernel_name="python3",
                         progress_bar=False)
     return out
