@@ -350,8 +350,9 @@ def monthly_attainment(hourly: pd.DataFrame, objectives: Mapping[str, float]) ->
 
     >>> h = pd.DataFrame({"hour": pd.to_datetime(["2025-03-01 00:00", "2025-03-31 23:00"], utc=True),
     ...                   "slo": "api", "region": "r", "good": [999, 1000], "total": [1000, 1000]})
-    >>> monthly_attainment(h, {"api": 0.999}).iloc[0][["ratio", "met"]].tolist()
-    [0.9995, True]
+    >>> row = monthly_attainment(h, {"api": 0.999}).iloc[0]
+    >>> float(row["ratio"]), bool(row["met"])
+    (0.9995, True)
     """
     missing = sorted(set(hourly["slo"]) - set(objectives))
     if missing:

@@ -163,7 +163,7 @@ def usd_per_event_by_month(monthly_cost_usd: pd.Series, usage: pd.DataFrame) -> 
     (``cost_m24_usd_per_event``). A month with cost but no events raises.
 
     >>> u = pd.DataFrame({"date": pd.to_datetime(["2025-01-03", "2025-01-09"], utc=True), "events": [1e6, 3e6]})
-    >>> usd_per_event_by_month(pd.Series([200.0], index=pd.PeriodIndex(["2025-01"], freq="M")), u).iloc[0]
+    >>> float(usd_per_event_by_month(pd.Series([200.0], index=pd.PeriodIndex(["2025-01"], freq="M")), u).iloc[0])
     5e-05
     """
     events = usage.groupby(usage["date"].dt.tz_localize(None).dt.to_period("M"))["events"].sum()
