@@ -34,6 +34,27 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         with tempfile.TemporaryDirectory() as d:
             return generate_all(d)
 
+    def cost_projection() -> object:
+        from dfp import cost, projection
+        from dfp.data import load
+        from dfp.focus import load_billing
+
+        billing, usage = load_billing(), load("usage_daily")
+        monthly = cost.monthly_cost(billing)
+        events = cost.events_per_billing_month(usage)
+        model = projection.fit_cost_model(events.to_numpy()[-12:], monthly.to_numpy()[-12:])
+        g = projection.estimate_growth(events.to_numpy()[-12:])
+        return projection.project_cost(model, float(events.iloc[-1]), g.rate, 36, 0.0, g.sigma)
+
+    def cost_anomalies() -> object:
+        from dfp import anomaly, cost
+        from dfp.focus import load_billing
+
+        billing = load_billing()
+        daily = cost.daily_cost(billing, by="ServiceName")
+        return [anomaly.detect_cost_anomalies(daily[c]) for c in daily.columns] + [
+            anomaly.detect_cost_anomalies(daily.sum(axis=1))]
+
     def dora_by_month() -> object:
         from dfp import delivery
         from dfp.data import load
@@ -68,6 +89,8 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         ("alert backtest: 4 policies x 50 SLOs x 1 year of 1-minute data (incl. generating it)",
          backtest_50_slos_one_year),
         *_pii_cases(),
+        ("cost: driver-based projection on 24 months of billing (load + FOCUS checks + fit)", cost_projection),
+        ("cost: anomaly detection on 24 months of daily cost, total and per service", cost_anomalies),
     ]
 
 

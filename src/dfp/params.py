@@ -77,6 +77,17 @@ _P = [
     Param("pii_timeout_ms", "float", 10.0, 2_000.0, "ms", "AI PII flagging: deadline of one batch's model call"),
     Param("pii_sample_fraction", "float", 1e-5, 1.0, "fraction", "AI PII flagging: share of events whose payload is scanned"),
     Param("pii_fields_per_event", "float", 1.0, 500.0, "fields/event", "AI PII flagging: payload fields per event"),
+    Param("price_change_ratio", "float", -0.5, 1.0, "fraction",
+          "Change of all unit prices from now on in a cost projection (-0.1 = 10 % cheaper)"),
+    Param("discount_ratio", "float", 0.0, 0.9, "fraction", "Commitment discount off on-demand (savings plan rate)"),
+    Param("max_loss_probability", "float", 0.0, 1.0, "fraction",
+          "Largest chance of a commitment level losing money that the buyer accepts"),
+    Param("anomaly_z_threshold", "float", 2.0, 50.0, "robust z", "Score above which a day's cost is flagged"),
+    Param("min_excess_usd", "float", 0.0, 10000.0, "USD/day", "Smallest daily excess over expected that may alert"),
+    Param("response_h", "float", 0.0, 240.0, "h", "Time from an alert to the fix being live"),
+    Param("data_latency_h", "float", 0.0, 72.0, "h", "Delay before a closed day's cost is in the billing export"),
+    Param("cpu_utilisation_ratio", "float", 0.0, 1.0, "fraction", "Average CPU utilisation of the node fleet"),
+    Param("cap_usd_per_customer", "float", 1.0, 100000.0, "USD/month", "Per-customer monthly cost ceiling"),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}

@@ -31,10 +31,11 @@ Generator = Callable[[System, np.random.Generator], dict[str, pd.DataFrame]]
 
 
 def _datasets() -> dict[str, Generator]:
-    from dfp.generate import business, delivery, pii, reliability, security
+    from dfp.generate import billing, business, delivery, pii, reliability, security
 
     return {
         "business": business.generate,
+        "billing": billing.generate,
         "delivery": delivery.generate,
         "security": security.generate,
         "reliability": reliability.generate,

@@ -9,10 +9,10 @@ To add a dataset: declare its schemas in a module here and add the module to ``_
 from __future__ import annotations
 
 from dfp.data import Schema
-from dfp.schemas import business, delivery, pii, reliability, security
+from dfp.schemas import billing, business, delivery, pii, reliability, security
 
 __all__ = ["SCHEMAS"]
 
-_MODULES = [business, delivery, security, reliability, pii]
+_MODULES = [business, delivery, security, reliability, pii, billing]
 
 SCHEMAS: dict[str, Schema] = {s.name: s for m in _MODULES for s in m.SCHEMAS}
