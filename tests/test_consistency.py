@@ -100,6 +100,7 @@ _LINK = re.compile(r"\]\([^)]*\)")
 
 def _bare_numbers(text: str) -> list[str]:
     text = re.sub(r"^\(.*\)=$", "", text, flags=re.M)
+    text = re.sub(r"^\s*\d+\.\s", "", text, flags=re.M)  # ordered-list markers
     for rx in (_GLUE, _ROLE, _CODE, _LINK):
         text = rx.sub("", text)
     nums = re.findall(r"(?<![\w-])\d[\d,.]*(?:\s?%)?", text)

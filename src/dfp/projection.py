@@ -25,8 +25,9 @@ from scipy.stats import norm
 
 from dfp.checks import check_int_range, check_positive, check_range
 from dfp.errors import PlaybookError
+from dfp.system import System
 
-__all__ = ["CostModel", "GrowthEstimate", "estimate_growth", "fit_cost_model", "month_threshold_hit",
+__all__ = ["CostModel", "FittedHistory", "GrowthEstimate", "estimate_growth", "fit_cost_model", "fitted_history", "month_threshold_hit",
            "project_cost"]
 
 
@@ -138,3 +139,31 @@ def month_threshold_hit(values: np.ndarray | pd.Series, threshold: float) -> int
     t = check_positive("threshold", threshold)
     hit = np.flatnonzero(np.asarray(values, float) >= t)
     return int(hit[0]) if len(hit) else None
+
+
+@dataclass(frozen=True)
+class FittedHistory:
+    """The story's monthly cost and volume and the cost model fitted on the Scale era.
+
+    Attributes:
+        cost_usd: total monthly cost (USD/month), indexed by month period.
+        events_per_month: events per billing month, same index.
+        model: the fixed + per-event model fitted on the Scale-era months.
+        growth: volume growth fitted on the last 12 months.
+    """
+
+    cost_usd: pd.Series
+    events_per_month: pd.Series
+    model: CostModel
+    growth: GrowthEstimate
+
+
+def fitted_history(system: System, billing: pd.DataFrame, usage: pd.DataFrame) -> FittedHistory:
+    """The one fit every projection in the book starts from (07-cost and 00-context use it alike)."""
+    from dfp import cost
+
+    total = cost.monthly_cost(billing)
+    events = cost.events_per_billing_month(usage)
+    scale = total.index[system.era("scale").first_month:]
+    model = fit_cost_model(events.loc[scale].to_numpy(), total.loc[scale].to_numpy())
+    return FittedHistory(total, events, model, estimate_growth(events.iloc[-12:].to_numpy()))
