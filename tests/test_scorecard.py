@@ -78,7 +78,6 @@ def test_api_5xx_is_the_complement_of_the_api_sli(book, measured):
 
 
 def test_cost_values_equal_the_cost_pages(measured):
-    pytest.importorskip("dfp.cost_attribution")
     money = glued("notebooks/07-cost/where-the-money-goes")
     assert measured["cost_usd_per_event"] == pytest.approx(money["cost_m24_usd_per_event"])
     assert measured["cost_attributed_ratio"] == pytest.approx(money["cost_m24_attributed_ratio"])

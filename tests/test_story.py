@@ -130,6 +130,13 @@ def test_real_decision_records_each_appear_once():
         assert (ROOT / f"{dec.loc[dec['id'] == f'ADR-{a.number}', 'page'].item()}.md").is_file()
 
 
+def test_decision_lags_measure_from_the_incident_end():
+    lags = story.decision_lags(SYSTEM, FAKE_ADRS)
+    assert lags["adr"].tolist() == ["ADR-0009", "ADR-0013"]  # ADR-0001 has a constraint trigger
+    inc01 = SYSTEM.incident("INC-01")
+    assert lags.loc[0, "lag_days"] == (pd.Timestamp("2025-07-23", tz="UTC") - inc01.impact_end.normalize()).days == 7
+
+
 def test_months_align_across_series(inputs):
     ev = story.timeline_events(SYSTEM, FAKE_ADRS)
     s = _story(inputs, ev)
@@ -183,10 +190,8 @@ def test_dora_series_equals_the_delivery_section(inputs):
 
 
 def test_unit_cost_equals_the_cost_section():
-    pytest.importorskip("dfp.cost_attribution")
-    from dfp.focus import load_billing
-
     from dfp import cost
+    from dfp.focus import load_billing
 
     unit = story.usd_per_event_by_month(cost.monthly_cost(load_billing()), load("usage_daily"))
     g = glued("notebooks/07-cost/where-the-money-goes")

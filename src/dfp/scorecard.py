@@ -7,6 +7,8 @@
 ``BookInputs``                the data the measures read, loaded once and shared (lazy)
 ``page_parameters``           the default assumptions of a notebook's ``parameters`` cell
 ``measure_all``               ``{target_id: value}`` for every measured target, at the story's last month
+``measure_book``              the same, but a target whose data does not reach the month is set aside with why
+``format_value``              a value in its target's unit, for a table (fractions as %, money, minutes)
 ``book_scorecard``            every target with value, verdict (met / missed / not measured), page
 ``verdict_counts``            how many targets are measured, met, missed and not measured
 ===========================  ======================================================================
@@ -38,7 +40,9 @@ __all__ = [
     "BookInputs",
     "Measure",
     "book_scorecard",
+    "format_value",
     "measure_all",
+    "measure_book",
     "page_parameters",
     "scorecard",
     "verdict_counts",
@@ -522,13 +526,54 @@ def measure_all(inputs: BookInputs | None = None, ids: list[str] | None = None) 
     return out
 
 
-def book_scorecard(system: System, measured: Mapping[str, float]) -> pd.DataFrame:
+def measure_book(inputs: BookInputs | None = None) -> tuple[dict[str, float], dict[str, str]]:
+    """``(values, unavailable)``: :func:`measure_all`, except that a measure whose data does not cover
+    the as-of month (it raises :class:`PlaybookError`, e.g. SLIs before they existed) is set aside in
+    ``unavailable`` (target id -> the error) instead of failing the whole scorecard."""
+    b = BookInputs() if inputs is None else inputs
+    values: dict[str, float] = {}
+    unavailable: dict[str, str] = {}
+    for tid, m in MEASURES.items():
+        if m.compute is None:
+            continue
+        try:
+            values.update(measure_all(b, [tid]))
+        except PlaybookError as e:
+            unavailable[tid] = f"no value at {b.month}: {e}"
+    return values, unavailable
+
+
+def format_value(value: float, unit: str) -> str:
+    """A measured value as table text in its target's unit.
+
+    >>> format_value(0.99992, "fraction"), format_value(14017468.3, "events/day"), format_value(4.7e-05, "USD/event")
+    ('99.992 %', '14,017,468', '0.000047')
+    >>> format_value(float("inf"), "ms"), format_value(10.8167, "min")
+    ('> 500 (above the last bucket)', '10.8')
+    """
+    if math.isnan(value):
+        return ""
+    if math.isinf(value):
+        return "> 500 (above the last bucket)"
+    if unit.startswith("fraction"):
+        return f"{100 * value:.3f} %" if value > 0.99 else f"{100 * value:.3g} %"
+    if unit == "USD/event":
+        return f"{value:.6f}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def book_scorecard(system: System, measured: Mapping[str, float],
+                   unavailable: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Every target with its measured value, verdict and the page that computes it.
 
     Columns: ``id, category, metric, target, measured, verdict`` (``met``, ``missed`` or ``not
-    measured``), ``window``, ``page`` and ``reason`` (why a target is not measured). A target
-    without an entry in :data:`MEASURES` raises: the scorecard must hold every target.
+    measured``), ``window``, ``page`` and ``reason`` (why a target is not measured: the measure's
+    reason, or the ``unavailable`` message from :func:`measure_book`). A target without an entry in
+    :data:`MEASURES` raises: the scorecard must hold every target.
     """
+    unavailable = dict(unavailable or {})
     missing = [t.id for t in system.targets if t.id not in MEASURES]
     if missing:
         raise PlaybookError(f"book_scorecard: no measure defined for targets {missing}")
@@ -536,7 +581,7 @@ def book_scorecard(system: System, measured: Mapping[str, float]) -> pd.DataFram
     card["verdict"] = [("not measured" if met is None else "met" if met else "missed") for met in card["met"]]
     card["window"] = [MEASURES[i].window if i in measured else "" for i in card["id"]]
     card["page"] = [MEASURES[i].page or "" for i in card["id"]]
-    card["reason"] = [MEASURES[i].reason if i not in measured else "" for i in card["id"]]
+    card["reason"] = [("" if i in measured else unavailable.get(i) or MEASURES[i].reason) for i in card["id"]]
     return card.drop(columns="met")
 
 

@@ -9,6 +9,7 @@
 ``dora_overall_level``          one DORA level from the four metric levels: the worst one measured
 ``monthly_story``               the monthly frame: volume, SLOs, unit cost, DORA level, incidents, ADRs
 ``era_summary``                 per era: first/last month and the series at the era's end
+``decision_lags``               each incident-triggered decision record: days from the incident's end
 ``plot_story``                  the timeline chart (eras, incidents, ADRs and the four series)
 =============================  ====================================================================
 
@@ -41,6 +42,7 @@ from dfp.system import System, repo_root
 
 __all__ = [
     "AdrLike",
+    "decision_lags",
     "dora_overall_level",
     "era_summary",
     "incident_page",
@@ -261,6 +263,28 @@ def era_summary(system: System, story: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("era")
 
 
+def decision_lags(system: System, adrs: Iterable[AdrLike]) -> pd.DataFrame:
+    """Each decision record triggered by an incident (front matter ``trigger: INC-nn``), and how long after
+    the incident's impact ended it was dated.
+
+    Columns: ``incident``, ``adr`` (``ADR-nnnn``), ``impact_end``, ``adr_date`` (UTC) and ``lag_days``
+    (``adr_date - impact_end`` in days; the ADR's date is a day, so the lag is rounded to whole days
+    and can be 0). Sorted by incident.
+    """
+    rows = []
+    for a in adrs:
+        if not a.trigger.startswith("INC-"):
+            continue
+        inc = system.incident(a.trigger)
+        d = pd.Timestamp(a.date)
+        d = d.tz_localize("UTC") if d.tzinfo is None else d.tz_convert("UTC")
+        lag = (d.normalize() - inc.impact_end.normalize()) / pd.Timedelta(days=1)
+        rows.append({"incident": inc.id, "adr": f"ADR-{a.number}", "impact_end": inc.impact_end, "adr_date": d,
+                     "lag_days": float(lag)})
+    out = pd.DataFrame(rows, columns=["incident", "adr", "impact_end", "adr_date", "lag_days"])
+    return out.sort_values(["incident", "adr"]).reset_index(drop=True)
+
+
 def plot_story(system: System, story: pd.DataFrame, events: pd.DataFrame,
                targets: Mapping[str, float] | None = None) -> Any:
     """The timeline chart: an event strip and four monthly panels on one shared time axis.
@@ -290,12 +314,15 @@ def plot_story(system: System, story: pd.DataFrame, events: pd.DataFrame,
     for i, row in enumerate(adr.itertuples()):
         d = row.date.tz_localize(None)
         strip.plot(d, 0.0, "o", color=plotting.PALETTE[0], ms=5)
-        strip.annotate(row.id.removeprefix("ADR-").lstrip("0"), (d, 0.0), xytext=(0, -12 - 9 * (i % 3)),
+        strip.annotate(row.id.removeprefix("ADR-").lstrip("0"), (d, 0.0), xytext=(0, -12 - 9 * (i % 4)),
                        textcoords="offset points", ha="center", fontsize=7, color=plotting.PALETTE[0])
     for row in events.loc[events["kind"] == "region"].itertuples():
         strip.axvline(row.date.tz_localize(None), color=plotting.PALETTE[2], lw=1, ls=":")
         strip.text(row.date.tz_localize(None), 0.5, f" {row.id}", fontsize=7, color=plotting.PALETTE[2], va="center")
-    strip.set_ylim(-1.1, 1.8)
+    strip.set_ylim(-1.4, 1.8)
+    for ax in axes[1:]:
+        for row in inc.itertuples():
+            ax.axvline(row.date.tz_localize(None), color=plotting.PALETTE[1], lw=0.6, ls=":", zorder=1)
     strip.set_yticks([0.0, 1.0], ["decisions (ADR)", "incidents"])
     strip.grid(False)
     vol_ax.plot(x, story["events_per_day_avg"], marker="o", ms=3)
