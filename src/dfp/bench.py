@@ -75,6 +75,22 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
 
         return iam.directory_findings(data_dir() / "security" / "iam")
 
+    def decision_matrices() -> object:  # issue 5: every decision matrix with its exact flip points
+        from dfp import architecture, decision
+        from dfp.data import load
+        from dfp.system import load_system
+
+        drivers = decision.drivers_at_target(load_system(), load("customers"))
+        leaves = decision.decision_leaves(architecture.load_model())
+        return [decision.evaluate(d, leaves, drivers) for d in decision.load_decisions().values()]
+
+    def cluster_sweep() -> object:  # issue 5: M/M/c + bin-packing for 5 node types x 40 traffic levels
+        from dfp.capacity import cluster_plan
+        from dfp.policies import load_policies
+
+        kube = load_policies()["kubernetes"]
+        return [cluster_plan(kube, nt, 100.0 * m, 0.2) for nt in kube["node_types"] for m in range(1, 41)]
+
     def backtest_50_slos_one_year() -> object:
         from dfp.alerting import alert_episodes, load_policies, notifications, synthetic_series
 
@@ -86,6 +102,8 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         ("DORA metrics for 24 months (load + compute)", dora_by_month),
         ("canary false-alarm simulation, 4000 rollouts x 10 looks", canary_false_alarms),
         ("IAM policy review of data/security/iam", iam_review),
+        ("decision matrices with flip points (6 decisions)", decision_matrices),
+        ("cluster plans, 5 node types x 40 traffic levels", cluster_sweep),
         ("alert backtest: 4 policies x 50 SLOs x 1 year of 1-minute data (incl. generating it)",
          backtest_50_slos_one_year),
         *_pii_cases(),

@@ -1,0 +1,105 @@
+"""Availability composition: hand-computed cases and properties that hold for every input."""
+
+import itertools
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dfp.availability import (
+    compose,
+    downtime_min_per_month,
+    k_of_n,
+    nines,
+    parallel,
+    required_part_availability,
+    serial,
+)
+from dfp.errors import PlaybookError
+
+avail = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+avails = st.lists(avail, min_size=1, max_size=8)
+
+
+def test_serial_hand_computed():
+    # 99.95 % API Gateway in front of a 99.9 % stream: 0.9995 * 0.999 = 0.9985005
+    assert serial([0.9995, 0.999]) == pytest.approx(0.9985005)
+
+
+def test_parallel_hand_computed():
+    # two independent 99 % replicas: 1 - 0.01 ** 2 = 0.9999
+    assert parallel([0.99, 0.99]) == pytest.approx(0.9999)
+    assert parallel([0.9, 0.8]) == pytest.approx(1 - 0.1 * 0.2)
+
+
+def test_k_of_n_hand_computed():
+    # 2 of 3 at a = 0.9: 3 * 0.81 * 0.1 + 0.729 = 0.972
+    assert k_of_n(2, 3, 0.9) == pytest.approx(0.972)
+    # 3 of 5 at 0.99 (Trivedi, Probability and Statistics with Reliability..., TMR/NMR example form):
+    # sum_{i=3..5} C(5,i) 0.99^i 0.01^(5-i)
+    expected = 10 * 0.99**3 * 0.01**2 + 5 * 0.99**4 * 0.01 + 0.99**5
+    assert k_of_n(3, 5, 0.99) == pytest.approx(expected)
+
+
+@given(st.integers(1, 12), avail)
+def test_k_of_n_extremes_are_serial_and_parallel(n, a):
+    assert k_of_n(n, n, a) == pytest.approx(serial([a] * n), abs=1e-12)
+    assert k_of_n(1, n, a) == pytest.approx(parallel([a] * n), abs=1e-12)
+
+
+@given(avails)
+def test_serial_never_above_weakest(xs):
+    assert serial(xs) <= min(xs) + 1e-12
+
+
+@given(avails)
+def test_parallel_never_below_best(xs):
+    assert parallel(xs) >= max(xs) - 1e-12
+
+
+@given(st.integers(2, 10), avail)
+def test_k_of_n_decreases_as_k_grows(n, a):
+    vals = [k_of_n(k, n, a) for k in range(1, n + 1)]
+    assert all(x >= y - 1e-12 for x, y in itertools.pairwise(vals))
+
+
+def test_compose_nested_matches_hand_computation():
+    leaves = {"gw": 0.9995, "node": 0.995, "stream": 0.999, "spill": 0.999}
+    spec = {"serial": ["gw", {"k_of_n": {"k": 2, "n": 3, "of": "node"}}, {"parallel": ["stream", "spill"]}]}
+    two_of_three = 3 * 0.995**2 * 0.005 + 0.995**3
+    assert compose(spec, leaves) == pytest.approx(0.9995 * two_of_three * (1 - 0.001**2))
+
+
+@pytest.mark.parametrize("spec, msg", [
+    ("nope", "unknown component 'nope'"),
+    ({"mesh": ["gw"]}, "unknown block kind 'mesh'"),
+    ({"serial": []}, "non-empty list"),
+    ({"k_of_n": {"k": 1, "of": "gw"}}, "k_of_n needs keys"),
+    ({"serial": ["gw"], "parallel": ["gw"]}, "one-key mapping"),
+])
+def test_compose_rejects_malformed(spec, msg):
+    with pytest.raises(PlaybookError, match=msg):
+        compose(spec, {"gw": 0.9995})
+
+
+def test_bad_inputs_named():
+    with pytest.raises(PlaybookError, match=r"serial\[1\] must be in \[0, 1\]; got 99.9"):
+        serial([0.99, 99.9])
+    with pytest.raises(PlaybookError, match="k must be in"):
+        k_of_n(4, 3, 0.9)
+    with pytest.raises(PlaybookError, match="at least one"):
+        parallel([])
+
+
+def test_downtime_and_nines():
+    # 99.95 % of a 730 h month: 0.0005 * 43,800 min = 21.9 min
+    assert downtime_min_per_month(0.9995) == pytest.approx(21.9)
+    assert nines(0.999) == pytest.approx(3.0)
+    assert math.isinf(nines(1.0))
+
+
+@given(st.floats(0.9, 0.99999), st.integers(1, 20))
+def test_required_part_availability_meets_target_exactly(target, parts):
+    a = required_part_availability(target, parts)
+    assert serial([a] * parts) == pytest.approx(target, rel=1e-12)

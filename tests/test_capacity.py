@@ -1,0 +1,155 @@
+"""Capacity: shards, hot partitions, Little's law, M/M/c against textbook values, bin-packing."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dfp.capacity import (
+    NodeType,
+    Pod,
+    drain_time_s,
+    erlang_c,
+    hot_shard_load,
+    littles_law,
+    mmc_response_quantile_s,
+    nodes_surviving_az_loss,
+    pack_first_fit_decreasing,
+    peak_events_per_s,
+    servers_for_quantile,
+    shards_needed,
+)
+from dfp.data import load
+from dfp.errors import PlaybookError
+
+
+def test_shards_bind_on_records_or_bytes():
+    # 2,500 records/s of 800 B: 2.5 shards by records, 1.91 by bytes -> 3 shards
+    s = shards_needed(2500, 800)
+    assert (s.shards, s.binding) == (3, "records")
+    assert s.by_bytes == pytest.approx(2500 * 800 / 1_048_576)
+    # 2,500 records/s of 2 KiB: 4.88 by bytes -> 5 shards
+    assert shards_needed(2500, 2048).shards == 5
+    assert shards_needed(2000, 500, headroom=0.5).shards == 4
+    assert shards_needed(0, 500).shards == 1
+
+
+def test_hot_shard_throttles_even_with_spare_total_capacity():
+    # 4 shards (4,000 rec/s of capacity) at 3,000 rec/s; one key carries 40 %:
+    # hot shard = 1,200 + 1,800 / 4 = 1,650 rec/s -> 1.65 x the limit, 39.4 % throttled
+    h = hot_shard_load(3000, 0.4, 4)
+    assert h.records_per_s == pytest.approx(1650)
+    assert h.throttled_share == pytest.approx(1 - 1000 / 1650)
+    assert hot_shard_load(3000, 0.0, 4).throttled_share == 0.0
+
+
+def test_littles_law_textbook():
+    # Little (1961); e.g. 40 arrivals/s staying 0.5 s on average -> 20 in the system
+    assert littles_law(40, 0.5) == pytest.approx(20)
+
+
+def test_erlang_c_textbook_values():
+    # 2 Erlangs on 3 servers: C = 4/9 (Kleinrock, Queueing Systems vol. 1, M/M/m; also the
+    # standard Erlang C table). 1 server: C = rho (M/M/1).
+    assert erlang_c(3, 2.0, 1.0) == pytest.approx(4 / 9)
+    assert erlang_c(1, 0.7, 1.0) == pytest.approx(0.7)
+    # 10 Erlangs on 12 servers: C = 0.4494 (Erlang C table, call-centre staffing example)
+    assert erlang_c(12, 10.0, 1.0) == pytest.approx(0.4494, abs=1e-4)
+
+
+def test_mm1_response_time_is_exponential():
+    # M/M/1 sojourn time ~ Exp(mu - lambda): the q-quantile is ln(1/(1-q)) / (mu - lambda)
+    for q in (0.5, 0.95, 0.99):
+        assert mmc_response_quantile_s(1, 8.0, 10.0, q) == pytest.approx(math.log(1 / (1 - q)) / 2.0, rel=1e-9)
+
+
+def test_mmc_mean_response_textbook():
+    # M/M/1: W = 1 / (mu - lambda); M/M/3 at 2 Erlangs (mu = 1): W = C / (3 - 2) + 1 = 4/9 + 1
+    from dfp.capacity import mmc_mean_response_s
+
+    assert mmc_mean_response_s(1, 8.0, 10.0) == pytest.approx(0.5)
+    assert mmc_mean_response_s(3, 2.0, 1.0) == pytest.approx(4 / 9 + 1)
+    # Little's law ties them: L = lambda * W
+    assert littles_law(2.0, mmc_mean_response_s(3, 2.0, 1.0)) == pytest.approx(2 * (13 / 9))
+
+
+def test_cluster_plan_meets_latency_and_never_overcommits():
+    from dfp.capacity import cluster_plan
+    from dfp.policies import load_policies
+
+    kube = load_policies()["kubernetes"]
+    p = cluster_plan(kube, "m6i.xlarge", 900.0, 0.192)
+    assert p.processor_p99_ms <= kube["processor"]["latency_budget_ms"]
+    assert p.nodes_with_az_headroom >= p.nodes_packed * kube["azs"] / (kube["azs"] - 1) - 1e-9
+    assert 0 < p.cpu_utilisation < 1
+    assert p.cost_usd_per_month == pytest.approx(p.nodes_with_az_headroom * 0.192 * 730)
+    more = cluster_plan(kube, "m6i.xlarge", 9000.0, 0.192)
+    assert more.processor_servers > p.processor_servers and more.cpu_utilisation > p.cpu_utilisation
+
+
+def test_mmc_idle_system_is_service_time():
+    assert mmc_response_quantile_s(50, 0.0, 10.0, 0.99) == pytest.approx(math.log(100) / 10.0, rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.floats(0.05, 0.95), st.floats(1.0, 200.0))
+def test_more_servers_never_slower(c, rho, mu):
+    lam = rho * c * mu
+    assert mmc_response_quantile_s(c + 1, lam, mu) <= mmc_response_quantile_s(c, lam, mu) + 1e-12
+
+
+def test_servers_for_quantile_is_minimal():
+    lam, mu, target = 900.0, 20.0, 0.5
+    c = servers_for_quantile(lam, mu, target)
+    assert mmc_response_quantile_s(c, lam, mu) <= target
+    assert c - 1 <= lam / mu or mmc_response_quantile_s(c - 1, lam, mu) > target
+    with pytest.raises(PlaybookError, match="below the service time"):
+        servers_for_quantile(10, 1.0, 0.5)
+
+
+def test_unstable_queue_rejected():
+    with pytest.raises(PlaybookError, match="unstable queue"):
+        erlang_c(2, 2.0, 1.0)
+
+
+def test_drain_time():
+    assert drain_time_s(60_000, 300, 200) == pytest.approx(600)
+    assert math.isinf(drain_time_s(10, 100, 100))
+
+
+pods = st.lists(st.builds(Pod, st.text("abcdefgh", min_size=1, max_size=4),
+                          st.floats(1, 3800), st.floats(1, 15000)), min_size=1, max_size=40)
+
+
+@settings(max_examples=80, deadline=None)
+@given(pods)
+def test_packing_never_overcommits_and_places_every_pod(ps):
+    node = NodeType("m6i.xlarge", 3920, 15000)
+    nodes = pack_first_fit_decreasing(ps, node)
+    assert sum(len(n.pods) for n in nodes) == len(ps)
+    for n in nodes:
+        assert n.cpu_m <= node.cpu_m + 1e-6 and n.mem_mib <= node.mem_mib + 1e-6
+    # never worse than one node per pod, never fewer than the resource lower bound
+    lower = max(sum(p.cpu_m for p in ps) / node.cpu_m, sum(p.mem_mib for p in ps) / node.mem_mib)
+    assert math.ceil(lower - 1e-9) <= len(nodes) <= len(ps)
+
+
+def test_packing_rejects_oversized_pod():
+    with pytest.raises(PlaybookError, match="does not fit an empty"):
+        pack_first_fit_decreasing([Pod("huge", 5000, 100)], NodeType("small", 2000, 8000))
+
+
+def test_az_loss_headroom():
+    assert nodes_surviving_az_loss(4, 3) == 6
+    assert nodes_surviving_az_loss(5, 3) == 9
+    assert nodes_surviving_az_loss(0, 3) == 0
+
+
+def test_peak_rate_from_sample_traffic():
+    h = load("traffic_hourly")
+    peak = peak_events_per_s(h)
+    assert peak == pytest.approx(h.groupby("hour")["events"].sum().max() / 3600)
+    assert peak_events_per_s(h, 2.0) == pytest.approx(2 * peak)
+    with pytest.raises(PlaybookError, match="no traffic rows"):
+        peak_events_per_s(h, region="ap-south-1")
