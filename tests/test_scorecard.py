@@ -86,7 +86,6 @@ def test_cost_values_equal_the_cost_pages(measured):
 
 
 def test_architecture_values_equal_the_architecture_pages(measured):
-    pytest.importorskip("dfp.recovery")
     rec = glued("notebooks/02-infrastructure/store-recovery")
     assert measured["durability_nines"] == pytest.approx(rec["sr_nines"])
     kube = glued("notebooks/03-platform/kubernetes-capacity")
@@ -129,3 +128,12 @@ def test_page_parameters_reads_the_page_defaults():
 def test_book_inputs_as_of_month_is_checked():
     with pytest.raises(PlaybookError, match=r"as_of_month must be in 0\.\.23; got 30"):
         sc.BookInputs(SYSTEM, 30)
+
+
+def test_alerting_backtest_is_cached_and_equal_to_a_fresh_run(book):
+    row = book.alerting
+    files = list((ROOT / "_build" / "cache" / "scorecard").glob("alerting-*.json"))
+    assert files, "the backtest result was not cached"
+    fresh = sc._alerting_backtest(SYSTEM, sc.page_parameters(sc.PAGES["alerting"]))
+    assert fresh == pytest.approx(row)
+    assert sc.BookInputs(SYSTEM).alerting == row  # read back from the cache

@@ -120,7 +120,8 @@ def test_incident_pages_exist():
 
 
 def test_real_decision_records_each_appear_once():
-    adr = pytest.importorskip("dfp.adr")
+    from dfp import adr
+
     adrs = adr.load_adrs()
     ev = story.timeline_events(SYSTEM, adrs)
     dec = ev.loc[ev["kind"] == "decision"]

@@ -9,6 +9,7 @@
 ``measure_all``               ``{target_id: value}`` for every measured target, at the story's last month
 ``measure_book``              the same, but a target whose data does not reach the month is set aside with why
 ``format_value``              a value in its target's unit, for a table (fractions as %, money, minutes)
+``target_text``               a target as table text in the same format (``> 60 %``, ``< 0.000100 USD/event``)
 ``book_scorecard``            every target with value, verdict (met / missed / not measured), page
 ``verdict_counts``            how many targets are measured, met, missed and not measured
 ===========================  ======================================================================
@@ -23,10 +24,12 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,6 +48,7 @@ __all__ = [
     "measure_book",
     "page_parameters",
     "scorecard",
+    "target_text",
     "verdict_counts",
 ]
 
@@ -179,23 +183,28 @@ class BookInputs:
         return incidents.targets_check(incidents.incident_times(log), log, self.system)
 
     @functools.cached_property
-    def alerting(self) -> pd.Series:
-        """The adopted alerting policy's row of :func:`dfp.alerting.policy_summary` (the page's defaults)."""
-        from dfp import alerting, sli
-        from dfp.openslo import load_slos
+    def alerting(self) -> dict[str, float]:
+        """The adopted alerting policy's row of :func:`dfp.alerting.policy_summary` (the page's defaults).
 
+        The backtest replays every SLI minute (seconds of work), so its result is cached on disk under
+        ``_build/cache/scorecard``, keyed on everything it reads: the SLI and traffic data, the SLO specs,
+        the alert policies, system.yml, the alerting page's parameters and the source of the modules.
+        """
         p = page_parameters(PAGES["alerting"])
-        engineers = self.system.team["platform_engineers_min"] if p["team_engineers"] is None else p["team_engineers"]
-        adopted = [pol for pol in alerting.load_policies() if pol.adopted]
-        minutes = sli.load_minutes()
-        series = sli.sli_series(minutes, load_slos())
-        notes = alerting.notifications(alerting.alert_episodes(adopted, series))
-        notes["budget_share_spent"] = alerting.budget_spent(notes, series)
-        weeks = (self.system.end - minutes.start) / pd.Timedelta(weeks=1)
-        incs = [self.system.incident(i) for i in sli.INCIDENT_IMPACT]
-        summary = alerting.policy_summary(notes, incs, weeks, engineers, p["page_handling_min"],
-                                          p["ticket_handling_min"], p["significant_budget_share"])
-        return summary.set_index("policy").loc[adopted[0].id]
+        digest = hashlib.sha256(json.dumps(p, sort_keys=True).encode("utf-8"))
+        d = data_dir()
+        for f in ("sli_hourly.csv.gz", "traffic_hourly.csv.gz", "system.yml", "reliability/alert-policies.yaml",
+                  *sorted(str(x.relative_to(d)) for x in (d / "slos").glob("*.yaml"))):
+            digest.update((d / f).read_bytes())
+        for mod in ("alerting", "sli", "slo", "scorecard"):
+            digest.update((Path(__file__).parent / f"{mod}.py").read_bytes())
+        path = repo_root() / "_build" / "cache" / "scorecard" / f"alerting-{digest.hexdigest()[:20]}.json"
+        if path.is_file():
+            return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+        row = _alerting_backtest(self.system, p)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(row, sort_keys=True), encoding="utf-8")
+        return row
 
     @functools.cached_property
     def security_as_of(self) -> pd.Timestamp:
@@ -219,6 +228,25 @@ class BookInputs:
         from dfp import cost_attribution
 
         return cost_attribution.attribute(self.billing, self.usage)
+
+
+def _alerting_backtest(system: System, p: Mapping[str, Any]) -> dict[str, float]:
+    """Replay the SLI history through the adopted policy, as the alerting page does (its parameters ``p``)."""
+    from dfp import alerting, sli
+    from dfp.openslo import load_slos
+
+    engineers = system.team["platform_engineers_min"] if p["team_engineers"] is None else p["team_engineers"]
+    adopted = [pol for pol in alerting.load_policies() if pol.adopted]
+    minutes = sli.load_minutes()
+    series = sli.sli_series(minutes, load_slos())
+    notes = alerting.notifications(alerting.alert_episodes(adopted, series))
+    notes["budget_share_spent"] = alerting.budget_spent(notes, series)
+    weeks = (system.end - minutes.start) / pd.Timedelta(weeks=1)
+    incs = [system.incident(i) for i in sli.INCIDENT_IMPACT]
+    summary = alerting.policy_summary(notes, incs, weeks, engineers, p["page_handling_min"],
+                                      p["ticket_handling_min"], p["significant_budget_share"])
+    row = summary.set_index("policy").loc[adopted[0].id]
+    return {k: float(row[k]) for k in ("oncall_h_per_engineer_week", "false_page_ratio", "pages", "false_pages")}
 
 
 PAGES = {
@@ -424,7 +452,9 @@ def _durability_nines(b: BookInputs) -> float:
     from dfp import recovery
     from dfp.external import fact
 
-    return float(recovery.durability_nines(fact("quotas.s3_designed_durability").value))
+    # 1 - 0.99999999999 is not exact in binary floating point (-log10 gives 10.99999996...): round
+    # away the representation error, not the design value.
+    return round(float(recovery.durability_nines(fact("quotas.s3_designed_durability").value)), 6)
 
 
 def _cpu_utilisation(b: BookInputs) -> float:
@@ -556,7 +586,7 @@ def format_value(value: float, unit: str) -> str:
     if math.isinf(value):
         return "> 500 (above the last bucket)"
     if unit.startswith("fraction"):
-        return f"{100 * value:.3f} %" if value > 0.99 else f"{100 * value:.3g} %"
+        return f"{100 * value:.3f} %" if value > 0.99 else f"{100 * value:.1f} %" if value >= 0.1 else f"{100 * value:.3g} %"
     if unit == "USD/event":
         return f"{value:.6f}"
     if abs(value) >= 1000:
@@ -564,12 +594,26 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:.1f}"
 
 
+def target_text(target: Any) -> str:
+    """A :class:`dfp.system.Target` as table text, its value formatted like a measured value.
+
+    >>> from dfp.system import load_system
+    >>> target_text(load_system().target("cpu_utilisation_ratio")), target_text(load_system().target("rpo_min"))
+    ('> 60.0 %', '< 15.0 min')
+    """
+    value = format_value(float(target.value), target.unit)
+    if target.unit.startswith("fraction"):
+        return f"{target.op} {value}{target.unit.removeprefix('fraction')}"
+    return f"{target.op} {value} {target.unit}"
+
+
 def book_scorecard(system: System, measured: Mapping[str, float],
                    unavailable: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Every target with its measured value, verdict and the page that computes it.
 
-    Columns: ``id, category, metric, target, measured, verdict`` (``met``, ``missed`` or ``not
-    measured``), ``window``, ``page`` and ``reason`` (why a target is not measured: the measure's
+    Columns: ``id, category, metric, target`` (text), ``measured`` (number, NaN when not measured),
+    ``measured_text`` (:func:`format_value`), ``verdict`` (``met``, ``missed`` or ``not measured``),
+    ``window``, ``page`` and ``reason`` (why a target is not measured: the measure's
     reason, or the ``unavailable`` message from :func:`measure_book`). A target without an entry in
     :data:`MEASURES` raises: the scorecard must hold every target.
     """
@@ -578,6 +622,9 @@ def book_scorecard(system: System, measured: Mapping[str, float],
     if missing:
         raise PlaybookError(f"book_scorecard: no measure defined for targets {missing}")
     card = scorecard(system, measured)
+    card["target"] = [target_text(system.target(i)) for i in card["id"]]
+    card["measured_text"] = [format_value(v, system.target(i).unit) for i, v in zip(card["id"], card["measured"],
+                                                                                    strict=True)]
     card["verdict"] = [("not measured" if met is None else "met" if met else "missed") for met in card["met"]]
     card["window"] = [MEASURES[i].window if i in measured else "" for i in card["id"]]
     card["page"] = [MEASURES[i].page or "" for i in card["id"]]
