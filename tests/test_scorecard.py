@@ -137,3 +137,13 @@ def test_alerting_backtest_is_cached_and_equal_to_a_fresh_run(book):
     fresh = sc._alerting_backtest(SYSTEM, sc.page_parameters(sc.PAGES["alerting"]))
     assert fresh == pytest.approx(row)
     assert sc.BookInputs(SYSTEM).alerting == row  # read back from the cache
+
+
+def test_an_early_month_sets_aside_what_its_data_does_not_cover():
+    values, unavailable = sc.measure_book(sc.BookInputs(SYSTEM, 0))
+    assert "latency_p99_ms" in unavailable and "no processing-latency SLI data in 2024-11" in unavailable["latency_p99_ms"]
+    assert "events_per_day_avg" in values and not set(values) & set(unavailable)
+    card = sc.book_scorecard(SYSTEM, values, unavailable, as_of_month=0)
+    row = card.set_index("id").loc["latency_p99_ms"]
+    assert row["verdict"] == "not measured" and "2024-11" in row["reason"]
+    assert card.set_index("id").loc["events_per_day_avg", "window"] == "2024-11"

@@ -9,6 +9,7 @@
 ``measure_all``               ``{target_id: value}`` for every measured target, at the story's last month
 ``measure_book``              the same, but a target whose data does not reach the month is set aside with why
 ``format_value``              a value in its target's unit, for a table (fractions as %, money, minutes)
+``window_text``               a measure's window, filled in for the as-of month
 ``target_text``               a target as table text in the same format (``> 60 %``, ``< 0.000100 USD/event``)
 ``book_scorecard``            every target with value, verdict (met / missed / not measured), page
 ``verdict_counts``            how many targets are measured, met, missed and not measured
@@ -50,6 +51,7 @@ __all__ = [
     "scorecard",
     "target_text",
     "verdict_counts",
+    "window_text",
 ]
 
 
@@ -302,6 +304,8 @@ def _latency_quantile(b: BookInputs, q: float) -> float:
     lat = b.latency_hourly
     lat = lat.loc[lat["hour"].dt.tz_localize(None).dt.to_period("M") == b.month]
     sums = lat.groupby("region")[["total", "le_100ms", "le_300ms", "le_500ms"]].sum()
+    if sums.empty:
+        raise PlaybookError(f"scorecard: no processing-latency SLI data in {b.month}")
     return max(sli.latency_quantile_ms(row, q) for _, row in sums.iterrows())
 
 
@@ -315,6 +319,8 @@ def _api_availability_30d(b: BookInputs) -> float:
     h = b.sli_hourly
     h = h.loc[(h["slo"] == spec.name) & (h["hour"] >= end - pd.Timedelta(days=spec.window_days)) & (h["hour"] < end)]
     by_region = h.groupby("region")[["good", "total"]].sum()
+    if by_region.empty:
+        raise PlaybookError(f"scorecard: no API SLI data in the {spec.window_days:g} days to {end:%Y-%m-%d}")
     return min(slo.availability(float(r["good"]), float(r["total"])) for _, r in by_region.iterrows())
 
 
@@ -381,7 +387,10 @@ def _new_enterprise(b: BookInputs) -> float:
     from dfp import business
 
     q = business.new_enterprise_per_quarter(b.customers, b.system)
-    return float(q.loc[: b.month.asfreq("Q")].iloc[-1])
+    q = q.loc[: b.month.asfreq("Q")]
+    if q.empty:
+        raise PlaybookError(f"scorecard: no enterprise sign-up quarter up to {b.month}")
+    return float(q.iloc[-1])
 
 
 def _churn_12m(b: BookInputs) -> float:
@@ -474,7 +483,7 @@ def _cpu_utilisation(b: BookInputs) -> float:
 
 
 _S = PAGES
-_MONTH = "2026-10 (story month 23)"
+_MONTH = "{month}"
 MEASURES: dict[str, Measure] = {
     "events_per_day_avg": Measure(_S["success"], _MONTH, lambda b: float(_month_row(b)["events_per_day_avg"])),
     "events_per_day_peak_capacity": Measure(_S["stream"], "design", None,
@@ -493,7 +502,7 @@ MEASURES: dict[str, Measure] = {
     "delivery_retry_success_ratio": Measure(None, "", None,
                                             "the delivery data records outcomes, not retry attempts, so the share "
                                             "of failures that succeed on retry is not in the sample data"),
-    "api_availability": Measure(_S["slis"], "rolling 30 days to 2026-10-31, worst region", _api_availability_30d),
+    "api_availability": Measure(_S["slis"], "rolling 30 days to {month_end}, worst region", _api_availability_30d),
     "api_read_p95_ms": Measure(None, "", None, "the SLI data holds the processing latency, not the API read path"),
     "api_read_p99_ms": Measure(None, "", None, "the SLI data holds the processing latency, not the API read path"),
     "api_5xx_ratio": Measure(_S["slis"], _MONTH + ", worst region",
@@ -501,21 +510,21 @@ MEASURES: dict[str, Measure] = {
     "durability_nines": Measure(_S["recovery"], "design (S3 designed durability)", _durability_nines),
     "rpo_min": Measure(_S["recovery"], "design, worst store and survivable scenario", _recovery("rpo_min")),
     "rto_min": Measure(_S["recovery"], "design, worst store and survivable scenario", _recovery("rto_min")),
-    "mttd_min": Measure(_S["incidents"], "critical incidents of the story", _incident("mttd_min")),
-    "mttr_min": Measure(_S["incidents"], "critical incidents of the story", _incident("mttr_min")),
-    "critical_incidents_per_quarter": Measure(_S["incidents"], "worst quarter of the story",
+    "mttd_min": Measure(_S["incidents"], "critical incidents of the whole story", _incident("mttd_min")),
+    "mttr_min": Measure(_S["incidents"], "critical incidents of the whole story", _incident("mttr_min")),
+    "critical_incidents_per_quarter": Measure(_S["incidents"], "worst quarter of the whole story",
                                               _incident("critical_incidents_per_quarter")),
-    "deploys_per_week": Measure(_S["dora"], "Scale era (to 2026-10)", _dora_scale("deploys_per_week")),
-    "lead_time_p95_h": Measure(_S["dora"], "Scale era (to 2026-10)", _dora_scale("lead_time_tail_h")),
-    "change_failure_ratio": Measure(_S["dora"], "Scale era (to 2026-10)", _dora_scale("change_failure_ratio")),
-    "rollback_min": Measure(_S["dora"], "Scale era (to 2026-10), p95", _dora_scale("rollback_p95_min")),
+    "deploys_per_week": Measure(_S["dora"], "{era} era (to {month})", _dora_scale("deploys_per_week")),
+    "lead_time_p95_h": Measure(_S["dora"], "{era} era (to {month})", _dora_scale("lead_time_tail_h")),
+    "change_failure_ratio": Measure(_S["dora"], "{era} era (to {month})", _dora_scale("change_failure_ratio")),
+    "rollback_min": Measure(_S["dora"], "{era} era (to {month}), p95", _dora_scale("rollback_p95_min")),
     "oncall_h_per_engineer_week": Measure(_S["alerting"], "adopted policy, SLI history replayed",
                                           lambda b: float(b.alerting["oncall_h_per_engineer_week"])),
     "critical_false_positive_ratio": Measure(_S["alerting"], "adopted policy, SLI history replayed",
                                              lambda b: float(b.alerting["false_page_ratio"])),
-    "critical_vuln_patch_h": Measure(_S["controls"], "critical findings of the Scale era, slowest fix",
+    "critical_vuln_patch_h": Measure(_S["controls"], "critical findings of the {era} era, slowest fix",
                                      _critical_patch_h),
-    "access_reviews_on_time_ratio": Measure(_S["controls"], "reviews due by 2026-10-31", _reviews_on_time),
+    "access_reviews_on_time_ratio": Measure(_S["controls"], "reviews due by {month_end}", _reviews_on_time),
     "dsr_days": Measure(_S["controls"], "requests since the Full platform era, slowest", _dsr_days),
     "audit_log_retention_days": Measure(_S["controls"], "bucket configuration", _audit_retention_days),
     "cost_usd_per_month_target": Measure(_S["unit"], "fitted cost model at 10 M events/day", _cost_at_reference),
@@ -524,14 +533,14 @@ MEASURES: dict[str, Measure] = {
     "cost_usd_per_enterprise_customer": Measure(_S["attribution"], _MONTH + ", costliest enterprise customer",
                                                 _enterprise_cost_max),
     "cost_attributed_ratio": Measure(_S["attribution"], _MONTH, _attributed_ratio),
-    "cpu_utilisation_ratio": Measure(_S["kubernetes"], "design, at 2026-10's average rate", _cpu_utilisation),
+    "cpu_utilisation_ratio": Measure(_S["kubernetes"], "design, at {month}'s average rate", _cpu_utilisation),
     "storage_waste_ratio": Measure(None, "", None,
                                    "the bill has storage cost, but no usage-versus-provisioned data to call waste"),
     "cross_region_waste_ratio": Measure(None, "", None,
                                         "transfer lines are not labelled necessary or unnecessary in the bill"),
-    "mrr_growth_ratio": Measure(_S["success"], "CMGR over the 24 months", _mrr_cmgr),
-    "new_enterprise_per_quarter": Measure(_S["success"], "2026-Q4 to date (the last quarter)", _new_enterprise),
-    "churn_ratio": Measure(_S["success"], "mean of the last 12 months", _churn_12m),
+    "mrr_growth_ratio": Measure(_S["success"], "CMGR from {first} to {month}", _mrr_cmgr),
+    "new_enterprise_per_quarter": Measure(_S["success"], "{quarter} to date", _new_enterprise),
+    "churn_ratio": Measure(_S["success"], "mean of the 12 months to {month}", _churn_12m),
     "time_to_first_event_h": Measure(None, "", None,
                                      "usage is daily and sign-ups carry no time of day, so hours to first event "
                                      "cannot be computed"),
@@ -607,8 +616,25 @@ def target_text(target: Any) -> str:
     return f"{target.op} {value} {target.unit}"
 
 
+def window_text(window: str, system: System, as_of_month: int | None = None) -> str:
+    """A measure's window with its placeholders filled for the as-of month.
+
+    Placeholders: ``{month}`` (``2026-10``), ``{month_end}`` (its last day), ``{quarter}``, ``{era}``
+    (the month's era) and ``{first}`` (the story's first month).
+
+    >>> from dfp.system import load_system
+    >>> window_text("{era} era (to {month}), ends {month_end}, {quarter}", load_system(), 23)
+    'Scale era (to 2026-10), ends 2026-10-31, 2026Q4'
+    """
+    m = system.months - 1 if as_of_month is None else int(as_of_month)
+    start = system.month_start(m)
+    return window.format(month=f"{start:%Y-%m}", month_end=f"{system.month_start(m + 1) - pd.Timedelta(days=1):%Y-%m-%d}",
+                         quarter=str(start.tz_localize(None).to_period("Q")), era=system.era_of(start).name,
+                         first=f"{system.month_start(0):%Y-%m}")
+
+
 def book_scorecard(system: System, measured: Mapping[str, float],
-                   unavailable: Mapping[str, str] | None = None) -> pd.DataFrame:
+                   unavailable: Mapping[str, str] | None = None, as_of_month: int | None = None) -> pd.DataFrame:
     """Every target with its measured value, verdict and the page that computes it.
 
     Columns: ``id, category, metric, target`` (text), ``measured`` (number, NaN when not measured),
@@ -626,7 +652,8 @@ def book_scorecard(system: System, measured: Mapping[str, float],
     card["measured_text"] = [format_value(v, system.target(i).unit) for i, v in zip(card["id"], card["measured"],
                                                                                     strict=True)]
     card["verdict"] = [("not measured" if met is None else "met" if met else "missed") for met in card["met"]]
-    card["window"] = [MEASURES[i].window if i in measured else "" for i in card["id"]]
+    card["window"] = [window_text(MEASURES[i].window, system, as_of_month) if i in measured else ""
+                      for i in card["id"]]
     card["page"] = [MEASURES[i].page or "" for i in card["id"]]
     card["reason"] = [("" if i in measured else unavailable.get(i) or MEASURES[i].reason) for i in card["id"]]
     return card.drop(columns="met")
