@@ -107,6 +107,38 @@ def test_no_broken_internal_links_images_or_remote_assets(site):
     assert not problems, "\n".join(problems[:50])
 
 
+def test_every_decision_record_is_linked_and_links_to_its_evidence(site):
+    pages = _pages(site)
+    adr_dir = site / "book" / "01-architecture" / "decision-records"
+    adrs = sorted(p for p in adr_dir.glob("[0-9][0-9][0-9][0-9]-*.html"))
+    assert len(adrs) >= 10
+    inbound: dict[Path, set[Path]] = {a.resolve(): set() for a in adrs}
+    for page, refs in pages.items():
+        for href in refs.links:
+            path = urldefrag(href)[0]
+            if not path or urlparse(href).scheme:
+                continue
+            target = (page.parent / unquote(path)).resolve()
+            if target in inbound and target != page.resolve() and page.name != "index.html":
+                inbound[target].add(page)
+    unlinked = [a.name for a, sources in inbound.items() if not sources]
+    assert not unlinked, f"decision records no page links to (besides the index): {unlinked}"
+    no_evidence = []
+    for adr in adrs:
+        links = [urldefrag(h)[0] for h in pages[adr].links if not urlparse(h).scheme]
+        if not any("notebooks/" in (adr.parent / unquote(h)).resolve().as_posix() for h in links if h):
+            no_evidence.append(adr.name)
+    assert not no_evidence, f"decision records without a link to the notebook that holds their numbers: {no_evidence}"
+
+
+def test_every_notebook_page_offers_its_source(site):
+    for nb in (ROOT / "notebooks").rglob("*.ipynb"):
+        rel = nb.relative_to(ROOT)
+        html = (site / rel.with_suffix(".html")).read_text(encoding="utf-8")
+        assert f"_sources/{rel.as_posix()}" in html, f"{rel}: no download link to the notebook source"
+        assert (site / "_sources" / rel).is_file(), f"{rel}: source not copied into the site"
+
+
 def test_no_unrendered_glue_or_placeholders(site):
     for page in _pages(site):
         text = page.read_text(encoding="utf-8")

@@ -1,16 +1,25 @@
-"""Sphinx extension for the book: keep every page offline-clean.
+"""Sphinx extension for the book: offline-clean pages and linked decision records.
 
-Jupyter Book 1.x always loads ``sphinx_thebe``, which injects its configuration script twice (a
-browser console error: ``Identifier 'THEBE_JS_URL' has already been declared``) and points at a CDN
-(unpkg) for live code. The book has no launch buttons, so this extension drops thebe's scripts and
-stylesheet from every page. It also adds the book's small stylesheet (``_static/playbook.css``).
+1. Jupyter Book 1.x always loads ``sphinx_thebe``, which injects its configuration script twice (a
+   browser console error: ``Identifier 'THEBE_JS_URL' has already been declared``) and points at a CDN
+   (unpkg) for live code. The book has no launch buttons, so its scripts and stylesheet are dropped.
+2. Every plain-text mention of a decision record (``ADR-0009``) in any page, markdown or notebook,
+   becomes a link to that record, so pages written in parallel never leave a record unlinked and a
+   renamed record cannot leave a stale link (an unknown number raises a warning, an error under -W).
+3. Adds the book's stylesheet (``_static/playbook.css``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from docutils import nodes
+
 __all__ = ["setup"]
+
+_ADR = re.compile(r"\bADR-(\d{4})\b")
+_ADR_DOCS = "book/01-architecture/decision-records/"
 
 
 def _is_thebe(asset: Any) -> bool:
@@ -25,7 +34,62 @@ def _strip_thebe(app: Any, pagename: str, templatename: str, context: dict[str, 
             context[key] = [a for a in context[key] if not _is_thebe(a)]
 
 
+def _adr_docs(app: Any) -> dict[str, str]:
+    out = {}
+    for doc in app.env.found_docs:
+        if doc.startswith(_ADR_DOCS):
+            m = re.match(r"(\d{4})-", doc[len(_ADR_DOCS):])
+            if m:
+                out[m.group(1)] = doc
+    return out
+
+
+def _link_adrs(app: Any, doctree: nodes.document, docname: str) -> None:
+    if app.builder.format != "html":
+        return
+    docs = _adr_docs(app)
+    skip = (nodes.reference, nodes.literal, nodes.literal_block, nodes.title, nodes.raw, nodes.FixedTextElement)
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if parent is None or any(isinstance(a, skip) for a in _ancestors(text)):
+            continue
+        value = str(text)
+        if not _ADR.search(value):
+            continue
+        pieces: list[nodes.Node] = []
+        last = 0
+        for m in _ADR.finditer(value):
+            target = docs.get(m.group(1))
+            if target is None:
+                from sphinx.util import logging
+
+                logging.getLogger(__name__).warning(
+                    f"{m.group(0)} is mentioned but no decision record {m.group(1)} exists", location=(docname, None))
+                continue
+            if target == docname:
+                continue
+            pieces.append(nodes.Text(value[last:m.start()]))
+            ref = nodes.reference("", m.group(0), internal=True,
+                                  refuri=app.builder.get_relative_uri(docname, target))
+            pieces.append(ref)
+            last = m.end()
+        if not pieces:
+            continue
+        pieces.append(nodes.Text(value[last:]))
+        parent.replace(text, pieces)
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Node]:
+    out = []
+    p = node.parent
+    while p is not None:
+        out.append(p)
+        p = p.parent
+    return out
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _strip_thebe, priority=900)
+    app.connect("doctree-resolved", _link_adrs)
     app.add_css_file("playbook.css")
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}
