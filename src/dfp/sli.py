@@ -10,6 +10,8 @@
 ``to_hourly``               hourly roll-ups written to ``data/`` (what is committed)
 ``sli_series``              the minutes as :class:`dfp.alerting.SliSeries` for the backtest
 ``minute_frame``            one SLO's minutes as a frame (good, total), one region or all
+``monthly_attainment``      per SLO, region and calendar month: good/total, objective, met
+``latency_quantile_ms``     a latency quantile estimated from the bucket counts (histogram_quantile)
 =========================  ===================================================================
 
 Storage choice: a year and eight months of minutes for five SLOs in two regions is about nine
@@ -42,7 +44,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +60,10 @@ __all__ = [
     "SLI_START_MONTH",
     "SLOS",
     "SliMinutes",
+    "latency_quantile_ms",
     "load_minutes",
     "minute_frame",
+    "monthly_attainment",
     "simulate",
     "sli_series",
     "to_hourly",
@@ -334,3 +338,62 @@ def minute_frame(sim: SliMinutes, slo: str, region: str | None = None) -> pd.Dat
     total = sum(sim.counts[(slo, r)][0] for r in regions)
     bad = sum(sim.counts[(slo, r)][1] for r in regions)
     return pd.DataFrame({"good": total - bad, "total": total}, index=sim.index)
+
+
+def monthly_attainment(hourly: pd.DataFrame, objectives: Mapping[str, float]) -> pd.DataFrame:
+    """Each SLO's attainment per region and calendar month, from the hourly roll-up.
+
+    ``hourly`` is ``sli_hourly`` (``hour`` UTC, ``slo``, ``region``, ``good``, ``total``);
+    ``objectives`` maps SLO name to its objective (fraction). ``ratio = sum(good) / sum(total)``
+    over the month (event-weighted), ``met = ratio >= objective``. Index ``(slo, region, month)``
+    (month a monthly period); columns ``good, total, ratio, objective, met``.
+
+    >>> h = pd.DataFrame({"hour": pd.to_datetime(["2025-03-01 00:00", "2025-03-31 23:00"], utc=True),
+    ...                   "slo": "api", "region": "r", "good": [999, 1000], "total": [1000, 1000]})
+    >>> row = monthly_attainment(h, {"api": 0.999}).iloc[0]
+    >>> float(row["ratio"]), bool(row["met"])
+    (0.9995, True)
+    """
+    missing = sorted(set(hourly["slo"]) - set(objectives))
+    if missing:
+        raise PlaybookError(f"monthly_attainment: no objective for SLO(s) {missing}")
+    month = hourly["hour"].dt.tz_localize(None).dt.to_period("M").rename("month")
+    out = hourly.groupby([hourly["slo"], hourly["region"], month])[["good", "total"]].sum()
+    out["ratio"] = out["good"] / out["total"]
+    out["objective"] = out.index.get_level_values("slo").map(objectives).astype(float)
+    out["met"] = out["ratio"] >= out["objective"]
+    return out
+
+
+LATENCY_BUCKETS_MS = (100.0, 300.0, 500.0)
+
+
+def latency_quantile_ms(counts: Mapping[str, float], q: float) -> float:
+    """A latency quantile (ms) from cumulative bucket counts, as Prometheus' ``histogram_quantile``.
+
+    ``counts`` holds ``total`` and the cumulative ``le_100ms``, ``le_300ms``, ``le_500ms`` (a row of
+    ``sli_latency_hourly`` or its sum). The quantile's rank ``q * total`` is located in the first
+    bucket whose cumulative count reaches it and interpolated linearly inside that bucket (the first
+    bucket starts at 0 ms). A rank beyond the last finite bucket returns ``inf`` (more than 500 ms;
+    Prometheus would return the bucket's bound, which hides the breach).
+
+    >>> latency_quantile_ms({"total": 100, "le_100ms": 60, "le_300ms": 95, "le_500ms": 99}, 0.5)
+    83.33333333333333
+    >>> latency_quantile_ms({"total": 100, "le_100ms": 60, "le_300ms": 95, "le_500ms": 99}, 0.995)
+    inf
+    """
+    if not 0.0 < q < 1.0:
+        raise PlaybookError(f"latency_quantile_ms: q must be in (0, 1); got {q!r}")
+    total = float(counts["total"])
+    if total <= 0:
+        raise PlaybookError(f"latency_quantile_ms: total must be > 0; got {total!r}")
+    rank = q * total
+    lower_ms, below = 0.0, 0.0
+    for bound in LATENCY_BUCKETS_MS:
+        cum = float(counts[f"le_{bound:.0f}ms"])
+        if cum < below:
+            raise PlaybookError(f"latency_quantile_ms: bucket counts must be cumulative; le_{bound:.0f}ms={cum}")
+        if cum >= rank:
+            return lower_ms + (bound - lower_ms) * (rank - below) / (cum - below)
+        lower_ms, below = bound, cum
+    return float("inf")
