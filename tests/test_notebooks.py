@@ -9,8 +9,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
+from dfp.bookcache import toc_notebooks
 from dfp.cli import notebook_parameters, run_notebook
 from dfp.errors import PlaybookError
 from dfp.params import PARAMETERS
@@ -18,21 +18,6 @@ from dfp.system import repo_root
 
 ROOT = repo_root()
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-
-
-def _toc_files() -> set[str]:
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                yield node["file"]
-            for v in node.values():
-                yield from walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                yield from walk(v)
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return set(walk(toc)) | {toc["root"]}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -60,7 +45,7 @@ def test_skeleton(path: Path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_in_the_book(path: Path):
-    assert str(path.relative_to(ROOT).with_suffix("")) in _toc_files()
+    assert path in toc_notebooks(ROOT)
 
 
 def test_run_rejects_bad_values_before_executing(tmp_path):
