@@ -205,6 +205,7 @@ def test_pages_render_in_a_real_browser(site, server, browser, width):
         page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
         page.on("requestfailed", lambda r, errors=errors: errors.append(f"request failed: {r.url}"))
+        page.on("response", lambda r, errors=errors: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
         page.goto(f"{server}/{rel}", wait_until="load")
         page.wait_for_load_state("networkidle")
         title = page.locator("h1").first.inner_text()
