@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dfp.system import System, data_dir, load_system
+from dfp.core.paths import data_dir
+from dfp.io.system import System, load_system
 
 
 @pytest.fixture(scope="session")

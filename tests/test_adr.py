@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from dfp.adr import REQUIRED_SECTIONS, adr_dir, load_adrs, parse_adr, render_index
-from dfp.errors import PlaybookError
+from dfp.book.adr import REQUIRED_SECTIONS, adr_dir, load_adrs, parse_adr, render_index
+from dfp.core.errors import PlaybookError
 
 
 def test_at_least_ten_valid_adrs_with_the_numbering_plan():
@@ -32,7 +32,7 @@ def test_every_adr_has_the_madr_sections_and_links_its_notebook():
 
 def test_index_is_generated_from_front_matter():
     expected = render_index(load_adrs())
-    assert (adr_dir() / "index.md").read_text() == expected, "regenerate with: python -m dfp.adr"
+    assert (adr_dir() / "index.md").read_text() == expected, "regenerate with: python -m dfp.book.adr"
 
 
 def _copy(tmp_path):

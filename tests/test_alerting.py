@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dfp import alerting
-from dfp.alerting import Policy, Rule, SliSeries
-from dfp.errors import PlaybookError
-from dfp.system import load_system
+from dfp.core.errors import PlaybookError
+from dfp.io.system import load_system
+from dfp.reliability import alerting
+from dfp.reliability.alerting import Policy, Rule, SliSeries
 
 START = pd.Timestamp("2025-01-01", tz="UTC")
 
@@ -25,7 +25,7 @@ def test_window_burn_matches_brute_force():
     rng = np.random.default_rng(1)
     total = rng.integers(0, 50, 500)
     bad = rng.binomial(total, 0.05)
-    fast = alerting.window_burn(alerting._cum(bad), alerting._cum(total), 37, 0.99)
+    fast = alerting.window_burn(alerting.cumulative(bad), alerting.cumulative(total), 37, 0.99)
     for t in (0, 10, 36, 37, 200, 499):
         lo = max(0, t - 36)
         tot = total[lo:t + 1].sum()

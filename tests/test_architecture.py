@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from dfp.architecture import (
+from dfp.architecture.model import (
     ERA_ORDER,
     components_in_era,
     diagram_dot,
@@ -14,9 +14,10 @@ from dfp.architecture import (
     render_icons_png,
     render_png,
 )
-from dfp.availability import serial
-from dfp.errors import PlaybookError
-from dfp.system import data_dir, load_system
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir
+from dfp.io.system import load_system
+from dfp.reliability.availability import serial
 
 
 def test_model_loads_and_grows_by_era():

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dfp.availability import (
+from dfp.core.errors import PlaybookError
+from dfp.reliability.availability import (
     compose,
     downtime_min_per_month,
     k_of_n,
@@ -16,7 +17,6 @@ from dfp.availability import (
     required_part_availability,
     serial,
 )
-from dfp.errors import PlaybookError
 
 avail = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 avails = st.lists(avail, min_size=1, max_size=8)

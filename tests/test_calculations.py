@@ -10,12 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dfp import baseline, business, cost, growth, operations, scorecard, slo, traffic
-from dfp.checks import check_fraction
-from dfp.data import load
-from dfp.errors import PlaybookError
-from dfp.params import check_parameters
-from dfp.units import HOURS_PER_MONTH
+from dfp.book import scorecard
+from dfp.book.params import check_parameters
+from dfp.business import baseline, growth, traffic
+from dfp.business import customers as business
+from dfp.core.checks import check_fraction
+from dfp.core.errors import PlaybookError
+from dfp.core.units import HOURS_PER_MONTH
+from dfp.cost import economics as cost
+from dfp.io.data import load
+from dfp.reliability import operations, slo
 
 rates = st.floats(min_value=0.001, max_value=1.0, allow_nan=False)
 values = st.floats(min_value=1.0, max_value=1e9, allow_nan=False)

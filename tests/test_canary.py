@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from dfp import canary
-from dfp.errors import PlaybookError
+from dfp.core.errors import PlaybookError
+from dfp.delivery import canary
 
 
 def test_z_test_by_hand():
@@ -150,7 +150,7 @@ def test_step_verdict_rejects_bad_series():
 def _rollout():
     import yaml
 
-    from dfp.system import repo_root
+    from dfp.core.paths import repo_root
 
     path = repo_root() / "book" / "04-delivery" / "pipelines" / "processors-rollout.yaml"
     docs = list(yaml.safe_load_all(path.read_text()))
@@ -174,7 +174,7 @@ def test_rollout_pod_template_and_judge_job_are_valid_kubernetes():
 
 
 def test_rollout_numbers_match_the_canary_analysis():
-    from dfp.system import load_system
+    from dfp.io.system import load_system
 
     system = load_system()
     docs = _rollout()

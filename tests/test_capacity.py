@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dfp.capacity import (
+from dfp.capacity.sizing import (
     NodeType,
     Pod,
     drain_time_s,
@@ -20,8 +20,8 @@ from dfp.capacity import (
     servers_for_quantile,
     shards_needed,
 )
-from dfp.data import load
-from dfp.errors import PlaybookError
+from dfp.core.errors import PlaybookError
+from dfp.io.data import load
 
 
 def test_shards_bind_on_records_or_bytes():
@@ -66,7 +66,7 @@ def test_mm1_response_time_is_exponential():
 
 def test_mmc_mean_response_textbook():
     # M/M/1: W = 1 / (mu - lambda); M/M/3 at 2 Erlangs (mu = 1): W = C / (3 - 2) + 1 = 4/9 + 1
-    from dfp.capacity import mmc_mean_response_s
+    from dfp.capacity.sizing import mmc_mean_response_s
 
     assert mmc_mean_response_s(1, 8.0, 10.0) == pytest.approx(0.5)
     assert mmc_mean_response_s(3, 2.0, 1.0) == pytest.approx(4 / 9 + 1)
@@ -75,8 +75,8 @@ def test_mmc_mean_response_textbook():
 
 
 def test_cluster_plan_meets_latency_and_never_overcommits():
-    from dfp.capacity import cluster_plan
-    from dfp.policies import load_policies
+    from dfp.capacity.sizing import cluster_plan
+    from dfp.io.policies import load_policies
 
     kube = load_policies()["kubernetes"]
     p = cluster_plan(kube, "m6i.xlarge", 900.0, 0.192)

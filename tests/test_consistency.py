@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dfp.data import load
-from dfp.system import load_system, repo_root
+from dfp.core.paths import repo_root
+from dfp.io.data import load
+from dfp.io.system import load_system
 
 ROOT = repo_root()
 SYSTEM = load_system()
@@ -67,7 +68,7 @@ def test_incident_visible_in_its_data(event_log, incident_id):
         reviews = load("access_reviews")
         assert (reviews["incident_id"] == incident_id).any(), f"{incident_id}: no access review found it"
     elif inc.kind == "cost":
-        from dfp.schemas import SCHEMAS
+        from dfp.io.schemas import SCHEMAS
 
         billing = [s.name for s in SCHEMAS.values() if {"ChargePeriodStart", "BilledCost"} <= {c.name for c in s.columns}]
         assert billing, "no billing dataset"

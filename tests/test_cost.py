@@ -12,11 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dfp import anomaly, carbon, commitments, cost, cost_attribution, projection
-from dfp.data import load
-from dfp.errors import PlaybookError
-from dfp.focus import RULES, load_billing, parse_tags, validate_focus
-from dfp.system import load_system
+from dfp.core.errors import PlaybookError
+from dfp.cost import anomaly, carbon, commitments, projection
+from dfp.cost import attribution as cost_attribution
+from dfp.cost import economics as cost
+from dfp.io.data import load
+from dfp.io.focus import RULES, load_billing, parse_tags, validate_focus
+from dfp.io.system import load_system
 
 
 @pytest.fixture(scope="module")
@@ -211,9 +213,9 @@ def test_bad_tags_and_bad_category_are_named(billing: pd.DataFrame, tmp_path) ->
     with pytest.raises(PlaybookError, match=r"Tags: row 5 is not a JSON object"):
         validate_focus(df)
     # an unknown ChargeCategory fails in the schema check on load, naming the row
-    from dfp.data import read_raw, validate_frame
-    from dfp.schemas import SCHEMAS
-    from dfp.system import data_dir
+    from dfp.core.paths import data_dir
+    from dfp.io.schema import read_raw, validate_frame
+    from dfp.io.schemas import SCHEMAS
 
     raw = read_raw(data_dir() / "billing_daily.csv.gz").head(5).copy()
     raw.loc[2, "ChargeCategory"] = "Refund"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dfp.system import repo_root
+from dfp.core.paths import repo_root
 
 NB = repo_root() / "notebooks" / "07-cost" / "projections.ipynb"
 
@@ -24,7 +24,7 @@ def _glued(path: Path) -> dict[str, str]:
 
 def test_projection_follows_growth_rate(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "dfp.cli", "run", str(NB), "-p", "growth_rate", "0.12", "--out", str(tmp_path)],
+        [sys.executable, "-m", "dfp.book.cli", "run", str(NB), "-p", "growth_rate", "0.12", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -7,9 +7,9 @@ import gzip
 import pandas as pd
 import pytest
 
-from dfp.data import load
-from dfp.errors import PlaybookError
-from dfp.schemas import SCHEMAS
+from dfp.core.errors import PlaybookError
+from dfp.io.data import load
+from dfp.io.schemas import SCHEMAS
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))

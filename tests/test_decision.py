@@ -7,9 +7,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dfp.decision import flip_weight, load_decisions, normalise, option_values, sensitivity, weighted_matrix
-from dfp.errors import PlaybookError
-from dfp.system import data_dir
+from dfp.architecture.decision import flip_weight, load_decisions, normalise, option_values, sensitivity, weighted_matrix
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir
 
 V = pd.DataFrame({"cost": [10.0, 20.0, 15.0], "ops": [5.0, 1.0, 3.0]}, index=["a", "b", "c"])
 D = {"cost": "min", "ops": "min"}
@@ -96,10 +96,10 @@ def _leaves():
 
 
 def test_every_recorded_choice_wins_its_matrix():
-    from dfp.architecture import load_model
-    from dfp.data import load
-    from dfp.decision import decision_leaves, drivers_at_target
-    from dfp.system import load_system
+    from dfp.architecture.decision import decision_leaves, drivers_at_target
+    from dfp.architecture.model import load_model
+    from dfp.io.data import load
+    from dfp.io.system import load_system
 
     drivers, leaves = drivers_at_target(load_system(), load("customers")), decision_leaves(load_model())
     for did, d in load_decisions().items():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dfp import delivery as dl
-from dfp.data import load
-from dfp.errors import PlaybookError
-from dfp.system import load_system
+from dfp.core.errors import PlaybookError
+from dfp.delivery import dora as dl
+from dfp.io.data import load
+from dfp.io.system import load_system
 
 T0 = pd.Timestamp("2025-01-06T00:00:00Z")  # a Monday
 NAT = pd.NaT

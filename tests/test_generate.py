@@ -6,9 +6,9 @@ import gzip
 
 import pytest
 
-from dfp.data import load
+from dfp.core.paths import data_dir
 from dfp.generate import generate_all
-from dfp.system import data_dir
+from dfp.io.data import load
 
 
 @pytest.fixture(scope="module")

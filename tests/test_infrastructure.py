@@ -9,14 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dfp.capacity import peak_events_per_s, stream_shards
-from dfp.data import load
-from dfp.errors import PlaybookError
-from dfp.external import fact
-from dfp.network import address_plan, carve_subnets, overlaps, usable_ips, vpc_cidr
-from dfp.policies import load_policies
-from dfp.recovery import durability_nines, recovery_table, replicated_durability, restore_time_min
-from dfp.system import load_system, repo_root
+from dfp.capacity.network import address_plan, carve_subnets, overlaps, usable_ips, vpc_cidr
+from dfp.capacity.recovery import durability_nines, recovery_table, replicated_durability, restore_time_min
+from dfp.capacity.sizing import peak_events_per_s, stream_shards
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import repo_root
+from dfp.io.data import load
+from dfp.io.external import fact
+from dfp.io.policies import load_policies
+from dfp.io.system import load_system
 
 TF = repo_root() / "book" / "02-infrastructure" / "terraform"
 REGIONS = ["us-east-1", "eu-west-1"]
@@ -174,7 +175,7 @@ def test_carved_subnets_never_overlap_and_stay_inside(prefixes, slots):
 def test_policies_reject_a_bad_headroom(tmp_path):
     import yaml
 
-    from dfp.system import data_dir
+    from dfp.core.paths import data_dir
 
     raw = yaml.safe_load((data_dir() / "platform.yml").read_text())
     raw["stream"]["headroom"] = 30

@@ -4,8 +4,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from dfp.policies import load_policies
-from dfp.system import repo_root
+from dfp.core.paths import repo_root
+from dfp.io.policies import load_policies
 
 M = repo_root() / "book" / "03-platform" / "manifests"
 K8S_VERSION = "1.30.0"

@@ -10,11 +10,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dfp.bookcache import toc_notebooks
-from dfp.cli import notebook_parameters, run_notebook
-from dfp.errors import PlaybookError
-from dfp.params import PARAMETERS
-from dfp.system import repo_root
+from dfp.book.bookcache import toc_notebooks
+from dfp.book.execute import notebook_parameters, run_notebook
+from dfp.book.params import PARAMETERS
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import repo_root
 
 ROOT = repo_root()
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
@@ -29,7 +29,7 @@ def test_skeleton(path: Path):
     params = notebook_parameters(path)
     assert params, "the parameters cell assigns at least one parameter"
     unknown = set(params) - set(PARAMETERS)
-    assert not unknown, f"parameters missing from the dfp.params registry: {unknown}"
+    assert not unknown, f"parameters missing from the dfp.book.params registry: {unknown}"
     nxt = code[tagged[0] + 1].source
     assert "check_parameters(" in nxt, "the cell after the parameters cell checks them"
     for name in params:
@@ -71,7 +71,7 @@ def _glued(path: Path) -> dict[str, str]:
 def test_cli_runs_a_notebook_with_another_growth_rate(tmp_path):
     nb = ROOT / "notebooks" / "00-context" / "success-metrics.ipynb"
     proc = subprocess.run(
-        [sys.executable, "-m", "dfp.cli", "run", str(nb), "-p", "growth_rate", "0.05", "-p", "horizon_months", "36",
+        [sys.executable, "-m", "dfp.book.cli", "run", str(nb), "-p", "growth_rate", "0.05", "-p", "horizon_months", "36",
          "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=300,
     )
@@ -86,7 +86,7 @@ def test_cli_runs_a_notebook_with_another_growth_rate(tmp_path):
 
 def test_cli_reports_bad_parameter_with_exit_code():
     nb = ROOT / "notebooks" / "00-context" / "success-metrics.ipynb"
-    proc = subprocess.run([sys.executable, "-m", "dfp.cli", "run", str(nb), "-p", "horizon_months", "0"],
+    proc = subprocess.run([sys.executable, "-m", "dfp.book.cli", "run", str(nb), "-p", "horizon_months", "0"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "horizon_months must be in [1, 120]; got 0" in proc.stderr

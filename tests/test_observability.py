@@ -4,8 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dfp.errors import PlaybookError
-from dfp.observability import (
+from dfp.capacity.observability import (
     active_series,
     audit_cost_usd_per_month,
     log_cost_usd_per_month,
@@ -13,6 +12,7 @@ from dfp.observability import (
     samples_per_month,
     tsdb_gb,
 )
+from dfp.core.errors import PlaybookError
 
 
 def test_series_by_hand():

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dfp.errors import PlaybookError
-from dfp.openslo import load_slos, parse_duration_min, parse_slo
-from dfp.system import data_dir, load_system
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir
+from dfp.io.openslo import load_slos, parse_duration_min, parse_slo
+from dfp.io.system import load_system
 
 GOOD = yaml.safe_load((data_dir() / "slos" / "api.yaml").read_text())
 

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from sklearn.metrics import confusion_matrix as sk_confusion
 from sklearn.metrics import precision_recall_fscore_support
 
-from dfp.data import load
-from dfp.errors import PlaybookError
+from dfp.core.errors import PlaybookError
+from dfp.core.units import DAYS_PER_MONTH
+from dfp.io.data import load
+from dfp.io.schemas.pii import PII_CLASSES
 from dfp.pii import cost, evaluation, guard, metrics
 from dfp.pii.model import decide, train_model
 from dfp.pii.rules import luhn_valid, rules_classify
-from dfp.schemas.pii import PII_CLASSES
-from dfp.units import DAYS_PER_MONTH
 
 
 @pytest.fixture(scope="module")
@@ -378,7 +378,7 @@ def test_cost_rejects_bad_input():
 
 
 def test_prices_come_from_external_facts():
-    from dfp.external import fact
+    from dfp.io.external import fact
 
     p = cost.ai_prices()
     assert p.vcpu_hour_usd == fact("prices.ai_vcpu_hour_usd").value
@@ -390,7 +390,7 @@ def test_prices_come_from_external_facts():
 def test_adr_0015_front_matter(system):
     import yaml
 
-    from dfp.system import repo_root
+    from dfp.core.paths import repo_root
 
     text = (repo_root() / "book/01-architecture/decision-records/0015-ai-pii-flagging.md").read_text(encoding="utf-8")
     assert text.startswith("---\n")

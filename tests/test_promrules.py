@@ -12,11 +12,11 @@ import subprocess
 import pytest
 import yaml
 
-from dfp import promrules
-from dfp.alerting import load_policies
-from dfp.errors import PlaybookError
-from dfp.openslo import load_slos
-from dfp.system import repo_root
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import repo_root
+from dfp.io.openslo import load_slos
+from dfp.reliability import promrules
+from dfp.reliability.alerting import load_policies
 
 RULES = repo_root() / promrules.RULES_FILE
 TESTS = RULES.with_name("slo-rules.test.yml")
@@ -88,7 +88,7 @@ def test_promtool_unit_tests_have_teeth(tmp_path):
 
 
 def test_cli_rules_check(tmp_path, capsys):
-    from dfp.cli import main
+    from dfp.book.cli import main
 
     assert main(["rules", "--check"]) == 0
     assert "unchanged" in capsys.readouterr().out

@@ -6,20 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dfp import incidents, sli
-from dfp.alerting import alert_episodes, load_policies, notifications
-from dfp.data import load
-from dfp.errors import PlaybookError
-from dfp.generate import rng_for
-from dfp.openslo import load_slos
-from dfp.system import load_system
+from dfp.core.errors import PlaybookError
+from dfp.generate import sli as simulation
+from dfp.generate.seed import rng_for
+from dfp.io.data import load
+from dfp.io.openslo import load_slos
+from dfp.io.system import load_system
+from dfp.reliability import incidents, sli
+from dfp.reliability.alerting import alert_episodes, load_policies, notifications
 
 SYSTEM = load_system()
 
 
 @pytest.fixture(scope="module")
 def sim():
-    return sli.load_minutes()
+    return simulation.load_minutes()
 
 
 def test_minutes_start_with_slos_and_end_with_story(sim):
@@ -28,7 +29,7 @@ def test_minutes_start_with_slos_and_end_with_story(sim):
 
 
 def test_minutes_roll_up_to_the_committed_hourly_files(sim):
-    hourly, lat = sli.to_hourly(sim)
+    hourly, lat = simulation.to_hourly(sim)
     committed = load("sli_hourly")
     assert (committed["good"].to_numpy() == hourly["good"].to_numpy()).all()
     lat_c = load("sli_latency_hourly")
@@ -39,8 +40,8 @@ def test_minutes_roll_up_to_the_committed_hourly_files(sim):
 
 
 def test_simulation_is_deterministic():
-    a = sli.simulate(SYSTEM, load("traffic_hourly"), rng_for(SYSTEM, "reliability"))
-    b = sli.load_minutes()
+    a = simulation.simulate(SYSTEM, load("traffic_hourly"), rng_for(SYSTEM, "reliability"))
+    b = simulation.load_minutes()
     for k in a.counts:
         assert np.array_equal(a.counts[k][1], b.counts[k][1])
 
@@ -76,7 +77,7 @@ def test_each_incident_shows_at_its_exact_minutes(sim, inc_id, slo, region):
     a = int((inc.impact_start - sim.start) / pd.Timedelta(minutes=1))
     b = int((inc.impact_end - sim.start) / pd.Timedelta(minutes=1))
     budget = next(s for s in load_slos() if s.name == slo).error_budget_ratio
-    during = _ratio(sim, slo, region, a + sli._RAMP_MIN, b)
+    during = _ratio(sim, slo, region, a + simulation.RAMP_MIN, b)
     before = _ratio(sim, slo, region, a - 60, a)
     after = _ratio(sim, slo, region, b, b + 60)
     assert during > 14.4 * budget  # a fast burn while it lasts
@@ -84,7 +85,7 @@ def test_each_incident_shows_at_its_exact_minutes(sim, inc_id, slo, region):
 
 
 def test_cost_and_security_incidents_have_no_sli_impact():
-    assert "INC-05" not in sli.INCIDENT_IMPACT and "INC-06" not in sli.INCIDENT_IMPACT
+    assert "INC-05" not in simulation.INCIDENT_IMPACT and "INC-06" not in simulation.INCIDENT_IMPACT
     log = incidents.load_event_log(SYSTEM)
     assert log.set_index("incident_id")["sli_impact"].to_dict() == {
         "INC-01": True, "INC-02": True, "INC-03": True, "INC-04": True, "INC-05": False, "INC-06": False}
@@ -94,7 +95,7 @@ def test_event_log_detection_is_the_production_policy_first_page(sim):
     log = incidents.load_event_log(SYSTEM).set_index("incident_id")
     policy = next(p for p in load_policies() if p.production)
     notes = notifications(alert_episodes(policy, sli.sli_series(sim, load_slos())))
-    for inc_id in sli.INCIDENT_IMPACT:
+    for inc_id in simulation.INCIDENT_IMPACT:
         inc = SYSTEM.incident(inc_id)
         pages = notes[(notes["severity"] == "page") & notes["region"].isin(inc.regions)
                       & (notes["start"] >= inc.impact_start) & (notes["start"] < inc.impact_end)]
@@ -127,11 +128,11 @@ def test_incident_times_and_targets():
 
 
 def test_budget_consumed_by_the_sla_breach(sim):
-    bc = incidents.budget_consumed(SYSTEM, sim, load_slos(), list(sli.INCIDENT_IMPACT))
+    bc = incidents.budget_consumed(SYSTEM, sim, load_slos(), list(simulation.INCIDENT_IMPACT))
     row = bc[(bc["incident_id"] == "INC-02") & (bc["slo"] == "api-availability")].iloc[0]
     # INC-02 spent more than the whole 30-day budget of the API in us-east-1: an SLA breach
     assert row["budget_share"] > 1.0
-    assert set(bc["incident_id"]) == set(sli.INCIDENT_IMPACT)
+    assert set(bc["incident_id"]) == set(simulation.INCIDENT_IMPACT)
 
 
 def test_budget_policy_actions():
@@ -143,13 +144,13 @@ def test_budget_policy_actions():
 
 def test_backtest_still_chooses_the_adopted_policy(sim):
     # the Prometheus rules are generated from the policy marked adopted; the evidence must agree
-    from dfp import alerting
+    from dfp.reliability import alerting
 
     policies = alerting.load_policies()
     series = sli.sli_series(sim, load_slos())
     notes = alerting.notifications(alerting.alert_episodes(policies, series))
     notes["budget_share_spent"] = alerting.budget_spent(notes, series)
-    incs = [SYSTEM.incident(i) for i in sli.INCIDENT_IMPACT]
+    incs = [SYSTEM.incident(i) for i in simulation.INCIDENT_IMPACT]
     weeks = (SYSTEM.end - sim.start) / pd.Timedelta(weeks=1)
     summary = alerting.policy_summary(notes, incs, weeks, SYSTEM.team["platform_engineers_min"], 60.0, 20.0, 0.01)
     chosen = alerting.choose_policy(summary, SYSTEM.target("critical_false_positive_ratio").value,
@@ -161,9 +162,9 @@ def test_backtest_still_chooses_the_adopted_policy(sim):
 
 
 def test_disk_cache_round_trip(tmp_path):
-    fresh = sli.simulate(SYSTEM, load("traffic_hourly"), rng_for(SYSTEM, "reliability"))
-    sli._save(fresh, tmp_path / "m.npz")
-    back = sli._read(tmp_path / "m.npz", fresh.start)
+    fresh = simulation.simulate(SYSTEM, load("traffic_hourly"), rng_for(SYSTEM, "reliability"))
+    simulation.save_minutes(fresh, tmp_path / "m.npz")
+    back = simulation.read_minutes(tmp_path / "m.npz", fresh.start)
     assert list(back.counts) == list(fresh.counts) and back.n_minutes == fresh.n_minutes
     for k in fresh.counts:
         assert np.array_equal(back.counts[k][0], fresh.counts[k][0])

@@ -7,9 +7,10 @@ import math
 import pytest
 from test_story import glued
 
-from dfp import scorecard as sc
-from dfp.errors import PlaybookError
-from dfp.system import load_system, repo_root
+from dfp.book import scorecard as sc
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import repo_root
+from dfp.io.system import load_system
 
 ROOT = repo_root()
 SYSTEM = load_system()
@@ -74,7 +75,7 @@ def test_security_values_agree_with_the_controls_page(measured):
 
 
 def test_api_5xx_is_the_complement_of_the_api_sli(book, measured):
-    assert measured["api_5xx_ratio"] == pytest.approx(1 - sc._sli_month(book, "api-availability"))
+    assert measured["api_5xx_ratio"] == pytest.approx(1 - sc.sli_month(book, "api-availability"))
 
 
 def test_cost_values_equal_the_cost_pages(measured):
@@ -134,7 +135,7 @@ def test_alerting_backtest_is_cached_and_equal_to_a_fresh_run(book):
     row = book.alerting
     files = list((ROOT / "_build" / "cache" / "scorecard").glob("alerting-*.json"))
     assert files, "the backtest result was not cached"
-    fresh = sc._alerting_backtest(SYSTEM, sc.page_parameters(sc.PAGES["alerting"]))
+    fresh = sc.alerting_backtest(SYSTEM, sc.page_parameters(sc.PAGES["alerting"]))
     assert fresh == pytest.approx(row)
     assert sc.BookInputs(SYSTEM).alerting == row  # read back from the cache
 

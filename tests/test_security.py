@@ -13,10 +13,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from dfp import iam, security
-from dfp.data import load
-from dfp.errors import PlaybookError
-from dfp.system import data_dir, load_system, repo_root
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir, repo_root
+from dfp.io.data import load
+from dfp.io.system import load_system
+from dfp.security import iam
+from dfp.security import posture as security
 
 AS_OF = pd.Timestamp("2026-01-10T00:00:00Z")
 IAM_DIR = data_dir() / "security" / "iam"
@@ -312,7 +314,7 @@ def test_pipeline_gates_and_validator_catches_a_broken_workflow(tmp_path):
     jobs = wf["jobs"]
     assert jobs["build"]["needs"] == ["test", "policy"]
     assert jobs["build"]["permissions"]["id-token"] == "write"
-    assert "python -m dfp.iam deploy/iam" in [s.get("run") for s in jobs["policy"]["steps"]]
+    assert "python -m dfp.security.iam deploy/iam" in [s.get("run") for s in jobs["policy"]["steps"]]
     assert jobs["promote-production"]["environment"] == "production"
     broken = tmp_path / "broken.yml"
     broken.write_text(PIPELINES[0].read_text().replace("runs-on: ubuntu-24.04", "runs-on: [1, 2]", 1)

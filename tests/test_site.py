@@ -19,7 +19,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 
-from dfp.system import repo_root
+from dfp.core.paths import repo_root
 
 ROOT = repo_root()
 CHROMIUM = "/usr/bin/chromium"
@@ -29,7 +29,7 @@ CHROMIUM = "/usr/bin/chromium"
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("book")
     jb = Path(sys.executable).parent / "jupyter-book"
-    prime = subprocess.run([sys.executable, "-m", "dfp.cli", "prime-cache", str(out / "_build" / ".jupyter_cache")],
+    prime = subprocess.run([sys.executable, "-m", "dfp.book.cli", "prime-cache", str(out / "_build" / ".jupyter_cache")],
                            capture_output=True, text=True, timeout=900)
     assert prime.returncode == 0, prime.stderr[-4000:]
     proc = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],

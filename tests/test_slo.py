@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dfp import slo
-from dfp.errors import PlaybookError
+from dfp.core.errors import PlaybookError
+from dfp.reliability import slo
 
 
 def test_downtime_workbook_ch2_999_over_30_days():

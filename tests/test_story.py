@@ -14,12 +14,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dfp import business, delivery, sli, story
-from dfp.data import load
-from dfp.delivery import LEVELS
-from dfp.errors import PlaybookError
-from dfp.openslo import load_slos
-from dfp.system import load_system, repo_root
+from dfp.book import story
+from dfp.business import customers as business
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import repo_root
+from dfp.delivery import dora as delivery
+from dfp.delivery.dora import LEVELS
+from dfp.io.data import load
+from dfp.io.openslo import load_slos
+from dfp.io.system import load_system
+from dfp.reliability import sli
 
 ROOT = repo_root()
 SYSTEM = load_system()
@@ -120,7 +124,7 @@ def test_incident_pages_exist():
 
 
 def test_real_decision_records_each_appear_once():
-    from dfp import adr
+    from dfp.book import adr
 
     adrs = adr.load_adrs()
     ev = story.timeline_events(SYSTEM, adrs)
@@ -191,8 +195,8 @@ def test_dora_series_equals_the_delivery_section(inputs):
 
 
 def test_unit_cost_equals_the_cost_section():
-    from dfp import cost
-    from dfp.focus import load_billing
+    from dfp.cost import economics as cost
+    from dfp.io.focus import load_billing
 
     unit = story.usd_per_event_by_month(cost.monthly_cost(load_billing()), load("usage_daily"))
     g = glued("notebooks/07-cost/where-the-money-goes")
@@ -243,7 +247,7 @@ def test_plot_story_draws_every_event(inputs):
     plt.close(fig)
 
 
-# --- dfp.sli additions -------------------------------------------------------------------------
+# --- dfp.reliability.sli additions -------------------------------------------------------------------------
 
 def test_monthly_attainment_needs_every_objective():
     h = load("sli_hourly").head(10)

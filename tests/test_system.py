@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from dfp.errors import PlaybookError
-from dfp.system import data_dir, load_system
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir
+from dfp.io.system import load_system
 
 
 def test_story_calendar(system):

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import gzip
 import io
-import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from dfp.data import validate_frame
-from dfp.errors import PlaybookError
-from dfp.system import System, data_dir, load_system
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir
+from dfp.generate.seed import rng_for
+from dfp.io.schema import validate_frame
+from dfp.io.system import System, load_system
 
 __all__ = ["DATASETS", "generate_all", "rng_for", "to_csv_bytes"]
 
@@ -44,12 +45,6 @@ def _datasets() -> dict[str, Generator]:
 
 
 DATASETS: Callable[[], dict[str, Generator]] = _datasets
-
-
-def rng_for(system: System, dataset: str) -> np.random.Generator:
-    """The random stream of one dataset: seeded by ``sample_data.seed`` and the dataset's name."""
-    seed = int(system.sample["seed"])
-    return np.random.default_rng([seed, zlib.crc32(dataset.encode("utf-8"))])
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
@@ -87,7 +82,7 @@ def generate_all(
     Returns:
         ``{filename: written}``; ``written`` is False when the file already held the same content.
     """
-    from dfp.schemas import SCHEMAS
+    from dfp.io.schemas import SCHEMAS
 
     system = system or load_system()
     out = Path(out_dir) if out_dir is not None else data_dir()
@@ -103,7 +98,7 @@ def generate_all(
         frames = registry[name](system, rng_for(system, name))
         for fname, frame in frames.items():
             if fname not in by_file:
-                raise PlaybookError(f"generator {name!r} wrote {fname!r}, which has no schema in dfp.schemas")
+                raise PlaybookError(f"generator {name!r} wrote {fname!r}, which has no schema in dfp.io.schemas")
             payload = to_csv_bytes(frame)
             # round-trip through the loader's validation so a generator bug cannot ship bad data
             validate_frame(pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False), by_file[fname], fname)

@@ -50,43 +50,16 @@ import json
 import numpy as np
 import pandas as pd
 
-from dfp.external import fact
-from dfp.system import System
+from dfp.io.external import fact
+from dfp.io.policies import workload
+from dfp.io.system import System
 
 __all__ = ["COMMITMENT_PURCHASES", "WORKLOAD", "generate"]
 
 ACCOUNT = "111122223333"
 
-#: The fictional system's workload coefficients (illustrative assumptions).
-WORKLOAD: dict[str, float] = {
-    "ingest_eps_per_node": 400.0,       # events/s one node sustains at the 60 % CPU target
-    "process_eps_per_node": 11.0,       # enrichment + identity resolution
-    "deliver_eps_per_node": 20.0,       # fan-out to destinations, with retries
-    "min_nodes_per_group": 3.0,         # prod, per region, per node group (one per AZ)
-    "system_nodes": 3.0,                # prod system node group per region (one per AZ)
-    "staging_nodes": 4.0,               # us-east-1 only
-    "dev_nodes": 3.0,                   # us-east-1 only: weekday mean; 1 node at weekends, day-to-day noise
-    "load_tests_per_year": 6.0,         # staging scaled up for a load test on random weekdays
-    "load_test_nodes": 12.0,
-    "load_test_hours": 8.0,
-    "sandbox_noise_sigma": 0.6,         # lognormal day-to-day spread of the untagged sandbox line
-    "raw_kb_per_event": 4.0,
-    "enriched_kb_per_event": 6.0,
-    "destinations_per_event": 3.0,
-    "stored_kb_per_event": 2.5,         # compressed raw + enriched copies in S3
-    "retention_days": 395.0,
-    "events_per_s3_object": 500.0,
-    "wru_per_event": 8.0,
-    "rru_per_event": 4.0,
-    "cross_az_kb_per_event": 8.0,
-    "log_kb_per_event": 0.6,
-    "inter_region_gb_per_day": 3.0,
-    "metrics_per_region": 2500.0,
-    "nat_gateways_per_region": 3.0,
-    "experiments_usd_per_day": 9.0,     # untagged sandbox resources, us-east-1
-    "debug_log_gb_per_day": 2600.0,     # INC-05: runaway debug log shipping
-    "credits_usd_per_month": 2000.0,    # promotional credits, MVP era
-}
+#: The fictional system's workload coefficients (``data/platform.yml``, section ``workload``).
+WORKLOAD: dict[str, float] = workload()
 
 #: Commitment purchases: (id, kind, start date, term days). Compute SP levels are sized from data.
 COMMITMENT_PURCHASES: tuple[tuple[str, str, str], ...] = (
@@ -227,9 +200,10 @@ def _expires_before(cid: str, day: pd.Timestamp) -> bool:
 def _business(system: System) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The usage, hourly traffic and customer frames the bill is driven by, regenerated from the same
     seed in-process (so ``dfp generate --out DIR`` never mixes a fresh bill with stale business data)."""
-    from dfp.data import validate_frame
-    from dfp.generate import business, rng_for
-    from dfp.schemas import SCHEMAS
+    from dfp.generate import business
+    from dfp.generate.seed import rng_for
+    from dfp.io.schema import validate_frame
+    from dfp.io.schemas import SCHEMAS
 
     frames = business.generate(system, rng_for(system, "business"))
     by_file = {s.file: s for s in SCHEMAS.values()}
@@ -487,9 +461,9 @@ def _check_focus(frame: pd.DataFrame) -> None:
     """Round-trip the frame through the loader's checks and the FOCUS invariants before it is written."""
     import io
 
-    from dfp.data import validate_frame
-    from dfp.focus import validate_focus
-    from dfp.schemas.billing import billing_daily
+    from dfp.io.focus import validate_focus
+    from dfp.io.schema import validate_frame
+    from dfp.io.schemas.billing import billing_daily
 
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n")
@@ -499,7 +473,7 @@ def _check_focus(frame: pd.DataFrame) -> None:
 
 
 def _frame(bill: _Bill) -> pd.DataFrame:
-    from dfp.schemas.billing import billing_daily
+    from dfp.io.schemas.billing import billing_daily
 
     df = pd.concat(bill.parts, ignore_index=True)
     df = df.sort_values(["ChargePeriodStart", "RegionId", "ServiceName", "ChargeDescription", "ResourceId"],

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dfp.system import System
-from dfp.traffic import diurnal_weight, weekly_weight
+from dfp.business.traffic import diurnal_weight, weekly_weight
+from dfp.io.system import System
 
 __all__ = ["generate"]
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dfp.system import System
+from dfp.io.system import System
 
 __all__ = ["generate"]
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from dfp.system import System
+from dfp.io.system import System
 
 __all__ = ["N_BASELINE", "N_DRIFT", "generate", "luhn_complete"]
 

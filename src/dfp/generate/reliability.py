@@ -1,6 +1,6 @@
 """Generate the reliability datasets: hourly SLI counts, latency buckets, the incident event log.
 
-* **SLI minutes** (``dfp.sli.simulate``): per-minute good/total counts for the five SLOs in
+* **SLI minutes** (``dfp.generate.sli.simulate``): per-minute good/total counts for the five SLOs in
   ``data/slos`` and each live region, from month 4 (2025-03-01, when SLOs start) to 2026-10-31.
   Traffic follows ``traffic_hourly`` (so the daily, weekly and peak-hour shape and the growth match
   the business data), with Poisson noise, a small baseline error ratio, short error blips and
@@ -12,7 +12,7 @@
   freshness in us-east-1. INC-05 (cost spike) and INC-06 (security near miss) have no SLI impact:
   users saw nothing, and the SLIs show nothing.
 * **What is committed**: the minutes are about nine million rows; ``data/`` holds only their hourly
-  roll-ups (``sli_hourly.csv.gz``, ``sli_latency_hourly.csv.gz``). ``dfp.sli.load_minutes()``
+  roll-ups (``sli_hourly.csv.gz``, ``sli_latency_hourly.csv.gz``). ``dfp.generate.sli.load_minutes()``
   regenerates the minutes from the seed at load time (about two seconds), caches them for the
   process, and checks that they still roll up to the committed hourly file.
 * **Incident event log**: ``detected`` is the first page the production alert policy
@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dfp.system import Incident, System
+from dfp.io.system import Incident, System
 
 __all__ = ["generate"]
 
@@ -41,9 +41,10 @@ def _working_hours(ts: pd.Timestamp) -> bool:
 
 
 def _event_log(system: System, sim: object, rng: np.random.Generator) -> pd.DataFrame:
-    from dfp.alerting import alert_episodes, load_policies, notifications
-    from dfp.openslo import load_slos
-    from dfp.sli import INCIDENT_IMPACT, sli_series
+    from dfp.generate.sli import INCIDENT_IMPACT
+    from dfp.io.openslo import load_slos
+    from dfp.reliability.alerting import alert_episodes, load_policies, notifications
+    from dfp.reliability.sli import sli_series
 
     policy = next(p for p in load_policies() if p.production)
     notes = notifications(alert_episodes(policy, sli_series(sim, load_slos())))  # type: ignore[arg-type]
@@ -91,8 +92,8 @@ def _detection(inc: Incident, pages: pd.DataFrame, sli_impact: bool) -> tuple[pd
 
 def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Generate the reliability datasets; returns ``{filename: frame}`` ready to write."""
-    from dfp.data import load
-    from dfp.sli import simulate, to_hourly
+    from dfp.generate.sli import simulate, to_hourly
+    from dfp.io.data import load
 
     sim = simulate(system, load("traffic_hourly"), rng)
     sli, lat = to_hourly(sim)

@@ -9,7 +9,7 @@
 ``ai_latency_ms_per_event``     the latency one scanned event adds, per option (cost model)
 =============================  ================================================================
 
-Formulas (months are 30.42 days, ``dfp.units``):
+Formulas (months are 30.42 days, ``dfp.core.units``):
 
 * fields scanned per month = ``events_per_day * DAYS_PER_MONTH * sample_fraction * fields_per_event
   * processed_share``, where ``processed_share`` is 1 for an option that runs in every region and
@@ -28,9 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from dfp.checks import check_fraction, check_non_negative, check_positive
-from dfp.errors import PlaybookError
-from dfp.units import DAYS_PER_MONTH
+from dfp.core.checks import check_fraction, check_non_negative, check_positive
+from dfp.core.errors import PlaybookError
+from dfp.core.units import DAYS_PER_MONTH
 
 __all__ = ["OPTIONS", "AiCostAssumptions", "AiPrices", "Option", "OptionCost", "ai_latency_ms_per_event",
            "ai_monthly_cost_usd", "ai_option_cost", "ai_prices"]
@@ -103,7 +103,7 @@ class AiPrices:
 
 def ai_prices() -> AiPrices:
     """The unit prices from ``data/external_facts.yml`` (entries ``prices.ai_*``, ``slas.ai_*``)."""
-    from dfp.external import fact
+    from dfp.io.external import fact
 
     return AiPrices(
         vcpu_hour_usd=fact("prices.ai_vcpu_hour_usd").value,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dfp.errors import PlaybookError
+from dfp.core.errors import PlaybookError
 from dfp.pii.metrics import ThresholdChoice, choose_threshold, pr_curve
 from dfp.pii.model import PiiModel, decide, train_model
 from dfp.pii.rules import rules_classify
@@ -47,7 +47,7 @@ def evaluate(fields: pd.DataFrame, miss_cost_usd: float, false_flag_cost_usd: fl
     """Train on the ``train`` split, pick the cost-optimal threshold on ``validation``, score all rows.
 
     Args:
-        fields: the labelled sample (``dfp.data.load("pii_fields")``).
+        fields: the labelled sample (``dfp.io.data.load("pii_fields")``).
         miss_cost_usd: cost of one PII field left unflagged (USD).
         false_flag_cost_usd: cost of one non-PII field flagged for review (USD).
         random_state: seed of the model fit.

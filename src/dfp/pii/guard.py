@@ -31,8 +31,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from dfp.checks import check_int_range, check_positive
-from dfp.errors import PlaybookError
+from dfp.core.checks import check_int_range, check_positive
+from dfp.core.errors import PlaybookError
 from dfp.pii.rules import rules_classify
 
 __all__ = ["ACTIONS", "Action", "Decision", "GuardedFlagger", "fallback_sli", "requires_human"]

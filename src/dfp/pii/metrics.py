@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dfp.checks import check_non_negative
-from dfp.errors import PlaybookError
+from dfp.core.checks import check_non_negative
+from dfp.core.errors import PlaybookError
 
 __all__ = ["BinaryCounts", "ThresholdChoice", "binary_counts", "choose_threshold", "confusion",
            "expected_cost_usd", "per_class", "pr_curve"]

@@ -27,10 +27,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from dfp.checks import check_fraction
-from dfp.errors import PlaybookError
+from dfp.core.checks import check_fraction
+from dfp.core.errors import PlaybookError
+from dfp.io.schemas.pii import PII_CLASSES
 from dfp.pii.rules import luhn_valid, rules_classify
-from dfp.schemas.pii import PII_CLASSES
 
 __all__ = ["MODEL_VERSION", "PiiModel", "decide", "features", "train_model"]
 

@@ -85,7 +85,7 @@ def rules_classify(field_names: Sequence[str] | pd.Series, values: Sequence[str]
     names = pd.Series(list(field_names), dtype=object).astype(str).str.lower()
     vals = pd.Series(list(values), dtype=object).astype(str).str.strip()
     if len(names) != len(vals):
-        from dfp.errors import PlaybookError
+        from dfp.core.errors import PlaybookError
 
         raise PlaybookError(f"rules_classify: {len(names)} field names but {len(vals)} values")
     out = np.full(len(vals), "none", dtype=object)

@@ -1,0 +1,1 @@
+"""01 Architecture: the component model, its diagrams and weighted decision matrices."""

@@ -1,0 +1,364 @@
+"""Weighted decision matrices for the architecture choices, and how sensitive their winners are.
+
+=========================  ====================================================================
+``load_decisions``          read and validate ``data/decisions.yml``
+``option_values``           one decision's raw criterion values (availability and cost computed)
+``normalise``               min-max scale each criterion to [0, 1], 1 = best
+``weighted_matrix``         weighted scores, winner, runner-up and margin
+``flip_weight``             the weight of one criterion at which the winner changes
+``sensitivity``             ``flip_weight`` for every criterion of a decision
+``evaluate``                one decision end to end: values, matrix, sensitivity
+``score_curve``             every option's score as one criterion's weight sweeps 0..1
+``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
+``decision_leaves``         availability inputs: SLA leaves plus the alternatives' own
+=========================  ====================================================================
+
+Weights are non-negative and normalised to sum to 1. When one criterion's weight moves to t the
+others keep their proportions and share 1 - t, so every option's score is linear in t and the
+flip points are exact (no grid search).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from dfp.architecture import model as arch
+from dfp.business import customers as business
+from dfp.business import traffic
+from dfp.capacity.sizing import shards_needed
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir
+from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
+from dfp.io.external import fact
+from dfp.io.system import System
+from dfp.reliability.availability import compose
+
+__all__ = [
+    "Evaluation",
+    "FlipPoint",
+    "MatrixResult",
+    "decision_leaves",
+    "drivers_at_target",
+    "evaluate",
+    "flip_weight",
+    "load_decisions",
+    "normalise",
+    "option_values",
+    "score_curve",
+    "sensitivity",
+    "weighted_matrix",
+]
+
+_DIRECTIONS = ("max", "min")
+
+
+@dataclass(frozen=True)
+class MatrixResult:
+    """Scores in [0, 1] by option (best first), the winner, the runner-up and the winning margin."""
+
+    scores: pd.Series
+    normalised: pd.DataFrame
+    winner: str
+    runner_up: str
+    margin: float
+
+
+@dataclass(frozen=True)
+class FlipPoint:
+    """Where a criterion's weight flips the winner (``flip_at`` None: no weight in [0, 1] does)."""
+
+    criterion: str
+    weight: float
+    flip_at: float | None
+    new_winner: str | None
+
+
+def _weights(weights: Mapping[str, float], criteria: pd.Index) -> pd.Series:
+    w = pd.Series({c: float(weights.get(c, float("nan"))) for c in criteria})
+    if w.isna().any():
+        raise PlaybookError(f"weights missing for criteria {list(w.index[w.isna()])}")
+    if (w < 0).any() or w.sum() <= 0:
+        raise PlaybookError(f"weights must be >= 0 with a positive sum; got {dict(w)}")
+    return w / w.sum()
+
+
+def normalise(values: pd.DataFrame, directions: Mapping[str, str]) -> pd.DataFrame:
+    """Min-max scale each column to [0, 1] with 1 = best (``max``: higher is better, ``min``: lower).
+
+    A column where every option is equal scores 1 everywhere (it cannot discriminate).
+
+    >>> normalise(pd.DataFrame({"cost": [10.0, 30.0, 20.0]}), {"cost": "min"})["cost"].tolist()
+    [1.0, 0.0, 0.5]
+    """
+    out = pd.DataFrame(index=values.index)
+    for c in values.columns:
+        d = directions.get(c)
+        if d not in _DIRECTIONS:
+            raise PlaybookError(f"direction of criterion {c!r} must be one of {list(_DIRECTIONS)}; got {d!r}")
+        col = values[c].astype(float)
+        lo, hi = col.min(), col.max()
+        if hi - lo <= 1e-15 * max(1.0, abs(hi)):
+            out[c] = 1.0
+        else:
+            out[c] = (col - lo) / (hi - lo) if d == "max" else (hi - col) / (hi - lo)
+    return out
+
+
+def weighted_matrix(values: pd.DataFrame, weights: Mapping[str, float], directions: Mapping[str, str]) -> MatrixResult:
+    """Score options (rows) on criteria (columns): ``sum_c w_c * normalised_c``.
+
+    Ties go to the option listed first. Needs at least two options.
+
+    >>> v = pd.DataFrame({"cost": [10.0, 20.0], "ops": [5.0, 1.0]}, index=["a", "b"])
+    >>> weighted_matrix(v, {"cost": 0.6, "ops": 0.4}, {"cost": "min", "ops": "min"}).winner
+    'a'
+    """
+    if len(values) < 2:
+        raise PlaybookError(f"a decision needs at least two options; got {len(values)}")
+    norm = normalise(values, directions)
+    w = _weights(weights, values.columns)
+    scores = (norm * w).sum(axis=1)
+    order = sorted(range(len(scores)), key=lambda i: (-scores.iloc[i], i))
+    ranked = scores.iloc[order]
+    return MatrixResult(ranked, norm, str(ranked.index[0]), str(ranked.index[1]),
+                        float(ranked.iloc[0] - ranked.iloc[1]))
+
+
+def _winner_at(norm: pd.DataFrame, w: pd.Series, criterion: str, t: float) -> str:
+    rest = w.drop(criterion)
+    scale = (1.0 - t) / rest.sum() if rest.sum() > 0 else 0.0
+    wt = pd.concat([pd.Series({criterion: t}), rest * scale])[norm.columns]
+    s = (norm * wt).sum(axis=1)
+    return str(s.index[max(range(len(s)), key=lambda i: (s.iloc[i], -i))])
+
+
+def flip_weight(values: pd.DataFrame, weights: Mapping[str, float], directions: Mapping[str, str],
+                criterion: str) -> FlipPoint:
+    """The weight of ``criterion`` nearest its current weight at which another option wins.
+
+    Score of option o at weight t: ``t n_oc + (1 - t) R_o`` with ``R_o`` the others' weighted
+    score rescaled to sum 1; the crossing with the winner w is
+    ``t* = (R_w - R_o) / ((n_oc - n_wc) - (R_o - R_w))``.
+
+    >>> v = pd.DataFrame({"cost": [10.0, 20.0], "ops": [5.0, 1.0]}, index=["a", "b"])
+    >>> fp = flip_weight(v, {"cost": 0.6, "ops": 0.4}, {"cost": "min", "ops": "min"}, "cost")
+    >>> fp.flip_at, fp.new_winner
+    (0.5, 'b')
+    """
+    res = weighted_matrix(values, weights, directions)
+    if criterion not in values.columns:
+        raise PlaybookError(f"unknown criterion {criterion!r}; known: {list(values.columns)}")
+    norm, w = res.normalised, _weights(weights, values.columns)
+    w0 = float(w[criterion])
+    rest = w.drop(criterion)
+    if rest.sum() <= 0:
+        return FlipPoint(criterion, w0, None, None)
+    r = (norm[rest.index] * (rest / rest.sum())).sum(axis=1)
+    nc = norm[criterion]
+    win = res.winner
+    cands: set[float] = set()
+    for o in values.index:
+        if o == win:
+            continue
+        denom = (nc[o] - nc[win]) - (r[o] - r[win])
+        if abs(denom) > 1e-15:
+            t = float((r[win] - r[o]) / denom)
+            if 0.0 <= t <= 1.0:
+                cands.add(t)
+    eps = 1e-9
+    for t in sorted(cands, key=lambda t: (abs(t - w0), t)):
+        # a tie at the current weight: the winner may change on either side
+        on_weight = abs(t - w0) <= 1e-12
+        probes = [min(1.0, t + eps), max(0.0, t - eps)] if on_weight else [min(1.0, t + eps) if t > w0 else max(0.0, t - eps)]
+        for probe in probes:
+            new = _winner_at(norm, w, criterion, probe)
+            if new != win:
+                return FlipPoint(criterion, w0, t, new)
+    return FlipPoint(criterion, w0, None, None)
+
+
+def sensitivity(values: pd.DataFrame, weights: Mapping[str, float], directions: Mapping[str, str]) -> pd.DataFrame:
+    """One row per criterion: current weight, the weight that flips the winner, and to whom."""
+    rows = [flip_weight(values, weights, directions, c) for c in values.columns]
+    return pd.DataFrame([{"criterion": f.criterion, "weight": f.weight, "flip_at": f.flip_at,
+                          "new_winner": f.new_winner} for f in rows]).set_index("criterion")
+
+
+def _validate(raw: Mapping[str, Any], name: str) -> dict[str, dict[str, Any]]:
+    decisions = raw.get("decisions") or {}
+    if not decisions:
+        raise PlaybookError(f"{name}: no decisions")
+    for did, d in decisions.items():
+        where = f"{name}: decisions.{did}"
+        crit = d.get("criteria") or {}
+        for c, spec in crit.items():
+            if spec.get("direction") not in _DIRECTIONS:
+                raise PlaybookError(f"{where}.criteria.{c}.direction must be max or min; got {spec.get('direction')!r}")
+            if not isinstance(spec.get("weight"), int | float) or spec["weight"] < 0:
+                raise PlaybookError(f"{where}.criteria.{c}.weight must be a number >= 0; got {spec.get('weight')!r}")
+        opts = d.get("options") or {}
+        if len(opts) < 2:
+            raise PlaybookError(f"{where}: needs at least two options")
+        if d.get("chosen") is not None and d["chosen"] not in opts:
+            raise PlaybookError(f"{where}.chosen {d.get('chosen')!r} is not an option")
+        for oid, o in opts.items():
+            given = set(o.get("values") or {}) | ({"availability"} if "availability_spec" in o else set()) | (
+                {"cost_usd_per_month"} if "cost_items" in o else set())
+            missing = set(crit) - given
+            if missing:
+                raise PlaybookError(f"{where}.options.{oid}: no value for criteria {sorted(missing)}")
+    return dict(decisions)
+
+
+@functools.cache
+def _cached(path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
+    p = Path(path)
+    return _validate(yaml.safe_load(p.read_text(encoding="utf-8")) or {}, p.name)
+
+
+def load_decisions(path: Path | str | None = None) -> dict[str, dict[str, Any]]:
+    """Read and validate the decisions file (default ``data/decisions.yml``)."""
+    p = Path(path) if path is not None else data_dir() / "decisions.yml"
+    if not p.is_file():
+        raise PlaybookError(f"decisions file not found: {p}")
+    return _cached(str(p.resolve()), p.stat().st_mtime_ns)
+
+
+def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
+                  drivers: Mapping[str, float]) -> pd.DataFrame:
+    """Raw criterion values of every option (rows) of one decision.
+
+    ``availability`` comes from the option's ``availability_spec`` composed over ``leaves``;
+    ``cost_usd_per_month`` from its ``cost_items``: ``sum(price * quantity)`` where a price is an
+    external fact (per hour prices are multiplied by 730 h) and a quantity is a number or the
+    name of a driver (e.g. ``events_million_month``), times ``per``. A criterion value given as a
+    string names a driver too (e.g. ``one_tenant_share``).
+    """
+    rows: dict[str, dict[str, float]] = {}
+    for oid, o in decision["options"].items():
+        vals = {}
+        for k, v in (o.get("values") or {}).items():
+            if isinstance(v, str) and v not in drivers:
+                raise PlaybookError(f"option {oid}.{k}: unknown driver {v!r}; known: {sorted(drivers)}")
+            vals[k] = float(drivers[v]) if isinstance(v, str) else float(v)
+        if "availability_spec" in o:
+            vals["availability"] = compose(o["availability_spec"], leaves)
+        if "cost_items" in o:
+            total = 0.0
+            for item in o["cost_items"]:
+                f = fact(item["price"])
+                q = item.get("quantity", 1)
+                if isinstance(q, str) and q not in drivers:
+                    raise PlaybookError(f"option {oid}: unknown cost driver {q!r}; known: {sorted(drivers)}")
+                qty = (float(drivers[q]) if isinstance(q, str) else float(q)) * float(item.get("per", 1.0))
+                total += f.value * qty * (HOURS_PER_MONTH if "/h" in f.unit else 1.0)
+            vals["cost_usd_per_month"] = total
+        rows[oid] = vals
+    return pd.DataFrame.from_dict(rows, orient="index")[list(decision["criteria"])]
+
+
+def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int | None = None,
+                      retention_months: int = 13, headroom: float = 0.3) -> dict[str, float]:
+    """Quantities the options' costs and values scale with, at the owner's throughput target.
+
+    ``events_million_month`` (average target x 30.42 days / 1e6), ``event_gb_month`` (x bytes / 1e9),
+    ``stored_gb`` (x retention), ``shards`` (provisioned shards for the peak-capacity day's busiest
+    hour in us-east-1's diurnal shape, with ``headroom``), ``customers`` active at the story's end,
+    ``one_tenant_share`` (1 / customers), ``us_share`` (their share in us-east-1), ``us_half_share``,
+    and the AI capability's cost, latency and upkeep per option from its own model (``dfp.pii.cost``).
+    """
+    b = int(system.sample["mean_event_bytes"]) if event_bytes is None else event_bytes
+    per_day = system.target("events_per_day_avg").value
+    d = system.sample["diurnal"]["us-east-1"]
+    peak_hour_factor = float(traffic.diurnal_weight([d["peak_hour_utc"]], d["peak_hour_utc"], d["peak_to_trough"])[0])
+    peak_rate = system.target("events_per_day_peak_capacity").value / 86_400 * peak_hour_factor
+    shards = shards_needed(peak_rate, b, shard_records_per_s=fact("quotas.kinesis_shard_write_records_s").value,
+                           shard_mb_per_s=fact("quotas.kinesis_shard_write_mb_s").value, headroom=headroom).shards
+    active = business.active_customers(customers, system.end - pd.Timedelta(seconds=1))
+    n = int(active.to_numpy().sum())
+    us = int(active["us-east-1"].sum()) if "us-east-1" in active.columns else 0
+    ev_m = per_day * DAYS_PER_MONTH / 1e6
+    out = {"events_million_month": ev_m, "event_gb_month": ev_m * 1e6 * b / 1e9,
+           "stored_gb": ev_m * 1e6 * b / 1e9 * retention_months, "shards": float(shards),
+           "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
+           "us_share": us / n, "us_half_share": us / n / 2}
+    out.update(_ai_drivers(per_day))
+    return out
+
+
+def _ai_drivers(events_per_day: float) -> dict[str, float]:
+    """The AI capability's options priced by its own cost model (dfp.pii.cost, one home)."""
+    from dfp.pii import cost
+
+    a, p = cost.AiCostAssumptions(), cost.ai_prices()
+    out: dict[str, float] = {}
+    for o in ("build", "buy", "hosted_api"):
+        c = cost.ai_option_cost(events_per_day, o, a, p)
+        out[f"ai_cost_{o}"] = c.total_usd
+        out[f"ai_latency_ms_{o}"] = cost.ai_latency_ms_per_event(o, a, p)
+    out["ai_ops_h_per_week_build"] = a.build_upkeep_h_per_month / WEEKS_PER_MONTH
+    out["ai_ops_h_per_week_buy"] = a.buy_upkeep_h_per_month / WEEKS_PER_MONTH
+    out["ai_ops_h_per_week_hosted_api"] = a.api_upkeep_h_per_month / WEEKS_PER_MONTH
+    return out
+
+
+def decision_leaves(model: arch.Model) -> dict[str, float]:
+    """SLA leaves of the architecture model plus ``msk``, ``self-run-kafka`` and ``region-path``
+    (the Scale design's ingest path, the unit the region options replicate)."""
+    leaves = arch.leaf_availabilities(model)
+    leaves["msk"] = fact("slas.msk_cluster").value
+    leaves["self-run-kafka"] = fact("slas.self_run_kafka_cluster").value
+    leaves["region-path"] = arch.path_availability(model, "scale", "ingest", leaves=leaves)
+    return leaves
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One decision evaluated: raw values of the eligible options, the matrix, the sensitivity,
+    and the options excluded by a hard constraint (id -> constraint)."""
+
+    values: pd.DataFrame
+    result: MatrixResult
+    sensitivity: pd.DataFrame
+    excluded: dict[str, str]
+    weights: dict[str, float]
+    directions: dict[str, str]
+
+
+def evaluate(decision: Mapping[str, Any], leaves: Mapping[str, float], drivers: Mapping[str, float],
+             ops_weight: float | None = None) -> Evaluation:
+    """Evaluate one decision: drop options that break a hard constraint, score, and find the flips.
+
+    Args:
+        ops_weight: if given and the decision has an ``ops_h_per_week`` criterion, its weight
+            before normalisation (the other weights keep their values).
+    """
+    values = option_values(decision, leaves, drivers)
+    excluded = {o: str(d["violates"]) for o, d in decision["options"].items() if d.get("violates")}
+    values = values.drop(index=list(excluded))
+    weights = {c: float(s["weight"]) for c, s in decision["criteria"].items()}
+    if ops_weight is not None and "ops_h_per_week" in weights:
+        weights["ops_h_per_week"] = float(ops_weight)
+    directions = {c: str(s["direction"]) for c, s in decision["criteria"].items()}
+    return Evaluation(values, weighted_matrix(values, weights, directions),
+                      sensitivity(values, weights, directions), excluded, weights, directions)
+
+
+def score_curve(ev: Evaluation, criterion: str, points: int = 51) -> pd.DataFrame:
+    """Every option's score (columns) as ``criterion``'s weight goes from 0 to 1 (index)."""
+    if criterion not in ev.weights:
+        raise PlaybookError(f"unknown criterion {criterion!r}; known: {list(ev.weights)}")
+    w = _weights(ev.weights, ev.values.columns)
+    rest = w.drop(criterion)
+    rows = {}
+    for t in [i / (points - 1) for i in range(points)]:
+        wt = {criterion: t, **{k: (v / rest.sum() * (1 - t) if rest.sum() > 0 else 0.0) for k, v in rest.items()}}
+        rows[t] = (ev.result.normalised * pd.Series(wt)[ev.values.columns]).sum(axis=1)
+    return pd.DataFrame(rows).T

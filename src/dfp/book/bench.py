@@ -1,0 +1,184 @@
+"""``dfp bench``: the performance budgets, measured (a report, not a timed test).
+
+Prints: clean book build (executing every notebook, empty cache), no-change rebuild, strict nbval
+over every notebook, each notebook's execution time, and every registered calculation case.
+Budgets on the 2-core reference machine: each notebook < 10 s, no-change rebuild < 10 s, whole
+book clean build < 90 s.
+
+To add a calculation case (e.g. a backtest over a year of minutes): append a ``(name, callable)``
+to ``CASES`` in :func:`cases`; the callable runs the case once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from dfp.core.paths import repo_root
+
+__all__ = ["cases", "run_bench"]
+
+BUDGETS_S = {"notebook": 10.0, "rebuild": 10.0, "clean build": 90.0}
+
+
+def cases() -> list[tuple[str, Callable[[], object]]]:
+    """Calculation cases timed by the benchmark (one home: sections add theirs here)."""
+    from dfp.generate import generate_all
+
+    def regenerate() -> object:
+        with tempfile.TemporaryDirectory() as d:
+            return generate_all(d)
+
+    def cost_projection() -> object:
+        from dfp.cost import economics as cost
+        from dfp.cost import projection
+        from dfp.io.data import load
+        from dfp.io.focus import load_billing
+
+        billing, usage = load_billing(), load("usage_daily")
+        monthly = cost.monthly_cost(billing)
+        events = cost.events_per_billing_month(usage)
+        model = projection.fit_cost_model(events.to_numpy()[-12:], monthly.to_numpy()[-12:])
+        g = projection.estimate_growth(events.to_numpy()[-12:])
+        return projection.project_cost(model, float(events.iloc[-1]), g.rate, 36, 0.0, g.sigma)
+
+    def cost_anomalies() -> object:
+        from dfp.cost import anomaly
+        from dfp.cost import economics as cost
+        from dfp.io.focus import load_billing
+
+        billing = load_billing()
+        daily = cost.daily_cost(billing, by="ServiceName")
+        return [anomaly.detect_cost_anomalies(daily[c]) for c in daily.columns] + [
+            anomaly.detect_cost_anomalies(daily.sum(axis=1))]
+
+    def dora_by_month() -> object:
+        from dfp.delivery import dora as delivery
+        from dfp.io.data import load
+        from dfp.io.system import load_system
+
+        return delivery.dora_by_period(load("deployments"), load("commits"), load_system())
+
+    def canary_false_alarms() -> object:
+        import numpy as np
+
+        from dfp.delivery import canary
+
+        return canary.simulate_canary(np.random.default_rng(1), 7000, 0.0004, 0.0004, 0.1, 10, 0.05, runs=4000)
+
+    def iam_review() -> object:
+        from dfp.core.paths import data_dir
+        from dfp.security import iam
+
+        return iam.directory_findings(data_dir() / "security" / "iam")
+
+    def decision_matrices() -> object:  # issue 5: every decision matrix with its exact flip points
+        from dfp.architecture import decision
+        from dfp.architecture import model as architecture
+        from dfp.io.data import load
+        from dfp.io.system import load_system
+
+        drivers = decision.drivers_at_target(load_system(), load("customers"))
+        leaves = decision.decision_leaves(architecture.load_model())
+        return [decision.evaluate(d, leaves, drivers) for d in decision.load_decisions().values()]
+
+    def cluster_sweep() -> object:  # issue 5: M/M/c + bin-packing for 5 node types x 40 traffic levels
+        from dfp.capacity.sizing import cluster_plan
+        from dfp.io.policies import load_policies
+
+        kube = load_policies()["kubernetes"]
+        return [cluster_plan(kube, nt, 100.0 * m, 0.2) for nt in kube["node_types"] for m in range(1, 41)]
+
+    def backtest_50_slos_one_year() -> object:
+        from dfp.reliability.alerting import alert_episodes, load_policies, notifications, synthetic_series
+
+        series = synthetic_series(50, 365 * 1440, seed=20241101)
+        return notifications(alert_episodes(load_policies(), series))
+
+    return [
+        ("generate all sample data", regenerate),
+        ("DORA metrics for 24 months (load + compute)", dora_by_month),
+        ("canary false-alarm simulation, 4000 rollouts x 10 looks", canary_false_alarms),
+        ("IAM policy review of data/security/iam", iam_review),
+        ("decision matrices with flip points (6 decisions)", decision_matrices),
+        ("cluster plans, 5 node types x 40 traffic levels", cluster_sweep),
+        ("alert backtest: 4 policies x 50 SLOs x 1 year of 1-minute data (incl. generating it)",
+         backtest_50_slos_one_year),
+        *_pii_cases(),
+        ("cost: driver-based projection on 24 months of billing (load + FOCUS checks + fit)", cost_projection),
+        ("cost: anomaly detection on 24 months of daily cost, total and per service", cost_anomalies),
+    ]
+
+
+def _pii_cases() -> list[tuple[str, Callable[[], object]]]:
+    """AI PII flagging: training, scoring (per-field latency = time / fields), the full evaluation."""
+    from dfp.io.data import load
+    from dfp.pii.evaluation import evaluate
+    from dfp.pii.model import train_model
+
+    fields = load("pii_fields")
+    train, test = fields[fields["split"] == "train"], fields[fields["split"] == "test"]
+    model = train_model(train)
+    return [
+        (f"pii: train the model ({len(train):,} fields)", lambda: train_model(train)),
+        (f"pii: score the test split ({len(test):,} fields; divide for per-field latency)",
+         lambda: model.predict(test["field_name"], test["sample_value"], 0.5)),
+        (f"pii: full evaluation (train, choose threshold, score {len(fields):,} fields)", lambda: evaluate(fields, 250.0, 5.0)),
+    ]
+
+
+def _timed(cmd: list[str], cwd: Path) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stdout.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f"benchmark step failed: {' '.join(cmd)}")
+    return elapsed
+
+
+def _line(label: str, seconds: float, budget: float | None = None) -> None:
+    verdict = "" if budget is None else ("  ok" if seconds < budget else f"  OVER BUDGET ({budget:g} s)")
+    print(f"{seconds:8.2f} s  {label}{verdict}", flush=True)
+
+
+def run_bench(skip_build: bool = False) -> None:
+    """Run every measurement and print one line each."""
+    from dfp.book.execute import execute_notebook, notebook_paths
+
+    root = repo_root()
+    bin_dir = Path(sys.executable).parent
+    if not skip_build:
+        with tempfile.TemporaryDirectory() as tmp:
+            build = [str(bin_dir / "jupyter-book"), "build", str(root), "--path-output", tmp, "-W", "-n", "--keep-going", "-q"]
+            prime = [str(bin_dir / "python"), "-m", "dfp.book.cli", "prime-cache", str(Path(tmp) / "_build" / ".jupyter_cache")]
+            primed = _timed(prime, root)
+            built = _timed(build, root)
+            _line("  of which: executing notebooks (2 workers)", primed)
+            _line("  of which: Sphinx build from the primed cache", built)
+            _line("clean book build (empty execution cache)", primed + built, BUDGETS_S["clean build"])
+            # what `./run book` does when nothing changed: check the cache, then an incremental build
+            t0 = time.perf_counter()
+            _timed(prime, root)
+            _timed(build, root)
+            _line("no-change rebuild (cache check + incremental build)", time.perf_counter() - t0, BUDGETS_S["rebuild"])
+        nbval = [str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+                 "--nbval-sanitize-with", str(root / "tests" / "nbval_sanitize.cfg"), str(root / "notebooks")]
+        _line("strict nbval over every notebook", _timed(nbval, root))
+    with tempfile.TemporaryDirectory() as tmp:
+        for nb in notebook_paths([]):
+            # execute a copy (notebooks read data through the package, so the folder does not matter)
+            rel = nb.relative_to(root / "notebooks")
+            copy = Path(tmp) / rel
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(nb, copy)
+            _line(f"notebook {rel}", execute_notebook(copy), BUDGETS_S["notebook"])
+    for name, fn in cases():
+        t0 = time.perf_counter()
+        fn()
+        _line(f"case: {name}", time.perf_counter() - t0)

@@ -1,0 +1,82 @@
+"""The one house style for every chart, and the few chart helpers notebooks share.
+
+``use_style()`` sets matplotlib's rcParams once per notebook; ``shade_eras`` and
+``mark_incidents`` put the story's eras and incident calendar on any time axis so every chart
+reads against the same timeline. Figures are PNG (deterministic for nbval; SVG ids are random).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from dfp.io.system import System
+
+__all__ = ["ERA_COLOURS", "PALETTE", "fmt_millions", "mark_incidents", "new_figure", "shade_eras", "use_style"]
+
+PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
+ERA_COLOURS = {"mvp": "#f2f2f2", "full-platform": "#e3ecf5", "scale": "#fbf3e4"}
+
+
+def use_style() -> None:
+    """Apply the house style (figure size, fonts, grid, colour cycle, PNG output)."""
+    mpl.rcParams.update({
+        "figure.figsize": (8.0, 3.6),
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "font.size": 10,
+        "axes.titlesize": 11,
+        "axes.titleweight": "bold",
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        "legend.frameon": False,
+        "figure.constrained_layout.use": True,
+    })
+    try:  # inline backend in notebooks: PNG only, so stored outputs stay comparable
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
+    except ImportError:  # pragma: no cover - outside Jupyter
+        pass
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, **kw: object) -> tuple[Figure, Axes | list[Axes]]:
+    """``plt.subplots`` with the house defaults."""
+    return plt.subplots(nrows=nrows, ncols=ncols, **kw)  # type: ignore[arg-type]
+
+
+def fmt_millions(ax: Axes, axis: str = "y", unit: str = "M") -> None:
+    """Label an axis in millions (``12M``)."""
+    f = mticker.FuncFormatter(lambda v, _p: f"{v / 1e6:g}{unit}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
+
+
+def shade_eras(ax: Axes, system: System, label: bool = True) -> None:
+    """Shade each era's span on a datetime x-axis and name it at the top."""
+    for era in system.eras:
+        start, end = era.start.tz_localize(None), era.end.tz_localize(None)
+        ax.axvspan(start, end, color=ERA_COLOURS.get(era.id, "#f5f5f5"), zorder=0, lw=0)
+        if label:
+            ax.text(start + (end - start) / 2, 1.0, era.name, transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=8, color="#555555")
+
+
+def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -> None:
+    """Draw a dashed line at each incident's impact start, labelled with its id."""
+    keep = set(ids) if ids is not None else None
+    for inc in system.incidents:
+        if keep is not None and inc.id not in keep:
+            continue
+        x = pd.Timestamp(inc.impact_start).tz_localize(None)
+        ax.axvline(x, color="#c0504d", lw=0.8, ls="--", zorder=1)
+        ax.text(x, 0.98, inc.id, transform=ax.get_xaxis_transform(), rotation=90, ha="right", va="top",
+                fontsize=7, color="#c0504d")

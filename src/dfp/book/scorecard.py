@@ -1,0 +1,673 @@
+"""Hold the book's computed values against the owner's targets.
+
+===========================  ======================================================================
+``scorecard``                 targets (optionally some categories) with given measured values and verdicts
+``Measure``                   how the book measures one target: owning page, window, function, or why not
+``MEASURES``                  target id -> :class:`Measure`, one entry for every target in system.yml
+``BookInputs``                the data the measures read, loaded once and shared (lazy)
+``page_parameters``           the default assumptions of a notebook's ``parameters`` cell
+``measure_all``               ``{target_id: value}`` for every measured target, at the story's last month
+``measure_book``              the same, but a target whose data does not reach the month is set aside with why
+``format_value``              a value in its target's unit, for a table (fractions as %, money, minutes)
+``window_text``               a measure's window, filled in for the as-of month
+``target_text``               a target as table text in the same format (``> 60 %``, ``< 0.000100 USD/event``)
+``book_scorecard``            every target with value, verdict (met / missed / not measured), page
+``verdict_counts``            how many targets are measured, met, missed and not measured
+===========================  ======================================================================
+
+The rule for :data:`MEASURES`: a value comes from the package function the owning page calls, with
+the page's own default parameters (read from its ``parameters`` cell, never retyped), taken at the
+story's last month (2026-10) or over the window the page holds against the target (the ``window``
+column says which). A target nothing in the book measures has no function and a one-line reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir, repo_root
+from dfp.io.system import System, load_system
+
+__all__ = [
+    "MEASURES",
+    "BookInputs",
+    "Measure",
+    "book_scorecard",
+    "format_value",
+    "measure_all",
+    "measure_book",
+    "page_parameters",
+    "scorecard",
+    "target_text",
+    "verdict_counts",
+    "window_text",
+]
+
+
+def scorecard(system: System, measured: Mapping[str, float], categories: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Targets (optionally only some categories) with measured values and verdicts.
+
+    Args:
+        measured: ``{target_id: value}`` in each target's unit.
+        categories: keep only these target categories.
+
+    Returns:
+        Columns ``id, category, metric, target, measured, met`` (``met`` is None when unmeasured).
+    """
+    ids = {t.id for t in system.targets}
+    unknown = sorted(set(measured) - ids)
+    if unknown:
+        raise PlaybookError(f"scorecard: measured values for unknown targets {unknown}")
+    rows = []
+    for t in system.targets:
+        if categories is not None and t.category not in categories:
+            continue
+        value = measured.get(t.id)
+        rows.append({
+            "id": t.id,
+            "category": t.category,
+            "metric": t.metric,
+            "target": t.label,
+            "measured": np.nan if value is None else float(value),
+            "met": None if value is None else t.met_by(value),
+        })
+    return pd.DataFrame(rows)
+
+
+def page_parameters(page: str) -> dict[str, Any]:
+    """The literal assignments of a notebook's ``parameters`` cell (``page`` is a repository path
+    without ``.ipynb``), so the scorecard uses the page's own default assumptions.
+
+    Raises if the notebook does not exist, has no ``parameters`` cell or assigns a non-literal.
+    """
+    path = repo_root() / f"{page}.ipynb"
+    if not path.is_file():
+        raise PlaybookError(f"page_parameters: no notebook {path}")
+    cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+             if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise PlaybookError(f"page_parameters: {page} has {len(cells)} cells tagged 'parameters'; expected 1")
+    src = "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) else cells[0]["source"]
+    out: dict[str, Any] = {}
+    for node in ast.parse(src).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise PlaybookError(f"page_parameters: {page}: only simple assignments allowed; got {ast.dump(node)[:80]}")
+        try:
+            out[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError as e:
+            raise PlaybookError(f"page_parameters: {page}: {node.targets[0].id} is not a literal") from e
+    return out
+
+
+# --- the shared inputs -------------------------------------------------------------------------
+
+class BookInputs:
+    """The datasets and section results the measures read, each loaded or computed once on first use.
+
+    ``as_of_month`` is the story month the point-in-time values are read at (default: the last, 23).
+    """
+
+    def __init__(self, system: System | None = None, as_of_month: int | None = None) -> None:
+        self.system = load_system() if system is None else system
+        m = self.system.months - 1 if as_of_month is None else int(as_of_month)
+        if not 0 <= m < self.system.months:
+            raise PlaybookError(f"BookInputs: as_of_month must be in 0..{self.system.months - 1}; got {as_of_month!r}")
+        self.as_of_month = m
+        self.month = self.system.month_start(m).tz_localize(None).to_period("M")
+
+    def _load(self, name: str) -> pd.DataFrame:
+        from dfp.io.data import load
+
+        return load(name)
+
+    @functools.cached_property
+    def usage(self) -> pd.DataFrame:
+        return self._load("usage_daily")
+
+    @functools.cached_property
+    def revenue(self) -> pd.DataFrame:
+        return self._load("revenue_monthly")
+
+    @functools.cached_property
+    def customers(self) -> pd.DataFrame:
+        return self._load("customers")
+
+    @functools.cached_property
+    def summary(self) -> pd.DataFrame:
+        from dfp.business import customers as business
+
+        return business.monthly_summary(self.usage, self.revenue, self.customers, self.system)
+
+    @functools.cached_property
+    def slo_objectives(self) -> dict[str, float]:
+        from dfp.io.openslo import load_slos
+
+        return {s.name: s.slo_target for s in load_slos()}
+
+    @functools.cached_property
+    def sli_hourly(self) -> pd.DataFrame:
+        return self._load("sli_hourly")
+
+    @functools.cached_property
+    def attainment(self) -> pd.DataFrame:
+        from dfp.reliability import sli
+
+        return sli.monthly_attainment(self.sli_hourly, self.slo_objectives)
+
+    @functools.cached_property
+    def latency_hourly(self) -> pd.DataFrame:
+        return self._load("sli_latency_hourly")
+
+    @functools.cached_property
+    def dora_eras(self) -> pd.DataFrame:
+        from dfp.delivery import dora as delivery
+
+        q = page_parameters(PAGES["dora"])["lead_time_quantile"]
+        return delivery.dora_by_period(self._load("deployments"), self._load("commits"), self.system,
+                                       by="era", tail_quantile=q)
+
+    @functools.cached_property
+    def incident_check(self) -> pd.DataFrame:
+        from dfp.reliability import incidents
+
+        log = incidents.load_event_log(self.system)
+        return incidents.targets_check(incidents.incident_times(log), log, self.system)
+
+    @functools.cached_property
+    def alerting(self) -> dict[str, float]:
+        """The adopted alerting policy's row of :func:`dfp.reliability.alerting.policy_summary` (the page's defaults).
+
+        The backtest replays every SLI minute (seconds of work), so its result is cached on disk under
+        ``_build/cache/scorecard``, keyed on everything it reads: the SLI and traffic data, the SLO specs,
+        the alert policies, system.yml, the alerting page's parameters and the source of the modules.
+        """
+        p = page_parameters(PAGES["alerting"])
+        digest = hashlib.sha256(json.dumps(p, sort_keys=True).encode("utf-8"))
+        d = data_dir()
+        for f in ("sli_hourly.csv.gz", "traffic_hourly.csv.gz", "system.yml", "reliability/alert-policies.yaml",
+                  *sorted(str(x.relative_to(d)) for x in (d / "slos").glob("*.yaml"))):
+            digest.update((d / f).read_bytes())
+        pkg = Path(__file__).parents[1]
+        for mod in ("reliability/alerting", "reliability/sli", "generate/sli", "reliability/slo", "book/scorecard"):
+            digest.update((pkg / f"{mod}.py").read_bytes())
+        path = repo_root() / "_build" / "cache" / "scorecard" / f"alerting-{digest.hexdigest()[:20]}.json"
+        if path.is_file():
+            return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+        row = alerting_backtest(self.system, p)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(row, sort_keys=True), encoding="utf-8")
+        return row
+
+    @functools.cached_property
+    def security_as_of(self) -> pd.Timestamp:
+        """The end of the as-of month (the controls page's snapshot instant)."""
+        return self.system.month_start(self.as_of_month + 1)
+
+    @functools.cached_property
+    def billing(self) -> pd.DataFrame:
+        from dfp.io.focus import load_billing
+
+        return load_billing()
+
+    @functools.cached_property
+    def monthly_cost(self) -> pd.Series:
+        from dfp.cost import economics as cost
+
+        return cost.monthly_cost(self.billing)
+
+    @functools.cached_property
+    def attribution(self) -> Any:
+        from dfp.cost import attribution as cost_attribution
+
+        return cost_attribution.attribute(self.billing, self.usage)
+
+
+def alerting_backtest(system: System, p: Mapping[str, Any]) -> dict[str, float]:
+    """Replay the SLI history through the adopted policy, as the alerting page does (its parameters ``p``)."""
+    from dfp.generate import sli as simulation
+    from dfp.io.openslo import load_slos
+    from dfp.reliability import alerting, sli
+
+    engineers = system.team["platform_engineers_min"] if p["team_engineers"] is None else p["team_engineers"]
+    adopted = [pol for pol in alerting.load_policies() if pol.adopted]
+    minutes = simulation.load_minutes()
+    series = sli.sli_series(minutes, load_slos())
+    notes = alerting.notifications(alerting.alert_episodes(adopted, series))
+    notes["budget_share_spent"] = alerting.budget_spent(notes, series)
+    weeks = (system.end - minutes.start) / pd.Timedelta(weeks=1)
+    incs = [system.incident(i) for i in simulation.INCIDENT_IMPACT]
+    summary = alerting.policy_summary(notes, incs, weeks, engineers, p["page_handling_min"],
+                                      p["ticket_handling_min"], p["significant_budget_share"])
+    row = summary.set_index("policy").loc[adopted[0].id]
+    return {k: float(row[k]) for k in ("oncall_h_per_engineer_week", "false_page_ratio", "pages", "false_pages")}
+
+
+PAGES = {
+    "success": "notebooks/00-context/success-metrics",
+    "slis": "notebooks/05-reliability/slis-and-slos",
+    "incidents": "notebooks/05-reliability/incident-review",
+    "alerting": "notebooks/05-reliability/alerting",
+    "dora": "notebooks/04-delivery/dora-metrics",
+    "controls": "notebooks/06-security/controls-measured",
+    "recovery": "notebooks/02-infrastructure/store-recovery",
+    "kubernetes": "notebooks/03-platform/kubernetes-capacity",
+    "unit": "notebooks/07-cost/unit-economics",
+    "money": "notebooks/07-cost/where-the-money-goes",
+    "attribution": "notebooks/07-cost/customer-attribution",
+    "stream": "notebooks/02-infrastructure/stream-capacity",
+}
+
+
+# --- the measures ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Measure:
+    """How the book measures one target.
+
+    ``page`` is the notebook (repository path without suffix) whose function computes the value,
+    ``window`` what the value covers, ``compute`` the function (``None``: not measured) and
+    ``reason`` why nothing measures it (required when ``compute`` is None).
+    """
+
+    page: str | None
+    window: str
+    compute: Callable[[BookInputs], float] | None = None
+    reason: str = ""
+
+
+def _month_row(b: BookInputs) -> pd.Series:
+    return b.summary.set_index("month").loc[b.month]
+
+
+def sli_month(b: BookInputs, slo_name: str) -> float:
+    """The worst region's good/total ratio of one SLO in the as-of month (sli.monthly_attainment)."""
+    a = b.attainment.xs(slo_name, level="slo")
+    a = a.loc[a.index.get_level_values("month") == b.month, "ratio"]
+    if a.empty:
+        raise PlaybookError(f"scorecard: no {slo_name} SLI data in {b.month}")
+    return float(a.min())
+
+
+def _latency_quantile(b: BookInputs, q: float) -> float:
+    """The as-of month's processing-latency quantile (ms) of the worst region, from the SLI buckets."""
+    from dfp.reliability import sli
+
+    lat = b.latency_hourly
+    lat = lat.loc[lat["hour"].dt.tz_localize(None).dt.to_period("M") == b.month]
+    sums = lat.groupby("region")[["total", "le_100ms", "le_300ms", "le_500ms"]].sum()
+    if sums.empty:
+        raise PlaybookError(f"scorecard: no processing-latency SLI data in {b.month}")
+    return max(sli.latency_quantile_ms(row, q) for _, row in sums.iterrows())
+
+
+def _api_availability_30d(b: BookInputs) -> float:
+    """API availability over the SLA's rolling window ending at the as-of month's end (worst region)."""
+    from dfp.io.openslo import load_slos
+    from dfp.reliability import slo
+
+    spec = next(s for s in load_slos() if s.name == "api-availability")
+    end = b.system.month_start(b.as_of_month + 1)
+    h = b.sli_hourly
+    h = h.loc[(h["slo"] == spec.name) & (h["hour"] >= end - pd.Timedelta(days=spec.window_days)) & (h["hour"] < end)]
+    by_region = h.groupby("region")[["good", "total"]].sum()
+    if by_region.empty:
+        raise PlaybookError(f"scorecard: no API SLI data in the {spec.window_days:g} days to {end:%Y-%m-%d}")
+    return min(slo.availability(float(r["good"]), float(r["total"])) for _, r in by_region.iterrows())
+
+
+def _dora_scale(col: str) -> Callable[[BookInputs], float]:
+    def f(b: BookInputs) -> float:
+        return float(b.dora_eras.loc[b.system.era_of(b.system.month_start(b.as_of_month)).name, col])
+    return f
+
+
+def _incident(tid: str) -> Callable[[BookInputs], float]:
+    def f(b: BookInputs) -> float:
+        return float(b.incident_check.loc[tid, "measured"])
+    return f
+
+
+def _critical_patch_h(b: BookInputs) -> float:
+    """Slowest fix (h) of the critical findings found in the current era and decided by the snapshot."""
+    from dfp.security import posture as security
+
+    policy = security.load_policy(b.system)
+    findings = b._load("vuln_findings")
+    findings = findings.loc[findings["found_at"] < b.security_as_of]
+    findings = findings.assign(fixed_at=findings["fixed_at"].where(findings["fixed_at"] < b.security_as_of))
+    rem = security.remediation(findings, policy, b.security_as_of)
+    era_start = b.system.era_of(b.system.month_start(b.as_of_month)).start
+    crit = rem.loc[(rem["severity"] == "critical") & rem["within_sla"].notna() & (rem["found_at"] >= era_start)]
+    return float(crit["fix_h"].max())
+
+
+def _reviews_on_time(b: BookInputs) -> float:
+    from dfp.security import posture as security
+
+    return float(security.reviews_on_time(b._load("access_reviews"), b.security_as_of))
+
+
+def _dsr_days(b: BookInputs) -> float:
+    """Slowest data-subject request (days) received since the Full platform era and completed by the snapshot."""
+    from dfp.security import posture as security
+
+    deadline = float(b.system.constraints["dsr_deadline_days"])
+    d = b._load("dsr_requests")
+    d = d.loc[d["received_at"] < b.security_as_of]
+    d = d.assign(completed_at=d["completed_at"].where(d["completed_at"] < b.security_as_of))
+    d = security.dsr_turnaround(d, deadline, b.security_as_of)
+    since = d.loc[(d["received_at"] >= b.system.era("full-platform").start) & d["within_deadline"].notna()]
+    return float(since["days"].max())
+
+
+def _audit_retention_days(b: BookInputs) -> float:
+    from dfp.security import posture as security
+
+    r = security.audit_log_retention(json.loads((data_dir() / "security" / "audit-log-bucket.json").read_text()))
+    return float(min(r.queryable_days, r.locked_days))
+
+
+def _mrr_cmgr(b: BookInputs) -> float:
+    from dfp.business import growth
+
+    s = b.summary.set_index("month").loc[: b.month]
+    return float(growth.cmgr(s["mrr_usd"].iloc[0], s["mrr_usd"].iloc[-1], len(s) - 1))
+
+
+def _new_enterprise(b: BookInputs) -> float:
+    from dfp.business import customers as business
+
+    q = business.new_enterprise_per_quarter(b.customers, b.system)
+    q = q.loc[: b.month.asfreq("Q")]
+    if q.empty:
+        raise PlaybookError(f"scorecard: no enterprise sign-up quarter up to {b.month}")
+    return float(q.iloc[-1])
+
+
+def _churn_12m(b: BookInputs) -> float:
+    s = b.summary.set_index("month").loc[: b.month]
+    return float(s["churn_ratio"].tail(12).mean())
+
+
+def _usd_per_event(b: BookInputs) -> float:
+    from dfp.book import story
+
+    return float(story.usd_per_event_by_month(b.monthly_cost, b.usage).loc[b.month])
+
+
+def _cost_at_reference(b: BookInputs) -> float:
+    """Monthly cost at 10 M events/day from the unit-economics page's fitted cost model (Scale-era months)."""
+    from dfp.core.units import DAYS_PER_MONTH
+    from dfp.cost import economics as cost
+    from dfp.cost import projection
+
+    ref = b.system.target("events_per_day_avg").value
+    scale_first = b.system.era("scale").first_month
+    first = scale_first if b.as_of_month - scale_first >= 2 else 0
+    sel = b.monthly_cost.index[first: max(b.as_of_month, 2) + 1]
+    model = projection.fit_cost_model(cost.events_per_billing_month(b.usage).loc[sel].to_numpy(),
+                                      b.monthly_cost.loc[sel].to_numpy())
+    return float(model.cost(ref * DAYS_PER_MONTH))
+
+
+def _enterprise_cost_max(b: BookInputs) -> float:
+    """The highest attributed monthly cost of any active enterprise customer in the as-of month."""
+    from dfp.cost import attribution as cost_attribution
+
+    cap = b.system.target("cost_usd_per_enterprise_customer").value
+    month = max(b.month, b.attribution.customer_month["month"].min())
+    econ = cost_attribution.customer_economics(b.attribution, b.revenue, b.customers, month, cap)
+    ent = econ.loc[(econ["revenue_usd"] > 0) & (econ["tier"] == "enterprise")]
+    return float(ent["cost_usd"].max())
+
+
+def _attributed_ratio(b: BookInputs) -> float:
+    return float(b.attribution.monthly.loc[b.month, "attributed_ratio"])
+
+
+def _recovery(col: str) -> Callable[[BookInputs], float]:
+    def f(b: BookInputs) -> float:
+        """The worst RPO/RTO over every store and survivable scenario (the store-recovery page's table)."""
+        from dfp.capacity import recovery
+        from dfp.core.units import DAYS_PER_MONTH
+        from dfp.io import policies
+
+        p = page_parameters(PAGES["recovery"])
+        pol = policies.load_policies()
+        stores = pol["recovery"]["stores"]
+        u = b.usage
+        last = u.loc[(u["region"] == p["region"]) & (u["date"] >= b.system.month_start(b.as_of_month))
+                     & (u["date"] < b.system.month_start(b.as_of_month + 1))]
+        events_per_day = float(last.groupby("date")["events"].sum().mean())
+        eb = b.system.sample["mean_event_bytes"]
+        dyn = stores["state-dynamodb"]
+        sizes = {"event-store-s3": events_per_day * eb * DAYS_PER_MONTH * p["retention_months"] / 1e9,
+                 "state-dynamodb": events_per_day * dyn["key_retention_days"] * dyn["bytes_per_key"] / 1e9,
+                 "metadata-rds": float(stores["metadata-rds"]["size_gb"]),
+                 "event-stream": events_per_day * eb * pol["stream"]["retention_h"] / 24 / 1e9}
+        t = recovery.recovery_table(stores, sizes, b.system.target("rpo_min").value, b.system.target("rto_min").value)
+        return float(t.loc[t["scenario"] != "region_loss", col].max())
+    return f
+
+
+def _durability_nines(b: BookInputs) -> float:
+    from dfp.capacity import recovery
+    from dfp.io.external import fact
+
+    # 1 - 0.99999999999 is not exact in binary floating point (-log10 gives 10.99999996...): round
+    # away the representation error, not the design value.
+    return round(float(recovery.durability_nines(fact("quotas.s3_designed_durability").value)), 6)
+
+
+def _cpu_utilisation(b: BookInputs) -> float:
+    """Average CPU utilisation of the kubernetes-capacity page's plan at the as-of month's average rate."""
+    from dfp.capacity import sizing as capacity
+    from dfp.io import policies
+    from dfp.io.external import fact
+
+    p = page_parameters(PAGES["kubernetes"])
+    kube = policies.load_policies()["kubernetes"]
+    h = b._load("traffic_hourly")
+    us = h.loc[(h["region"] == "us-east-1") & (h["hour"] >= b.system.month_start(b.as_of_month))
+               & (h["hour"] < b.system.month_start(b.as_of_month + 1))]
+    average = float(us["events"].mean()) / 3600 * p["traffic_multiple"]
+    nt = p["node_type"]
+    plan = capacity.cluster_plan(kube, nt, average, fact(kube["node_types"][nt]["price"]).value)
+    return float(plan.cpu_utilisation)
+
+
+_S = PAGES
+_MONTH = "{month}"
+MEASURES: dict[str, Measure] = {
+    "events_per_day_avg": Measure(_S["success"], _MONTH, lambda b: float(_month_row(b)["events_per_day_avg"])),
+    "events_per_day_peak_capacity": Measure(_S["stream"], "design", None,
+                                            "the stream is sized in events per second at the peak hour plus one "
+                                            "tenant's burst, not as a daily capacity"),
+    "latency_p50_ms": Measure(_S["slis"], _MONTH + ", worst region", lambda b: _latency_quantile(b, 0.50)),
+    "latency_p95_ms": Measure(_S["slis"], _MONTH + ", worst region", lambda b: _latency_quantile(b, 0.95)),
+    "latency_p99_ms": Measure(_S["slis"], _MONTH + ", worst region", lambda b: _latency_quantile(b, 0.99)),
+    "processing_error_ratio": Measure(_S["slis"], _MONTH + ", worst region",
+                                      lambda b: 1.0 - sli_month(b, "processing-success")),
+    "delivery_success_ratio": Measure(_S["slis"], _MONTH + ", worst region",
+                                      lambda b: sli_month(b, "delivery-success")),
+    "delivery_freshness_s": Measure(_S["slis"], _MONTH, None,
+                                    "the delivery-freshness SLI counts deliveries within 2 s (a share, held to 99 %); "
+                                    "the target names no percentile, so no time is computed"),
+    "delivery_retry_success_ratio": Measure(None, "", None,
+                                            "the delivery data records outcomes, not retry attempts, so the share "
+                                            "of failures that succeed on retry is not in the sample data"),
+    "api_availability": Measure(_S["slis"], "rolling 30 days to {month_end}, worst region", _api_availability_30d),
+    "api_read_p95_ms": Measure(None, "", None, "the SLI data holds the processing latency, not the API read path"),
+    "api_read_p99_ms": Measure(None, "", None, "the SLI data holds the processing latency, not the API read path"),
+    "api_5xx_ratio": Measure(_S["slis"], _MONTH + ", worst region",
+                             lambda b: 1.0 - sli_month(b, "api-availability")),
+    "durability_nines": Measure(_S["recovery"], "design (S3 designed durability)", _durability_nines),
+    "rpo_min": Measure(_S["recovery"], "design, worst store and survivable scenario", _recovery("rpo_min")),
+    "rto_min": Measure(_S["recovery"], "design, worst store and survivable scenario", _recovery("rto_min")),
+    "mttd_min": Measure(_S["incidents"], "critical incidents of the whole story", _incident("mttd_min")),
+    "mttr_min": Measure(_S["incidents"], "critical incidents of the whole story", _incident("mttr_min")),
+    "critical_incidents_per_quarter": Measure(_S["incidents"], "worst quarter of the whole story",
+                                              _incident("critical_incidents_per_quarter")),
+    "deploys_per_week": Measure(_S["dora"], "{era} era (to {month})", _dora_scale("deploys_per_week")),
+    "lead_time_p95_h": Measure(_S["dora"], "{era} era (to {month})", _dora_scale("lead_time_tail_h")),
+    "change_failure_ratio": Measure(_S["dora"], "{era} era (to {month})", _dora_scale("change_failure_ratio")),
+    "rollback_min": Measure(_S["dora"], "{era} era (to {month}), p95", _dora_scale("rollback_p95_min")),
+    "oncall_h_per_engineer_week": Measure(_S["alerting"], "adopted policy, SLI history replayed",
+                                          lambda b: float(b.alerting["oncall_h_per_engineer_week"])),
+    "critical_false_positive_ratio": Measure(_S["alerting"], "adopted policy, SLI history replayed",
+                                             lambda b: float(b.alerting["false_page_ratio"])),
+    "critical_vuln_patch_h": Measure(_S["controls"], "critical findings of the {era} era, slowest fix",
+                                     _critical_patch_h),
+    "access_reviews_on_time_ratio": Measure(_S["controls"], "reviews due by {month_end}", _reviews_on_time),
+    "dsr_days": Measure(_S["controls"], "requests since the Full platform era, slowest", _dsr_days),
+    "audit_log_retention_days": Measure(_S["controls"], "bucket configuration", _audit_retention_days),
+    "cost_usd_per_month_target": Measure(_S["unit"], "fitted cost model at 10 M events/day", _cost_at_reference),
+    "cost_usd_per_month_cap": Measure(_S["unit"], "fitted cost model at 10 M events/day", _cost_at_reference),
+    "cost_usd_per_event": Measure(_S["money"], _MONTH, _usd_per_event),
+    "cost_usd_per_enterprise_customer": Measure(_S["attribution"], _MONTH + ", costliest enterprise customer",
+                                                _enterprise_cost_max),
+    "cost_attributed_ratio": Measure(_S["attribution"], _MONTH, _attributed_ratio),
+    "cpu_utilisation_ratio": Measure(_S["kubernetes"], "design, at {month}'s average rate", _cpu_utilisation),
+    "storage_waste_ratio": Measure(None, "", None,
+                                   "the bill has storage cost, but no usage-versus-provisioned data to call waste"),
+    "cross_region_waste_ratio": Measure(None, "", None,
+                                        "transfer lines are not labelled necessary or unnecessary in the bill"),
+    "mrr_growth_ratio": Measure(_S["success"], "CMGR from {first} to {month}", _mrr_cmgr),
+    "new_enterprise_per_quarter": Measure(_S["success"], "{quarter} to date", _new_enterprise),
+    "churn_ratio": Measure(_S["success"], "mean of the 12 months to {month}", _churn_12m),
+    "time_to_first_event_h": Measure(None, "", None,
+                                     "usage is daily and sign-ups carry no time of day, so hours to first event "
+                                     "cannot be computed"),
+}
+
+
+def measure_all(inputs: BookInputs | None = None, ids: list[str] | None = None) -> dict[str, float]:
+    """``{target_id: value}`` for every target :data:`MEASURES` measures (or only ``ids``)."""
+    b = BookInputs() if inputs is None else inputs
+    unknown = sorted(set(ids or []) - set(MEASURES))
+    if unknown:
+        raise PlaybookError(f"measure_all: no measure for {unknown}")
+    out: dict[str, float] = {}
+    for tid in ids or list(MEASURES):
+        m = MEASURES[tid]
+        if m.compute is None:
+            continue
+        v = float(m.compute(b))
+        if math.isnan(v):
+            raise PlaybookError(f"measure_all: {tid} computed NaN on page {m.page}")
+        out[tid] = v
+    return out
+
+
+def measure_book(inputs: BookInputs | None = None) -> tuple[dict[str, float], dict[str, str]]:
+    """``(values, unavailable)``: :func:`measure_all`, except that a measure whose data does not cover
+    the as-of month (it raises :class:`PlaybookError`, e.g. SLIs before they existed) is set aside in
+    ``unavailable`` (target id -> the error) instead of failing the whole scorecard."""
+    b = BookInputs() if inputs is None else inputs
+    values: dict[str, float] = {}
+    unavailable: dict[str, str] = {}
+    for tid, m in MEASURES.items():
+        if m.compute is None:
+            continue
+        try:
+            values.update(measure_all(b, [tid]))
+        except PlaybookError as e:
+            unavailable[tid] = f"no value at {b.month}: {e}"
+    return values, unavailable
+
+
+def format_value(value: float, unit: str) -> str:
+    """A measured value as table text in its target's unit.
+
+    >>> format_value(0.99992, "fraction"), format_value(14017468.3, "events/day"), format_value(4.7e-05, "USD/event")
+    ('99.992 %', '14,017,468', '0.000047')
+    >>> format_value(float("inf"), "ms"), format_value(10.8167, "min")
+    ('> 500 (above the last bucket)', '10.8')
+    """
+    if math.isnan(value):
+        return ""
+    if math.isinf(value):
+        return "> 500 (above the last bucket)"
+    if unit.startswith("fraction"):
+        return f"{100 * value:.3f} %" if value > 0.99 else f"{100 * value:.1f} %" if value >= 0.1 else f"{100 * value:.3g} %"
+    if unit == "USD/event":
+        return f"{value:.6f}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def target_text(target: Any) -> str:
+    """A :class:`dfp.io.system.Target` as table text, its value formatted like a measured value.
+
+    >>> from dfp.io.system import load_system
+    >>> target_text(load_system().target("cpu_utilisation_ratio")), target_text(load_system().target("rpo_min"))
+    ('> 60.0 %', '< 15.0 min')
+    """
+    value = format_value(float(target.value), target.unit)
+    if target.unit.startswith("fraction"):
+        return f"{target.op} {value}{target.unit.removeprefix('fraction')}"
+    return f"{target.op} {value} {target.unit}"
+
+
+def window_text(window: str, system: System, as_of_month: int | None = None) -> str:
+    """A measure's window with its placeholders filled for the as-of month.
+
+    Placeholders: ``{month}`` (``2026-10``), ``{month_end}`` (its last day), ``{quarter}``, ``{era}``
+    (the month's era) and ``{first}`` (the story's first month).
+
+    >>> from dfp.io.system import load_system
+    >>> window_text("{era} era (to {month}), ends {month_end}, {quarter}", load_system(), 23)
+    'Scale era (to 2026-10), ends 2026-10-31, 2026Q4'
+    """
+    m = system.months - 1 if as_of_month is None else int(as_of_month)
+    start = system.month_start(m)
+    return window.format(month=f"{start:%Y-%m}", month_end=f"{system.month_start(m + 1) - pd.Timedelta(days=1):%Y-%m-%d}",
+                         quarter=str(start.tz_localize(None).to_period("Q")), era=system.era_of(start).name,
+                         first=f"{system.month_start(0):%Y-%m}")
+
+
+def book_scorecard(system: System, measured: Mapping[str, float],
+                   unavailable: Mapping[str, str] | None = None, as_of_month: int | None = None) -> pd.DataFrame:
+    """Every target with its measured value, verdict and the page that computes it.
+
+    Columns: ``id, category, metric, target`` (text), ``measured`` (number, NaN when not measured),
+    ``measured_text`` (:func:`format_value`), ``verdict`` (``met``, ``missed`` or ``not measured``),
+    ``window``, ``page`` and ``reason`` (why a target is not measured: the measure's
+    reason, or the ``unavailable`` message from :func:`measure_book`). A target without an entry in
+    :data:`MEASURES` raises: the scorecard must hold every target.
+    """
+    unavailable = dict(unavailable or {})
+    missing = [t.id for t in system.targets if t.id not in MEASURES]
+    if missing:
+        raise PlaybookError(f"book_scorecard: no measure defined for targets {missing}")
+    card = scorecard(system, measured)
+    card["target"] = [target_text(system.target(i)) for i in card["id"]]
+    card["measured_text"] = [format_value(v, system.target(i).unit) for i, v in zip(card["id"], card["measured"],
+                                                                                    strict=True)]
+    card["verdict"] = [("not measured" if met is None else "met" if met else "missed") for met in card["met"]]
+    card["window"] = [window_text(MEASURES[i].window, system, as_of_month) if i in measured else ""
+                      for i in card["id"]]
+    card["page"] = [MEASURES[i].page or "" for i in card["id"]]
+    card["reason"] = [("" if i in measured else unavailable.get(i) or MEASURES[i].reason) for i in card["id"]]
+    return card.drop(columns="met")
+
+
+def verdict_counts(card: pd.DataFrame) -> dict[str, int]:
+    """``{"targets", "measured", "met", "missed", "not_measured"}`` counts of a :func:`book_scorecard`."""
+    v = card["verdict"]
+    return {"targets": len(card), "measured": int((v != "not measured").sum()), "met": int((v == "met").sum()),
+            "missed": int((v == "missed").sum()), "not_measured": int((v == "not measured").sum())}
+

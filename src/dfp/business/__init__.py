@@ -1,0 +1,1 @@
+"""00 Context: customers, traffic shape, growth and the pre-platform baseline."""

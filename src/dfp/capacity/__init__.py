@@ -1,0 +1,1 @@
+"""02 Infrastructure and 03 Platform: stream and cluster sizing, queueing, network, observability, recovery."""

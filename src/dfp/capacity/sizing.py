@@ -1,0 +1,411 @@
+"""Capacity: stream shards, queueing (Little's law, M/M/c), and bin-packing pods onto nodes.
+
+==============================  ==============================================================
+``peak_events_per_s``            busiest hour's mean rate times an intra-hour burst factor
+``shards_needed``                Kinesis shards for a write rate (records and bytes limits)
+``hot_shard_load``               the load on the shard that carries one hot partition key
+``stream_shards``                the sizing rule after INC-01: regional peak plus one tenant at its limit
+``littles_law``                  L = lambda * W: items in the system from rate and time
+``erlang_c``                     M/M/c probability that an arrival waits (Erlang C)
+``mmc_response_quantile_s``      the q-quantile of M/M/c response time (wait + service)
+``mmc_mean_response_s``          mean M/M/c response time: C / (c mu - lambda) + 1 / mu
+``servers_for_quantile``         fewest servers whose response-time quantile meets a target
+``drain_time_s``                 time to work off a backlog at a spare processing rate
+``pack_first_fit_decreasing``    place pod requests onto identical nodes, never overcommitting
+``nodes_surviving_az_loss``      nodes to run so losing one AZ leaves enough capacity
+``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
+==============================  ==============================================================
+
+Rates are per second, times in seconds, CPU in millicores and memory in MiB.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from scipy.optimize import brentq
+
+from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive, check_range
+from dfp.core.errors import PlaybookError
+
+__all__ = [
+    "ClusterPlan",
+    "HotShardLoad",
+    "Node",
+    "NodeType",
+    "Pod",
+    "ShardSizing",
+    "cluster_plan",
+    "drain_time_s",
+    "erlang_c",
+    "hot_shard_load",
+    "littles_law",
+    "mmc_mean_response_s",
+    "mmc_response_quantile_s",
+    "nodes_surviving_az_loss",
+    "pack_first_fit_decreasing",
+    "peak_events_per_s",
+    "servers_for_quantile",
+    "shards_needed",
+    "stream_shards",
+]
+
+
+def peak_events_per_s(traffic_hourly: pd.DataFrame, burst_factor: float = 1.0, region: str | None = None) -> float:
+    """The busiest hour's mean event rate (events/s) times an intra-hour burst factor.
+
+    ``max_h(events in hour h) / 3600 * burst_factor``; ``region=None`` sums all regions.
+
+    >>> df = pd.DataFrame({"hour": [0, 0, 1], "region": ["a", "b", "a"], "events": [3600, 3600, 7200]})
+    >>> peak_events_per_s(df, 1.5)
+    3.0
+    """
+    b = check_range("burst_factor", burst_factor, 1.0, 20.0)
+    df = traffic_hourly if region is None else traffic_hourly.loc[traffic_hourly["region"] == region]
+    if df.empty:
+        raise PlaybookError(f"peak_events_per_s: no traffic rows for region {region!r}")
+    return float(df.groupby("hour")["events"].sum().max()) / 3600.0 * b
+
+
+@dataclass(frozen=True)
+class ShardSizing:
+    """Shards needed and which limit binds (``records`` or ``bytes``)."""
+
+    shards: int
+    by_records: float
+    by_bytes: float
+    binding: str
+
+
+def shards_needed(records_per_s: float, record_bytes: float, *, shard_records_per_s: float = 1000.0,
+                  shard_mb_per_s: float = 1.0, headroom: float = 0.0) -> ShardSizing:
+    """Provisioned shards for a write rate: ``ceil(max(r / R, r * b / B) / (1 - headroom))``.
+
+    Args:
+        records_per_s: records written per second.
+        record_bytes: mean record size in bytes (1 MB = 1,048,576 bytes for the limit).
+        shard_records_per_s, shard_mb_per_s: per-shard write limits (external_facts quotas).
+        headroom: fraction of each shard kept free, in [0, 1).
+
+    >>> shards_needed(2500, 800).shards, shards_needed(2500, 800).binding
+    (3, 'records')
+    """
+    r = check_non_negative("records_per_s", records_per_s)
+    b = check_positive("record_bytes", record_bytes)
+    h = check_range("headroom", headroom, 0.0, 0.95)
+    by_records = r / check_positive("shard_records_per_s", shard_records_per_s)
+    by_bytes = r * b / (check_positive("shard_mb_per_s", shard_mb_per_s) * 1_048_576)
+    need = max(by_records, by_bytes) / (1.0 - h)
+    return ShardSizing(max(1, math.ceil(need - 1e-9)), by_records, by_bytes,
+                       "records" if by_records >= by_bytes else "bytes")
+
+
+@dataclass(frozen=True)
+class HotShardLoad:
+    """The hottest shard's record rate, its utilisation of the limit, and the share throttled."""
+
+    records_per_s: float
+    utilisation: float
+    throttled_share: float
+
+
+def hot_shard_load(records_per_s: float, hot_key_share: float, shards: int,
+                   shard_records_per_s: float = 1000.0, record_bytes: float | None = None,
+                   shard_mb_per_s: float = 1.0) -> HotShardLoad:
+    """Load on the shard that owns one hot partition key; the rest spreads evenly.
+
+    ``hot = r * s + r * (1 - s) / n``; the shard's record limit ``R`` is the lower of the records
+    limit and the bytes limit over the record size; utilisation ``hot / R``; throttled share
+    ``max(0, 1 - R / hot)``.
+
+    >>> hot_shard_load(4000, 0.5, 8).utilisation
+    2.25
+    """
+    r = check_non_negative("records_per_s", records_per_s)
+    s = check_fraction("hot_key_share", hot_key_share, closed=True)
+    n = check_int_range("shards", shards, 1, 100_000)
+    limit = check_positive("shard_records_per_s", shard_records_per_s)
+    if record_bytes is not None:
+        limit = min(limit, check_positive("shard_mb_per_s", shard_mb_per_s) * 1_048_576
+                    / check_positive("record_bytes", record_bytes))
+    hot = r * s + r * (1.0 - s) / n
+    throttled = 0.0 if hot <= limit else 1.0 - limit / hot
+    return HotShardLoad(hot, hot / limit, throttled)
+
+
+def stream_shards(peak_events_per_s: float, tenant_limit_events_per_s: float, record_bytes: float,
+                  headroom: float, *, shard_records_per_s: float = 1000.0, shard_mb_per_s: float = 1.0) -> int:
+    """Provisioned shards for a region: its peak plus one tenant bursting to its rate limit.
+
+    ``shards_needed(peak + tenant_limit, bytes, headroom)``: the rule adopted after INC-01, so one
+    tenant at its limit never pushes the stream past ``1 - headroom`` of its capacity.
+
+    >>> stream_shards(300, 1000, 1000, 0.3)
+    2
+    """
+    total = check_non_negative("peak_events_per_s", peak_events_per_s) + check_non_negative(
+        "tenant_limit_events_per_s", tenant_limit_events_per_s)
+    return shards_needed(total, record_bytes, shard_records_per_s=shard_records_per_s,
+                         shard_mb_per_s=shard_mb_per_s, headroom=headroom).shards
+
+
+def littles_law(arrival_rate_per_s: float, time_in_system_s: float) -> float:
+    """Mean number in the system: ``L = lambda * W`` (Little, 1961).
+
+    >>> littles_law(200, 0.25)
+    50.0
+    """
+    return check_non_negative("arrival_rate_per_s", arrival_rate_per_s) * check_non_negative(
+        "time_in_system_s", time_in_system_s)
+
+
+def _check_stable(servers: int, arrival_rate_per_s: float, service_rate_per_s: float) -> tuple[int, float, float]:
+    c = check_int_range("servers", servers, 1, 1_000_000)
+    lam = check_non_negative("arrival_rate_per_s", arrival_rate_per_s)
+    mu = check_positive("service_rate_per_s", service_rate_per_s)
+    if lam >= c * mu:
+        raise PlaybookError(f"unstable queue: arrival_rate_per_s {lam} >= servers * service_rate_per_s {c * mu}")
+    return c, lam, mu
+
+
+def erlang_c(servers: int, arrival_rate_per_s: float, service_rate_per_s: float) -> float:
+    """Probability an arrival waits in an M/M/c queue (Erlang C), computed via Erlang B.
+
+    ``B(0) = 1; B(k) = a B(k-1) / (k + a B(k-1))``; ``C = B / (1 - rho (1 - B))`` with
+    ``a = lambda / mu`` and ``rho = a / c``.
+
+    >>> round(erlang_c(3, 2.0, 1.0), 4)   # 2 Erlangs on 3 servers: 4/9
+    0.4444
+    """
+    c, lam, mu = _check_stable(servers, arrival_rate_per_s, service_rate_per_s)
+    a = lam / mu
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    rho = a / c
+    return b / (1.0 - rho * (1.0 - b))
+
+
+def _response_tail(t: float, c: int, lam: float, mu: float, pw: float) -> float:
+    """P(T > t) for M/M/c: no wait with prob 1 - C, else exp(theta) wait plus exp(mu) service."""
+    theta = c * mu - lam
+    no_wait = math.exp(-mu * t)
+    if abs(theta - mu) < 1e-12 * mu:
+        both = (1.0 + mu * t) * math.exp(-mu * t)
+    else:
+        both = (theta * math.exp(-mu * t) - mu * math.exp(-theta * t)) / (theta - mu)
+    return (1.0 - pw) * no_wait + pw * both
+
+
+def mmc_response_quantile_s(servers: int, arrival_rate_per_s: float, service_rate_per_s: float,
+                            quantile: float = 0.99) -> float:
+    """The ``quantile`` of response time (queueing wait + service) in an M/M/c queue, seconds.
+
+    Solves ``P(T > t) = 1 - q`` exactly, where the wait is 0 with probability ``1 - C`` and
+    exponential with rate ``c mu - lambda`` otherwise, and service is exponential with rate ``mu``.
+    For c = 1 this is the M/M/1 result ``ln(1 / (1 - q)) / (mu - lambda)``.
+
+    >>> round(mmc_response_quantile_s(1, 8.0, 10.0, 0.99), 4)   # ln(100) / 2
+    2.3026
+    """
+    c, lam, mu = _check_stable(servers, arrival_rate_per_s, service_rate_per_s)
+    q = check_fraction("quantile", quantile)
+    pw = erlang_c(c, lam, mu) if lam > 0 else 0.0
+    target = 1.0 - q
+    hi = 1.0 / mu
+    while _response_tail(hi, c, lam, mu, pw) > target:
+        hi *= 2.0
+    return float(brentq(lambda t: _response_tail(t, c, lam, mu, pw) - target, 0.0, hi, xtol=1e-12))
+
+
+def mmc_mean_response_s(servers: int, arrival_rate_per_s: float, service_rate_per_s: float) -> float:
+    """Mean response time of an M/M/c queue: ``C / (c mu - lambda) + 1 / mu`` seconds.
+
+    >>> mmc_mean_response_s(1, 8.0, 10.0)   # M/M/1: 1 / (mu - lambda)
+    0.5
+    """
+    c, lam, mu = _check_stable(servers, arrival_rate_per_s, service_rate_per_s)
+    pw = erlang_c(c, lam, mu) if lam > 0 else 0.0
+    return pw / (c * mu - lam) + 1.0 / mu
+
+
+def servers_for_quantile(arrival_rate_per_s: float, service_rate_per_s: float, target_s: float,
+                         quantile: float = 0.99, max_servers: int = 10_000) -> int:
+    """Fewest servers c whose M/M/c response-time ``quantile`` is at most ``target_s``.
+
+    Raises:
+        PlaybookError: the target is below what even an idle server gives (the service time's own
+            quantile), or more than ``max_servers`` would be needed.
+
+    >>> servers_for_quantile(8.0, 10.0, 2.5)
+    1
+    """
+    lam = check_non_negative("arrival_rate_per_s", arrival_rate_per_s)
+    mu = check_positive("service_rate_per_s", service_rate_per_s)
+    t = check_positive("target_s", target_s)
+    q = check_fraction("quantile", quantile)
+    if t < math.log(1.0 / (1.0 - q)) / mu:
+        raise PlaybookError(f"target_s {t} is below the service time's own {q} quantile; no server count meets it")
+    c = max(1, math.floor(lam / mu) + 1)
+    while c <= max_servers:
+        if mmc_response_quantile_s(c, lam, mu, q) <= t:
+            return c
+        c += 1
+    raise PlaybookError(f"servers_for_quantile: more than max_servers={max_servers} needed")
+
+
+def drain_time_s(backlog: float, processing_rate_per_s: float, arrival_rate_per_s: float) -> float:
+    """Seconds to work off a backlog: ``backlog / (processing - arrival)``; ``inf`` if no spare rate.
+
+    >>> drain_time_s(60_000, 300, 200)
+    600.0
+    """
+    b = check_non_negative("backlog", backlog)
+    spare = check_non_negative("processing_rate_per_s", processing_rate_per_s) - check_non_negative(
+        "arrival_rate_per_s", arrival_rate_per_s)
+    if b == 0:
+        return 0.0
+    return math.inf if spare <= 0 else b / spare
+
+
+@dataclass(frozen=True)
+class Pod:
+    """A pod's resource requests (millicores, MiB)."""
+
+    name: str
+    cpu_m: float
+    mem_mib: float
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """A node type's allocatable resources (after system reservations) and hourly price."""
+
+    name: str
+    cpu_m: float
+    mem_mib: float
+    usd_per_hour: float = 0.0
+
+
+@dataclass(frozen=True)
+class Node:
+    """One packed node: the pods on it and the requests they use."""
+
+    pods: tuple[str, ...]
+    cpu_m: float
+    mem_mib: float
+
+
+def pack_first_fit_decreasing(pods: Sequence[Pod], node: NodeType) -> list[Node]:
+    """Place pods on identical nodes, largest first, never exceeding a node's allocatable CPU or memory.
+
+    Pods are sorted by their larger normalised request (``max(cpu / CPU, mem / MEM)``), each goes to
+    the first node with room, else to a new node. First-fit decreasing uses at most
+    ``11/9 OPT + 6/9`` bins for one dimension (Dosa, 2007).
+
+    Raises:
+        PlaybookError: a pod larger than an empty node.
+
+    >>> nodes = pack_first_fit_decreasing([Pod("a", 600, 512), Pod("b", 600, 512), Pod("c", 300, 256)],
+    ...                                   NodeType("n", 1000, 4096))
+    >>> [n.pods for n in nodes]
+    [('a', 'c'), ('b',)]
+    """
+    for p in pods:
+        check_non_negative(f"{p.name}.cpu_m", p.cpu_m)
+        check_non_negative(f"{p.name}.mem_mib", p.mem_mib)
+        if p.cpu_m > node.cpu_m or p.mem_mib > node.mem_mib:
+            raise PlaybookError(f"pod {p.name} ({p.cpu_m} m, {p.mem_mib} MiB) does not fit an empty {node.name} "
+                                f"({node.cpu_m} m, {node.mem_mib} MiB)")
+    order = sorted(pods, key=lambda p: (-max(p.cpu_m / node.cpu_m, p.mem_mib / node.mem_mib), p.name))
+    bins: list[list[Pod]] = []
+    used: list[list[float]] = []
+    for p in order:
+        for i, (cpu, mem) in enumerate(used):
+            if cpu + p.cpu_m <= node.cpu_m + 1e-9 and mem + p.mem_mib <= node.mem_mib + 1e-9:
+                bins[i].append(p)
+                used[i] = [cpu + p.cpu_m, mem + p.mem_mib]
+                break
+        else:
+            bins.append([p])
+            used.append([p.cpu_m, p.mem_mib])
+    return [Node(tuple(p.name for p in b), u[0], u[1]) for b, u in zip(bins, used, strict=True)]
+
+
+def nodes_surviving_az_loss(nodes_needed: int, azs: int) -> int:
+    """Nodes to run, spread evenly, so that losing one AZ leaves ``nodes_needed``.
+
+    ``azs * ceil(nodes_needed / (azs - 1))``.
+
+    >>> nodes_surviving_az_loss(4, 3)
+    6
+    """
+    n = check_int_range("nodes_needed", nodes_needed, 0, 1_000_000)
+    z = check_int_range("azs", azs, 2, 10)
+    return z * math.ceil(n / (z - 1))
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    """One region's cluster at a given event rate on one node type."""
+
+    node_type: str
+    replicas: dict[str, int]
+    processor_servers: int
+    processor_p99_ms: float
+    nodes_packed: int
+    nodes_with_az_headroom: int
+    cpu_used_m: float
+    cpu_allocatable_m: float
+    cpu_utilisation: float
+    cost_usd_per_month: float
+
+
+def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, usd_per_hour: float,
+                 quantile: float = 0.99, az_headroom: bool = True) -> ClusterPlan:
+    """Size one region's cluster: replicas per service, processors by M/M/c, nodes by bin-packing.
+
+    - rate-sized services: ``max(min_replicas, ceil(rate / events_per_s_per_pod))``;
+    - processors: the fewest workers whose M/M/c response-time ``quantile`` (service time
+      ``service_time_ms``) fits ``latency_budget_ms``, in pods of ``workers_per_pod``;
+    - pods packed first-fit decreasing onto nodes whose allocatable is net of the daemonsets, then
+      spread so losing one AZ keeps the packed count (when ``az_headroom``);
+    - CPU used: rate-sized pods at ``hpa_cpu_target`` of requests scaled to the rate, processors at
+      ``cpu_m_per_event_per_s`` per event/s, fixed services at ``fixed_usage_ratio``.
+    Cost is nodes x ``usd_per_hour`` x 730 h.
+    """
+    from dfp.core.units import HOURS_PER_MONTH
+
+    rate = check_non_negative("events_per_s", events_per_s)
+    nt = kube["node_types"][node_type]
+    ds = kube["daemonset_per_node"]
+    node = NodeType(node_type, nt["cpu_m"] - ds["cpu_m"], nt["mem_mib"] - ds["mem_mib"], usd_per_hour)
+    proc = kube["processor"]
+    mu = 1000.0 / proc["service_time_ms"]
+    servers = servers_for_quantile(rate, mu, proc["latency_budget_ms"] / 1000.0, quantile) if rate > 0 else 1
+    p99_ms = 1000.0 * mmc_response_quantile_s(servers, rate, mu, quantile)
+    replicas: dict[str, int] = {}
+    used = 0.0
+    for name, svc in kube["services"].items():
+        if "events_per_s_per_pod" in svc:
+            n = max(int(svc["min_replicas"]), math.ceil(rate / svc["events_per_s_per_pod"]))
+            used += rate / svc["events_per_s_per_pod"] * svc["cpu_m"] * kube["hpa_cpu_target"]
+        elif "workers_per_pod" in svc:
+            n = max(int(svc["min_replicas"]), math.ceil(servers / svc["workers_per_pod"]))
+            used += rate * proc["cpu_m_per_event_per_s"]
+        else:
+            n = int(svc["min_replicas"])
+            used += n * svc["cpu_m"] * kube["fixed_usage_ratio"]
+        replicas[name] = n
+    pods = [Pod(f"{name}-{i}", kube["services"][name]["cpu_m"], kube["services"][name]["mem_mib"])
+            for name, n in replicas.items() for i in range(n)]
+    packed = len(pack_first_fit_decreasing(pods, node))
+    total = nodes_surviving_az_loss(packed, kube["azs"]) if az_headroom else packed
+    used += total * ds["cpu_m"] * kube["fixed_usage_ratio"]
+    alloc = total * nt["cpu_m"]
+    return ClusterPlan(node_type, replicas, servers, p99_ms, packed, total, used, alloc, used / alloc,
+                       total * usd_per_hour * HOURS_PER_MONTH)

@@ -1,0 +1,1 @@
+"""Leaves of the package: the one error type, argument checks, calendar units, repository paths."""

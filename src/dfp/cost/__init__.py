@@ -1,0 +1,1 @@
+"""07 Cost: unit economics, attribution, anomalies, commitments, projections and carbon."""

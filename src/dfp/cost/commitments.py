@@ -1,0 +1,198 @@
+"""Commitment analysis: savings plans and reserved capacity, break-even, savings per level.
+
+=============================  ==============================================================
+``breakeven_utilisation``       utilisation above which a commitment beats on-demand: ``1 - d``
+``commitment_outcome``          cost, savings and utilisation of one level over a spend path
+``savings_by_level``            expected (and p10) savings of each level under a usage distribution
+``recommend_level``             the level with the highest expected savings
+``eligible_daily_spend``        commitment-eligible on-demand-equivalent spend per day, from a bill
+``realised_savings``            per month and commitment: list value covered, cost, unused, savings
+``purchases``                   the commitments bought, with level (USD/h) and term start
+``hourly_spend_profile``        hourly eligible spend rebuilt from daily spend and hourly events
+=============================  ==============================================================
+
+A commitment of ``c`` USD/hour at discount ``d`` buys on-demand-equivalent usage worth up to
+``c / (1 - d)`` per hour. In an hour with eligible on-demand spend ``s``::
+
+    cost = c + max(0, s - c / (1 - d))             (the commitment is paid whether used or not)
+    savings = s - cost
+    utilisation = min(1, s (1 - d) / c)
+
+Break-even: a commitment that is utilised ``u`` of the time saves money iff ``u > 1 - d`` (a 28 %
+discount breaks even at 72 % utilisation). Levels are USD per hour of commitment (at committed
+rates), as AWS sells them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dfp.core.checks import check_fraction, check_non_negative
+from dfp.core.errors import PlaybookError
+
+__all__ = ["CommitmentOutcome", "breakeven_utilisation", "commitment_outcome", "eligible_daily_spend",
+           "hourly_spend_profile", "purchases", "realised_savings", "recommend_level", "savings_by_level"]
+
+
+def breakeven_utilisation(discount_ratio: float) -> float:
+    """Utilisation at which a commitment costs the same as on-demand: ``1 - discount_ratio``.
+
+    >>> breakeven_utilisation(0.28)
+    0.72
+    """
+    return 1.0 - check_fraction("discount_ratio", discount_ratio)
+
+
+@dataclass(frozen=True)
+class CommitmentOutcome:
+    """One commitment level over a spend path (USD over the path, utilisation as a fraction)."""
+
+    commit_usd_per_h: float
+    on_demand_usd: float
+    cost_usd: float
+    savings_usd: float
+    utilisation_ratio: float
+
+
+def _check_spend(name: str, spend: np.ndarray) -> np.ndarray:
+    s = np.asarray(spend, dtype=float)
+    if s.size == 0 or (s < 0).any() or not np.isfinite(s).all():
+        raise PlaybookError(f"{name} must be a non-empty array of finite non-negative USD/hour values")
+    return s
+
+
+def commitment_outcome(hourly_spend_usd: np.ndarray, commit_usd_per_h: float,
+                       discount_ratio: float) -> CommitmentOutcome:
+    """Cost and savings of committing ``commit_usd_per_h`` over hours of eligible on-demand spend.
+
+    >>> o = commitment_outcome(np.array([10.0, 10.0]), 7.2, 0.28)   # fully used: pay 72 % of list
+    >>> round(o.cost_usd, 6), round(o.savings_usd, 6), round(o.utilisation_ratio, 6)
+    (14.4, 5.6, 1.0)
+    """
+    s = _check_spend("hourly_spend_usd", hourly_spend_usd)
+    c = check_non_negative("commit_usd_per_h", commit_usd_per_h)
+    d = check_fraction("discount_ratio", discount_ratio)
+    covered = np.minimum(s, c / (1 - d)) if c > 0 else np.zeros_like(s)
+    cost = c * len(s) + float(np.sum(s - covered))
+    util = float(np.sum(covered) * (1 - d) / (c * len(s))) if c > 0 else 0.0
+    return CommitmentOutcome(c, float(s.sum()), cost, float(s.sum()) - cost, util)
+
+
+def savings_by_level(hourly_spend_usd: np.ndarray, scale_samples: np.ndarray, levels_usd_per_h: np.ndarray,
+                     discount_ratio: float) -> pd.DataFrame:
+    """Savings of each commitment level when the spend profile is scaled by each sampled factor.
+
+    ``hourly_spend_usd`` is the current profile of eligible on-demand spend (USD/hour);
+    ``scale_samples`` are draws of future usage relative to now (e.g. growth over the term, one per
+    month and scenario); every (sample, level) pair is evaluated (vectorised). Savings are per hour
+    averaged over the profile. Columns: ``commit_usd_per_h``, ``expected_savings_usd_per_h``,
+    ``p10_savings_usd_per_h``, ``expected_utilisation_ratio``, ``loss_probability``.
+    """
+    s = _check_spend("hourly_spend_usd", hourly_spend_usd)
+    k = _check_spend("scale_samples", scale_samples)
+    lv = _check_spend("levels_usd_per_h", levels_usd_per_h)
+    d = check_fraction("discount_ratio", discount_ratio)
+    spend = k[:, None] * s[None, :]                       # samples x hours
+    cap = lv[:, None, None] / (1 - d)                     # levels x 1 x 1
+    covered = np.minimum(spend[None, :, :], cap)          # levels x samples x hours
+    saving = (covered - lv[:, None, None]).mean(axis=2)   # per hour: covered list value - commitment
+    util = np.divide(covered.mean(axis=2) * (1 - d), lv[:, None], out=np.zeros_like(saving), where=lv[:, None] > 0)
+    return pd.DataFrame({
+        "commit_usd_per_h": lv,
+        "expected_savings_usd_per_h": saving.mean(axis=1),
+        "p10_savings_usd_per_h": np.quantile(saving, 0.1, axis=1),
+        "expected_utilisation_ratio": util.mean(axis=1),
+        "loss_probability": (saving < 0).mean(axis=1),
+    })
+
+
+def recommend_level(curve: pd.DataFrame, max_loss_probability: float = 0.1) -> pd.Series:
+    """The row of ``savings_by_level`` with the highest expected savings among levels whose chance of
+    losing money is at most ``max_loss_probability``."""
+    p = check_fraction("max_loss_probability", max_loss_probability, closed=True)
+    ok = curve[curve["loss_probability"] <= p]
+    if ok.empty:
+        raise PlaybookError(f"recommend_level: no level has loss probability <= {p}")
+    return ok.loc[ok["expected_savings_usd_per_h"].idxmax()]
+
+
+def eligible_daily_spend(billing: pd.DataFrame, service: str = "Amazon Elastic Compute Cloud",
+                         exclude_sku_prefix: str = "BoxUsage:t3") -> pd.Series:
+    """On-demand-equivalent (list) spend per day of the usage a Compute Savings Plan can cover.
+
+    Sums ``ListCost`` of the service's usage rows, covered or not (what the usage would cost on
+    demand), leaving out SKUs named by ``exclude_sku_prefix`` (the sandbox, which is not committed).
+    """
+    u = billing[(billing["ChargeCategory"] == "Usage") & (billing["ServiceName"] == service)
+                & (billing["CommitmentDiscountStatus"].fillna("") != "Unused")]
+    u = u[~u["SkuId"].fillna("").str.startswith(exclude_sku_prefix)]
+    return u.groupby(u["ChargePeriodStart"].dt.tz_localize(None).dt.normalize())["ListCost"].sum()
+
+
+def realised_savings(billing: pd.DataFrame) -> pd.DataFrame:
+    """What the commitments in a FOCUS bill saved, per month and commitment (USD).
+
+    ``covered_list_usd`` (on-demand value of the covered usage) minus ``covered_cost_usd`` (its
+    amortised cost) minus ``unused_usd`` (commitment paid for and not used) = ``savings_usd``;
+    ``utilisation_ratio = covered_cost / (covered_cost + unused)``.
+    """
+    status = billing["CommitmentDiscountStatus"].fillna("")
+    b = billing[status != ""]
+    month = b["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M")
+    used = b["CommitmentDiscountStatus"] == "Used"
+    g = pd.DataFrame({
+        "month": month, "commitment": b["CommitmentDiscountId"],
+        "covered_list_usd": np.where(used, b["ListCost"], 0.0),
+        "covered_cost_usd": np.where(used, b["EffectiveCost"], 0.0),
+        "unused_usd": np.where(used, 0.0, b["EffectiveCost"]),
+    }).groupby(["month", "commitment"], as_index=False).sum()
+    g["savings_usd"] = g["covered_list_usd"] - g["covered_cost_usd"] - g["unused_usd"]
+    paid = g["covered_cost_usd"] + g["unused_usd"]
+    g["utilisation_ratio"] = np.divide(g["covered_cost_usd"], paid, out=np.zeros(len(g)), where=paid > 0)
+    return g
+
+
+def purchases(billing: pd.DataFrame) -> pd.DataFrame:
+    """Commitments bought: id, type, region, first charge day, and the level.
+
+    ``level_usd_per_h`` is the hourly commitment of a savings plan (its daily recurring fee / 24) or
+    the upfront payment spread over a 365-day term for a reservation; ``upfront_usd`` is the one-time
+    payment (0 for no-upfront plans).
+    """
+    p = billing[(billing["ChargeCategory"] == "Purchase") & billing["CommitmentDiscountId"].notna()]
+    g = p.groupby("CommitmentDiscountId").agg(
+        type=("CommitmentDiscountType", "first"), region=("RegionId", "first"),
+        start=("ChargePeriodStart", "min"), first_fee=("BilledCost", "first"),
+        frequency=("ChargeFrequency", "first"))
+    recurring = g["frequency"] == "Recurring"
+    g["level_usd_per_h"] = np.where(recurring, g["first_fee"] / 24.0, g["first_fee"] / (365 * 24.0))
+    g["upfront_usd"] = np.where(recurring, 0.0, g["first_fee"])
+    return g.drop(columns=["first_fee", "frequency"]).sort_values("start").reset_index()
+
+
+def hourly_spend_profile(daily_spend_usd: pd.Series, daily_events: pd.Series, hourly_events: pd.Series) -> pd.Series:
+    """Hourly eligible spend rebuilt from a daily export: ``spend_h = a + b x events_h``.
+
+    A daily bill hides the night-time trough a savings plan must be sized against. Fitting the daily
+    spend as ``24 a + b x events_day`` (least squares over the days given) separates the always-on
+    floor ``a`` (USD/hour) from the traffic-driven part ``b`` (USD/event); applying it to each hour's
+    events gives the hourly profile. ``hourly_events`` is indexed by hour start (tz-naive); the days
+    of ``daily_spend_usd`` and ``daily_events`` must match.
+
+    >>> days = pd.date_range("2026-01-01", periods=3)
+    >>> hours = pd.date_range("2026-01-01", periods=72, freq="h")
+    >>> ev_h = pd.Series(np.tile(np.r_[np.full(12, 100.0), np.full(12, 300.0)], 3), index=hours)
+    >>> ev_d = ev_h.groupby(ev_h.index.normalize()).sum() * np.array([1.0, 1.5, 2.0])
+    >>> spend = 24 * 2.0 + 0.01 * ev_d
+    >>> prof = hourly_spend_profile(spend, ev_d, ev_h)
+    >>> round(float(prof.iloc[0]), 6), round(float(prof.iloc[12]), 6)
+    (3.0, 5.0)
+    """
+    if not daily_spend_usd.index.equals(daily_events.index):
+        raise PlaybookError("hourly_spend_profile: daily spend and daily events must cover the same days")
+    x = np.column_stack([np.full(len(daily_events), 24.0), daily_events.to_numpy(float)])
+    (a, b), *_ = np.linalg.lstsq(x, daily_spend_usd.to_numpy(float), rcond=None)
+    return (a + b * hourly_events.astype(float)).clip(lower=0.0).rename("spend_usd_per_h")

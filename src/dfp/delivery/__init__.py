@@ -1,0 +1,1 @@
+"""04 Delivery: DORA metrics, change freezes and canary analysis."""

@@ -1,0 +1,331 @@
+"""The four DORA metrics of DataFlow Platform's change log, per month and per era.
+
+===============================  ====================================================================
+``change_deploys``               production deployments that shipped at least one commit (a "change")
+``lead_times_h``                 lead time for changes of every shipped commit, in hours
+``restore_times``                per failed change: time to restore and rollback duration, in minutes
+``dora_summary``                 the four metrics for one slice of the log (a :class:`DoraSummary`)
+``dora_by_period``               the four metrics per story month or per era, empty periods kept
+``dora_level``                   a value's DORA performance cluster (2023 report boundaries)
+``incident_causes``              each calendar incident with the deployment that caused it, or none
+``freeze_windows``               the change freezes the error-budget policy imposed after sev1 incidents
+``freeze_effect``                deploy rate inside each freeze against the four weeks before it
+``strategy_summary``             failures, detection and rollback times per rollout strategy
+===============================  ====================================================================
+
+Definitions (the ones every number in the delivery section uses):
+
+* **Deployment frequency**: production deployments that shipped at least one new commit, divided
+  by the calendar weeks in the period (days / 7). Redeploys of an unchanged version are not changes.
+* **Lead time for changes**: for each commit, ``deployed_at`` of the first production deployment
+  that shipped it minus ``committed_at``, in hours; a commit belongs to the period of its deploy.
+  DORA reports the typical (median) value; the owner's target is on the p95.
+* **Change failure rate**: failed changes / changes, over deployments with at least one commit in
+  the period. A change failed when it degraded production and needed remediation (rollback, fix
+  forward), including a canary rollout aborted on a regression (conservative: it did hurt the
+  canary's share of traffic). An incident with no causing deploy does not count.
+* **Time to restore service** (DORA 2023: "failed deployment recovery time"): for each failed
+  change, ``restored_at - deployed_at`` in minutes; the period's median is reported. The rollback
+  duration (``restored_at - rollback_started_at``) is what the owner's 5-minute rollback target is on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dfp.core.checks import check_fraction
+from dfp.core.errors import PlaybookError
+from dfp.io.external import fact
+from dfp.io.system import System
+
+__all__ = [
+    "LEVELS",
+    "DoraSummary",
+    "change_deploys",
+    "dora_by_period",
+    "dora_level",
+    "dora_summary",
+    "freeze_effect",
+    "freeze_windows",
+    "incident_causes",
+    "lead_times_h",
+    "restore_times",
+    "strategy_summary",
+]
+
+LEVELS = ("elite", "high", "medium", "low")
+_METRICS = {  # metric -> (fact id stem, True when higher is better)
+    "deploys_per_week": ("deploys_per_week", True),
+    "lead_time_h": ("lead_time_h", False),
+    "change_failure_ratio": ("change_failure_ratio", False),
+    "restore_h": ("restore_h", False),
+}
+
+
+def change_deploys(deploys: pd.DataFrame) -> pd.DataFrame:
+    """The deployments that count as changes: those that shipped at least one commit."""
+    return deploys.loc[deploys["commits"] > 0]
+
+
+def lead_times_h(commits: pd.DataFrame, deploys: pd.DataFrame) -> pd.DataFrame:
+    """Lead time of every commit: ``deployed_at - committed_at`` in hours.
+
+    Returns the commits with ``deployed_at`` and ``lead_time_h`` added.
+
+    Raises:
+        PlaybookError: a commit names a deployment that is not in ``deploys``, or was committed
+            after the deployment that shipped it.
+
+    >>> d = pd.DataFrame({"deploy_id": ["D1"], "deployed_at": [pd.Timestamp("2025-01-01T12:00Z")]})
+    >>> c = pd.DataFrame({"commit_id": ["c1"], "committed_at": [pd.Timestamp("2025-01-01T09:30Z")],
+    ...                   "deploy_id": ["D1"]})
+    >>> float(lead_times_h(c, d)["lead_time_h"].iloc[0])
+    2.5
+    """
+    out = commits.merge(deploys[["deploy_id", "deployed_at"]], on="deploy_id", how="left", validate="many_to_one")
+    missing = out["deployed_at"].isna().to_numpy()
+    if missing.any():
+        r = int(np.flatnonzero(missing)[0])
+        raise PlaybookError(f"commits: row {r + 1}: deploy_id {out['deploy_id'].iloc[r]!r} is not in deployments")
+    lead = (out["deployed_at"] - out["committed_at"]).dt.total_seconds() / 3600.0
+    bad = (lead < 0).to_numpy()
+    if bad.any():
+        r = int(np.flatnonzero(bad)[0])
+        raise PlaybookError(
+            f"commits: row {r + 1}: committed after its deployment {out['deploy_id'].iloc[r]!r};"
+            f" lead time must be >= 0;"
+            f" got {lead.iloc[r]:.3f} h")
+    return out.assign(lead_time_h=lead)
+
+
+def restore_times(deploys: pd.DataFrame) -> pd.DataFrame:
+    """Failed changes with ``restore_min`` (deploy to restored), ``detect_min`` (deploy to detected)
+    and ``rollback_min`` (rollback start to restored; NaN for a fix forward, which is not a rollback).
+
+    Raises:
+        PlaybookError: a failed deploy without ``restored_at``, or a restore before the deploy.
+    """
+    f = deploys.loc[deploys["failed"]]
+    if f["restored_at"].isna().any():
+        raise PlaybookError(f"deployments: failed deploy {f.loc[f['restored_at'].isna(), 'deploy_id'].iloc[0]!r}"
+                            " has no restored_at")
+    restore = (f["restored_at"] - f["deployed_at"]).dt.total_seconds() / 60.0
+    if (restore < 0).any():
+        bad = f.loc[restore < 0, "deploy_id"].iloc[0]
+        raise PlaybookError(f"deployments: deploy {bad!r} restored before it deployed")
+    rollback = (f["restored_at"] - f["rollback_started_at"]).dt.total_seconds() / 60.0
+    rollback = rollback.where(f["remediation"] == "rollback")  # a fix forward is not a rollback
+    detect = (f["detected_at"] - f["deployed_at"]).dt.total_seconds() / 60.0
+    return f.assign(restore_min=restore, rollback_min=rollback, detect_min=detect)
+
+
+@dataclass(frozen=True)
+class DoraSummary:
+    """The four DORA metrics over one period. NaN where the period has nothing to measure."""
+
+    weeks: float
+    deploys: int                 # changes (deploys with >= 1 commit)
+    deploys_per_week: float
+    commits: int
+    lead_time_median_h: float
+    lead_time_tail_h: float      # the ``tail_quantile`` of lead time (the owner's target is on p95)
+    failed: int
+    change_failure_ratio: float
+    restore_median_min: float
+    rollback_p95_min: float
+
+
+def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                 tail_quantile: float = 0.95) -> DoraSummary:
+    """The four DORA metrics for deployments in ``[start, end)`` (see the module docstring).
+
+    Args:
+        deploys: the deployments table (``dfp.io.data.load("deployments")`` shape).
+        commits: the commits table; a commit counts in the period of the deploy that shipped it.
+        start, end: the period, UTC; ``end`` exclusive.
+        tail_quantile: the lead-time quantile reported as ``lead_time_tail_h``, in (0, 1) (default p95;
+            numpy's linear interpolation).
+
+    >>> t = pd.Timestamp("2025-01-06T00:00Z")
+    >>> d = pd.DataFrame({"deploy_id": ["D1", "D2"], "deployed_at": [t, t + pd.Timedelta(days=1)],
+    ...     "commits": [1, 0], "failed": [True, False], "remediation": ["rollback", "none"],
+    ...     "restored_at": [t + pd.Timedelta(minutes=30), pd.NaT],
+    ...     "rollback_started_at": [t + pd.Timedelta(minutes=26), pd.NaT],
+    ...     "detected_at": [t + pd.Timedelta(minutes=20), pd.NaT]})
+    >>> c = pd.DataFrame({"commit_id": ["c1"], "committed_at": [t - pd.Timedelta(hours=2)], "deploy_id": ["D1"]})
+    >>> s = dora_summary(d, c, t, t + pd.Timedelta(days=7))
+    >>> s.deploys, s.deploys_per_week, s.change_failure_ratio, s.restore_median_min, s.lead_time_tail_h
+    (1, 1.0, 1.0, 30.0, 2.0)
+    """
+    tail_quantile = check_fraction("tail_quantile", tail_quantile)
+    if end <= start:
+        raise PlaybookError(f"dora_summary: end must be after start; got {start} .. {end}")
+    weeks = (end - start).total_seconds() / (7 * 86400.0)
+    inside = deploys.loc[(deploys["deployed_at"] >= start) & (deploys["deployed_at"] < end)]
+    changes = change_deploys(inside)
+    lt = lead_times_h(commits.loc[commits["deploy_id"].isin(changes["deploy_id"])], changes)["lead_time_h"]
+    rt = restore_times(changes)
+    n = len(changes)
+    nan = float("nan")
+    return DoraSummary(
+        weeks=weeks,
+        deploys=n,
+        deploys_per_week=n / weeks,
+        commits=len(lt),
+        lead_time_median_h=float(lt.median()) if len(lt) else nan,
+        lead_time_tail_h=float(lt.quantile(tail_quantile)) if len(lt) else nan,
+        failed=len(rt),
+        change_failure_ratio=len(rt) / n if n else nan,
+        restore_median_min=float(rt["restore_min"].median()) if len(rt) else nan,
+        rollback_p95_min=float(rt["rollback_min"].quantile(0.95)) if rt["rollback_min"].notna().any() else nan,
+    )
+
+
+def dora_by_period(deploys: pd.DataFrame, commits: pd.DataFrame, system: System, by: str = "month",
+                   tail_quantile: float = 0.95) -> pd.DataFrame:
+    """:func:`dora_summary` for every story month (``by="month"``) or era (``by="era"``).
+
+    Every period appears, including one without deployments (zero deploys, NaN for the rest), with
+    the DORA level of each metric (lead time level on the median, restore level on the median).
+    """
+    if by == "month":
+        periods = [(f"{system.month_start(m):%Y-%m}", system.month_start(m), system.month_start(m + 1),
+                    system.era_of(system.month_start(m)).name) for m in range(system.months)]
+    elif by == "era":
+        periods = [(e.name, e.start, e.end, e.name) for e in system.eras]
+    else:
+        raise PlaybookError(f"dora_by_period: by must be 'month' or 'era'; got {by!r}")
+    rows = []
+    for label, start, end, era in periods:
+        s = dora_summary(deploys, commits, start, end, tail_quantile)
+        rows.append({"period": label, "era": era, **s.__dict__})
+    out = pd.DataFrame(rows).set_index("period")
+    out["level_deploys"] = [dora_level("deploys_per_week", v) for v in out["deploys_per_week"]]
+    out["level_lead_time"] = [dora_level("lead_time_h", v) for v in out["lead_time_median_h"]]
+    out["level_change_failure"] = [dora_level("change_failure_ratio", v) for v in out["change_failure_ratio"]]
+    out["level_restore"] = [dora_level("restore_h", v / 60.0) for v in out["restore_median_min"]]
+    return out
+
+
+def dora_level(metric: str, value: float) -> str:
+    """The DORA performance cluster of ``value`` for ``metric`` (boundaries in external_facts.yml).
+
+    Metrics: ``deploys_per_week`` (higher is better), ``lead_time_h``, ``change_failure_ratio``,
+    ``restore_h`` (lower is better). A value on a boundary gets the better level for deploys and
+    change failure rate (">= 7 a week", "<= 5 %"), the worse one for times ("less than one day").
+    NaN gives ``"n/a"``.
+
+    >>> dora_level("deploys_per_week", 12), dora_level("change_failure_ratio", 0.12), dora_level("lead_time_h", 24)
+    ('elite', 'medium', 'high')
+    """
+    if metric not in _METRICS:
+        raise PlaybookError(f"dora_level: unknown metric {metric!r}; known: {sorted(_METRICS)}")
+    if value is None or np.isnan(value):
+        return "n/a"
+    stem, higher_better = _METRICS[metric]
+    for level in LEVELS[:-1]:
+        bound = fact(f"benchmarks.dora2023_{level}_{stem}").value
+        if higher_better and value >= bound:
+            return level
+        if not higher_better and metric == "change_failure_ratio" and value <= bound:
+            return level
+        if not higher_better and metric != "change_failure_ratio" and value < bound:
+            return level
+    return "low"
+
+
+def incident_causes(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
+    """Every calendar incident with the deployment that caused it (empty when not change-related).
+
+    Raises:
+        PlaybookError: a deploy names an incident that is not in the calendar, two deploys claim the
+            same incident, or a causing deploy happened after the incident's impact started.
+    """
+    linked = deploys.loc[deploys["incident_id"].notna(), ["deploy_id", "deployed_at", "service", "change_type",
+                                                         "incident_id"]]
+    known = {i.id for i in system.incidents}
+    unknown = sorted(set(linked["incident_id"]) - known)
+    if unknown:
+        raise PlaybookError(f"deployments: incident_id {unknown[0]!r} is not in the incident calendar")
+    dup = linked["incident_id"].duplicated()
+    if dup.any():
+        inc_id = linked.loc[dup, "incident_id"].iloc[0]
+        raise PlaybookError(f"deployments: incident {inc_id!r} has more than one causing deploy")
+    rows = []
+    by_inc = linked.set_index("incident_id")
+    for inc in system.incidents:
+        row = {"incident": inc.id, "title": inc.title, "severity": inc.severity, "impact_start": inc.impact_start,
+               "change_related": inc.id in by_inc.index, "deploy_id": None, "service": None, "lead_min": np.nan}
+        if row["change_related"]:
+            d = by_inc.loc[inc.id]
+            if d["deployed_at"] > inc.impact_start:
+                raise PlaybookError(f"deployments: {d['deploy_id']} deployed at {d['deployed_at']}"
+                                    f" cannot cause {inc.id},"
+                                    f" whose impact started at {inc.impact_start}")
+            row.update(deploy_id=d["deploy_id"], service=d["service"],
+                       lead_min=(inc.impact_start - d["deployed_at"]).total_seconds() / 60.0)
+        rows.append(row)
+    return pd.DataFrame(rows).rename(columns={"lead_min": "deploy_to_impact_min"})
+
+
+def freeze_windows(system: System) -> pd.DataFrame:
+    """The change freezes of the error-budget policy: ``freeze_days_after_sev1`` days after each sev1.
+
+    A freeze starts at the UTC midnight after the critical incident ended and lasts whole days;
+    fixes and reliability work still ship (at ``freeze_rate_factor`` of the usual rate).
+    """
+    days = int(system.sample["delivery"]["freeze_days_after_sev1"])
+    rows = [{"incident": i.id, "start": i.impact_end.floor("D") + pd.Timedelta(days=1),
+             "end": i.impact_end.floor("D") + pd.Timedelta(days=1 + days)}
+            for i in system.incidents if i.severity == "sev1"]
+    return pd.DataFrame(rows, columns=["incident", "start", "end"])
+
+
+def freeze_effect(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
+    """Changes per week inside each freeze window and in the four weeks before it started.
+
+    >>> from dfp.io.system import load_system
+    >>> empty = pd.DataFrame({"deployed_at": pd.Series([], dtype="datetime64[ns, UTC]"), "commits": []})
+    >>> freeze_effect(empty, load_system())["in_freeze_per_week"].tolist()
+    [0.0, 0.0, 0.0]
+    """
+    changes = change_deploys(deploys)
+    rows = []
+    for w in freeze_windows(system).itertuples():
+        before_start = w.start - pd.Timedelta(weeks=4)
+        inside = ((changes["deployed_at"] >= w.start) & (changes["deployed_at"] < w.end)).sum()
+        before = ((changes["deployed_at"] >= before_start) & (changes["deployed_at"] < w.start)).sum()
+        weeks = (w.end - w.start).total_seconds() / (7 * 86400.0)
+        rows.append({"incident": w.incident, "start": w.start, "end": w.end, "in_freeze": int(inside),
+                     "in_freeze_per_week": inside / weeks, "before_per_week": before / 4.0})
+    return pd.DataFrame(rows)
+
+
+def strategy_summary(deploys: pd.DataFrame, rollback_target_min: float) -> pd.DataFrame:
+    """Per rollout strategy: changes, failures, change failure rate, median detection time, rollback
+    p95 and the share of rollbacks finished within ``rollback_target_min``, median blast share.
+
+    Raises:
+        PlaybookError: ``rollback_target_min`` not > 0.
+    """
+    if not rollback_target_min > 0:
+        raise PlaybookError(f"rollback_target_min must be > 0; got {rollback_target_min}")
+    changes = change_deploys(deploys)
+    rt = restore_times(changes)
+    rows = []
+    for strategy, grp in changes.groupby("strategy", sort=False):
+        f = rt.loc[rt["strategy"] == strategy]
+        rb = f["rollback_min"].dropna()
+        rows.append({
+            "strategy": strategy, "changes": len(grp), "failed": len(f),
+            "change_failure_ratio": len(f) / len(grp),
+            "detect_median_min": float(f["detect_min"].median()) if len(f) else float("nan"),
+            "rollback_p95_min": float(rb.quantile(0.95)) if len(rb) else float("nan"),
+            "rollback_within_target_ratio": float((rb <= rollback_target_min).mean()) if len(rb) else float("nan"),
+            "blast_share_median": float(f["blast_share"].median()) if len(f) else float("nan"),
+        })
+    order = {"manual": 0, "rolling": 1, "canary": 2}
+    return pd.DataFrame(rows).sort_values("strategy", key=lambda c: c.map(order)).set_index("strategy")

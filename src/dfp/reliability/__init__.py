@@ -1,0 +1,1 @@
+"""05 Reliability: SLO maths, SLI analysis, alerting, availability, Prometheus rules, incidents."""

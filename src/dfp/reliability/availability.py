@@ -1,0 +1,164 @@
+"""Availability of a system composed from the availabilities of its parts.
+
+=============================  ===============================================================
+``serial``                      all parts needed: the product of their availabilities
+``parallel``                    any one of n independent replicas suffices: 1 - prod(1 - a_i)
+``k_of_n``                      at least k of n identical independent replicas needed
+``compose``                     evaluate a nested block spec (serial / parallel / k_of_n / leaf)
+``downtime_min_per_month``      expected minutes of unavailability in a 730 h month
+``nines``                       -log10(1 - availability): 0.999 -> 3.0
+``required_part_availability``  the availability each of n serial parts needs to reach a target
+=============================  ===============================================================
+
+Availabilities are fractions in [0, 1]. Every rule assumes independent failures, which is the
+optimistic bound: correlated failures (a region, a bad deploy to every replica) are why the playbook
+adds regional isolation and progressive delivery rather than trusting the arithmetic alone.
+
+A block spec for :func:`compose` is a leaf name (a key of ``leaves``) or a one-key mapping:
+``{"serial": [spec, ...]}``, ``{"parallel": [spec, ...]}`` or
+``{"k_of_n": {"k": 2, "n": 3, "of": spec}}`` (n identical copies of ``of``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from dfp.core.checks import check_fraction, check_int_range
+from dfp.core.errors import PlaybookError
+from dfp.core.units import HOURS_PER_MONTH
+
+__all__ = [
+    "compose",
+    "downtime_min_per_month",
+    "k_of_n",
+    "nines",
+    "parallel",
+    "required_part_availability",
+    "serial",
+]
+
+
+def _fractions(name: str, availabilities: Iterable[float]) -> list[float]:
+    vals = [check_fraction(f"{name}[{i}]", a, closed=True) for i, a in enumerate(availabilities)]
+    if not vals:
+        raise PlaybookError(f"{name} needs at least one availability; got none")
+    return vals
+
+
+def serial(availabilities: Iterable[float]) -> float:
+    """Availability of parts that are all needed (a chain): ``prod(a_i)``.
+
+    Args:
+        availabilities: each part's availability, fractions in [0, 1].
+
+    Returns:
+        The chain's availability, a fraction; never above the weakest part.
+
+    >>> round(serial([0.999, 0.999]), 6)
+    0.998001
+    """
+    return math.prod(_fractions("serial", availabilities))
+
+
+def parallel(availabilities: Iterable[float]) -> float:
+    """Availability of independent redundant parts, any one of which suffices: ``1 - prod(1 - a_i)``.
+
+    Args:
+        availabilities: each replica's availability, fractions in [0, 1].
+
+    Returns:
+        The redundant group's availability, a fraction; never below the best part.
+
+    >>> round(parallel([0.99, 0.99]), 6)
+    0.9999
+    """
+    return 1.0 - math.prod(1.0 - a for a in _fractions("parallel", availabilities))
+
+
+def k_of_n(k: int, n: int, availability: float) -> float:
+    """Availability of a group of n identical independent replicas that needs at least k up.
+
+    ``sum_{i=k..n} C(n, i) a^i (1 - a)^(n - i)`` (binomial tail). ``k = n`` is :func:`serial`,
+    ``k = 1`` is :func:`parallel`.
+
+    Args:
+        k: replicas needed, 1 <= k <= n.
+        n: replicas deployed, >= 1.
+        availability: one replica's availability, fraction in [0, 1].
+
+    >>> round(k_of_n(2, 3, 0.99), 6)   # 3 a^2 (1 - a) + a^3
+    0.999702
+    """
+    n = check_int_range("n", n, 1, 10_000)
+    k = check_int_range("k", k, 1, n)
+    a = check_fraction("availability", availability, closed=True)
+    return float(sum(math.comb(n, i) * a**i * (1.0 - a) ** (n - i) for i in range(k, n + 1)))
+
+
+def compose(spec: Any, leaves: Mapping[str, float]) -> float:
+    """Evaluate a nested block spec (see the module docstring) against leaf availabilities.
+
+    Args:
+        spec: a leaf name, or ``{"serial": [...]}``, ``{"parallel": [...]}``,
+            ``{"k_of_n": {"k": k, "n": n, "of": spec}}``.
+        leaves: availability of each named leaf, fractions in [0, 1].
+
+    Raises:
+        PlaybookError: an unknown leaf, an unknown block kind, or a malformed block.
+
+    >>> round(compose({"serial": ["api", {"parallel": ["az1", "az2"]}]},
+    ...               {"api": 0.9995, "az1": 0.99, "az2": 0.99}), 6)
+    0.9994
+    """
+    if isinstance(spec, str):
+        if spec not in leaves:
+            raise PlaybookError(f"compose: unknown component {spec!r}; known: {sorted(leaves)}")
+        return check_fraction(spec, leaves[spec], closed=True)
+    if not isinstance(spec, Mapping) or len(spec) != 1:
+        raise PlaybookError(f"compose: a block must be a name or a one-key mapping; got {spec!r}")
+    kind, body = next(iter(spec.items()))
+    if kind in ("serial", "parallel"):
+        if not isinstance(body, list | tuple) or not body:
+            raise PlaybookError(f"compose: {kind} needs a non-empty list of blocks; got {body!r}")
+        vals = [compose(b, leaves) for b in body]
+        return serial(vals) if kind == "serial" else parallel(vals)
+    if kind == "k_of_n":
+        if not isinstance(body, Mapping) or not {"k", "n", "of"} <= set(body):
+            raise PlaybookError(f"compose: k_of_n needs keys k, n, of; got {body!r}")
+        return k_of_n(body["k"], body["n"], compose(body["of"], leaves))
+    raise PlaybookError(f"compose: unknown block kind {kind!r}; allowed: serial, parallel, k_of_n")
+
+
+def downtime_min_per_month(availability: float) -> float:
+    """Expected minutes of unavailability in an average month (730 h): ``(1 - a) * 730 * 60``.
+
+    >>> round(downtime_min_per_month(0.9995), 1)
+    21.9
+    """
+    a = check_fraction("availability", availability, closed=True)
+    return (1.0 - a) * HOURS_PER_MONTH * 60.0
+
+
+def nines(availability: float) -> float:
+    """Number of nines: ``-log10(1 - a)``; 0.999 -> 3.0 (``inf`` for a = 1).
+
+    >>> round(nines(0.9995), 2)
+    3.3
+    """
+    a = check_fraction("availability", availability, closed=True)
+    return math.inf if a == 1.0 else -math.log10(1.0 - a)
+
+
+def required_part_availability(target: float, parts: int) -> float:
+    """Availability each of ``parts`` equal serial parts needs for the chain to meet ``target``.
+
+    ``target ** (1 / parts)``.
+
+    >>> round(required_part_availability(0.9995, 5), 6)
+    0.9999
+    """
+    t = check_fraction("target", target)
+    p = check_int_range("parts", parts, 1, 10_000)
+    return t ** (1.0 / p)

@@ -1,0 +1,333 @@
+"""SLO, SLA and error-budget arithmetic (SRE Book ch. 3-4, SRE Workbook ch. 2 and 5).
+
+==============================  ===========================================================
+``allowed_downtime_min``         minutes of full outage a target allows in a window (budget in minutes)
+``sla_credit_ratio``             the service credit owed for a month's availability
+``availability``                 request-weighted availability from good/total counts
+``error_budget_ratio``           the error budget as a fraction of events: ``1 - slo_target``
+``error_budget_events``          bad events a target allows out of a total
+``budget_remaining_ratio``       share of the error budget left after some good/total counts
+``rolling_budget_remaining``     budget left over a rolling window, per minute (vectorised)
+``calendar_budget_remaining``    budget left within each calendar month, per minute (vectorised)
+``burn_rate``                    error ratio over the budget ratio (1 = budget lasts the period)
+``burn_rate_threshold``          burn rate that consumes a budget share within an alert window
+``budget_consumed_ratio``        budget share a burn rate consumes in a window
+``time_to_exhaustion_h``         hours until a constant burn rate spends the whole budget
+``detection_time_min``           minutes until a burn-rate alert fires at a given error ratio
+``BurnRateRule``, ``multiwindow_policy``  the multiwindow multi-burn-rate policy for any period
+==============================  ===========================================================
+
+Targets are fractions in (0, 1): 0.9995, never 99.95. Windows carry their unit in the name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from dfp.core.checks import check_fraction, check_non_negative, check_positive
+from dfp.core.errors import PlaybookError
+from dfp.core.units import MINUTES_PER_DAY
+
+__all__ = [
+    "WORKBOOK_POLICY_30D",
+    "BurnRateRule",
+    "allowed_downtime_min",
+    "availability",
+    "budget_consumed_ratio",
+    "budget_remaining_ratio",
+    "burn_rate",
+    "burn_rate_threshold",
+    "calendar_budget_remaining",
+    "detection_time_min",
+    "error_budget_events",
+    "error_budget_ratio",
+    "multiwindow_policy",
+    "rolling_budget_remaining",
+    "sla_credit_ratio",
+    "time_to_exhaustion_h",
+]
+
+
+def allowed_downtime_min(slo_target: float, window_days: float) -> float:
+    """Minutes of total unavailability a target allows over a window (the budget in minutes).
+
+    ``(1 - slo_target) * window_days * 1440``
+
+    Args:
+        slo_target: availability objective as a fraction in (0, 1).
+        window_days: compliance window in days.
+
+    Returns:
+        Allowed downtime in minutes.
+
+    SRE Workbook, ch. 2 (Implementing SLOs): 99.9 % over 30 days allows 43.2 minutes.
+
+    >>> round(allowed_downtime_min(0.999, 30), 1)
+    43.2
+    """
+    t = check_fraction("slo_target", slo_target)
+    d = check_positive("window_days", window_days)
+    return (1.0 - t) * d * MINUTES_PER_DAY
+
+
+def sla_credit_ratio(availability: float, tiers: Sequence[Mapping[str, float]]) -> float:
+    """Service credit, as a fraction of the month's invoice, owed for a month's availability.
+
+    Args:
+        availability: measured monthly availability, fraction in [0, 1].
+        tiers: rows ``{below_availability, credit_ratio}``; the largest credit whose bound the
+            availability falls below applies.
+
+    >>> tiers = [{"below_availability": 0.9995, "credit_ratio": 0.10},
+    ...          {"below_availability": 0.99, "credit_ratio": 0.25}]
+    >>> sla_credit_ratio(0.9999, tiers), sla_credit_ratio(0.999, tiers), sla_credit_ratio(0.98, tiers)
+    (0.0, 0.1, 0.25)
+    """
+    a = check_fraction("availability", availability, closed=True)
+    owed = [float(t["credit_ratio"]) for t in tiers if a < float(t["below_availability"])]
+    return max(owed, default=0.0)
+
+
+def availability(good: float, total: float) -> float:
+    """Request-weighted availability: ``good / total`` (fraction in [0, 1]).
+
+    Counts, not minutes: a bad minute at the 17:00 peak weighs more than one at 08:00.
+
+    Args:
+        good: good events (requests answered without a server error), >= 0.
+        total: valid events, > 0 and >= good.
+
+    Raises:
+        PlaybookError: zero traffic (availability is undefined, not 100 %), or good > total.
+
+    >>> availability(999_500, 1_000_000)
+    0.9995
+    """
+    g = check_non_negative("good", good)
+    t = check_positive("total", total)
+    if g > t:
+        raise PlaybookError(f"availability: good must be <= total; got good={good!r}, total={total!r}")
+    return g / t
+
+
+def error_budget_ratio(slo_target: float) -> float:
+    """The error budget as a fraction of events: ``1 - slo_target``.
+
+    >>> round(error_budget_ratio(0.9995), 6)
+    0.0005
+    """
+    return 1.0 - check_fraction("slo_target", slo_target)
+
+
+def error_budget_events(slo_target: float, total_events: float) -> float:
+    """Bad events the target allows out of ``total_events``: ``(1 - slo_target) * total``.
+
+    SRE Book ch. 3 (Embracing Risk): 2.5 M requests a day at 99.99 % allow 250 errors.
+
+    >>> round(error_budget_events(0.9999, 2_500_000))
+    250
+    """
+    return error_budget_ratio(slo_target) * check_non_negative("total_events", total_events)
+
+
+def budget_remaining_ratio(good: float, total: float, slo_target: float) -> float:
+    """Share of the error budget left: ``1 - bad / ((1 - slo_target) * total)``.
+
+    1 = untouched, 0 = spent exactly, negative = overspent (the SLO is missed).
+
+    >>> round(budget_remaining_ratio(999_750, 1_000_000, 0.9995), 6)
+    0.5
+    """
+    t = check_positive("total", total)
+    g = check_non_negative("good", good)
+    if g > t:
+        raise PlaybookError(f"budget_remaining_ratio: good must be <= total; got good={good!r}, total={total!r}")
+    return 1.0 - (t - g) / (error_budget_ratio(slo_target) * t)
+
+
+def _remaining(bad: np.ndarray, total: np.ndarray, slo_target: float) -> np.ndarray:
+    budget = error_budget_ratio(slo_target) * total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 1.0 - bad / budget
+    return np.where(total > 0, out, 1.0)
+
+
+def rolling_budget_remaining(good: pd.Series, total: pd.Series, slo_target: float, window_days: float) -> pd.Series:
+    """Budget share left over a rolling window ending at each minute (vectorised, cumulative sums).
+
+    Args:
+        good, total: per-minute counts on the same minute index.
+        slo_target: objective, fraction in (0, 1).
+        window_days: rolling window (days); the first minutes use the partial window.
+
+    Returns:
+        Series of the remaining share on the same index (1 = untouched, < 0 = SLO missed).
+
+    >>> idx = pd.date_range("2025-01-01", periods=4, freq="min")
+    >>> r = rolling_budget_remaining(pd.Series([10, 9, 10, 10], idx), pd.Series([10] * 4, idx), 0.9, 2 / 1440)
+    >>> [round(x, 6) for x in r]
+    [1.0, 0.5, 0.5, 1.0]
+    """
+    n = round(check_positive("window_days", window_days) * MINUTES_PER_DAY)
+    bad_c = np.concatenate([[0.0], np.cumsum((total - good).to_numpy(dtype=float))])
+    tot_c = np.concatenate([[0.0], np.cumsum(total.to_numpy(dtype=float))])
+    end = np.arange(1, len(total) + 1)
+    start = np.maximum(end - n, 0)
+    rem = _remaining(bad_c[end] - bad_c[start], tot_c[end] - tot_c[start], slo_target)
+    return pd.Series(rem, index=total.index, name="budget_remaining")
+
+
+def calendar_budget_remaining(good: pd.Series, total: pd.Series, slo_target: float) -> pd.Series:
+    """Budget share left within each calendar month (UTC), as of each minute (resets on the 1st).
+
+    The budget of a calendar window is a share of the month's traffic so far, so early-month
+    budgets are small and a morning outage on the 1st spends a large share.
+
+    >>> idx = pd.DatetimeIndex(["2025-01-31 23:59", "2025-02-01 00:00"], tz="UTC")
+    >>> [abs(round(x, 6)) for x in calendar_budget_remaining(pd.Series([8, 10], idx), pd.Series([10, 10], idx), 0.8)]
+    [0.0, 1.0]
+    """
+    if not isinstance(total.index, pd.DatetimeIndex):
+        raise PlaybookError("calendar_budget_remaining needs a DatetimeIndex of minutes")
+    month = total.index.tz_localize(None).to_period("M") if total.index.tz is not None else total.index.to_period("M")
+    bad = (total - good).astype(float).groupby(month).cumsum()
+    tot = total.astype(float).groupby(month).cumsum()
+    rem = _remaining(bad.to_numpy(), tot.to_numpy(), slo_target)
+    return pd.Series(rem, index=total.index, name="budget_remaining")
+
+
+def burn_rate(error_ratio: npt.ArrayLike, slo_target: float) -> npt.ArrayLike:
+    """How fast the budget burns: ``error_ratio / (1 - slo_target)`` (dimensionless).
+
+    1 spends exactly the budget over the SLO period; SRE Workbook ch. 5, table 5-4: a 99.9 % SLO
+    at 0.2 % errors burns at 2.
+
+    >>> round(burn_rate(0.002, 0.999), 6)
+    2.0
+    """
+    budget = error_budget_ratio(slo_target)
+    if np.isscalar(error_ratio):
+        return check_fraction("error_ratio", error_ratio, closed=True) / budget
+    return np.asarray(error_ratio, dtype=float) / budget
+
+
+def burn_rate_threshold(budget_share: float, alert_window_h: float, slo_period_days: float) -> float:
+    """Burn rate that spends ``budget_share`` of the period's budget within ``alert_window_h``.
+
+    ``budget_share * slo_period_days * 24 / alert_window_h``
+
+    SRE Workbook ch. 5 (Alerting on SLOs), table 5-8, 30-day period: 2 % in 1 h -> 14.4,
+    5 % in 6 h -> 6, 10 % in 3 days -> 1.
+
+    >>> round(burn_rate_threshold(0.02, 1, 30), 6), round(burn_rate_threshold(0.05, 6, 30), 6)
+    (14.4, 6.0)
+    """
+    s = check_fraction("budget_share", budget_share, closed=True)
+    w = check_positive("alert_window_h", alert_window_h)
+    p = check_positive("slo_period_days", slo_period_days)
+    if w > p * 24:
+        raise PlaybookError(f"alert_window_h must not exceed the SLO period ({p * 24:g} h); got {alert_window_h!r}")
+    return s * p * 24.0 / w
+
+
+def budget_consumed_ratio(burn: float, window_h: float, slo_period_days: float) -> float:
+    """Budget share a constant burn rate spends in a window: ``burn * window_h / (period_days * 24)``.
+
+    SRE Workbook ch. 5: "(burn rate x alerting window size) / period".
+
+    >>> round(budget_consumed_ratio(14.4, 1, 30), 6)
+    0.02
+    """
+    b = check_non_negative("burn", burn)
+    return b * check_positive("window_h", window_h) / (check_positive("slo_period_days", slo_period_days) * 24.0)
+
+
+def time_to_exhaustion_h(burn: float, slo_period_days: float) -> float:
+    """Hours until a constant burn rate spends the whole budget: ``period_h / burn``.
+
+    SRE Workbook ch. 5, table 5-4 (99.9 %, 30 days): burn 1000 exhausts the budget in 43.2 min.
+
+    >>> round(time_to_exhaustion_h(1000, 30) * 60, 1)
+    43.2
+    """
+    return check_positive("slo_period_days", slo_period_days) * 24.0 / check_positive("burn", burn)
+
+
+def detection_time_min(error_ratio: float, slo_target: float, alert_window_min: float, burn_threshold: float) -> float:
+    """Minutes until a burn-rate alert over ``alert_window_min`` fires when errors jump to ``error_ratio``.
+
+    SRE Workbook ch. 5: ``((1 - SLO) / error ratio) * alerting window size * burn rate``, with
+    steady traffic and a healthy window before the jump. Infinite when the error ratio never
+    reaches the threshold (``error_ratio < burn_threshold * (1 - slo_target)``).
+
+    >>> round(detection_time_min(1.0, 0.999, 60, 14.4), 3)
+    0.864
+    """
+    e = check_fraction("error_ratio", error_ratio, closed=True)
+    w = check_positive("alert_window_min", alert_window_min)
+    b = check_positive("burn_threshold", burn_threshold)
+    budget = error_budget_ratio(slo_target)
+    if e <= 0 or e < b * budget * (1.0 - 1e-9):
+        return float("inf")
+    return budget / e * w * b
+
+
+@dataclass(frozen=True)
+class BurnRateRule:
+    """One row of a multiwindow multi-burn-rate policy.
+
+    Attributes:
+        severity: ``page`` or ``ticket``.
+        budget_share: budget fraction spent in ``long_window_min`` at the threshold.
+        long_window_min: long window (min); sets what the alert means.
+        short_window_min: short window (min); makes the alert reset soon after recovery.
+        burn_threshold: burn rate both windows must exceed.
+    """
+
+    severity: str
+    budget_share: float
+    long_window_min: float
+    short_window_min: float
+    burn_threshold: float
+
+
+#: SRE Workbook ch. 5, table 5-8 (the recommended starting policy for a 30-day SLO):
+#: (severity, budget share, long window min, short window min).
+WORKBOOK_POLICY_30D: tuple[tuple[str, float, float, float], ...] = (
+    ("page", 0.02, 60.0, 5.0),
+    ("page", 0.05, 360.0, 30.0),
+    ("ticket", 0.10, 4320.0, 360.0),
+)
+
+
+def multiwindow_policy(
+    slo_period_days: float,
+    rows: Sequence[tuple[str, float, float, float]] = WORKBOOK_POLICY_30D,
+) -> tuple[BurnRateRule, ...]:
+    """The multiwindow multi-burn-rate policy for any SLO period.
+
+    The budget shares and windows stay as given; each threshold is recomputed for the period with
+    :func:`burn_rate_threshold`, so a 28-day SLO pages at 13.44 where a 30-day one pages at 14.4.
+
+    Args:
+        slo_period_days: SLO period (days), e.g. 30 or 28.
+        rows: ``(severity, budget_share, long_window_min, short_window_min)``.
+
+    >>> [round(r.burn_threshold, 2) for r in multiwindow_policy(28)]
+    [13.44, 5.6, 0.93]
+    """
+    out = []
+    for sev, share, long_min, short_min in rows:
+        if sev not in ("page", "ticket"):
+            raise PlaybookError(f"multiwindow_policy: severity must be 'page' or 'ticket'; got {sev!r}")
+        if not 0 < short_min < long_min:
+            raise PlaybookError(
+                f"multiwindow_policy: need 0 < short_window_min < long_window_min; got {short_min!r}, {long_min!r}")
+        out.append(BurnRateRule(sev, float(share), float(long_min), float(short_min),
+                                burn_rate_threshold(share, long_min / 60.0, slo_period_days)))
+    return tuple(out)

@@ -1,0 +1,1 @@
+"""06 Security: threat model, controls and IAM policy analysis."""

@@ -1,0 +1,166 @@
+"""Static analysis of AWS IAM policy documents and principals: the access-review findings.
+
+=========================  ========================================================================
+``load_policy_document``    read and validate one IAM policy JSON document
+``policy_findings``         excess grants in one document (the rules below), as a DataFrame
+``principal_findings``      unused principals and humans without MFA, from ``iam_principals``
+``directory_findings``      ``policy_findings`` over every ``*.json`` in a folder
+=========================  ========================================================================
+
+Rules (each finding names the document, the statement ``Sid`` and the rule):
+
+* ``wildcard-action``: an Allow with ``"*"`` or ``"<service>:*"`` in ``Action`` (every action of a
+  service, including writes and deletes), unless guarded by an MFA condition (break-glass).
+* ``wildcard-resource-data``: an Allow on ``Resource: "*"`` for an action that reads or changes
+  data (anything but ``Describe*``/``List*``/``Get*Metric*``/``FilterLogEvents`` and registry login).
+* ``cross-tenant-prefix``: an Allow on an object ARN of a tenant-data bucket (``dfp-events-*``,
+  ``dfp-processed-*``) whose ``tenants/`` segment is a wildcard instead of
+  ``${aws:PrincipalTag/tenant_id}``, or that covers the whole bucket: one credential reads every
+  tenant (INC-06).
+* ``admin-without-mfa``: ``Action "*"`` on ``Resource "*"`` without ``aws:MultiFactorAuthPresent``.
+* An Allow with ``NotAction`` grants every other action, so it is reported as ``wildcard-action``;
+  Deny statements (service control policies) grant nothing and are not findings.
+
+This is the check that now runs in CI on every policy change (ADR-0014), so a grant like INC-06's is
+rejected at review time instead of being found by a quarterly review weeks later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dfp.core.errors import PlaybookError
+
+__all__ = ["FINDING_COLUMNS", "directory_findings", "load_policy_document", "main", "policy_findings",
+           "principal_findings"]
+
+FINDING_COLUMNS = ["document", "sid", "rule", "detail"]
+_TENANT_TAG = "${aws:PrincipalTag/tenant_id}"
+_READ_ONLY = re.compile(r"^[a-z0-9-]+:(Describe|List|Get[A-Za-z]*Metric|FilterLogEvents|GetAuthorizationToken)",
+                        re.IGNORECASE)
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def load_policy_document(path: Path | str) -> dict[str, Any]:
+    """Read an IAM policy document or SCP and check its shape (Version; each Statement with Effect,
+    Resource and exactly one of Action / NotAction).
+
+    Raises:
+        PlaybookError: naming the file and the statement that is malformed.
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PlaybookError(f"{path.name}: not a readable JSON policy document: {exc}") from exc
+    if doc.get("Version") != "2012-10-17":
+        raise PlaybookError(f"{path.name}: Version must be '2012-10-17'; got {doc.get('Version')!r}")
+    stmts = doc.get("Statement")
+    if not isinstance(stmts, list) or not stmts:
+        raise PlaybookError(f"{path.name}: Statement must be a non-empty list")
+    for i, st in enumerate(stmts):
+        for key in ("Effect", "Resource"):
+            if key not in st:
+                raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) has no {key}")
+        if ("Action" in st) == ("NotAction" in st):
+            raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) needs exactly one of"
+                                " Action and NotAction")
+        if st["Effect"] not in ("Allow", "Deny"):
+            raise PlaybookError(f"{path.name}: Statement[{i}] Effect must be Allow or Deny; got {st['Effect']!r}")
+    return doc
+
+
+def _mfa_guarded(st: dict[str, Any]) -> bool:
+    cond = st.get("Condition", {})
+    return str(cond.get("Bool", {}).get("aws:MultiFactorAuthPresent", "")).lower() == "true"
+
+
+def policy_findings(doc: dict[str, Any], name: str) -> pd.DataFrame:
+    """Findings of the rules in the module docstring for one parsed policy document.
+
+    >>> doc = {"Version": "2012-10-17", "Statement": [{"Sid": "S", "Effect": "Allow",
+    ...        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/tenants/*"}]}
+    >>> policy_findings(doc, "p.json")["rule"].tolist()
+    ['cross-tenant-prefix']
+    """
+    rows = []
+    for i, st in enumerate(doc["Statement"]):
+        if st["Effect"] != "Allow":
+            continue
+        sid = st.get("Sid", f"Statement[{i}]")
+        if "NotAction" in st:  # an Allow with NotAction grants everything else: treat as a wildcard
+            rows.append((name, sid, "wildcard-action", f"NotAction {st['NotAction']} allows every other action"))
+            continue
+        actions, resources = _as_list(st["Action"]), _as_list(st["Resource"])
+        guarded = _mfa_guarded(st)
+        wild = [a for a in actions if a == "*" or a.endswith(":*")]
+        if wild and not guarded:
+            rows.append((name, sid, "wildcard-action", f"Action {wild} grants every action of the service"))
+        if "*" in actions and "*" in resources and not guarded:
+            rows.append((name, sid, "admin-without-mfa", "Action * on Resource * without aws:MultiFactorAuthPresent"))
+        if "*" in resources and "*" not in actions:
+            data = [a for a in actions if not _READ_ONLY.match(a)]
+            if data:
+                rows.append((name, sid, "wildcard-resource-data", f"{data} on Resource *"))
+        for r in resources:
+            m = re.search(r"/tenants/([^/]*)", r)
+            whole = re.fullmatch(r"arn:aws:s3:::dfp-(events|processed)-[a-z0-9-]+/\*", r)
+            if (m and _TENANT_TAG not in r and "*" in m.group(1)) or whole:
+                rows.append((name, sid, "cross-tenant-prefix", f"{r} is not bound to {_TENANT_TAG}"))
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def directory_findings(folder: Path | str) -> pd.DataFrame:
+    """:func:`policy_findings` for every ``*.json`` document in ``folder`` (sorted by file name)."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise PlaybookError(f"{folder}: no IAM policy documents (*.json)")
+    frames = [policy_findings(load_policy_document(f), f.name) for f in files]
+    return pd.concat(frames, ignore_index=True)
+
+
+def principal_findings(principals: pd.DataFrame, as_of: pd.Timestamp, unused_days: int) -> pd.DataFrame:
+    """Unused principals (no use for ``unused_days`` or never) and human principals without MFA.
+
+    Returns rows with ``document`` = the principal's policy, ``sid`` = the principal name.
+    """
+    if unused_days < 1:
+        raise PlaybookError(f"unused_days must be >= 1; got {unused_days}")
+    idle = (as_of - principals["last_used_at"]).dt.days
+    unused = principals.loc[principals["last_used_at"].isna() | (idle > unused_days)]
+    rows = [(p.policy, p.principal, "unused-principal",
+             "never used" if pd.isna(p.last_used_at) else f"unused for {int((as_of - p.last_used_at).days)} days")
+            for p in unused.itertuples()]
+    nomfa = principals.loc[principals["human"] & ~principals["mfa_enabled"]]
+    rows += [(p.policy, p.principal, "human-without-mfa", "human identity without MFA") for p in nomfa.itertuples()]
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dfp.security.iam FOLDER``: print the findings of every policy in FOLDER; exit 1 if any.
+
+    The CI gate of ``book/04-delivery/pipelines/build-and-promote.yml`` (the ``policy`` job).
+    """
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m dfp.security.iam FOLDER", file=sys.stderr)
+        return 2
+    found = directory_findings(args[0])
+    for f in found.itertuples():
+        print(f"{f.document}: {f.sid}: {f.rule}: {f.detail}")
+    return 1 if len(found) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
