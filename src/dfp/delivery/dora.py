@@ -39,8 +39,9 @@ Two reference scales, both cited in ``data/external_facts.yml``:
 * **DORA as published** (:func:`dora_level`): the Accelerate State of DevOps Report 2024's four
   clusters. The report gives each cluster's typical answer, not boundaries: deployment frequency,
   lead time and recovery time are answer bands (turned into numeric boundaries at their ends), and
-  change failure rate is one value per cluster, not ordered (high 20 %, medium 10 %), so a rate is
-  placed in the cluster whose value is nearest.
+  change failure rate is one typical value per cluster, not ordered (high 20 %, medium 10 %). A rate
+  gets the best cluster whose typical rate it does not exceed, so the level never improves as the
+  rate rises; the medium cluster, whose typical rate is better than the high one's, is never given.
 * **Four Keys** (:func:`fourkeys_bucket`, :func:`fourkeys_summary`): the buckets of Google's
   open-source dashboard (``GoogleCloudPlatform/fourkeys``): medians over the last three months,
   "One day" / "One week" / "One month" / "Six months" / "One year" for lead time and time to
@@ -270,13 +271,15 @@ def dora_level(metric: str, value: float) -> str:
     better): the cluster whose answer band holds the value, with the band ends in
     ``benchmarks.dora2024_<level>_<metric>``. A value on a boundary gets the better level for
     deploys (">= daily"), the worse one for times ("less than one day").
-    ``change_failure_ratio``: the cluster whose typical rate is nearest (the 2024 clusters are not
-    ordered on it); a tie goes to the better cluster. NaN gives ``"n/a"``.
+    ``change_failure_ratio``: the best cluster (elite, high, medium, low in that order) whose typical
+    rate is at or above ``value``; above every typical rate, ``"low"``. The 2024 clusters are not
+    ordered on this metric (high 20 % > medium 10 %), so scanning best first keeps the level
+    monotone in the rate and never returns medium. NaN gives ``"n/a"``.
 
     >>> dora_level("deploys_per_week", 12), dora_level("lead_time_h", 24), dora_level("restore_h", 0.5)
     ('elite', 'high', 'elite')
-    >>> dora_level("change_failure_ratio", 0.04), dora_level("change_failure_ratio", 0.12)
-    ('elite', 'medium')
+    >>> dora_level("change_failure_ratio", 0.05), dora_level("change_failure_ratio", 0.12), dora_level("change_failure_ratio", 0.3)
+    ('elite', 'high', 'low')
     """
     if metric not in _METRICS:
         raise PlaybookError(f"dora_level: unknown metric {metric!r}; known: {sorted(_METRICS)}")
@@ -284,8 +287,10 @@ def dora_level(metric: str, value: float) -> str:
         return "n/a"
     stem, higher_better = _METRICS[metric]
     if metric == "change_failure_ratio":
-        typical = {lv: fact(f"benchmarks.dora{REPORT_YEAR}_{lv}_{stem}").value for lv in LEVELS}
-        return min(LEVELS, key=lambda lv: (round(abs(value - typical[lv]), 12), LEVELS.index(lv)))  # exact ties: better
+        for level in LEVELS:
+            if value <= fact(f"benchmarks.dora{REPORT_YEAR}_{level}_{stem}").value:
+                return level
+        return "low"
     for level in LEVELS[:-1]:
         bound = fact(f"benchmarks.dora{REPORT_YEAR}_{level}_{stem}").value
         if (higher_better and value >= bound) or (not higher_better and value < bound):
