@@ -27,7 +27,7 @@ Definitions (the ones every number in the delivery section uses):
   the period. A change failed when it degraded production and needed remediation (rollback, fix
   forward), including a canary rollout aborted on a regression (conservative: it did hurt the
   canary's share of traffic). An incident with no causing deploy does not count.
-* **Time to restore service** (DORA 2023: "failed deployment recovery time"): for each failed
+* **Time to restore service** (DORA since 2023: "failed deployment recovery time"): for each failed
   change, ``restored_at - deployed_at`` in minutes; the period's median is reported. The rollback
   duration (``restored_at - rollback_started_at``) is what the owner's 5-minute rollback target is on.
 * **Deployment rework rate** (DORA 2024, the fifth metric): deployments that were not planned but were
