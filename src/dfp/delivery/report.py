@@ -4,6 +4,7 @@
 ``DoraReport``              the whole log's metrics, its DORA 2024 levels, the Four Keys buckets, per period
 ``dora_report``             compute it from a deployments frame (and commits, when there are any)
 ``log_months``              the calendar months a log spans, as ``(label, start, end)``
+``levels_table``            the whole span's metrics with their DORA level and Four Keys bucket (labelled)
 ``format_report``           the report as plain text (tables with labels and units)
 ``run_dora``                the command: read the log, compute, print text or JSON
 =========================  ==========================================================================
@@ -35,7 +36,7 @@ from dfp.delivery.dora import (
 )
 from dfp.io.deploylog import read_commits_csv, read_deploy_csv, read_deploy_log
 
-__all__ = ["DoraReport", "dora_report", "format_report", "log_months", "run_dora"]
+__all__ = ["DoraReport", "dora_report", "format_report", "levels_table", "log_months", "run_dora"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,20 @@ def format_report(rep: DoraReport, source: str) -> str:
                      f"{_num(r['lead_time_median_h'], '.1f'):>8}{_num(100 * r['change_failure_ratio'], '.1f'):>7}"
                      f"{_num(r['restore_median_min'], ',.0f'):>12}{_num(100 * r['rework_ratio'], '.1f'):>9}")
     return "\n".join(lines) + "\n"
+
+
+def levels_table(rep: DoraReport) -> pd.DataFrame:
+    """The whole span's five metrics, each with its DORA level and Four Keys bucket, with labels and units."""
+    o, fk = rep.overall, rep.fourkeys
+    return pd.DataFrame({
+        "Measured (whole log)": [_num(o.deploys_per_week, ".1f", " changes/week"), _num(o.lead_time_median_h, ".2f", " h"),
+                                 _num(100 * o.change_failure_ratio, ".1f", " %"), _num(o.restore_median_min, ",.0f", " min"),
+                                 _num(100 * o.rework_ratio, ".1f", " %")],
+        f"DORA {REPORT_YEAR} level": [*rep.levels.values(), "no published level"],
+        f"Four Keys bucket (last {fk.window_days} days)": [fk.deployment_frequency, fk.lead_time, fk.change_failure,
+                                                            fk.time_to_restore, "not on the dashboard"],
+    }, index=["Deployment frequency", "Lead time for changes (median)", "Change failure rate",
+              "Failed deployment recovery time (median)", "Deployment rework rate"])
 
 
 def _jsonable(x: Any) -> Any:
