@@ -31,11 +31,9 @@ Definitions (the ones every number in the delivery section uses):
   change, ``restored_at - deployed_at`` in minutes; the period's median is reported. The rollback
   duration (``restored_at - rollback_started_at``) is what the owner's 5-minute rollback target is on.
 * **Deployment rework rate** (DORA 2024, the fifth metric): deployments that were not planned but were
-  made to fix a user-facing problem in production, over the period's changes. DORA's metrics guide
-  (dora.dev/guides/dora-metrics) defines it as the ratio of deployments that are unplanned but happen
-  as a result of an incident in production; the 2024 survey asked for the share of deployments that
-  "were not planned but were performed to address a user-facing bug" (dora-team/dora.dev,
-  hugo/data/survey_questions/2024.json). The log marks them in
+  made to fix a user-facing problem in production, over the period's changes (as DORA's metrics guide,
+  dora.dev/guides/dora-metrics, and the 2024 survey's question on unplanned deployments define it;
+  read in dora-team/dora.dev, hugo/data/survey_questions/2024.json). The log marks them in
   the ``unplanned`` column; a log without it has no rework rate (NaN), never a guessed one.
 
 Two reference scales, both cited in ``data/external_facts.yml``:
