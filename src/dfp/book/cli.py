@@ -7,12 +7,17 @@
 ``dfp prime-cache CACHE``                    execute uncached book notebooks in parallel into the build cache
 ``dfp bench``                                time the build, nbval and every notebook
 ``dfp rules [--check]``                      regenerate the Prometheus SLO rules (or check they are current)
+``dfp dora [PATH] [--commits CSV] [--json]``  DORA metrics and levels of a deploy log (default: the platform's)
 ==========================================  ==================================================
+
+``--data-dir DIR`` (before the command) reads input data from DIR instead of the repository's
+``data/``; it sets ``DFP_DATA_DIR`` for the run, so every command sees the same folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +26,7 @@ import yaml
 
 from dfp.book.execute import execute_notebook, notebook_paths, run_notebook
 from dfp.core.errors import PlaybookError
-from dfp.core.paths import repo_root
+from dfp.core.paths import DATA_DIR_ENV, repo_root
 
 __all__ = ["main"]
 
@@ -35,6 +40,8 @@ def _parse_value(text: str) -> object:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dfp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=f"input data folder (default: ${DATA_DIR_ENV}, else the repository's data/)")
     sub = parser.add_subparsers(dest="cmd", required=True)
 
     g = sub.add_parser("generate", help="regenerate the seeded sample data")
@@ -59,7 +66,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     rl = sub.add_parser("rules", help="regenerate the Prometheus SLO rules from data/slos")
     rl.add_argument("--check", action="store_true", help="exit 1 if the committed rules are stale")
 
+    dora = sub.add_parser("dora", help="DORA metrics and levels of a deploy log (CSV or GitHub deployments JSON)")
+    dora.add_argument("path", type=Path, nargs="?", default=None,
+                      help="deploy log: .csv (columns in dfp.io.deploylog) or GitHub .json; default: the platform's")
+    dora.add_argument("--commits", type=Path, default=None, help="commits CSV (deploy_id, committed_at) for lead time")
+    dora.add_argument("--environment", default="^prod", help="GitHub JSON: production environment regex (default ^prod)")
+    dora.add_argument("--json", action="store_true", help="print JSON instead of text")
+
     args = parser.parse_args(argv)
+    if args.data_dir is not None:
+        os.environ[DATA_DIR_ENV] = str(args.data_dir.resolve())
     try:
         if args.cmd == "generate":
             from dfp.generate import generate_all
@@ -91,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{RULES_FILE} is stale: run `dfp rules`", file=sys.stderr)
                 return 1
             print(f"{'unchanged' if current else 'wrote    '} {RULES_FILE}")
+        elif args.cmd == "dora":
+            from dfp.delivery.report import run_dora
+
+            run_dora(args.path, args.commits, args.environment, args.json, sys.stdout)
     except PlaybookError as exc:
         print(f"dfp {args.cmd}: error: {exc}", file=sys.stderr)
         return 2
