@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.io.external import fact
 from dfp.io.system import System
+from dfp.io.yamlfile import load_yaml
 from dfp.reliability.availability import compose
 
 __all__ = [
@@ -137,7 +137,7 @@ def _validate(raw: Mapping[str, Any], name: str) -> Model:
 @functools.cache
 def _cached(path: str, mtime_ns: int) -> Model:
     p = Path(path)
-    raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(p) or {}
     return _validate(raw, p.name)
 
 

@@ -1,4 +1,4 @@
-"""Prime Jupyter Book's execution cache by executing notebooks in parallel.
+"""Prime Jupyter Book's execution cache by executing notebooks in parallel; keep it honest.
 
 Jupyter Book 1.x (myst-nb, ``execute_notebooks: cache``) executes each uncached notebook one after
 another while Sphinx reads the sources. On a 2-core machine that makes a clean build take the sum of
@@ -6,32 +6,104 @@ all notebooks' run times. ``prime`` executes every uncached notebook listed in `
 pool of worker processes, the same way myst-nb does (nbclient via jupyter-cache, in the notebook's
 folder, errors fatal), and stores the results in the same jupyter-cache database, so the Sphinx build
 that follows finds every notebook cached. A notebook whose code has not changed is not re-run.
+
+=============================  ================================================================
+``prime(root, cache)``          execute the uncached toc notebooks, one progress line each
+``inputs_key(root)``            content hash of what notebooks read: ``data/``, the package, the lock
+``refresh_cache(cache, key)``   empty the cache when the inputs changed since it was filled
+``kernel_config()``             kernel settings for every execution (encrypted local transport)
+``toc_notebooks(root)``         the notebooks ``_toc.yml`` lists
+=============================  ================================================================
+
+**Why the execution cache needs a second key.** jupyter-cache keys each notebook on its code cells
+only, so a change in ``data/`` or in ``dfp`` would re-execute nothing and the book would keep
+publishing the old numbers. The cache folder therefore carries a stamp, ``dfp-inputs.key``: the
+SHA-256 of every file under ``data/``, the imported ``dfp`` package and ``requirements.lock``. When
+the stamp differs from the current inputs the whole cache is emptied before anything reads it
+(coarse, but hashing about 10 MB takes a few hundredths of a second and it cannot miss a
+dependency). ``prime`` checks it, and so does the Sphinx extension (:mod:`dfp.book.sphinxext`), so a
+plain ``jupyter-book build`` is just as honest.
 """
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
 import yaml
+from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
+from jupyter_cache.executors.utils import single_nb_execution
+from sqlalchemy.exc import OperationalError
+from traitlets.config import Config
 
+import dfp
 from dfp.core.errors import PlaybookError
+from dfp.io.cache import content_key
 
-__all__ = ["prime", "toc_notebooks"]
+__all__ = ["STAMP", "inputs_key", "kernel_config", "prime", "refresh_cache", "toc_notebooks"]
+
+#: File in the execution cache folder holding the inputs key its outputs were computed from.
+STAMP = "dfp-inputs.key"
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def kernel_config() -> Config:
+    """Settings for the kernels the book starts (``config=`` of ``nbclient.NotebookClient``).
+
+    jupyter_client starts kernels over local TCP without transport encryption by default, and
+    ipykernel then logs "Kernel is running over TCP without encryption" to the console once per
+    notebook. The kernelspec declares CurveZMQ support, so the manager provisions keys instead
+    (``transport_encryption = "auto"``): the cause is gone, no warning is filtered.
+    """
+    return Config({"KernelManager": {"transport_encryption": "auto"}})
+
+
+def inputs_key(root: Path) -> str:
+    """Content hash of everything a notebook reads besides its own code (20 hex digits).
+
+    ``root/data`` (every file), the ``dfp`` package actually imported (so a non-editable install
+    counts too) and ``root/requirements.lock`` (library versions).
+    """
+    return content_key(root / "data", Path(dfp.__file__).parent, root / "requirements.lock")
+
+
+def refresh_cache(cache_path: Path, key: str) -> bool:
+    """Empty the jupyter-cache at ``cache_path`` unless it was filled from inputs with this ``key``.
+
+    Returns True when the cache was emptied (or did not exist), False when it is current. The new
+    key is written at once: every notebook cached from then on is executed against these inputs.
+    """
+    stamp = cache_path / STAMP
+    try:
+        if stamp.read_text(encoding="utf-8").strip() == key:
+            return False
+    except OSError:
+        pass
+    shutil.rmtree(cache_path, ignore_errors=True)
+    cache_path.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(key + "\n", encoding="utf-8")
+    return True
 
 
 def toc_notebooks(root: Path) -> list[Path]:
-    """The notebooks (``.ipynb``) that ``_toc.yml`` lists, in toc order."""
+    """The notebooks (``.ipynb``) that ``_toc.yml`` lists (its ``root`` and every ``file``), in toc order."""
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     found: list[Path] = []
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
-            f = node.get("file")
-            if isinstance(f, str) and (root / f"{f}.ipynb").is_file():
-                found.append(root / f"{f}.ipynb")
+            for f in (node.get("root"), node.get("file")):
+                if isinstance(f, str) and (root / f"{f}.ipynb").is_file():
+                    found.append(root / f"{f}.ipynb")
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):
@@ -43,30 +115,55 @@ def toc_notebooks(root: Path) -> list[Path]:
 
 
 def _execute(path_str: str, timeout_s: int) -> tuple[str, str, float, str | None]:
-    from jupyter_cache.executors.utils import single_nb_execution
-
     path = Path(path_str)
     nb = nbformat.read(str(path), as_version=4)
-    result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout_s, allow_errors=False, meta_override=True)
+    result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout_s, allow_errors=False, meta_override=True,
+                                 config=kernel_config())
     err = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
     return path_str, nbformat.writes(result.nb), float(result.time), err
 
 
-def prime(root: Path, cache_path: Path, workers: int = 2, timeout_s: int = 120) -> dict[str, float]:
+def _store(cache_path: Path, key: str, cache: object, bundle: CacheBundleIn, echo: Callable[[str], None]) -> object:
+    """Store one executed notebook; a cache folder deleted meanwhile is recreated, not a traceback."""
+    for attempt in (1, 2):
+        try:
+            if not cache_path.is_dir():
+                raise FileNotFoundError(cache_path)
+            cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)  # type: ignore[attr-defined]
+            return cache
+        except (OperationalError, sqlite3.OperationalError, FileNotFoundError, RuntimeError) as exc:
+            # jupyter-cache reports a database error as RuntimeError("... may need to be cleared")
+            if attempt == 2 or (isinstance(exc, RuntimeError) and not isinstance(exc.__cause__, OperationalError)):
+                raise
+            echo(f"   the execution cache at {cache_path} vanished; recreating it")
+            refresh_cache(cache_path, key)
+            cache = get_cache(str(cache_path))
+    return cache  # pragma: no cover - the loop returns or raises
+
+
+def prime(root: Path, cache_path: Path, workers: int = 2, timeout_s: int = 120,
+          echo: Callable[[str], None] = _print) -> dict[str, float]:
     """Execute the uncached toc notebooks in parallel and store them in the jupyter-cache at ``cache_path``.
 
+    First empties the cache if ``data/``, the package or the lock file changed since it was filled
+    (:func:`refresh_cache`). Prints (through ``echo``) what it does: how many notebooks need executing,
+    one line per notebook as it finishes (``[i/n]``, seconds, path), and the wall-clock total.
+
     Returns:
-        ``{notebook path relative to root: execution seconds}`` for the notebooks executed now.
+        ``{notebook path relative to root: execution seconds}`` for the notebooks executed now, plus
+        ``"(wall clock)"`` when any ran.
 
     Raises:
         PlaybookError: a notebook failed to execute (the message names it and the error).
     """
-    from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
-
+    key = inputs_key(root)
+    if refresh_cache(cache_path, key):
+        echo("== execution cache: data/, the dfp package or requirements.lock changed (or no cache yet); "
+             "every notebook runs")
     cache = get_cache(str(cache_path))
+    notebooks = toc_notebooks(root)
     todo: list[Path] = []
-    for nb_path in toc_notebooks(root):
+    for nb_path in notebooks:
         nb = nbformat.read(str(nb_path), as_version=4)
         try:
             cache.match_cache_notebook(nb)
@@ -74,19 +171,25 @@ def prime(root: Path, cache_path: Path, workers: int = 2, timeout_s: int = 120) 
             todo.append(nb_path)
     done: dict[str, float] = {}
     if not todo:
+        echo(f"== execution cache: all {len(notebooks)} notebooks current")
         return done
+    n_workers = max(1, min(workers, len(todo)))
+    echo(f"== executing {len(todo)} of {len(notebooks)} notebooks on {n_workers} worker(s)")
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(pool.map(_execute, [str(p) for p in todo], [timeout_s] * len(todo)))
-    for path_str, text, seconds, err in results:
-        rel = str(Path(path_str).relative_to(root))
-        if err is not None:
-            raise PlaybookError(f"{rel} failed to execute: {err}")
-        cache.cache_notebook_bundle(
-            CacheBundleIn(nbformat.reads(text, as_version=4), uri=path_str, data={"execution_seconds": seconds}),
-            check_validity=False,
-            overwrite=True,
-        )
-        done[rel] = seconds
+    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        futures = [pool.submit(_execute, str(p), timeout_s) for p in todo]
+        for i, fut in enumerate(as_completed(futures), 1):
+            path_str, text, seconds, err = fut.result()
+            rel = str(Path(path_str).relative_to(root))
+            if err is not None:
+                for f in futures:
+                    f.cancel()
+                raise PlaybookError(f"{rel} failed to execute: {err}")
+            bundle = CacheBundleIn(nbformat.reads(text, as_version=4), uri=path_str,
+                                   data={"execution_seconds": seconds})
+            cache = _store(cache_path, key, cache, bundle, echo)
+            done[rel] = seconds
+            echo(f"   [{i:>{len(str(len(todo)))}}/{len(todo)}] {seconds:6.1f} s  {rel}")
     done["(wall clock)"] = time.perf_counter() - t0
+    echo(f"   executed {len(todo)} notebooks in {done['(wall clock)']:.1f} s")
     return done

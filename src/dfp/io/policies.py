@@ -13,11 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dfp.core.checks import check_fraction, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
+from dfp.io.yamlfile import load_yaml
 
 __all__ = ["load_policies", "workload"]
 
@@ -47,7 +46,7 @@ def _validate(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
 @functools.cache
 def _cached(path: str, mtime_ns: int) -> dict[str, Any]:
     p = Path(path)
-    return _validate(yaml.safe_load(p.read_text(encoding="utf-8")) or {}, p.name)
+    return _validate(load_yaml(p) or {}, p.name)
 
 
 def load_policies(path: Path | str | None = None) -> dict[str, Any]:
