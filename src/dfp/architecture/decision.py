@@ -37,7 +37,7 @@ from dfp.core.paths import data_dir
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
 from dfp.io.external import fact
 from dfp.io.system import System
-from dfp.io.yamlfile import load_yaml
+from dfp.io.yamlfile import check_shape, load_yaml
 from dfp.reliability.availability import compose
 
 __all__ = [
@@ -191,10 +191,22 @@ def sensitivity(values: pd.DataFrame, weights: Mapping[str, float], directions: 
                           "new_winner": f.new_winner} for f in rows]).set_index("criterion")
 
 
+#: The types of the fields of ``decisions.yml`` (:func:`dfp.io.yamlfile.check_shape`).
+SHAPE: dict[str, Any] = {
+    "decisions": {"*": {
+        "adr": str, "question": str, "as_of": "date", "chosen?": object,
+        "criteria": {"*": {"direction": str, "weight": float, "unit?": str}},
+        "options": {"*": {"label": str, "values?": dict, "violates?": object, "availability_spec?": object,
+                          "cost_items?": object}},
+    }},
+}
+
+
 def _validate(raw: Mapping[str, Any], name: str) -> dict[str, dict[str, Any]]:
     decisions = raw.get("decisions") or {}
     if not decisions:
         raise PlaybookError(f"{name}: no decisions")
+    check_shape(raw, SHAPE, name)
     for did, d in decisions.items():
         where = f"{name}: decisions.{did}"
         crit = d.get("criteria") or {}

@@ -11,11 +11,12 @@ PyYAML keeps the *last* value of a key written twice (``engineers: 3`` ... ``eng
 word; every loader of a file in ``data/`` goes through :func:`load_yaml`, which refuses it.
 
 A spec for :func:`check_shape` is a Python value mirroring the document: a ``dict`` of key -> spec
-(every key required unless written ``"key?"``), a one-element ``list`` ``[spec]`` for a list of such
-items, or a leaf: ``int``, ``float`` (any number; ``bool`` is not a number), ``str``, ``bool``,
-``"date"`` (a YAML date or ``YYYY-MM-DD`` text), ``"timestamp"`` (a YAML timestamp or ISO 8601 text),
-``"number-map"`` (a mapping of names to numbers), ``"number-list"``, ``"str-list"`` or ``object``
-(anything). Keys a spec does not name are allowed (documents may carry notes).
+(every key required unless written ``"key?"``; ``"*"`` is the spec of every key not named), a
+one-element ``list`` ``[spec]`` for a list of such items, or a leaf: ``int``, ``float`` (any number;
+``bool`` is not a number), ``str`` (not empty), ``bool``, ``dict`` (any mapping), ``"date"`` (a YAML
+date or ``YYYY-MM-DD`` text), ``"timestamp"`` (a YAML timestamp or ISO 8601 text), ``"number-map"``
+(a mapping of names to numbers), ``"number-list"``, ``"str-list"`` or ``object`` (anything). Keys
+a spec does not name are allowed (documents may carry notes).
 
 >>> check_shape({"team": {"engineers": 3}}, {"team": {"engineers": int}}, "system.yml")
 >>> check_shape({"team": {"engineers": "three"}}, {"team": {"engineers": int}}, "system.yml")
@@ -138,7 +139,7 @@ def _is_time(v: object, kind: str) -> bool:
     return kind == "timestamp" or len(v) == 10
 
 
-_LEAF_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+_LEAF_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false", dict: "a mapping",
                "date": "a date (YYYY-MM-DD)", "timestamp": "a timestamp (ISO 8601)",
                "number-map": "a mapping of names to numbers", "number-list": "a list of numbers",
                "str-list": "a list of strings"}
@@ -155,6 +156,8 @@ def _leaf_ok(value: object, spec: object) -> bool:
         return isinstance(value, str) and value.strip() != ""
     if spec is bool:
         return isinstance(value, bool)
+    if spec is dict:
+        return isinstance(value, Mapping)
     if spec in ("date", "timestamp"):
         return _is_time(value, str(spec))
     if spec == "number-map":
@@ -177,7 +180,14 @@ def check_shape(value: object, spec: object, fname: str, where: str = "") -> Non
     if isinstance(spec, dict):
         if not isinstance(value, Mapping):
             raise PlaybookError(f"{fname}: {label} must be a mapping; got {value!r}")
+        named = {k.rstrip("?") for k in spec if k != "*"}
+        if "*" in spec:
+            for key in value:
+                if key not in named:
+                    check_shape(value[key], spec["*"], fname, f"{where}.{key}" if where else str(key))
         for raw_key, sub in spec.items():
+            if raw_key == "*":
+                continue
             optional = raw_key.endswith("?")
             key = raw_key[:-1] if optional else raw_key
             path = f"{where}.{key}" if where else key
