@@ -86,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             paths = notebook_paths(args.notebooks)
             print(f"== executing {len(paths)} notebook(s) in place, one at a time", flush=True)
             for i, nb in enumerate(paths, 1):
-                print(f"   [{i}/{len(paths)}] {execute_notebook(nb):6.1f} s  {nb.relative_to(repo_root())}", flush=True)
+                shown = nb.relative_to(repo_root()) if nb.is_relative_to(repo_root()) else nb
+                print(f"   [{i}/{len(paths)}] {execute_notebook(nb):6.1f} s  {shown}", flush=True)
             print(f"== executed {len(paths)} notebook(s) in {time.perf_counter() - t0:.1f} s")
         elif args.cmd == "prime-cache":
             from dfp.book.bookcache import prime

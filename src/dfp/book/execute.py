@@ -88,5 +88,5 @@ def run_notebook(path: Path, params: dict[str, object], out_dir: Path | None = N
     # it could not parse; the names were already checked above against the cell itself (by AST)
     logging.getLogger("papermill").setLevel(logging.ERROR)
     pm.execute_notebook(str(path), str(out), parameters=params, cwd=str(path.parent), kernel_name="python3",
-                        progress_bar=False)
+                        progress_bar=False, config=kernel_config())
     return out
