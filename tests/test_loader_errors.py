@@ -239,6 +239,15 @@ def test_duplicate_key_in_a_later_document_is_refused(tmp_path):
         load_yaml_all(p)
 
 
+def test_an_unquoted_comma_in_a_flow_mapping_is_refused(tmp_path):
+    p = tmp_path / "facts.yml"
+    p.write_text("prices:\n  ec2: {value: 0.096, unit: USD/h, note: 2 vCPU, 8 GiB}\n")
+    with pytest.raises(PlaybookError, match=r"facts.yml: line 2: '8 GiB' has no value inside a \{\.\.\.\} mapping"):
+        load_yaml(p)
+    p.write_text('prices:\n  ec2: {value: 0.096, unit: USD/h, note: "2 vCPU, 8 GiB", empty: ""}\n')
+    assert load_yaml(p)["prices"]["ec2"]["note"] == "2 vCPU, 8 GiB"
+
+
 def test_merge_keys_still_work(tmp_path):
     p = tmp_path / "m.yml"
     p.write_text("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n")

@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from dfp.book.bookcache import prime
+from dfp.book.bookcache import inputs_key, prime
 from dfp.core.errors import PlaybookError
 from dfp.io.cache import CACHE_ENV, content_key
 
@@ -51,8 +51,9 @@ def _echo(line: str) -> None:
 
 
 def sources_key(root: Path) -> str:
-    """Content hash of every source of the site (pages, notebooks, data, package, configuration)."""
-    return content_key(*(root / name for name in _SOURCES))
+    """Content hash of every source of the site: pages, notebooks, configuration and everything a
+    notebook reads (:func:`dfp.book.bookcache.inputs_key`: data, the imported package, the lock file)."""
+    return content_key(inputs_key(root), *(root / name for name in _SOURCES))
 
 
 def output_root(root: Path) -> Path:
@@ -74,11 +75,11 @@ def _check_writable(build: Path) -> None:
 
 
 @contextlib.contextmanager
-def build_lock(build: Path, echo: Echo = _echo, poll_s: float = 0.0) -> Iterator[None]:
+def build_lock(build: Path, echo: Echo = _echo) -> Iterator[None]:
     """Hold the build lock (``build/.build.lock``) for the block; a second holder waits, saying so.
 
     An advisory ``flock``: released by the kernel when the holder exits, even on a crash, so a stale
-    lock file never blocks a build. ``poll_s`` > 0 re-tries without blocking (used by tests).
+    lock file never blocks a build.
     """
     build.mkdir(parents=True, exist_ok=True)
     path = build / ".build.lock"

@@ -8,7 +8,9 @@
 ========================  ===================================================================
 
 PyYAML keeps the *last* value of a key written twice (``engineers: 3`` ... ``engineers: 30``) without a
-word; every loader of a file in ``data/`` goes through :func:`load_yaml`, which refuses it.
+word, and inside a flow mapping it splits an unquoted value at each comma (``{note: 2 vCPU, 8 GiB}``
+becomes ``note: 2 vCPU`` plus a stray key ``8 GiB``). Every loader of a file in ``data/`` goes through
+:func:`load_yaml`, which refuses both.
 
 A spec for :func:`check_shape` is a Python value mirroring the document: a ``dict`` of key -> spec
 (every key required unless written ``"key?"``; ``"*"`` is the spec of every key not named), a
@@ -47,9 +49,13 @@ class _StrictLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
+    for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
+        if (node.flow_style and isinstance(value_node, yaml.ScalarNode) and value_node.value == ""
+                and value_node.style is None):
+            raise PlaybookError(f"{loader.name}: line {line}: {key!r} has no value inside a {{...}} mapping: an "
+                                "unquoted comma split the value before it; put that value in quotes")
         try:
             first = seen.get(key)
         except TypeError:  # an unhashable key: let PyYAML report it
