@@ -27,6 +27,7 @@ plain ``jupyter-book build`` is just as honest.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import time
@@ -48,6 +49,7 @@ from dfp.io.cache import content_key
 
 __all__ = ["STAMP", "inputs_key", "kernel_config", "prime", "refresh_cache", "toc_notebooks"]
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: File in the execution cache folder holding the inputs key its outputs were computed from.
 STAMP = "dfp-inputs.key"
 
@@ -119,8 +121,16 @@ def _execute(path_str: str, timeout_s: int) -> tuple[str, str, float, str | None
     nb = nbformat.read(str(path), as_version=4)
     result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout_s, allow_errors=False, meta_override=True,
                                  config=kernel_config())
-    err = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
+    err = None if result.err is None else _error_line(result.err)
     return path_str, nbformat.writes(result.nb), float(result.time), err
+
+
+def _error_line(exc: BaseException) -> str:
+    """``Name: message`` of a failed execution (a cell's exception, not the whole coloured traceback)."""
+    name = getattr(exc, "ename", None) or type(exc).__name__
+    value = getattr(exc, "evalue", None)
+    text = _ANSI.sub("", str(exc) if value is None else str(value)).strip()
+    return f"{name}: {text}"
 
 
 def _store(cache_path: Path, key: str, cache: object, bundle: CacheBundleIn, echo: Callable[[str], None]) -> object:
