@@ -79,6 +79,20 @@ def test_a_data_change_reaches_the_rebuilt_page(book, tmp_path):
     assert any("every notebook runs" in line for line in lines), lines
 
 
+def test_a_plain_jupyter_book_build_is_honest_too(book, tmp_path):
+    """Without build_book: the Sphinx extension empties the stale cache and re-reads every page."""
+    out = tmp_path / "plain"
+    cache = out / "_build" / ".jupyter_cache"
+    prime(book, cache, workers=1, echo=lambda _: None)  # a cache filled from 20,443
+    _set_usd(book, 40886)
+    jb = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(book), "--path-output", str(out),
+          "-W", "-n", "--keep-going", "-q"]
+    proc = subprocess.run(jb, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "40,886 USD" in (out / "_build" / "html" / "page.html").read_text()
+    assert (cache / STAMP).read_text().strip() == inputs_key(book)
+
+
 def test_unchanged_inputs_execute_nothing(book, tmp_path):
     cache = tmp_path / "jc"
     assert set(prime(book, cache, workers=1, echo=lambda _: None)) == {"page.ipynb", "(wall clock)"}

@@ -6,6 +6,8 @@ import shutil
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dfp.core.errors import PlaybookError
 from dfp.io import cache
@@ -34,6 +36,12 @@ def test_key_follows_file_and_folder_content(tmp_path):
     (tmp_path / "d" / "__pycache__").mkdir()
     (tmp_path / "d" / "__pycache__" / "x.pyc").write_bytes(b"noise")
     assert cache.content_key(f.parent) == cache.content_key(f.parent)  # byte-code is not content
+
+
+@given(st.lists(st.text(max_size=5), max_size=4), st.lists(st.text(max_size=5), max_size=4))
+def test_key_tells_different_part_lists_apart(a, b):
+    # parts are length-prefixed: ("ab", "c") and ("a", "bc") must not collide
+    assert (cache.content_key(*a) == cache.content_key(*b)) == (a == b)
 
 
 def test_store_then_fetch_computes_once_and_leaves_no_temporary_file(cache_dir):

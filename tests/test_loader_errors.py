@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dfp.architecture.decision import load_decisions
 from dfp.architecture.model import load_model
@@ -246,6 +248,19 @@ def test_an_unquoted_comma_in_a_flow_mapping_is_refused(tmp_path):
         load_yaml(p)
     p.write_text('prices:\n  ec2: {value: 0.096, unit: USD/h, note: "2 vCPU, 8 GiB", empty: ""}\n')
     assert load_yaml(p)["prices"]["ec2"]["note"] == "2 vCPU, 8 GiB"
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20))
+_docs = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=60)
+@given(doc=_docs, flow=st.booleans())
+def test_the_strict_loader_reads_every_document_pyyaml_writes(tmp_path_factory, doc, flow):
+    p = tmp_path_factory.mktemp("y") / "doc.yml"
+    p.write_text(yaml.safe_dump(doc, default_flow_style=flow))
+    assert load_yaml(p) == yaml.safe_load(p.read_text())
 
 
 def test_merge_keys_still_work(tmp_path):
