@@ -114,6 +114,29 @@ def test_inputs_key_follows_data_and_the_stamp_empties_the_cache(book, tmp_path)
     assert (cache / STAMP).read_text().strip() == inputs_key(book)
 
 
+def test_inputs_key_follows_what_notebooks_read_outside_data(book):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("growth_rate = 0.05", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("print(growth_rate)")]
+    (book / "notebooks").mkdir()
+    nbformat.write(nb, str(book / "notebooks" / "projections.ipynb"))
+    adr = book / "book" / "01-architecture" / "decision-records" / "0001-x.md"
+    adr.parent.mkdir(parents=True)
+    adr.write_text("---\nstatus: accepted\n---\n# ADR-0001\n")
+    keys = [inputs_key(book)]
+    nb.cells[0].source = "growth_rate = 0.08"  # another page's default, read by the scorecard
+    nbformat.write(nb, str(book / "notebooks" / "projections.ipynb"))
+    keys.append(inputs_key(book))
+    nb.cells[1].source = "print(growth_rate * 2)"  # a code change is jupyter-cache's own business
+    nbformat.write(nb, str(book / "notebooks" / "projections.ipynb"))
+    keys.append(inputs_key(book))
+    adr.write_text("---\nstatus: superseded\n---\n# ADR-0001\n")
+    keys.append(inputs_key(book))
+    (book / "book" / "05-postmortem-inc-01.md").write_text("# INC-01\n")
+    keys.append(inputs_key(book))
+    assert keys[0] != keys[1] == keys[2] != keys[3] != keys[4]
+
+
 def test_a_cache_deleted_during_execution_is_recreated(book, tmp_path, monkeypatch):
     cache = tmp_path / "jc"
     monkeypatch.setenv("VANISH_CACHE", str(cache))

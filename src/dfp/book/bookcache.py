@@ -18,15 +18,17 @@ that follows finds every notebook cached. A notebook whose code has not changed 
 **Why the execution cache needs a second key.** jupyter-cache keys each notebook on its code cells
 only, so a change in ``data/`` or in ``dfp`` would re-execute nothing and the book would keep
 publishing the old numbers. The cache folder therefore carries a stamp, ``dfp-inputs.key``: the
-SHA-256 of every file under ``data/``, the imported ``dfp`` package and ``requirements.lock``. When
-the stamp differs from the current inputs the whole cache is emptied before anything reads it
-(coarse, but hashing about 10 MB takes a few hundredths of a second and it cannot miss a
-dependency). ``prime`` checks it, and so does the Sphinx extension (:mod:`dfp.book.sphinxext`), so a
+SHA-256 of every file under ``data/``, the imported ``dfp`` package, ``requirements.lock`` and the
+few other things notebooks read (decision records, other pages' ``parameters`` cells, page names;
+see :func:`inputs_key`). When the stamp differs from the current inputs the whole cache is emptied
+before anything reads it (coarse, but hashing takes a fraction of a second and cannot miss a
+dependency inside those inputs). ``prime`` checks it, and so does the Sphinx extension (:mod:`dfp.book.sphinxext`), so a
 plain ``jupyter-book build`` is just as honest.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -69,13 +71,37 @@ def kernel_config() -> Config:
     return Config({"KernelManager": {"transport_encryption": "auto"}})
 
 
+def _parameter_cells(root: Path) -> str:
+    """The ``parameters`` cells of every notebook (the scorecard reads other pages' defaults)."""
+    out = []
+    for nb_path in sorted((root / "notebooks").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in nb_path.parts:
+            continue
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))  # no nbformat validation: this runs every build
+        cells = ["".join(c.get("source", "")) for c in nb.get("cells", [])
+                 if "parameters" in c.get("metadata", {}).get("tags", [])]
+        out.append(f"{nb_path.relative_to(root).as_posix()}\n" + "\n".join(cells))
+    return "\n\n".join(out)
+
+
+def _page_names(root: Path) -> str:
+    """The names of every page under ``book/`` and ``notebooks/`` (the story links postmortems by name)."""
+    return "\n".join(sorted(p.relative_to(root).as_posix() for d in ("book", "notebooks") if (root / d).is_dir()
+                             for p in (root / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                             and ".ipynb_checkpoints" not in p.parts))
+
+
 def inputs_key(root: Path) -> str:
     """Content hash of everything a notebook reads besides its own code (20 hex digits).
 
     ``root/data`` (every file), the ``dfp`` package actually imported (so a non-editable install
-    counts too) and ``root/requirements.lock`` (library versions).
+    counts too), ``root/requirements.lock`` (library versions), the decision records (the ADR index
+    and the story read their front matter), every notebook's ``parameters`` cell (the scorecard uses
+    each page's defaults) and the names of the pages (the story finds postmortems by name).
     """
-    return content_key(root / "data", Path(dfp.__file__).parent, root / "requirements.lock")
+    return content_key(root / "data", Path(dfp.__file__).parent, root / "requirements.lock",
+                       root / "book" / "01-architecture" / "decision-records", _parameter_cells(root),
+                       _page_names(root))
 
 
 def refresh_cache(cache_path: Path, key: str) -> bool:
