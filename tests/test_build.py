@@ -148,6 +148,15 @@ def test_a_cache_deleted_during_execution_is_recreated(book, tmp_path, monkeypat
     assert prime(book, cache, workers=1, echo=lambda _: None) == {}  # the result was stored after all
 
 
+def test_a_damaged_cache_is_emptied_not_a_traceback(book, tmp_path):
+    cache = tmp_path / "jc"
+    prime(book, cache, workers=1, echo=lambda _: None)
+    (cache / "global.db").write_bytes(b"this is not a database")
+    lines: list[str] = []
+    assert "page.ipynb" in prime(book, cache, workers=1, echo=lines.append)
+    assert any("cannot be read; emptying it" in line for line in lines), lines
+
+
 def test_a_failing_notebook_is_named(book, tmp_path):
     nb = nbformat.read(str(book / "page.ipynb"), as_version=4)
     nb.cells[1].source = "raise RuntimeError('boom')"

@@ -42,7 +42,7 @@ import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors.utils import single_nb_execution
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from traitlets.config import Config
 
 import dfp
@@ -167,9 +167,9 @@ def _store(cache_path: Path, key: str, cache: object, bundle: CacheBundleIn, ech
                 raise FileNotFoundError(cache_path)
             cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)  # type: ignore[attr-defined]
             return cache
-        except (OperationalError, sqlite3.OperationalError, FileNotFoundError, RuntimeError) as exc:
+        except (DatabaseError, sqlite3.DatabaseError, FileNotFoundError, RuntimeError) as exc:
             # jupyter-cache reports a database error as RuntimeError("... may need to be cleared")
-            if attempt == 2 or (isinstance(exc, RuntimeError) and not isinstance(exc.__cause__, OperationalError)):
+            if attempt == 2 or (isinstance(exc, RuntimeError) and not isinstance(exc.__cause__, DatabaseError)):
                 raise
             echo(f"   the execution cache at {cache_path} vanished; recreating it")
             refresh_cache(cache_path, key)
@@ -177,13 +177,26 @@ def _store(cache_path: Path, key: str, cache: object, bundle: CacheBundleIn, ech
     return cache  # pragma: no cover - the loop returns or raises
 
 
+def _uncached(cache_path: Path, notebooks: list[Path]) -> tuple[object, list[Path]]:
+    cache = get_cache(str(cache_path))
+    todo: list[Path] = []
+    for nb_path in notebooks:
+        nb = nbformat.read(str(nb_path), as_version=4)
+        try:
+            cache.match_cache_notebook(nb)
+        except KeyError:
+            todo.append(nb_path)
+    return cache, todo
+
+
 def prime(root: Path, cache_path: Path, workers: int = 2, timeout_s: int = 120,
           echo: Callable[[str], None] = _print) -> dict[str, float]:
     """Execute the uncached toc notebooks in parallel and store them in the jupyter-cache at ``cache_path``.
 
-    First empties the cache if ``data/``, the package or the lock file changed since it was filled
-    (:func:`refresh_cache`). Prints (through ``echo``) what it does: how many notebooks need executing,
-    one line per notebook as it finishes (``[i/n]``, seconds, path), and the wall-clock total.
+    First empties the cache if what the notebooks read changed since it was filled (:func:`inputs_key`,
+    :func:`refresh_cache`); a cache that cannot be read (damaged, half-deleted) is emptied too.
+    Prints (through ``echo``) what it does: how many notebooks need executing, one line per notebook
+    as it finishes (``[i/n]``, seconds, path), and the wall-clock total.
 
     Returns:
         ``{notebook path relative to root: execution seconds}`` for the notebooks executed now, plus
@@ -194,17 +207,16 @@ def prime(root: Path, cache_path: Path, workers: int = 2, timeout_s: int = 120,
     """
     key = inputs_key(root)
     if refresh_cache(cache_path, key):
-        echo("== execution cache: data/, the dfp package or requirements.lock changed (or no cache yet); "
-             "every notebook runs")
-    cache = get_cache(str(cache_path))
+        echo("== execution cache: what the notebooks read changed (data/, the dfp package, ...) or there is "
+             "no cache yet; every notebook runs")
     notebooks = toc_notebooks(root)
-    todo: list[Path] = []
-    for nb_path in notebooks:
-        nb = nbformat.read(str(nb_path), as_version=4)
-        try:
-            cache.match_cache_notebook(nb)
-        except KeyError:
-            todo.append(nb_path)
+    try:
+        cache, todo = _uncached(cache_path, notebooks)
+    except (DatabaseError, sqlite3.DatabaseError, RuntimeError):
+        echo(f"== the execution cache at {cache_path} cannot be read; emptying it, every notebook runs")
+        shutil.rmtree(cache_path, ignore_errors=True)
+        refresh_cache(cache_path, key)
+        cache, todo = _uncached(cache_path, notebooks)
     done: dict[str, float] = {}
     if not todo:
         echo(f"== execution cache: all {len(notebooks)} notebooks current")
