@@ -64,6 +64,7 @@ def _set_usd(root: Path, usd: int) -> None:
     (root / "data" / "value.csv").write_text(f"usd\n{usd}\n")
 
 
+@pytest.mark.slow
 def test_a_data_change_reaches_the_rebuilt_page(book, tmp_path):
     lines: list[str] = []
     out = tmp_path / "out"
@@ -79,6 +80,7 @@ def test_a_data_change_reaches_the_rebuilt_page(book, tmp_path):
     assert any("every notebook runs" in line for line in lines), lines
 
 
+@pytest.mark.slow
 def test_a_plain_jupyter_book_build_is_honest_too(book, tmp_path):
     """Without build_book: the Sphinx extension empties the stale cache and re-reads every page."""
     out = tmp_path / "plain"
