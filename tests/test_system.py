@@ -53,7 +53,7 @@ def _write(tmp_path: Path, mutate) -> Path:
         (lambda r: r.pop("targets"), "missing field targets"),
         (lambda r: r["targets"][0].update(op="~"), r"targets\[0\]\.op must be one of"),
         (lambda r: r["targets"][1].update(value="fast"), r"targets\[1\]\.value must be a number"),
-        (lambda r: r["incidents"][0].update(impact_start="yesterday"), r"incidents\[0\]\.impact_start is not a timestamp"),
+        (lambda r: r["incidents"][0].update(impact_start="yesterday"), r"incidents\[0\]\.impact_start must be a timestamp"),
         (lambda r: r["incidents"][2].update(impact_end="2025-11-18T19:00:00Z"), r"incidents\[2\]\.impact_end must be after"),
         (lambda r: r["eras"][1].update(first_month=5), r"eras\[1\] must start at month 4"),
         (lambda r: r["incidents"][0].update(severity="sev0"), r"incidents\[0\]\.severity"),

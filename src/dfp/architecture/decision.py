@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from dfp.architecture import model as arch
 from dfp.business import customers as business
@@ -38,6 +37,7 @@ from dfp.core.paths import data_dir
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
 from dfp.io.external import fact
 from dfp.io.system import System
+from dfp.io.yamlfile import check_shape, load_yaml
 from dfp.reliability.availability import compose
 
 __all__ = [
@@ -191,10 +191,22 @@ def sensitivity(values: pd.DataFrame, weights: Mapping[str, float], directions: 
                           "new_winner": f.new_winner} for f in rows]).set_index("criterion")
 
 
+#: The types of the fields of ``decisions.yml`` (:func:`dfp.io.yamlfile.check_shape`).
+SHAPE: dict[str, Any] = {
+    "decisions": {"*": {
+        "adr": str, "question": str, "as_of": "date", "chosen?": object,
+        "criteria": {"*": {"direction": str, "weight": float, "unit?": str}},
+        "options": {"*": {"label": str, "values?": dict, "violates?": object, "availability_spec?": object,
+                          "cost_items?": object}},
+    }},
+}
+
+
 def _validate(raw: Mapping[str, Any], name: str) -> dict[str, dict[str, Any]]:
     decisions = raw.get("decisions") or {}
     if not decisions:
         raise PlaybookError(f"{name}: no decisions")
+    check_shape(raw, SHAPE, name)
     for did, d in decisions.items():
         where = f"{name}: decisions.{did}"
         crit = d.get("criteria") or {}
@@ -220,7 +232,7 @@ def _validate(raw: Mapping[str, Any], name: str) -> dict[str, dict[str, Any]]:
 @functools.cache
 def _cached(path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
     p = Path(path)
-    return _validate(yaml.safe_load(p.read_text(encoding="utf-8")) or {}, p.name)
+    return _validate(load_yaml(p) or {}, p.name)
 
 
 def load_decisions(path: Path | str | None = None) -> dict[str, dict[str, Any]]:

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.io.external import fact
 from dfp.io.system import System
+from dfp.io.yamlfile import check_shape, load_yaml
 from dfp.reliability.availability import compose
 
 __all__ = [
@@ -92,10 +92,21 @@ def _leaf_names(spec: Any) -> set[str]:
     raise PlaybookError(f"architecture.yml: malformed path block {spec!r}")
 
 
+#: The types of the fields of ``architecture.yml`` (:func:`dfp.io.yamlfile.check_shape`); paths are
+#: checked below, block by block.
+SHAPE: dict[str, Any] = {
+    "components": {"*": {"label": str, "kind": str, "service": str, "tier": str, "introduced": str,
+                         "retired?": str, "per_region?": bool, "sla?": str, "note?": str}},
+    "edges": [{"from": str, "to": str, "introduced": str, "retired?": str, "sync?": bool, "note?": str}],
+    "paths": {"*": {"*": object}},
+}
+
+
 def _validate(raw: Mapping[str, Any], name: str) -> Model:
     comps = raw.get("components") or {}
     if not comps:
         raise PlaybookError(f"{name}: no components")
+    check_shape(raw, SHAPE, name)
     for cid, c in comps.items():
         where = f"{name}: component {cid}"
         for key in ("label", "kind", "service", "tier", "introduced"):
@@ -137,7 +148,7 @@ def _validate(raw: Mapping[str, Any], name: str) -> Model:
 @functools.cache
 def _cached(path: str, mtime_ns: int) -> Model:
     p = Path(path)
-    raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(p) or {}
     return _validate(raw, p.name)
 
 

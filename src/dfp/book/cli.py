@@ -5,6 +5,7 @@
 ``dfp run NOTEBOOK -p NAME VALUE ...``       run a notebook with other parameters (papermill)
 ``dfp execute [NOTEBOOK ...]``               re-execute notebooks in place (refresh stored outputs)
 ``dfp prime-cache CACHE``                    execute uncached book notebooks in parallel into the build cache
+``dfp book [--output DIR]``                  build the book (lock, honest cache, progress); ``./run book``
 ``dfp bench``                                time the build, nbval and every notebook
 ``dfp rules [--check]``                      regenerate the Prometheus SLO rules (or check they are current)
 ``dfp dora [PATH] [--commits CSV] [--json]``  DORA metrics and levels of a deploy log (default: the platform's)
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     pc.add_argument("cache", type=Path, help="jupyter-cache folder (e.g. _build/.jupyter_cache)")
     pc.add_argument("--workers", type=int, default=2)
 
+    bk = sub.add_parser("book", help="build the book: lock, execution cache keyed on data and code, progress")
+    bk.add_argument("--output", type=Path, default=None,
+                    help="folder that receives _build/ (default: $DFP_BOOK_OUTPUT or the checkout)")
+    bk.add_argument("--workers", type=int, default=2)
+
     b = sub.add_parser("bench", help="time the book build, nbval and each notebook")
     b.add_argument("--skip-build", action="store_true", help="only the notebook and calculation timings")
 
@@ -80,21 +87,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "generate":
             from dfp.generate import generate_all
 
-            for fname, written in generate_all(args.out, only=args.only).items():
+            t0 = time.perf_counter()
+            print("== generating data/ from the seed, one dataset group at a time", flush=True)
+            result = generate_all(args.out, only=args.only, progress=lambda line: print(line, flush=True))
+            for fname, written in result.items():
                 print(f"{'wrote    ' if written else 'unchanged'} {fname}")
+            print(f"== generated {len(result)} files in {time.perf_counter() - t0:.1f} s")
         elif args.cmd == "run":
             params = {k: _parse_value(v) for k, v in args.parameter}
             out = run_notebook(args.notebook, params, args.out)
             print(f"executed notebook written to {out}")
         elif args.cmd == "execute":
-            for nb in notebook_paths(args.notebooks):
-                print(f"{execute_notebook(nb):6.1f} s  {nb.relative_to(repo_root())}")
+            t0 = time.perf_counter()
+            paths = notebook_paths(args.notebooks)
+            print(f"== executing {len(paths)} notebook(s) in place, one at a time", flush=True)
+            for i, nb in enumerate(paths, 1):
+                shown = nb.relative_to(repo_root()) if nb.is_relative_to(repo_root()) else nb
+                print(f"   [{i}/{len(paths)}] {execute_notebook(nb):6.1f} s  {shown}", flush=True)
+            print(f"== executed {len(paths)} notebook(s) in {time.perf_counter() - t0:.1f} s")
         elif args.cmd == "prime-cache":
             from dfp.book.bookcache import prime
 
-            done = prime(repo_root(), args.cache, workers=args.workers)
-            for rel, seconds in done.items():
-                print(f"{seconds:6.1f} s  {rel}")
+            prime(repo_root(), args.cache, workers=args.workers)
+        elif args.cmd == "book":
+            from dfp.book.build import build_book
+
+            index = build_book(repo_root(), args.output, workers=args.workers)
+            print(f"\nBook built. Open: file://{index}")
         elif args.cmd == "bench":
             from dfp.book.bench import run_bench
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from dfp.book.bookcache import kernel_config
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
 
@@ -55,7 +56,7 @@ def execute_notebook(path: Path, timeout_s: int = 300) -> float:
     nb = nbformat.read(str(path), as_version=4)
     t0 = time.perf_counter()
     NotebookClient(nb, timeout=timeout_s, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+                   resources={"metadata": {"path": str(path.parent)}}, config=kernel_config()).execute()
     elapsed = time.perf_counter() - t0
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, str(path))
@@ -87,5 +88,5 @@ def run_notebook(path: Path, params: dict[str, object], out_dir: Path | None = N
     # it could not parse; the names were already checked above against the cell itself (by AST)
     logging.getLogger("papermill").setLevel(logging.ERROR)
     pm.execute_notebook(str(path), str(out), parameters=params, cwd=str(path.parent), kernel_name="python3",
-                        progress_bar=False)
+                        progress_bar=False, config=kernel_config())
     return out

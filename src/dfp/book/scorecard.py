@@ -206,8 +206,11 @@ class BookInputs:
         if path.is_file():
             return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
         row = alerting_backtest(self.system, p)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(row, sort_keys=True), encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(row, sort_keys=True), encoding="utf-8")
+        except OSError:  # a read-only checkout computes the row every time (to move onto dfp.io.cache)
+            pass
         return row
 
     @functools.cached_property

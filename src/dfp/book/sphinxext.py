@@ -7,14 +7,21 @@
    becomes a link to that record, so pages written in parallel never leave a record unlinked and a
    renamed record cannot leave a stale link (an unknown number raises a warning, an error under -W).
 3. Adds the book's stylesheet (``_static/playbook.css``).
+4. Keeps the execution cache honest: before Sphinx decides what to re-read, the jupyter-cache is
+   emptied if ``data/`` or the package changed since it was filled
+   (:func:`dfp.book.bookcache.refresh_cache`), and then every page is re-read, so even a plain
+   ``jupyter-book build`` cannot publish numbers computed from old data.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+
+from dfp.book.bookcache import inputs_key, refresh_cache
 
 __all__ = ["setup"]
 
@@ -88,7 +95,17 @@ def _ancestors(node: nodes.Node) -> list[nodes.Node]:
     return out
 
 
+def _refresh_execution_cache(app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    config = getattr(env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache" or not config.execution_cache_path:
+        return []
+    if refresh_cache(Path(config.execution_cache_path), inputs_key(Path(app.srcdir))):
+        return sorted(env.found_docs)
+    return []
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.connect("env-get-outdated", _refresh_execution_cache)
     app.connect("html-page-context", _strip_thebe, priority=900)
     app.connect("doctree-resolved", _link_adrs)
     app.add_css_file("playbook.css")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -74,10 +75,12 @@ def generate_all(
     out_dir: Path | str | None = None,
     system: System | None = None,
     only: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, bool]:
     """Generate every dataset (or those named in ``only``) into ``out_dir`` (default ``data/``).
 
-    Each frame is validated against its schema before it is written.
+    Each frame is validated against its schema before it is written. ``progress``, when given,
+    receives one line per dataset group as it finishes (seconds, group, files written).
 
     Returns:
         ``{filename: written}``; ``written`` is False when the file already held the same content.
@@ -95,6 +98,7 @@ def generate_all(
         raise PlaybookError(f"unknown dataset group(s) {unknown}; known: {sorted(registry)}")
     result: dict[str, bool] = {}
     for name in names:
+        t0 = time.perf_counter()
         frames = registry[name](system, rng_for(system, name))
         for fname, frame in frames.items():
             if fname not in by_file:
@@ -108,4 +112,7 @@ def generate_all(
                 continue
             path.write_bytes(_encode(fname, payload))
             result[fname] = True
+        if progress is not None:
+            written = sum(result[f] for f in frames)
+            progress(f"{time.perf_counter() - t0:6.1f} s  {name}: {len(frames)} file(s), {written} rewritten")
     return result

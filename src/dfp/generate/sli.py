@@ -15,8 +15,6 @@ the minutes (:class:`~dfp.reliability.sli.SliMinutes`).
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +22,9 @@ import pandas as pd
 from scipy.special import ndtr
 
 from dfp.core.errors import PlaybookError
-from dfp.core.paths import data_dir, repo_root
+from dfp.core.paths import data_dir
 from dfp.generate.seed import rng_for
+from dfp.io.cache import cached, content_key
 from dfp.io.data import load
 from dfp.io.system import System, load_system
 from dfp.reliability.sli import SLI_START_MONTH, SLOS, SliMinutes
@@ -169,16 +168,14 @@ def to_hourly(sim: SliMinutes) -> tuple[pd.DataFrame, pd.DataFrame]:
     return sli.reset_index(drop=True), lat.reset_index(drop=True)
 
 
-def _cache_path() -> Path:
-    digest = hashlib.sha256()
-    for f in ("sli_hourly.csv.gz", "traffic_hourly.csv.gz", "system.yml"):
-        digest.update((data_dir() / f).read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    digest.update(np.__version__.encode("utf-8"))
-    return repo_root() / "_build" / "cache" / "sli" / f"minutes-{digest.hexdigest()[:20]}.npz"
+def _cache_key() -> str:
+    d = data_dir()
+    return content_key(d / "sli_hourly.csv.gz", d / "traffic_hourly.csv.gz", d / "system.yml",
+                       Path(__file__), np.__version__)
 
 
 def save_minutes(sim: SliMinutes, path: Path) -> None:
+    """Write the minutes to ``path`` (an ``.npz`` archive of int32 arrays)."""
     arrays: dict[str, np.ndarray] = {}
     for (slo, region), (total, bad) in sim.counts.items():
         arrays[f"c|{slo}|{region}|total"] = total.astype(np.int32)
@@ -186,19 +183,11 @@ def save_minutes(sim: SliMinutes, path: Path) -> None:
     for region, four in sim.latency.items():
         for name, a in zip(("total", "le100", "le300", "le500"), four, strict=True):
             arrays[f"l|{region}|{name}"] = a.astype(np.int32)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, **arrays)
-        tmp.replace(path)
-        for old in path.parent.glob("minutes-*.npz"):  # one content version is enough (about 100 MB)
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:  # a read-only checkout still loads, only slower
-        pass
+    np.savez(path, **arrays)
 
 
 def read_minutes(path: Path, start: pd.Timestamp) -> SliMinutes:
+    """The minutes written by :func:`save_minutes`, starting at ``start``."""
     with np.load(path) as z:
         counts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         latency: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -219,18 +208,24 @@ def read_minutes(path: Path, start: pd.Timestamp) -> SliMinutes:
 def load_minutes(cache: bool = True) -> SliMinutes:
     """The SLI minutes, regenerated from the seed and checked against ``data/sli_hourly.csv.gz``.
 
-    The check passes once per content: the verified minutes are cached under ``_build/cache/sli``
-    keyed on the SHA-256 of the committed hourly file, the traffic, ``system.yml`` and this module,
-    so a later load reads them back (about a tenth of a second) and any change regenerates them.
+    The check passes once per content: the verified minutes are cached (:mod:`dfp.io.cache`, kind
+    ``sli-minutes``, one version kept: about 100 MB) keyed on the SHA-256 of the committed hourly
+    file, the traffic, ``system.yml``, this module and numpy's version, so a later load reads them
+    back (about a tenth of a second) and any change regenerates them.
 
     Raises:
         PlaybookError: when the committed hourly file no longer matches the regenerated minutes
             (``system.yml``, the traffic or this model changed without ``./run generate``).
     """
     system = load_system()
-    path = _cache_path() if cache else None
-    if path is not None and path.is_file():
-        return read_minutes(path, system.month_start(SLI_START_MONTH))
+    start = system.month_start(SLI_START_MONTH)
+    if not cache:
+        return _verified_minutes(system)
+    return cached("sli-minutes", _cache_key(), ".npz", lambda: _verified_minutes(system),
+                  lambda p: read_minutes(p, start), save_minutes, keep_others=False)
+
+
+def _verified_minutes(system: System) -> SliMinutes:
     sim = simulate(system, load("traffic_hourly"), rng_for(system, "reliability"))
     committed = load("sli_hourly")
     fresh, _ = to_hourly(sim)
@@ -240,8 +235,6 @@ def load_minutes(cache: bool = True) -> SliMinutes:
     if not same:
         raise PlaybookError("sli_hourly.csv.gz does not match the SLI minutes regenerated from the seed; "
                             "run ./run generate")
-    if path is not None:
-        save_minutes(sim, path)
     return sim
 
 

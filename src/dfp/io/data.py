@@ -13,26 +13,18 @@ set raises :class:`~dfp.core.errors.PlaybookError` naming the file, the column a
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from dfp.core.errors import PlaybookError
-from dfp.core.paths import cache_dir, data_dir
+from dfp.core.paths import data_dir
+from dfp.io.cache import cached, content_key
 from dfp.io.schema import Schema, read_raw, validate_frame
 from dfp.io.schemas import SCHEMAS
 
 __all__ = ["SCHEMAS", "load"]
-
-
-def _cache_file(path: Path, schema: Schema) -> Path:
-    digest = hashlib.sha256(path.read_bytes())
-    digest.update(repr(schema).encode("utf-8"))
-    digest.update(pd.__version__.encode("utf-8"))
-    return cache_dir() / "data" / f"{schema.name}-{digest.hexdigest()[:20]}.pkl"
 
 
 def load(
@@ -43,9 +35,9 @@ def load(
 ) -> pd.DataFrame:
     """Load and validate the dataset ``name`` (see ``dfp.io.schemas.SCHEMAS``) from ``data/``.
 
-    A file that passed validation is cached as a pickle under ``_build/cache/data``, keyed on the
-    SHA-256 of its bytes and its schema, so a later load of the same content skips re-parsing; any
-    change to the file or the schema is validated afresh.
+    A file that passed validation is cached as a pickle (:mod:`dfp.io.cache`, kind ``data``), keyed
+    on the SHA-256 of its bytes, its schema and the pandas version, so a later load of the same
+    content skips re-parsing; any change to the file or the schema is validated afresh.
 
     Args:
         name: dataset name, e.g. ``"usage_daily"``.
@@ -60,16 +52,8 @@ def load(
     path = (Path(directory) if directory is not None else data_dir()) / schema.file
     if not path.is_file():
         raise PlaybookError(f"data file not found: {path}")
-    cached = _cache_file(path, schema) if cache else None
-    if cached is not None and cached.is_file():
-        return pd.read_pickle(cached)
-    frame = validate_frame(read_raw(path), schema, schema.file)
-    if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            frame.to_pickle(tmp)
-            tmp.replace(cached)
-        except OSError:  # a read-only checkout still loads, only slower
-            pass
-    return frame
+    if not cache:
+        return validate_frame(read_raw(path), schema, schema.file)
+    key = content_key(path, repr(schema), pd.__version__)
+    return cached("data", key, ".pkl", lambda: validate_frame(read_raw(path), schema, schema.file),
+                  pd.read_pickle, lambda frame, tmp: frame.to_pickle(tmp))

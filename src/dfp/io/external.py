@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import reference_file
+from dfp.io.yamlfile import load_yaml
 
 __all__ = ["Fact", "fact", "load_facts"]
 
@@ -66,7 +65,7 @@ def _parse(raw: Mapping[str, Any], path: Path) -> dict[str, Fact]:
 @functools.cache
 def _cached(path: str, mtime_ns: int) -> dict[str, Fact]:
     p = Path(path)
-    raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(p) or {}
     if not isinstance(raw, Mapping):
         raise PlaybookError(f"{p.name}: expected a mapping at the top level")
     return _parse(raw, p)

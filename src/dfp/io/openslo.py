@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
+from dfp.io.yamlfile import load_yaml_all
 
 __all__ = ["SloSpec", "load_slos", "parse_duration_min", "parse_slo"]
 
@@ -185,10 +184,7 @@ def load_slos(directory: Path | str | None = None) -> tuple[SloSpec, ...]:
         raise PlaybookError(f"no SLO specifications (*.yaml) in {folder}")
     out: dict[str, SloSpec] = {}
     for f in files:
-        try:
-            docs = [d for d in yaml.safe_load_all(f.read_text(encoding="utf-8")) if d is not None]
-        except yaml.YAMLError as exc:
-            raise PlaybookError(f"{f.name}: not valid YAML: {exc}") from exc
+        docs = load_yaml_all(f)
         for d in docs:
             s = parse_slo(d, f.name)
             if s.name in out:

@@ -13,11 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dfp.core.checks import check_fraction, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
+from dfp.io.yamlfile import check_shape, load_yaml
 
 __all__ = ["load_policies", "workload"]
 
@@ -25,10 +24,29 @@ _SECTIONS = ("network", "stream", "kubernetes", "observability", "recovery", "wo
 _FRACTIONS = {("stream", "headroom"), ("kubernetes", "hpa_cpu_target")}
 
 
+_N = float  # any number
+#: The types of every field of ``platform.yml`` the package reads (:func:`dfp.io.yamlfile.check_shape`).
+SHAPE: dict[str, Any] = {
+    "network": {"supernet": str, "vpc_prefix": int, "region_index": "number-map", "staging_offset": int,
+                "az_slots": int, "azs_by_era": "number-map", "tiers": [{"name": str, "prefix": int, "purpose?": str}]},
+    "stream": {"headroom": _N, "burst_factor": _N, "tenant_limit_events_per_s": _N, "partition_salt_buckets": _N,
+               "retention_h": _N},
+    "kubernetes": {"azs": int, "hpa_cpu_target": _N, "daemonset_per_node": "number-map",
+                   "node_types": {"*": {"vcpu": _N, "cpu_m": _N, "mem_mib": _N, "price": str}},
+                   "services": {"*": {"min_replicas": _N, "cpu_m": _N, "mem_mib": _N, "*": _N}},
+                   "processor": "number-map", "fixed_usage_ratio": _N},
+    "observability": "number-map",
+    "recovery": {"stores": {"*": {"protection": str, "backup_interval_min": _N, "restore_fixed_min": _N,
+                                  "restore_gb_per_h": _N, "*": _N}}},
+    "workload": "number-map",
+}
+
+
 def _validate(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
     for s in _SECTIONS:
         if s not in raw:
             raise PlaybookError(f"{name}: missing section {s!r}")
+    check_shape(raw, SHAPE, name)
     for sec, key in _FRACTIONS:
         check_fraction(f"{name}: {sec}.{key}", raw[sec][key])
     for key in ("burst_factor", "tenant_limit_events_per_s", "partition_salt_buckets", "retention_h"):
@@ -47,7 +65,7 @@ def _validate(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
 @functools.cache
 def _cached(path: str, mtime_ns: int) -> dict[str, Any]:
     p = Path(path)
-    return _validate(yaml.safe_load(p.read_text(encoding="utf-8")) or {}, p.name)
+    return _validate(load_yaml(p) or {}, p.name)
 
 
 def load_policies(path: Path | str | None = None) -> dict[str, Any]:

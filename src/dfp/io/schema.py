@@ -7,8 +7,9 @@
 ``SCHEMAS``             every committed file's schema, by dataset name (``dfp.io.schemas``)
 =====================  ===============================================================
 
-Validation is strict and loud: a missing file, a missing column, a value of the wrong type, a
-timestamp that does not parse, a value out of range or a category outside the allowed set raises
+Validation is strict and loud: a missing or empty file, a header without rows, a missing column, a
+value of the wrong type, an infinite number (``inf``, ``-inf``), a timestamp that does not parse, a
+value out of range or a category outside the allowed set raises
 :class:`~dfp.core.errors.PlaybookError` naming the file, the column and the first bad row (1-based data
 row; the header is line 1 of the file, so data row N is on line N + 1).
 """
@@ -72,6 +73,8 @@ def read_raw(path: Path) -> pd.DataFrame:
         raise PlaybookError(f"data file not found: {path}")
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    except pd.errors.EmptyDataError as exc:
+        raise PlaybookError(f"{path.name}: the file is empty (no header row, no data rows)") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise PlaybookError(f"{path.name}: cannot be parsed as CSV: {exc}") from exc
 
@@ -99,6 +102,10 @@ def _convert(series: pd.Series, col: Column, fname: str) -> pd.Series:
         if bad.any():
             r = _first_bad(bad)
             raise _fail(fname, col.name, r, raw.iloc[r], f"not a number ({kind})")
+        infinite = np.isinf(num.to_numpy(dtype="float64", na_value=np.nan))
+        if infinite.any():
+            r = _first_bad(infinite)
+            raise _fail(fname, col.name, r, raw.iloc[r], "not a finite number")
         if kind == "int":
             frac = (num.fillna(0) % 1 != 0).to_numpy()
             if frac.any():
@@ -155,6 +162,8 @@ def validate_frame(raw: pd.DataFrame, schema: Schema, fname: str | None = None) 
     extra = [c for c in raw.columns if c not in expected]
     if extra:
         raise PlaybookError(f"{fname}: unexpected column(s) {extra}; expected {expected}")
+    if raw.empty:
+        raise PlaybookError(f"{fname}: has a header but no data rows; expected at least one row of {expected}")
     out = pd.DataFrame({c.name: _convert(raw[c.name], c, fname) for c in schema.columns})
     if schema.key:
         dup = out.duplicated(list(schema.key)).to_numpy()

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
+from dfp.io.yamlfile import check_shape, load_yaml
 
 __all__ = [
+    "SHAPE",
     "Era",
     "Incident",
     "Region",
@@ -219,8 +220,66 @@ def _timestamp(value: Any, where: str, path: Path) -> pd.Timestamp:
         raise PlaybookError(f"{path.name}: {where} is not a timestamp: {value!r}") from exc
 
 
+_N = float  # any number (an int or a float; not a boolean)
+_ERA_NUMBERS = {"mvp": _N, "full-platform": _N, "scale": _N}
+_ERA_RANGES = {"mvp": "number-list", "full-platform": "number-list", "scale": "number-list"}
+_STRATEGIES = {"manual": _N, "rolling": _N, "canary": _N}
+_SEVERITIES = {"critical": _N, "high": _N, "medium": _N, "low": _N}
+
+#: The types of every field of ``system.yml`` the package reads (see :func:`dfp.io.yamlfile.check_shape`).
+SHAPE: dict[str, Any] = {
+    "system": {"name": str, "kind": str, "owner": str, "summary": str, "in_scope": "str-list",
+               "out_of_scope": "str-list"},
+    "starting_problems": [{"id": str, "title": str, "evidence": "str-list"}],
+    "timeline": {"start": "date", "months": int, "legacy_baseline_months": int},
+    "eras": [{"id": str, "name": str, "first_month": int, "last_month": int, "focus?": str}],
+    "regions": [{"id": str, "role?": str, "live_from": "date"}],
+    "team": {"platform_engineers_min": int, "platform_engineers_max": int, "engineering_org_min": int,
+             "engineering_org_max": int, "dedicated_oncall_rotation": bool, "working_hours_per_week": _N,
+             "strengths": "str-list", "gaps": "str-list"},
+    "constraints": {"cloud": str, "managed_services": "str-list", "must_integrate": "str-list",
+                    "regulatory": "str-list", "delivery": "str-list", "mvp_deadline_months": _N,
+                    "full_platform_deadline_months": _N, "api_compatibility_months": _N,
+                    "planned_maintenance_max_h_per_month": _N, "dsr_deadline_days": _N,
+                    "audit_log_retention_days": _N},
+    "targets": [{"id": str, "category": str, "metric": str, "op": str, "value": _N, "unit": str}],
+    "incidents": [{"id": str, "slug": str, "title": str, "kind": str, "severity": str, "impact_start": "timestamp",
+                   "impact_end": "timestamp", "regions": "str-list", "services": "str-list", "trigger?": str}],
+    "pricing": {"mid-market": "number-map", "enterprise": "number-map",
+                "sla_credit": [{"below_availability": _N, "credit_ratio": _N}]},
+    "sample_data": {
+        "seed": int, "initial_customers": "number-map",
+        "new_customers_per_month": {"mvp": "number-map", "full-platform": "number-map", "scale": "number-map"},
+        "median_events_per_day": "number-map", "size_sigma": _N, "ramp_days": "number-map",
+        "organic_growth_per_month": _N, "churn_per_month": "number-map", "eu_share_of_new_customers": _N,
+        "weekend_factor": _N, "daily_noise_sigma": _N, "mean_events_per_api_request": _N, "mean_event_bytes": _N,
+        "read_requests_per_million_events": _N,
+        "large_tenant": {"signup": "date", "events_per_day": _N, "region": str},
+        "diurnal": object, "hourly_noise_sigma": _N, "legacy": "number-map",
+        "delivery": {
+            "services": "number-map", "deploys_per_week": _ERA_RANGES, "weekend_factor": _N,
+            "commits_per_deploy_mean": _ERA_NUMBERS, "no_change_deploy_ratio": _N,
+            "lead_time_median_h": _ERA_NUMBERS, "lead_time_sigma": _ERA_NUMBERS,
+            "change_failure_ratio": _ERA_NUMBERS, "detect_min": _STRATEGIES, "rollback_min": _STRATEGIES,
+            "canary_from": "date", "canary_share": _N, "freeze_days_after_sev1": _N, "freeze_rate_factor": _N,
+            "caused_by": object, "inc03_processing_error_ratio": _N, "baseline_processing_error_ratio": _N,
+        },
+        "security": {
+            "findings_per_month": {k: "number-list" for k in _SEVERITIES}, "critical_fix_median_h": _ERA_NUMBERS,
+            "fix_sigma": _N, "severity_fix_factor": _SEVERITIES, "dsr_per_month": _ERA_NUMBERS,
+            "dsr_median_days": _ERA_NUMBERS, "dsr_sigma": _N,
+        },
+    },
+}
+
+
 def parse_system(raw: Mapping[str, Any], path: Path) -> System:
-    """Validate a parsed ``system.yml`` mapping; errors name the file and the field."""
+    """Validate a parsed ``system.yml`` mapping; errors name the file and the field.
+
+    Every field the package reads must be present with its type (:data:`SHAPE`), so a typo or a
+    quoted number fails here, naming the file and the key, not later inside a calculation.
+    """
+    check_shape(raw, SHAPE, path.name)
     for key in ("system", "timeline", "eras", "regions", "team", "constraints", "targets",
                 "incidents", "pricing", "sample_data", "starting_problems"):
         _require(raw, key, "", path)
@@ -324,8 +383,7 @@ def parse_system(raw: Mapping[str, Any], path: Path) -> System:
 @functools.cache
 def _load_cached(path: str, mtime_ns: int) -> System:
     p = Path(path)
-    with p.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    raw = load_yaml(p)
     if not isinstance(raw, Mapping):
         raise PlaybookError(f"{p.name}: expected a mapping at the top level")
     return parse_system(raw, p)

@@ -35,13 +35,13 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from dfp.core.checks import check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.io.openslo import parse_duration_min
 from dfp.io.system import Incident
+from dfp.io.yamlfile import load_yaml
 from dfp.reliability.slo import burn_rate_threshold
 
 __all__ = [
@@ -142,7 +142,7 @@ def load_policies(path: Path | str | None = None) -> tuple[Policy, ...]:
     p = Path(path) if path is not None else data_dir() / "reliability" / "alert-policies.yaml"
     if not p.is_file():
         raise PlaybookError(f"alert policy file not found: {p}")
-    doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    doc = load_yaml(p)
     if not isinstance(doc, dict) or not isinstance(doc.get("policies"), list):
         raise PlaybookError(f"{p.name}: field 'policies' must be a list")
     out = []

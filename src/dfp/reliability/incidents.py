@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from dfp.core.checks import check_fraction
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.io.system import System
+from dfp.io.yamlfile import check_shape, load_yaml
 
 __all__ = [
     "BudgetPolicy",
@@ -183,7 +183,10 @@ def load_budget_policy(path: Path | str | None = None) -> BudgetPolicy:
     0.0
     """
     p = Path(path) if path is not None else data_dir() / "reliability" / "error-budget-policy.yaml"
-    doc: Mapping[str, Any] = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    doc: Mapping[str, Any] = load_yaml(p) or {}
+    check_shape(doc, {"postmortem": {"min_budget_share": float, "severities": "str-list", "security": bool},
+                      "slowdown": {"remaining_below": float}, "freeze": {"remaining_below": float},
+                      "escalation": {"min_budget_share": float}}, p.name)
     try:
         pol = BudgetPolicy(
             postmortem_min_share=float(doc["postmortem"]["min_budget_share"]),

@@ -12,7 +12,7 @@
 Storage choice: a year and eight months of minutes for five SLOs in two regions is about nine
 million rows (hundreds of MB as CSV). ``data/`` holds the hourly roll-up (``sli_hourly.csv.gz``,
 ``sli_latency_hourly.csv.gz``); the minutes are regenerated deterministically from the seed at
-load time (about two seconds), checked, and cached in ``_build/cache/sli`` keyed on the content they
+load time (about two seconds), checked, and cached (:mod:`dfp.io.cache`) keyed on the content they
 derive from (:mod:`dfp.generate.sli` holds the simulation and the loader).
 The loader re-aggregates fresh minutes and compares them with the committed hourly
 file, so the two cannot drift apart.

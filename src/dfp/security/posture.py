@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.io.system import System
+from dfp.io.yamlfile import load_yaml
 
 __all__ = [
     "STRIDE",
@@ -64,10 +64,7 @@ _STATUSES = ("implemented", "partial", "planned")
 def _read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise PlaybookError(f"security data file not found: {path}")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise PlaybookError(f"{path.name}: not valid YAML: {exc}") from exc
+    return load_yaml(path)
 
 
 @dataclass(frozen=True)
