@@ -29,7 +29,7 @@ from dfp.core.errors import PlaybookError
 __all__ = ["DATA_DIR_ENV", "cache_dir", "data_dir", "reference_file", "repo_root"]
 
 DATA_DIR_ENV = "DFP_DATA_DIR"
-_CACHE_DIR_ENV = "DFP_CACHE_DIR"
+CACHE_DIR_ENV = "DFP_CACHE_DIR"
 
 
 def repo_root() -> Path:
@@ -80,7 +80,7 @@ def reference_file(name: str) -> Path:
 
 def cache_dir() -> Path:
     """Folder for derived caches: ``$DFP_CACHE_DIR``, the checkout's ``_build/cache``, else ``~/.cache/dfp``."""
-    env = os.environ.get(_CACHE_DIR_ENV, "").strip()
+    env = os.environ.get(CACHE_DIR_ENV, "").strip()
     if env:
         return Path(env).expanduser()
     if _in_checkout():

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dfp.core.paths import repo_root
+from dfp.core.paths import CACHE_DIR_ENV, cache_dir
 
 __all__ = ["CACHE_ENV", "cache_root", "cached", "content_key", "entry", "fetch", "fetch_json", "store",
            "store_json"]
@@ -46,21 +46,21 @@ __all__ = ["CACHE_ENV", "cache_root", "cached", "content_key", "entry", "fetch",
 T = TypeVar("T")
 
 #: Environment variable naming the cache folder (``off`` disables caching).
-CACHE_ENV = "DFP_CACHE_DIR"
+CACHE_ENV = CACHE_DIR_ENV
 
 
 def cache_root() -> Path | None:
     """The folder that holds every cached file, or ``None`` when caching is off.
 
-    ``$DFP_CACHE_DIR`` when set (``off`` or empty string: no cache), else ``<repository>/_build/cache``.
-    Read at call time, never at import time, so a build can point notebooks at a writable folder.
+    ``off`` (or an empty string) in ``$DFP_CACHE_DIR`` turns caching off; otherwise the folder is
+    :func:`dfp.core.paths.cache_dir` (``$DFP_CACHE_DIR``, the checkout's ``_build/cache``, or
+    ``~/.cache/dfp`` outside a checkout). Read at call time, never at import time, so a build can point
+    notebooks at a writable folder.
     """
     value = os.environ.get(CACHE_ENV)
-    if value is None:
-        return repo_root() / "_build" / "cache"
-    if value.strip().lower() in ("", "off", "0", "none"):
+    if value is not None and value.strip().lower() in ("", "off", "0", "none"):
         return None
-    return Path(value).expanduser()
+    return cache_dir()
 
 
 def _update(digest: Any, part: object) -> None:
