@@ -30,7 +30,7 @@ def test_targets_match_system_yml():
     assert by["delivery-success"].slo_target == pytest.approx(system.target("delivery_success_ratio").value)
     for s in by.values():
         system.target(s.target_id)  # every annotation names a real target
-        assert s.window_days == 30 and s.rolling
+        assert s.period_days == 30 and s.rolling
 
 
 def _bad(mutate, tmp_path: Path) -> str:
@@ -82,4 +82,4 @@ def test_durations():
         parse_duration_min("0d")
     spec = copy.deepcopy(GOOD)
     spec["spec"]["timeWindow"] = [{"duration": "4w", "isRolling": True}]
-    assert parse_slo(spec, "t.yaml").window_days == 28
+    assert parse_slo(spec, "t.yaml").period_days == 28

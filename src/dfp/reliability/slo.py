@@ -53,14 +53,14 @@ __all__ = [
 ]
 
 
-def allowed_downtime_min(slo_target: float, window_days: float) -> float:
+def allowed_downtime_min(slo_target: float, period_days: float) -> float:
     """Minutes of total unavailability a target allows over a window (the budget in minutes).
 
-    ``(1 - slo_target) * window_days * 1440``
+    ``(1 - slo_target) * period_days * 1440``
 
     Args:
         slo_target: availability objective as a fraction in (0, 1).
-        window_days: compliance window in days.
+        period_days: SLO (or SLA) period in days.
 
     Returns:
         Allowed downtime in minutes.
@@ -71,7 +71,7 @@ def allowed_downtime_min(slo_target: float, window_days: float) -> float:
     43.2
     """
     t = check_fraction("slo_target", slo_target)
-    d = check_positive("window_days", window_days)
+    d = check_positive("period_days", period_days)
     return (1.0 - t) * d * MINUTES_PER_DAY
 
 
@@ -157,13 +157,13 @@ def _remaining(bad: np.ndarray, total: np.ndarray, slo_target: float) -> np.ndar
     return np.where(total > 0, out, 1.0)
 
 
-def rolling_budget_remaining(good: pd.Series, total: pd.Series, slo_target: float, window_days: float) -> pd.Series:
+def rolling_budget_remaining(good: pd.Series, total: pd.Series, slo_target: float, period_days: float) -> pd.Series:
     """Budget share left over a rolling window ending at each minute (vectorised, cumulative sums).
 
     Args:
         good, total: per-minute counts on the same minute index.
         slo_target: objective, fraction in (0, 1).
-        window_days: rolling window (days); the first minutes use the partial window.
+        period_days: rolling SLO period (days); the first minutes use the partial period.
 
     Returns:
         Series of the remaining share on the same index (1 = untouched, < 0 = SLO missed).
@@ -173,7 +173,7 @@ def rolling_budget_remaining(good: pd.Series, total: pd.Series, slo_target: floa
     >>> [round(x, 6) for x in r]
     [1.0, 0.5, 0.5, 1.0]
     """
-    n = round(check_positive("window_days", window_days) * MINUTES_PER_DAY)
+    n = round(check_positive("period_days", period_days) * MINUTES_PER_DAY)
     bad_c = np.concatenate([[0.0], np.cumsum((total - good).to_numpy(dtype=float))])
     tot_c = np.concatenate([[0.0], np.cumsum(total.to_numpy(dtype=float))])
     end = np.arange(1, len(total) + 1)
@@ -216,38 +216,43 @@ def burn_rate(error_ratio: npt.ArrayLike, slo_target: float) -> npt.ArrayLike:
     return np.asarray(error_ratio, dtype=float) / budget
 
 
-def burn_rate_threshold(budget_share: float, alert_window_h: float, slo_period_days: float) -> float:
-    """Burn rate that spends ``budget_share`` of the period's budget within ``alert_window_h``.
+def burn_rate_threshold(budget_share: float, alert_window_min: float, period_days: float) -> float:
+    """Burn rate that spends ``budget_share`` of the period's budget within ``alert_window_min``.
 
-    ``budget_share * slo_period_days * 24 / alert_window_h``
+    ``budget_share * period_days * 24 / (alert_window_min / 60)``
 
     SRE Workbook ch. 5 (Alerting on SLOs), table 5-8, 30-day period: 2 % in 1 h -> 14.4,
     5 % in 6 h -> 6, 10 % in 3 days -> 1.
 
-    >>> round(burn_rate_threshold(0.02, 1, 30), 6), round(burn_rate_threshold(0.05, 6, 30), 6)
+    Args:
+        budget_share: fraction of the period's budget, in (0, 1].
+        alert_window_min: the alert's (long) window (minutes).
+        period_days: SLO period (days).
+
+    >>> round(burn_rate_threshold(0.02, 60, 30), 6), round(burn_rate_threshold(0.05, 360, 30), 6)
     (14.4, 6.0)
     """
     s = check_fraction("budget_share", budget_share, closed=True)
-    w = check_positive("alert_window_h", alert_window_h)
-    p = check_positive("slo_period_days", slo_period_days)
-    if w > p * 24:
-        raise PlaybookError(f"alert_window_h must not exceed the SLO period ({p * 24:g} h); got {alert_window_h!r}")
-    return s * p * 24.0 / w
+    w = check_positive("alert_window_min", alert_window_min)
+    p = check_positive("period_days", period_days)
+    if w > p * 1440:
+        raise PlaybookError(f"alert_window_min must not exceed the SLO period ({p * 1440:g} min); got {alert_window_min!r}")
+    return s * p * 24.0 / (w / 60.0)
 
 
-def budget_consumed_ratio(burn: float, window_h: float, slo_period_days: float) -> float:
-    """Budget share a constant burn rate spends in a window: ``burn * window_h / (period_days * 24)``.
+def budget_consumed_ratio(burn: float, window_min: float, period_days: float) -> float:
+    """Budget share a constant burn rate spends in a window: ``burn * window_min / (period_days * 1440)``.
 
     SRE Workbook ch. 5: "(burn rate x alerting window size) / period".
 
-    >>> round(budget_consumed_ratio(14.4, 1, 30), 6)
+    >>> round(budget_consumed_ratio(14.4, 60, 30), 6)
     0.02
     """
     b = check_non_negative("burn", burn)
-    return b * check_positive("window_h", window_h) / (check_positive("slo_period_days", slo_period_days) * 24.0)
+    return b * check_positive("window_min", window_min) / (check_positive("period_days", period_days) * 1440.0)
 
 
-def time_to_exhaustion_h(burn: float, slo_period_days: float) -> float:
+def time_to_exhaustion_h(burn: float, period_days: float) -> float:
     """Hours until a constant burn rate spends the whole budget: ``period_h / burn``.
 
     SRE Workbook ch. 5, table 5-4 (99.9 %, 30 days): burn 1000 exhausts the budget in 43.2 min.
@@ -255,7 +260,7 @@ def time_to_exhaustion_h(burn: float, slo_period_days: float) -> float:
     >>> round(time_to_exhaustion_h(1000, 30) * 60, 1)
     43.2
     """
-    return check_positive("slo_period_days", slo_period_days) * 24.0 / check_positive("burn", burn)
+    return check_positive("period_days", period_days) * 24.0 / check_positive("burn", burn)
 
 
 def detection_time_min(error_ratio: float, slo_target: float, alert_window_min: float, burn_threshold: float) -> float:
@@ -306,7 +311,7 @@ WORKBOOK_POLICY_30D: tuple[tuple[str, float, float, float], ...] = (
 
 
 def multiwindow_policy(
-    slo_period_days: float,
+    period_days: float,
     rows: Sequence[tuple[str, float, float, float]] = WORKBOOK_POLICY_30D,
 ) -> tuple[BurnRateRule, ...]:
     """The multiwindow multi-burn-rate policy for any SLO period.
@@ -315,7 +320,7 @@ def multiwindow_policy(
     :func:`burn_rate_threshold`, so a 28-day SLO pages at 13.44 where a 30-day one pages at 14.4.
 
     Args:
-        slo_period_days: SLO period (days), e.g. 30 or 28.
+        period_days: SLO period (days), e.g. 30 or 28.
         rows: ``(severity, budget_share, long_window_min, short_window_min)``.
 
     >>> [round(r.burn_threshold, 2) for r in multiwindow_policy(28)]
@@ -329,5 +334,5 @@ def multiwindow_policy(
             raise PlaybookError(
                 f"multiwindow_policy: need 0 < short_window_min < long_window_min; got {short_min!r}, {long_min!r}")
         out.append(BurnRateRule(sev, float(share), float(long_min), float(short_min),
-                                burn_rate_threshold(share, long_min / 60.0, slo_period_days)))
+                                burn_rate_threshold(share, long_min, period_days)))
     return tuple(out)
