@@ -3,6 +3,7 @@
 =========================  ================================================================
 ``Rule``, ``Policy``        an alert rule (windows, threshold, ``for``) and a named set of rules
 ``load_policies``           read ``data/reliability/alert-policies.yaml`` (validated)
+``policy_from_openslo``     an OpenSLO SLO's alert policies (burn-rate conditions) as a ``Policy``
 ``SliSeries``               per-minute bad/total counts of one SLO in one region
 ``burn_rate_over_window``   burn rate over a trailing window at every minute, from per-minute counts
 ``error_ratio_limit``       a rule's threshold as an error ratio (what the Prometheus rules compare)
@@ -48,7 +49,7 @@ import yaml
 from dfp.core.checks import check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
-from dfp.io.openslo import parse_duration_min
+from dfp.io.openslo import SloSpec, parse_duration_min
 from dfp.io.system import Incident
 from dfp.reliability.slo import burn_rate_threshold
 
@@ -69,6 +70,7 @@ __all__ = [
     "load_policies",
     "match_incidents",
     "notifications",
+    "policy_from_openslo",
     "policy_summary",
     "rule_detection_min",
     "synthetic_series",
@@ -172,6 +174,36 @@ def load_policies(path: Path | str | None = None) -> tuple[Policy, ...]:
         if sum(getattr(q, flag) for q in out) != 1:
             raise PlaybookError(f"{p.name}: exactly one policy must have {flag}: true")
     return tuple(out)
+
+
+def policy_from_openslo(spec: SloSpec) -> Policy | None:
+    """The SLO's OpenSLO alert policies as one :class:`Policy` (None when it has none).
+
+    Each policy's burn-rate condition becomes a one-window rule: ``burn > threshold`` over
+    ``lookbackWindow``, held ``alertAfter``; its ``severity`` must be ``page`` or ``ticket``.
+
+    Raises:
+        PlaybookError: a condition the backtest cannot replay (another severity, or an ``op`` other
+            than ``gt``: the backtest and the generated rules alert when the burn rate exceeds it).
+    """
+    rules = []
+    for pol in spec.alert_policies:
+        for c in pol.conditions:
+            where = f"{spec.file} (SLO {spec.name}, AlertPolicy {pol.name}, AlertCondition {c.name})"
+            if c.severity not in SEVERITIES:
+                raise PlaybookError(f"{where}: severity must be one of {list(SEVERITIES)} for the backtest; "
+                                    f"got {c.severity!r}")
+            if c.op != "gt":
+                raise PlaybookError(f"{where}: op {c.op!r} is not supported; the backtest alerts when the burn "
+                                    "rate exceeds the threshold (op: gt)")
+            if c.threshold <= 0:
+                raise PlaybookError(f"{where}: threshold must be positive; got {c.threshold!r}")
+            rules.append(Rule(c.severity, (int(c.lookback_window_min),), burn=float(c.threshold),
+                              for_min=int(c.alert_after_min)))
+    if not rules:
+        return None
+    names = ", ".join(p.name for p in spec.alert_policies)
+    return Policy(f"openslo-{spec.name}", f"OpenSLO alert policies of {spec.name}", names, tuple(rules))
 
 
 @dataclass(frozen=True)

@@ -242,12 +242,49 @@ def _counter_values(counts: np.ndarray) -> str:
     return " ".join(str(int(v)) for v in np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]))
 
 
+_EQ_SELECTOR = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*)\})?$')
+
+
+def _parse_eq(spec: SloSpec, q: str) -> tuple[str, dict[str, str]]:
+    m = _EQ_SELECTOR.match(q)
+    if not m:
+        raise PlaybookError(f"replay_test: selector {q!r} of SLO {spec.name} is not a metric with equality "
+                            "matchers only, so it cannot name an input series")
+    labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"', m.group(3) or ""))
+    return m.group(1), labels
+
+
+def _series_name(name: str, labels: dict[str, str]) -> str:
+    return name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else "")
+
+
+def _replay_inputs(spec: SloSpec, series: SliSeries) -> list[dict[str, str]]:
+    """Input series whose selectors add up as the spec's queries do.
+
+    A numerator on its own metric gets one series per selector. A numerator that is a labelled part
+    of the total's metric (``x{outcome="error"}`` over ``x``) gets that series plus the rest under
+    the same labels with the values ``other``, so ``sum(rate(x))`` is the total.
+    """
+    tot_name, tot_labels = _parse_eq(spec, spec.total_query)
+    num_q = spec.bad_query or spec.good_query
+    num_name, num_labels = _parse_eq(spec, num_q)
+    num = series.bad if spec.bad_query else series.total - series.bad
+    if num_name != tot_name:
+        return [{"series": _series_name(tot_name, tot_labels), "values": _counter_values(series.total)},
+                {"series": _series_name(num_name, num_labels), "values": _counter_values(num)}]
+    if any(num_labels.get(k) != v for k, v in tot_labels.items()) or num_labels == tot_labels:
+        raise PlaybookError(f"replay_test: SLO {spec.name}: the numerator {num_q!r} must be the total's metric with "
+                            "more equality matchers")
+    rest = {**num_labels, **{k: "other" for k in num_labels if k not in tot_labels}}
+    return [{"series": _series_name(num_name, num_labels), "values": _counter_values(num)},
+            {"series": _series_name(num_name, rest), "values": _counter_values(series.total - num)}]
+
+
 def replay_test(spec: SloSpec, policy: Policy, series: SliSeries, rule_file: str, meta: bool = True) -> str:
     """A ``promtool test rules`` file that replays ``series`` as counters and expects the backtest's alerts.
 
-    The counters are 0 at ``series.start`` and sampled once a minute: ``total`` (the spec's total
-    selector) and, for a bad-events spec, ``bad`` (its bad selector), for a good-events spec ``total -
-    bad`` (its good selector). At every evaluation minute ``t + 1`` (the end of minute ``t``) the test
+    The counters are 0 at ``series.start`` and sampled once a minute, named by the spec's selectors
+    (see ``_replay_inputs``). At every evaluation minute ``t + 1`` (the end of minute ``t``) the test
     expects each alert to be firing exactly when :func:`dfp.reliability.alerting.firing` says so, with
     the generated labels and annotations; groups run in promtool's default order.
 
@@ -259,15 +296,12 @@ def replay_test(spec: SloSpec, policy: Policy, series: SliSeries, rule_file: str
         rule_file: path of the rule file, as the test file should name it.
         meta: the rule file was generated with meta recordings (labels are the same either way).
     """
-    for q in (spec.total_query, spec.bad_query or spec.good_query):
-        if not re.match(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]+="[^"]*",?)*\})?$', q):
-            raise PlaybookError(f"replay_test: selector {q!r} of SLO {spec.name} is not a metric with equality "
-                                "matchers, so it cannot name an input series")
-    good = series.total - series.bad
-    inputs = [{"series": spec.total_query, "values": _counter_values(series.total)},
-              {"series": spec.bad_query or spec.good_query,
-               "values": _counter_values(series.bad if spec.bad_query else good)}]
-    groups = {r["alert"]: r for g in rule_groups([spec], policy, meta) for r in g["rules"] if "alert" in r}
+    inputs = _replay_inputs(spec, series)
+    alerts = [r for g in rule_groups([spec], policy, meta) for r in g["rules"] if "alert" in r]
+    groups = {r["alert"]: r for r in alerts}
+    if len(groups) != len(alerts):
+        raise PlaybookError(f"replay_test: policy {policy.id!r} mixes 'for' durations within a severity; "
+                            "replay one duration at a time")
     ids = {"sloth_id": f"{spec.service}-{spec.name}", "sloth_service": spec.service, "sloth_slo": spec.name}
     checks = []
     for sev, name in (("page", "ErrorBudgetPage"), ("ticket", "ErrorBudgetTicket")):
