@@ -7,6 +7,8 @@
 ``dfp prime-cache CACHE``                    execute uncached book notebooks in parallel into the build cache
 ``dfp bench``                                time the build, nbval and every notebook
 ``dfp rules [--check]``                      regenerate the Prometheus SLO rules (or check they are current)
+``dfp slo check FILE...``                    validate OpenSLO v1 files and print each SLO's error budget
+``dfp slo backtest --slos F --series JSON``  backtest alert policies on a Prometheus query_range export
 ==========================================  ==================================================
 """
 
@@ -59,6 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     rl = sub.add_parser("rules", help="regenerate the Prometheus SLO rules from data/slos")
     rl.add_argument("--check", action="store_true", help="exit 1 if the committed rules are stale")
 
+    so = sub.add_parser("slo", help="check OpenSLO files; backtest alert policies on a Prometheus export")
+    so_sub = so.add_subparsers(dest="slo_cmd", required=True)
+    sc = so_sub.add_parser("check", help="validate OpenSLO v1 files and print each SLO's error budget")
+    sc.add_argument("files", nargs="+", type=Path, help="OpenSLO YAML files or folders")
+    sb = so_sub.add_parser("backtest", help="replay a Prometheus query_range export through alert policies")
+    sb.add_argument("--slos", type=Path, required=True, help="OpenSLO file or folder")
+    sb.add_argument("--series", type=Path, required=True, action="append", help="query_range JSON (repeatable)")
+    sb.add_argument("--policies", type=Path, default=None, help="alert policies (playbook format)")
+    sb.add_argument("--max-gap-min", type=int, default=5, help="longest scrape gap spread over (minutes)")
+
     args = parser.parse_args(argv)
     try:
         if args.cmd == "generate":
@@ -91,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{RULES_FILE} is stale: run `dfp rules`", file=sys.stderr)
                 return 1
             print(f"{'unchanged' if current else 'wrote    '} {RULES_FILE}")
+        elif args.cmd == "slo":
+            from dfp.book import slocli
+
+            print(slocli.check_report(args.files) if args.slo_cmd == "check" else
+                  slocli.backtest_report(args.slos, args.series, args.policies, args.max_gap_min))
     except PlaybookError as exc:
         print(f"dfp {args.cmd}: error: {exc}", file=sys.stderr)
         return 2

@@ -54,7 +54,7 @@ def _budget_line(spec: SloSpec, i: int) -> str:
     o = spec.objectives[i]
     b = slo_math.error_budget(spec.budgeting_method, o.target, spec.time_window.duration_min,
                               o.time_slice_window_min)
-    head = f"  objective {i + 1} ({o.display_name}): target {_pct(o.target)}"
+    head = f"  objective {i + 1}" + (f" ({o.display_name})" if o.display_name else "") + f": target {_pct(o.target)}"
     if spec.indicator.kind == "threshold":
         head += f" of values {o.op} {o.value:g}"
     if spec.budgeting_method == "Occurrences":
@@ -151,7 +151,7 @@ def backtest_report(slos: Path | str, series: Sequence[Path | str], policies: Pa
                 notes = res.notifications[(res.notifications["policy"] == p.id)
                                           & (res.notifications["severity"] == "page")]
                 first = f", first at {notes['start'].min():%Y-%m-%d %H:%M}" if len(notes) else ""
-                lines.append(f"  {p.id}: {int(row['pages'])} pages ({row['pages_per_week']:.2f} a week){first}, "
-                             f"{int(row['tickets'])} tickets; {int(row['false_pages'])} pages spent under 1 % "
+                lines.append(f"  {p.id}: pages {int(row['pages'])} ({row['pages_per_week']:.2f} a week){first}, "
+                             f"tickets {int(row['tickets'])}; {int(row['false_pages'])} of the pages spent under 1 % "
                              "of the budget")
     return "\n".join(lines)

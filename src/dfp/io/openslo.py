@@ -535,7 +535,7 @@ def _objective(doc: _Doc, raw: Any, i: int, method: str, kind: str) -> Objective
         else:
             slice_min = parse_duration_min(tsw, f"{doc.where()}: field '{path}.timeSliceWindow'")
     return Objective(
-        display_name=str(raw.get("displayName", f"objective {i}")),
+        display_name=str(raw.get("displayName", "")),
         target=target,
         op=str(op or ""),
         value=float(value) if value is not None else None,
