@@ -197,3 +197,15 @@ def test_firing_has_no_private_parameter():
     import inspect
 
     assert all(not p.startswith("_") for p in inspect.signature(alerting.firing).parameters)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=40))
+def test_episodes_are_the_runs_of_true(bits):
+    starts, ends = alerting.episodes(np.array(bits, dtype=bool))
+    rebuilt = np.zeros(len(bits), dtype=bool)
+    for a, b in zip(starts, ends, strict=True):
+        assert a < b and rebuilt[a:b].sum() == 0
+        rebuilt[a:b] = True
+    assert rebuilt.tolist() == list(bits)
+    assert all(b < a2 for b, a2 in zip(ends[:-1], starts[1:], strict=True))  # runs are separated

@@ -238,20 +238,42 @@ def _cumulative(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _window_sum(cum: np.ndarray, window_min: int) -> np.ndarray:
+def _prefix_at(x: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``sum(x[:p])`` for each p in ``points`` (0 <= p <= len(x)) in one pass, without an n-long cumulative sum.
+
+    Equal to ``_cumulative(x)[points]`` (the same float additions in the same order per segment).
+    """
+    pts = np.unique(points)
+    inner = pts[(pts > 0) & (pts < len(x))]
+    if len(inner) == 0:
+        seg = np.zeros(0)
+    else:
+        seg = np.add.reduceat(np.asarray(x, dtype=float), np.r_[0, inner])[:-1] if inner[0] > 0 else np.zeros(0)
+    at = dict(zip(inner.tolist(), np.cumsum(seg).tolist(), strict=True))
+    at[0] = 0.0
+    if len(x) in pts:
+        at[len(x)] = float(np.sum(x, dtype=float))
+    return np.array([at[int(p)] for p in points], dtype=float)
+
+
+def _window_sum(cum: np.ndarray, window_min: int, out: np.ndarray | None = None) -> np.ndarray:
     """Trailing ``window_min``-minute sums at every minute from a cumulative sum (partial windows at the start)."""
     n = len(cum) - 1
     w = min(max(int(window_min), 1), n) if n else 1
-    out = np.empty(n)
+    out = np.empty(n) if out is None else out
     out[: w - 1] = cum[1:w]
     np.subtract(cum[w:], cum[: n - w + 1], out=out[w - 1:])
     return out
 
 
-def _window_ratio(bad_cum: np.ndarray, total_cum: np.ndarray, window_min: int) -> np.ndarray:
-    tot = _window_sum(total_cum, window_min)
-    bad = _window_sum(bad_cum, window_min)
-    return np.divide(bad, tot, out=np.zeros(len(tot)), where=tot > 0)
+def _window_ratio(bad_cum: np.ndarray, total_cum: np.ndarray, window_min: int,
+                  bufs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Trailing-window error ratio per minute; NaN without traffic (as Prometheus' 0/0), so it never fires."""
+    tot = _window_sum(total_cum, window_min, None if bufs is None else bufs[0])
+    bad = _window_sum(bad_cum, window_min, None if bufs is None else bufs[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(bad, tot, out=bad)
+    return bad
 
 
 def burn_rate_over_window(bad: np.ndarray, total: np.ndarray, window_min: int, slo_target: float) -> np.ndarray:
@@ -275,7 +297,8 @@ def burn_rate_over_window(bad: np.ndarray, total: np.ndarray, window_min: int, s
     if b.shape != t.shape or b.ndim != 1:
         raise PlaybookError(f"burn_rate_over_window: bad and total must be 1-D of equal length; got {b.shape}, {t.shape}")
     check_positive("window_min", window_min)
-    return _window_ratio(_cumulative(b), _cumulative(t), int(window_min)) / (1.0 - slo_target)
+    ratio = _window_ratio(_cumulative(b), _cumulative(t), int(window_min))
+    return np.nan_to_num(ratio, nan=0.0) / (1.0 - slo_target)
 
 
 def error_ratio_limit(rule: Rule, slo_target: float, period_days: float) -> float:
@@ -298,20 +321,38 @@ def _held(mask: np.ndarray, for_min: int) -> np.ndarray:
     return (idx - last_false) > for_min
 
 
-def _firing(series: SliSeries, rules: Sequence[Rule], severity: str, cache: dict[object, np.ndarray]) -> np.ndarray:
-    if "cum" not in cache:
-        cache["cum"] = _cumulative(series.bad)
-        cache["tcum"] = _cumulative(series.total)
+def _masks(series: SliSeries, rules: Iterable[Rule]) -> dict[tuple[int, float], np.ndarray]:
+    """``ratio over w > limit`` per minute for every (window, limit) the rules need.
+
+    Each window's ratio is computed once into two reused buffers and only the boolean masks are
+    kept, so memory per series is two cumulative sums, two buffers and one byte per minute per mask.
+    """
+    needs: dict[int, set[float]] = {}
+    for r in rules:
+        limit = error_ratio_limit(r, series.slo_target, series.period_days)
+        for w in r.windows_min:
+            needs.setdefault(w, set()).add(limit)
+    n = len(series.total)
+    bad_c, tot_c = _cumulative(series.bad), _cumulative(series.total)
+    bufs = (np.empty(n), np.empty(n))
+    out = {}
+    for w in sorted(needs):
+        ratio = _window_ratio(bad_c, tot_c, w, bufs)
+        for limit in sorted(needs[w]):
+            out[(w, limit)] = ratio > limit
+    return out
+
+
+def _firing(series: SliSeries, rules: Sequence[Rule], severity: str,
+            masks: dict[tuple[int, float], np.ndarray]) -> np.ndarray:
     out = np.zeros(len(series.total), dtype=bool)
     for r in rules:
         if r.severity != severity:
             continue
         limit = error_ratio_limit(r, series.slo_target, series.period_days)
-        m = np.ones(len(series.total), dtype=bool)
-        for w in r.windows_min:
-            if w not in cache:
-                cache[w] = _window_ratio(cache["cum"], cache["tcum"], w)
-            m &= cache[w] > limit
+        m = masks[(r.windows_min[0], limit)].copy()
+        for w in r.windows_min[1:]:
+            m &= masks[(w, limit)]
         out |= _held(m, r.for_min)
     return out
 
@@ -322,7 +363,7 @@ def firing(series: SliSeries, rules: Sequence[Rule], severity: str) -> np.ndarra
     A rule holds when every window's error ratio exceeds :func:`error_ratio_limit`, and fires once it
     has held for ``for_min`` minutes.
     """
-    return _firing(series, rules, severity, {})
+    return _firing(series, rules, severity, _masks(series, [r for r in rules if r.severity == severity]))
 
 
 def episodes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -331,9 +372,14 @@ def episodes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> [a.tolist() for a in episodes(np.array([0, 1, 1, 0, 1], dtype=bool))]
     [[1, 4], [3, 5]]
     """
-    m = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
-    d = np.diff(m.astype(np.int8))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    m = np.asarray(mask, dtype=bool)
+    if not len(m):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    edge = np.flatnonzero(m[1:] != m[:-1]) + 1  # indices where the state changes
+    bounds = np.r_[0, edge] if m[0] else edge
+    if m[-1]:
+        bounds = np.r_[bounds, len(m)]
+    return bounds[0::2], bounds[1::2]
 
 
 _EP_COLS = ["policy", "slo", "region", "severity", "start", "end", "duration_min"]
@@ -342,30 +388,36 @@ _EP_COLS = ["policy", "slo", "region", "severity", "start", "end", "duration_min
 def alert_episodes(policies: Policy | Sequence[Policy], series: Iterable[SliSeries]) -> pd.DataFrame:
     """Every alert episode of one or more policies over ``series``.
 
-    Window sums are computed once per series and shared by every policy.
+    Window ratios are computed once per series and window and shared by every policy.
 
     Returns:
         Frame with columns policy, slo, region, severity, start (first firing instant, UTC),
         end (first instant no longer firing), duration_min.
     """
     pols = [policies] if isinstance(policies, Policy) else list(policies)
-    rows = []
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in ("policy", "slo", "region", "severity", "st", "en")}
+    starts: list[pd.DatetimeIndex] = []
+    ends: list[pd.DatetimeIndex] = []
     for s in series:
-        cache: dict[object, np.ndarray] = {}
+        masks = _masks(s, [r for p in pols for r in p.rules])
         for policy, sev in ((p, v) for p in pols for v in SEVERITIES):
             if not any(r.severity == sev for r in policy.rules):
                 continue
-            st, en = episodes(_firing(s, policy.rules, sev, cache))
+            st, en = episodes(_firing(s, policy.rules, sev, masks))
             if len(st):
-                rows.append(pd.DataFrame({
-                    "policy": policy.id, "slo": s.slo, "region": s.region, "severity": sev,
-                    "start": s.start + pd.to_timedelta(st + 1, unit="min"),
-                    "end": s.start + pd.to_timedelta(en + 1, unit="min"),
-                    "duration_min": (en - st).astype(float),
-                }))
-    if not rows:
+                k = len(st)
+                for c, v in (("policy", policy.id), ("slo", s.slo), ("region", s.region), ("severity", sev)):
+                    cols[c].append(np.full(k, v, dtype=object))
+                cols["st"].append(st)
+                cols["en"].append(en)
+                starts.append(s.start + pd.to_timedelta(st + 1, unit="min"))
+                ends.append(s.start + pd.to_timedelta(en + 1, unit="min"))
+    if not starts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in _EP_COLS})
-    out = pd.concat(rows, ignore_index=True)
+    out = pd.DataFrame({c: np.concatenate(cols[c]) for c in ("policy", "slo", "region", "severity")})
+    out["start"] = starts[0].append(starts[1:])
+    out["end"] = ends[0].append(ends[1:])
+    out["duration_min"] = (np.concatenate(cols["en"]) - np.concatenate(cols["st"])).astype(float)
     return out.sort_values(["policy", "start", "slo", "region"], kind="stable").reset_index(drop=True)
 
 
@@ -408,7 +460,6 @@ def _budget_spent(notes: pd.DataFrame, series: Iterable[SliSeries], lookback_min
             rows = np.flatnonzero([(regions[i] == s.region) and (s.slo in slos[i]) for i in range(len(notes))])
             if not len(rows):
                 continue
-            bad_c, tot_c = _cumulative(s.bad), _cumulative(s.total)
             n = len(s.total)
             sub = notes.iloc[rows]
             start = ((sub["start"] - s.start) / pd.Timedelta(minutes=1)).to_numpy(dtype=float)
@@ -416,8 +467,10 @@ def _budget_spent(notes: pd.DataFrame, series: Iterable[SliSeries], lookback_min
             a = np.clip(start - 1 - lookback_min, 0, n).astype(int)
             b = np.clip(end, 0, n).astype(int)
             p0 = np.clip(b - s.period_days * 1440, 0, n).astype(int)
-            budget = (1.0 - s.slo_target) * (tot_c[b] - tot_c[p0])
-            share = np.divide(bad_c[b] - bad_c[a], budget, out=np.zeros(len(rows)), where=budget > 0)
+            bad_at, tot_at = _prefix_at(s.bad, np.r_[a, b]), _prefix_at(s.total, np.r_[p0, b])
+            k = len(rows)
+            budget = (1.0 - s.slo_target) * (tot_at[k:] - tot_at[:k])
+            share = np.divide(bad_at[k:] - bad_at[:k], budget, out=np.zeros(k), where=budget > 0)
             out[rows] = np.maximum(out[rows], share)
     return pd.Series(out, index=notes.index, name="budget_share_spent")
 
