@@ -116,7 +116,9 @@ def test_multi_document_file_with_every_kind_and_references():
 
 def test_threshold_metric():
     slo = load_openslo(FIX / "search-latency.yaml").slos["search-latency"]
-    assert slo.indicator.kind == "threshold" and slo.indicator.threshold.query.startswith("histogram_quantile")
+    assert slo.indicator.kind == "threshold" and slo.indicator.threshold.type == "Datadog"
+    assert slo.indicator.threshold.query == "p95:search.request.duration{service:catalogue}"
+    assert slo.alert_policies == ()
     (o,) = slo.objectives
     assert (o.op, o.value, o.target) == ("lt", 300.0, 0.98)
     assert slo.period_days == 14
