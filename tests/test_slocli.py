@@ -14,7 +14,7 @@ from dfp.book.cli import main
 from dfp.book.slocli import backtest_report, check_report
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
-from dfp.generate.promexport import platform_export, write_sample
+from dfp.generate.promexport import platform_export
 from dfp.generate.sli import load_minutes
 from dfp.io.openslo import load_openslo, load_slos
 from dfp.io.promexport import RangeSeries, load_query_range, selector_matches, write_query_range
@@ -92,8 +92,10 @@ def test_platform_backtest_equals_the_direct_backtest(platform):
     assert "INC" not in text and "api-availability: 2,880 minutes from" in text
 
 
-def test_sample_with_resets_and_gaps(tmp_path):
-    slos, export = write_sample(tmp_path)
+def test_sample_with_resets_and_gaps(tmp_path, capsys):
+    assert main(["slo", "sample", str(tmp_path)]) == 0
+    assert "shop-export.json" in capsys.readouterr().out
+    slos, export = tmp_path / "shop-slos.yaml", tmp_path / "shop-export.json"
     spec = load_openslo(slos).slos["checkout"]
     s, rep = slo_series(spec, load_query_range(export))
     assert rep == {"series": 6, "resets": 9, "gaps": rep["gaps"], "holes": 3, "dropped_events": rep["dropped_events"],

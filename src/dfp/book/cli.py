@@ -9,6 +9,7 @@
 ``dfp rules [--check]``                      regenerate the Prometheus SLO rules (or check they are current)
 ``dfp slo check FILE...``                    validate OpenSLO v1 files and print each SLO's error budget
 ``dfp slo backtest --slos F --series JSON``  backtest alert policies on a Prometheus query_range export
+``dfp slo sample DIR``                       write a sample OpenSLO file and export to try the two above
 ==========================================  ==================================================
 """
 
@@ -70,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sb.add_argument("--series", type=Path, required=True, action="append", help="query_range JSON (repeatable)")
     sb.add_argument("--policies", type=Path, default=None, help="alert policies (playbook format)")
     sb.add_argument("--max-gap-min", type=int, default=5, help="longest scrape gap spread over (minutes)")
+    ss = so_sub.add_parser("sample", help="write a sample OpenSLO file and query_range export into a folder")
+    ss.add_argument("folder", type=Path)
 
     args = parser.parse_args(argv)
     try:
@@ -106,8 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.cmd == "slo":
             from dfp.book import slocli
 
-            print(slocli.check_report(args.files) if args.slo_cmd == "check" else
-                  slocli.backtest_report(args.slos, args.series, args.policies, args.max_gap_min))
+            if args.slo_cmd == "check":
+                print(slocli.check_report(args.files))
+            elif args.slo_cmd == "backtest":
+                print(slocli.backtest_report(args.slos, args.series, args.policies, args.max_gap_min))
+            else:
+                print("\n".join(f"wrote {p}" for p in slocli.write_sample(args.folder)))
     except PlaybookError as exc:
         print(f"dfp {args.cmd}: error: {exc}", file=sys.stderr)
         return 2

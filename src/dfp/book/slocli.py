@@ -18,13 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from dfp.core.errors import PlaybookError
+from dfp.generate.promexport import write_sample
 from dfp.io.openslo import OpenSlo, SloSpec, load_openslo
 from dfp.io.promexport import load_query_range
 from dfp.reliability import alerting, promrules
 from dfp.reliability import slo as slo_math
 from dfp.reliability.counters import slo_series
 
-__all__ = ["backtest_report", "check_report"]
+__all__ = ["backtest_report", "check_report", "write_sample"]
 
 
 def _minutes(m: float) -> str:

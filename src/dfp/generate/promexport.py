@@ -7,7 +7,8 @@
 =======================  ====================================================================
 
 Both feed the same reader path as a reader's own export (``dfp.io.promexport``,
-``dfp.reliability.counters``), so the tests run the CLI on data of two shapes.
+``dfp.reliability.counters``), so the tests run the CLI on data of two shapes. Neither is a dataset
+of ``data/``: nothing here is committed; ``dfp slo sample DIR`` and the tests write them on demand.
 """
 
 from __future__ import annotations
