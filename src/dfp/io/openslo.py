@@ -411,15 +411,15 @@ def _text(doc: _Doc, path: str) -> str:
     return " ".join(str(doc.get(path, str, required=False) or "").split())
 
 
-def _inline(raw: Any, fname: str, kind: str, ctx: str) -> tuple[str, _Doc]:
-    """An inlined document (an SLO's indicator, a policy's condition): apiVersion/kind optional."""
+def _inline(raw: Any, parent: _Doc, kind: str, path: str) -> tuple[str, _Doc]:
+    """An inlined document (a policy's condition, an SLO's policy): apiVersion/kind optional."""
     if not isinstance(raw, dict):
-        raise PlaybookError(f"{ctx}: an inline {kind} must be a mapping; got {raw!r}")
+        raise parent.fail(path, f"must be an inline {kind} or a reference; got {raw!r}")
     full = {"apiVersion": "openslo/v1", "kind": kind, **raw}
     if full.get("kind") != kind:
-        raise PlaybookError(f"{ctx}: an inline document here must be kind {kind!r}; got {full.get('kind')!r}")
-    name, doc = _header(full, fname, kind)
-    doc.label = f"{ctx.split('(', 1)[-1].rstrip(')')}, inline {kind} {name}" if "(" in ctx else f"inline {kind} {name}"
+        raise parent.fail(f"{path}.kind", f"must be {kind!r}; got {full.get('kind')!r}")
+    name, doc = _header(full, parent.fname, kind)
+    doc.label = f"{parent.label}, {path}: {kind} {name}"
     return name, doc
 
 
@@ -632,7 +632,7 @@ def _policy(name: str, doc: _Doc, conditions: Mapping[str, AlertCondition],
                                f"names no AlertCondition document; got {c['conditionRef']!r}")
             conds.append(conditions[c["conditionRef"]])
         else:
-            n, d = _inline(c, doc.fname, "AlertCondition", f"{doc.where()}: spec.conditions[{i}]")
+            n, d = _inline(c, doc, "AlertCondition", f"spec.conditions[{i}]")
             conds.append(_condition(n, d))
     tgts = []
     for i, t in enumerate(doc.get("spec.notificationTargets", list)):
@@ -642,7 +642,7 @@ def _policy(name: str, doc: _Doc, conditions: Mapping[str, AlertCondition],
                                f"names no AlertNotificationTarget document; got {t['targetRef']!r}")
             tgts.append(targets[t["targetRef"]])
         else:
-            n, d = _inline(t, doc.fname, "AlertNotificationTarget", f"{doc.where()}: spec.notificationTargets[{i}]")
+            n, d = _inline(t, doc, "AlertNotificationTarget", f"spec.notificationTargets[{i}]")
             tgts.append(_target(n, d))
     return AlertPolicy(name, str(doc.raw["metadata"].get("displayName", name)), _text(doc, "spec.description"),
                        flags["alertWhenBreaching"], flags["alertWhenResolved"], flags["alertWhenNoData"],
@@ -687,7 +687,7 @@ def _slo(name: str, doc: _Doc, ctx: OpenSlo) -> SloSpec:
                                f"names no AlertPolicy document; got {p['alertPolicyRef']!r}")
             pols.append(ctx.alert_policies[p["alertPolicyRef"]])
         else:
-            n, d = _inline(p, doc.fname, "AlertPolicy", f"{doc.where()}: spec.alertPolicies[{i}]")
+            n, d = _inline(p, doc, "AlertPolicy", f"spec.alertPolicies[{i}]")
             pols.append(_policy(n, d, ctx.alert_conditions, ctx.notification_targets))
     ann = doc.raw["metadata"].get("annotations") or {}
     return SloSpec(
