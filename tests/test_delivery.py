@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dfp.core.errors import PlaybookError
 from dfp.delivery import dora as dl
@@ -103,12 +105,26 @@ def test_failed_deploy_without_restore_rejected():
     ("deploys_per_week", 0.5, "medium"), ("deploys_per_week", 0.1, "low"),
     ("lead_time_h", 23.9, "elite"), ("lead_time_h", 24, "high"), ("lead_time_h", 200, "medium"),
     ("lead_time_h", 1000, "low"),
-    ("change_failure_ratio", 0.05, "elite"), ("change_failure_ratio", 0.051, "high"),
-    ("change_failure_ratio", 0.15, "medium"), ("change_failure_ratio", 0.2, "low"),
+    # 2024 clusters' typical rates: elite 5 %, high 20 %, medium 10 %, low 40 %; best cluster not exceeded
+    ("change_failure_ratio", 0.0, "elite"), ("change_failure_ratio", 0.05, "elite"),
+    ("change_failure_ratio", 0.051, "high"), ("change_failure_ratio", 0.09, "high"), ("change_failure_ratio", 0.2, "high"),
+    ("change_failure_ratio", 0.21, "low"), ("change_failure_ratio", 1.0, "low"),
     ("restore_h", 0.5, "elite"), ("restore_h", 1, "high"), ("restore_h", 100, "medium"), ("restore_h", 500, "low"),
 ])
 def test_dora_levels(metric, value, level):
     assert dl.dora_level(metric, value) == level
+
+
+@given(st.sampled_from(["deploys_per_week", "lead_time_h", "change_failure_ratio", "restore_h"]),
+       st.floats(0, 1e4, allow_nan=False), st.floats(0, 1e4, allow_nan=False))
+def test_dora_level_is_monotone(metric, a, b):
+    """A better value never gets a worse level, for every metric (including the unordered 2024 CFR clusters)."""
+    lo, hi = sorted((a, b))
+    if metric == "change_failure_ratio":
+        lo, hi = lo / 1e4, hi / 1e4
+    rank = {lv: i for i, lv in enumerate(dl.LEVELS)}
+    r_lo, r_hi = rank[dl.dora_level(metric, lo)], rank[dl.dora_level(metric, hi)]
+    assert (r_hi <= r_lo) if metric == "deploys_per_week" else (r_lo <= r_hi)
 
 
 def test_dora_level_nan_and_unknown():
@@ -162,3 +178,59 @@ def test_freeze_windows_follow_sev1_incidents():
     fw = dl.freeze_windows(system)
     assert list(fw["incident"]) == [i.id for i in system.incidents if i.severity == "sev1"]
     assert ((fw["end"] - fw["start"]) == pd.Timedelta(days=7)).all()
+
+
+def test_rework_ratio_counts_unplanned_changes_only():
+    d = pd.DataFrame({"commits": [1, 0, 2, 1], "unplanned": [True, True, False, False]})
+    assert dl.rework_ratio(d) == pytest.approx(1 / 3)  # the redeploy (0 commits) is not a change
+    assert pd.isna(dl.rework_ratio(d.drop(columns="unplanned")))
+    assert pd.isna(dl.rework_ratio(d.iloc[[1]]))
+
+
+@pytest.mark.parametrize(("metric", "value", "bucket"), [
+    ("lead_time_h", 23.9, "One day"), ("lead_time_h", 24, "One week"), ("lead_time_h", 729, "One month"),
+    ("lead_time_h", 730, "Six months"), ("lead_time_h", 4380, "One year"), ("restore_h", 0.1, "One day"),
+    ("change_failure_ratio", 0.15, "0-15%"), ("change_failure_ratio", 0.151, "16-45%"),
+    ("change_failure_ratio", 0.46, "46-60%"), ("lead_time_h", float("nan"), "n/a"),
+])
+def test_fourkeys_buckets(metric, value, bucket):
+    assert dl.fourkeys_bucket(metric, value) == bucket
+
+
+def test_fourkeys_bucket_unknown_metric():
+    with pytest.raises(PlaybookError, match="unknown metric 'deploys'"):
+        dl.fourkeys_bucket("deploys", 1.0)
+
+
+def _daily(days: list[int]) -> pd.DataFrame:
+    """Deploys at noon on the given day offsets from T0 (a Monday), each a change."""
+    at = [T0 + pd.Timedelta(days=d, hours=12) for d in days]
+    nat = pd.to_datetime([None] * len(at), utc=True)
+    return pd.DataFrame({"deploy_id": [f"D{i}" for i in range(len(at))], "deployed_at": at, "commits": 1,
+                         "failed": False, "remediation": "none", "restored_at": nat, "rollback_started_at": nat,
+                         "detected_at": nat})
+
+
+@pytest.mark.parametrize(("days", "bucket"), [
+    ([w * 7 + k for w in range(13) for k in range(3)], "Daily"),      # three days every week
+    ([w * 7 + k for w in range(13) for k in range(2)], "Weekly"),     # two days every week
+    ([w * 14 for w in range(7)], "Monthly"),                           # every other week
+    ([0], "Yearly"),
+])
+def test_fourkeys_deployment_frequency(days, bucket):
+    end = T0 + pd.Timedelta(days=91)
+    s = dl.fourkeys_summary(_daily(days), None, end)
+    assert s.deployment_frequency == bucket
+    assert s.lead_time == "n/a"
+
+
+def test_fourkeys_summary_on_the_platform_log():
+    deploys, commits = load("deployments"), load("commits")
+    end = deploys["deployed_at"].max()
+    s = dl.fourkeys_summary(deploys, commits, end)
+    inside = dl.change_deploys(deploys.loc[deploys["deployed_at"] >= (end - pd.Timedelta(days=91)).floor("D")])
+    inside = inside.loc[inside["deployed_at"] < end]
+    assert s.change_failure_ratio == pytest.approx(inside["failed"].mean())
+    assert s.deployment_frequency == "Daily" and s.lead_time == "One day"
+    with pytest.raises(PlaybookError, match="window_days must be >= 7"):
+        dl.fourkeys_summary(deploys, commits, end, window_days=3)

@@ -22,6 +22,8 @@ Imports point down this table only (a test, ``tests/test_layers.py``, keeps it s
                      decision-record index, Sphinx extension, execution, benchmarks, CLI
 ==================  ===========================================================================
 
-Only ``dfp.book`` reads ``notebooks/`` or ``book/``. The domain packages sit between ``dfp.io``
+Only ``dfp.book`` reads ``notebooks/`` or ``book/``. Input data comes from ``dfp.core.paths.data_dir()``
+(``data/``, or ``$DFP_DATA_DIR``); the cited reference facts ship inside the package (``dfp/reference/``,
+links to their one home in ``data/``), so the own-data commands run from a plain install. The domain packages sit between ``dfp.io``
 and ``dfp.generate`` and may use one another without cycles.
 """

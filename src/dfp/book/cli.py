@@ -7,15 +7,20 @@
 ``dfp prime-cache CACHE``                    execute uncached book notebooks in parallel into the build cache
 ``dfp bench``                                time the build, nbval and every notebook
 ``dfp rules [--check]``                      regenerate the Prometheus SLO rules (or check they are current)
+``dfp dora [PATH] [--commits CSV] [--json]``  DORA metrics and levels of a deploy log (default: the platform's)
 ``dfp slo check FILE...``                    validate OpenSLO v1 files and print each SLO's error budget
 ``dfp slo backtest --slos F --series JSON``  backtest alert policies on a Prometheus query_range export
 ``dfp slo sample DIR``                       write a sample OpenSLO file and export to try the two above
 ==========================================  ==================================================
+
+``--data-dir DIR`` (before the command) reads input data from DIR instead of the repository's
+``data/``; it sets ``DFP_DATA_DIR`` for the run, so every command sees the same folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +29,7 @@ import yaml
 
 from dfp.book.execute import execute_notebook, notebook_paths, run_notebook
 from dfp.core.errors import PlaybookError
-from dfp.core.paths import repo_root
+from dfp.core.paths import DATA_DIR_ENV, repo_root
 
 __all__ = ["main"]
 
@@ -38,6 +43,8 @@ def _parse_value(text: str) -> object:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dfp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=f"input data folder (default: ${DATA_DIR_ENV}, else the repository's data/)")
     sub = parser.add_subparsers(dest="cmd", required=True)
 
     g = sub.add_parser("generate", help="regenerate the seeded sample data")
@@ -62,6 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     rl = sub.add_parser("rules", help="regenerate the Prometheus SLO rules from data/slos")
     rl.add_argument("--check", action="store_true", help="exit 1 if the committed rules are stale")
 
+    dora = sub.add_parser("dora", help="DORA metrics and levels of a deploy log (CSV or GitHub deployments JSON)")
+    dora.add_argument("path", type=Path, nargs="?", default=None,
+                      help="deploy log: .csv (columns in dfp.io.deploylog) or GitHub .json; default: the platform's")
+    dora.add_argument("--commits", type=Path, default=None, help="commits CSV (deploy_id, committed_at) for lead time")
+    dora.add_argument("--environment", default="^prod", help="GitHub JSON: production environment regex (default ^prod)")
+    dora.add_argument("--json", action="store_true", help="print JSON instead of text")
     so = sub.add_parser("slo", help="check OpenSLO files; backtest alert policies on a Prometheus export")
     so_sub = so.add_subparsers(dest="slo_cmd", required=True)
     sc = so_sub.add_parser("check", help="validate OpenSLO v1 files and print each SLO's error budget")
@@ -75,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ss.add_argument("folder", type=Path)
 
     args = parser.parse_args(argv)
+    if args.data_dir is not None:
+        os.environ[DATA_DIR_ENV] = str(args.data_dir.resolve())
     try:
         if args.cmd == "generate":
             from dfp.generate import generate_all
@@ -106,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{RULES_FILE} is stale: run `dfp rules`", file=sys.stderr)
                 return 1
             print(f"{'unchanged' if current else 'wrote    '} {RULES_FILE}")
+        elif args.cmd == "dora":
+            from dfp.delivery.report import run_dora
+
+            run_dora(args.path, args.commits, args.environment, args.json, sys.stdout)
         elif args.cmd == "slo":
             from dfp.book import slocli
 

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from dfp.io.system import System
 
-__all__ = ["ERA_COLOURS", "PALETTE", "fmt_millions", "mark_incidents", "new_figure", "shade_eras", "use_style"]
+__all__ = ["ERA_COLOURS", "PALETTE", "close", "fmt_millions", "mark_incidents", "new_figure", "shade_eras", "use_style"]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
 ERA_COLOURS = {"mvp": "#f2f2f2", "full-platform": "#e3ecf5", "scale": "#fbf3e4"}
@@ -52,6 +52,11 @@ def use_style() -> None:
 def new_figure(ncols: int = 1, nrows: int = 1, **kw: object) -> tuple[Figure, Axes | list[Axes]]:
     """``plt.subplots`` with the house defaults."""
     return plt.subplots(nrows=nrows, ncols=ncols, **kw)  # type: ignore[arg-type]
+
+
+def close(fig: Figure) -> None:
+    """Close a figure that was glued, so the notebook does not show it a second time."""
+    plt.close(fig)
 
 
 def fmt_millions(ax: Axes, axis: str = "y", unit: str = "M") -> None:

@@ -21,7 +21,7 @@ from :func:`dfp.delivery.dora.dora_by_period`. Decision records come from ``dfp.
 front matter), incidents from the calendar in ``data/system.yml``. This module only aligns them on
 the story's months and checks that they align, so the timeline cannot disagree with the sections.
 
-DORA overall level: the four metrics' levels (2023 report clusters) combined as the *worst* level
+DORA overall level: the four metrics' levels (2024 report clusters) combined as the *worst* level
 among the metrics measured that month (a month without failed changes has no restore time; that
 metric is then left out). The convention is conservative on purpose: a month is "elite" only if
 every measured metric is.

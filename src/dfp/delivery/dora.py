@@ -6,7 +6,10 @@
 ``restore_times``                per failed change: time to restore and rollback duration, in minutes
 ``dora_summary``                 the four metrics for one slice of the log (a :class:`DoraSummary`)
 ``dora_by_period``               the four metrics per story month or per era, empty periods kept
-``dora_level``                   a value's DORA performance cluster (2023 report boundaries)
+``dora_level``                   a value's DORA performance level (2024 report's clusters, cited)
+``rework_ratio``                 the 2024 report's fifth metric: unplanned deployments / deployments
+``fourkeys_bucket``              a value's bucket on Google's open-source Four Keys dashboard
+``fourkeys_summary``             the four Four Keys buckets over the dashboard's 3-month window
 ``incident_causes``              each calendar incident with the deployment that caused it, or none
 ``freeze_windows``               the change freezes the error-budget policy imposed after sev1 incidents
 ``freeze_effect``                deploy rate inside each freeze against the four weeks before it
@@ -24,9 +27,28 @@ Definitions (the ones every number in the delivery section uses):
   the period. A change failed when it degraded production and needed remediation (rollback, fix
   forward), including a canary rollout aborted on a regression (conservative: it did hurt the
   canary's share of traffic). An incident with no causing deploy does not count.
-* **Time to restore service** (DORA 2023: "failed deployment recovery time"): for each failed
+* **Time to restore service** (DORA since 2023: "failed deployment recovery time"): for each failed
   change, ``restored_at - deployed_at`` in minutes; the period's median is reported. The rollback
   duration (``restored_at - rollback_started_at``) is what the owner's 5-minute rollback target is on.
+* **Deployment rework rate** (DORA 2024, the fifth metric): deployments that were not planned but were
+  made to fix a user-facing problem in production, over the period's changes (as DORA's metrics guide,
+  dora.dev/guides/dora-metrics, and the 2024 survey's question on unplanned deployments define it;
+  read in dora-team/dora.dev, hugo/data/survey_questions/2024.json). The log marks them in
+  the ``unplanned`` column; a log without it has no rework rate (NaN), never a guessed one.
+
+Two reference scales, both cited in ``data/external_facts.yml``:
+
+* **DORA as published** (:func:`dora_level`): the Accelerate State of DevOps Report 2024's four
+  clusters. The report gives each cluster's typical answer, not boundaries: deployment frequency,
+  lead time and recovery time are answer bands (turned into numeric boundaries at their ends), and
+  change failure rate is one typical value per cluster, not ordered (high 20 %, medium 10 %). A rate
+  gets the best cluster whose typical rate it does not exceed, so the level never improves as the
+  rate rises; the medium cluster, whose typical rate is better than the high one's, is never given.
+* **Four Keys** (:func:`fourkeys_bucket`, :func:`fourkeys_summary`): the buckets of Google's
+  open-source dashboard (``GoogleCloudPlatform/fourkeys``): medians over the last three months,
+  "One day" / "One week" / "One month" / "Six months" / "One year" for lead time and time to
+  restore, "0-15%" / "16-45%" / "46-60%" for change failure rate, "Daily" / "Weekly" / "Monthly" /
+  "Yearly" for deployment frequency (from the days a week with a deployment, not the count).
 """
 
 from __future__ import annotations
@@ -42,26 +64,39 @@ from dfp.io.external import fact
 from dfp.io.system import System
 
 __all__ = [
+    "FOURKEYS_BUCKETS",
     "LEVELS",
+    "REPORT_YEAR",
     "DoraSummary",
+    "FourKeysSummary",
     "change_deploys",
     "dora_by_period",
     "dora_level",
     "dora_summary",
+    "fourkeys_bucket",
+    "fourkeys_summary",
     "freeze_effect",
     "freeze_windows",
     "incident_causes",
     "lead_times_h",
     "restore_times",
+    "rework_ratio",
     "strategy_summary",
 ]
 
 LEVELS = ("elite", "high", "medium", "low")
+REPORT_YEAR = 2024  # the State of DevOps report whose clusters dora_level uses (benchmarks.dora2024_*)
 _METRICS = {  # metric -> (fact id stem, True when higher is better)
     "deploys_per_week": ("deploys_per_week", True),
     "lead_time_h": ("lead_time_h", False),
     "change_failure_ratio": ("change_failure_ratio", False),
     "restore_h": ("restore_h", False),
+}
+FOURKEYS_BUCKETS = {  # metric -> the dashboard's buckets, best first
+    "deployment_frequency": ("Daily", "Weekly", "Monthly", "Yearly"),
+    "lead_time_h": ("One day", "One week", "One month", "Six months", "One year"),
+    "restore_h": ("One day", "One week", "One month", "Six months", "One year"),
+    "change_failure_ratio": ("0-15%", "16-45%", "46-60%"),
 }
 
 
@@ -136,6 +171,8 @@ class DoraSummary:
     change_failure_ratio: float
     restore_median_min: float
     rollback_p95_min: float
+    unplanned: int               # changes marked unplanned (rework); 0 when the log has no such column
+    rework_ratio: float          # unplanned / changes (DORA 2024); NaN without an ``unplanned`` column
 
 
 def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
@@ -181,7 +218,26 @@ def dora_summary(deploys: pd.DataFrame, commits: pd.DataFrame, start: pd.Timesta
         change_failure_ratio=len(rt) / n if n else nan,
         restore_median_min=float(rt["restore_min"].median()) if len(rt) else nan,
         rollback_p95_min=float(rt["rollback_min"].quantile(0.95)) if rt["rollback_min"].notna().any() else nan,
+        unplanned=int(changes["unplanned"].sum()) if "unplanned" in changes else 0,
+        rework_ratio=rework_ratio(changes),
     )
+
+
+def rework_ratio(deploys: pd.DataFrame) -> float:
+    """DORA 2024's deployment rework rate: unplanned changes / changes, a fraction.
+
+    ``rework = count(commits > 0 and unplanned) / count(commits > 0)``. NaN when there are no changes
+    or the log has no ``unplanned`` column (a rate that cannot be measured is not zero).
+
+    >>> rework_ratio(pd.DataFrame({"commits": [1, 2, 0, 1], "unplanned": [True, False, False, False]}))
+    0.3333333333333333
+    >>> import math; math.isnan(rework_ratio(pd.DataFrame({"commits": [1]})))
+    True
+    """
+    changes = change_deploys(deploys)
+    if "unplanned" not in changes or not len(changes):
+        return float("nan")
+    return float(changes["unplanned"].astype(bool).sum()) / len(changes)
 
 
 def dora_by_period(deploys: pd.DataFrame, commits: pd.DataFrame, system: System, by: str = "month",
@@ -189,7 +245,7 @@ def dora_by_period(deploys: pd.DataFrame, commits: pd.DataFrame, system: System,
     """:func:`dora_summary` for every story month (``by="month"``) or era (``by="era"``).
 
     Every period appears, including one without deployments (zero deploys, NaN for the rest), with
-    the DORA level of each metric (lead time level on the median, restore level on the median).
+    the DORA level of each metric (:func:`dora_level`; lead time and restore level on the median).
     """
     if by == "month":
         periods = [(f"{system.month_start(m):%Y-%m}", system.month_start(m), system.month_start(m + 1),
@@ -211,30 +267,135 @@ def dora_by_period(deploys: pd.DataFrame, commits: pd.DataFrame, system: System,
 
 
 def dora_level(metric: str, value: float) -> str:
-    """The DORA performance cluster of ``value`` for ``metric`` (boundaries in external_facts.yml).
+    """The DORA performance level of ``value`` for ``metric``, from the 2024 report's clusters.
 
-    Metrics: ``deploys_per_week`` (higher is better), ``lead_time_h``, ``change_failure_ratio``,
-    ``restore_h`` (lower is better). A value on a boundary gets the better level for deploys and
-    change failure rate (">= 7 a week", "<= 5 %"), the worse one for times ("less than one day").
-    NaN gives ``"n/a"``.
+    Metrics: ``deploys_per_week`` (higher is better), ``lead_time_h``, ``restore_h`` (lower is
+    better): the cluster whose answer band holds the value, with the band ends in
+    ``benchmarks.dora2024_<level>_<metric>``. A value on a boundary gets the better level for
+    deploys (">= daily"), the worse one for times ("less than one day").
+    ``change_failure_ratio``: the best cluster (elite, high, medium, low in that order) whose typical
+    rate is at or above ``value``; above every typical rate, ``"low"``. The 2024 clusters are not
+    ordered on this metric (high 20 % > medium 10 %), so scanning best first keeps the level
+    monotone in the rate and never returns medium. NaN gives ``"n/a"``.
 
-    >>> dora_level("deploys_per_week", 12), dora_level("change_failure_ratio", 0.12), dora_level("lead_time_h", 24)
-    ('elite', 'medium', 'high')
+    >>> dora_level("deploys_per_week", 12), dora_level("lead_time_h", 24), dora_level("restore_h", 0.5)
+    ('elite', 'high', 'elite')
+    >>> dora_level("change_failure_ratio", 0.05), dora_level("change_failure_ratio", 0.12), dora_level("change_failure_ratio", 0.3)
+    ('elite', 'high', 'low')
     """
     if metric not in _METRICS:
         raise PlaybookError(f"dora_level: unknown metric {metric!r}; known: {sorted(_METRICS)}")
     if value is None or np.isnan(value):
         return "n/a"
     stem, higher_better = _METRICS[metric]
+    if metric == "change_failure_ratio":
+        for level in LEVELS:
+            if value <= fact(f"benchmarks.dora{REPORT_YEAR}_{level}_{stem}").value:
+                return level
+        return "low"
     for level in LEVELS[:-1]:
-        bound = fact(f"benchmarks.dora2023_{level}_{stem}").value
-        if higher_better and value >= bound:
-            return level
-        if not higher_better and metric == "change_failure_ratio" and value <= bound:
-            return level
-        if not higher_better and metric != "change_failure_ratio" and value < bound:
+        bound = fact(f"benchmarks.dora{REPORT_YEAR}_{level}_{stem}").value
+        if (higher_better and value >= bound) or (not higher_better and value < bound):
             return level
     return "low"
+
+
+def fourkeys_bucket(metric: str, value: float) -> str:
+    """The Four Keys dashboard's bucket of ``value`` (thresholds ``benchmarks.fourkeys_*``).
+
+    ``lead_time_h`` and ``restore_h`` (a median, hours): "One day" below 24 h, then "One week",
+    "One month", "Six months", else "One year". ``change_failure_ratio``: "0-15%" at or below 0.15,
+    "16-45%" below 0.46, else "46-60%" (the dashboard's labels). NaN gives ``"n/a"``.
+
+    >>> fourkeys_bucket("lead_time_h", 30), fourkeys_bucket("restore_h", 0.2), fourkeys_bucket("change_failure_ratio", 0.15)
+    ('One week', 'One day', '0-15%')
+    """
+    if metric not in ("lead_time_h", "restore_h", "change_failure_ratio"):
+        raise PlaybookError(f"fourkeys_bucket: unknown metric {metric!r}; known: change_failure_ratio, lead_time_h, restore_h")
+    if value is None or np.isnan(value):
+        return "n/a"
+    labels = FOURKEYS_BUCKETS[metric]
+    if metric == "change_failure_ratio":
+        if value <= fact("benchmarks.fourkeys_cfr_low_max_ratio").value:
+            return labels[0]
+        return labels[1] if value < fact("benchmarks.fourkeys_cfr_mid_below_ratio").value else labels[2]
+    bounds = [fact(f"benchmarks.fourkeys_{k}_h").value for k in ("one_day", "one_week", "one_month", "six_months")]
+    return labels[int(np.searchsorted(bounds, value, side="right"))]
+
+
+@dataclass(frozen=True)
+class FourKeysSummary:
+    """The Four Keys dashboard's view of the ``window_days`` before ``end``: buckets and the values behind them."""
+
+    end: pd.Timestamp
+    window_days: int
+    deployment_frequency: str        # Daily / Weekly / Monthly / Yearly
+    median_days_deployed_per_week: float
+    lead_time: str
+    lead_time_median_h: float
+    time_to_restore: str
+    restore_median_h: float
+    change_failure: str
+    change_failure_ratio: float
+
+
+def _fourkeys_frequency(deployed_at: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> tuple[str, float]:
+    """The dashboard's deployment-frequency bucket over the days in ``[start, end)``.
+
+    Per calendar week (Sunday start, as BigQuery's ``TIMESTAMP_TRUNC(day, WEEK)``): days with a
+    deployment and whether it had any; per month, the weeks with one. Daily when the median week has
+    deployments on at least ``fourkeys_daily_min_days_per_week`` days, Weekly when the median week has
+    one, Monthly when the median (over weeks) of the month's deploying weeks is at least 1, else Yearly.
+    """
+    days = pd.date_range(start, end, freq="D", inclusive="left")
+    frame = pd.DataFrame({"day": days, "deployed": days.isin(deployed_at.dt.floor("D"))})
+    frame["week"] = frame["day"] - pd.to_timedelta((frame["day"].dt.day_of_week + 1) % 7, unit="D")
+    weeks = frame.groupby("week").agg(days_deployed=("deployed", "sum"), week_deployed=("deployed", "max"))
+    weeks["week_deployed"] = weeks["week_deployed"].astype(int)
+    month = weeks.index.to_series().dt.strftime("%Y-%m")
+    weeks["monthly"] = weeks.groupby(month.to_numpy())["week_deployed"].transform("sum")
+    median_days = float(weeks["days_deployed"].median())
+    labels = FOURKEYS_BUCKETS["deployment_frequency"]
+    if median_days >= fact("benchmarks.fourkeys_daily_min_days_per_week").value:
+        return labels[0], median_days
+    if weeks["week_deployed"].median() >= 1:
+        return labels[1], median_days
+    return (labels[2] if weeks["monthly"].median() >= 1 else labels[3]), median_days
+
+
+def fourkeys_summary(deploys: pd.DataFrame, commits: pd.DataFrame | None, end: pd.Timestamp,
+                     window_days: int | None = None) -> FourKeysSummary:
+    """The Four Keys dashboard's four buckets for the changes in the ``window_days`` before ``end``.
+
+    Medians as the dashboard takes them: lead time over commits (those with a lead time > 0),
+    time to restore over failed changes (deploy to restored, hours, not truncated to whole hours as
+    the dashboard's SQL does), change failure rate = failed changes / changes.
+
+    Args:
+        deploys: deployments (``deployed_at``, ``commits``, ``failed``, ``restored_at``...).
+        commits: commits with ``committed_at`` and ``deploy_id``, or None (lead time then "n/a").
+        end: end of the window, UTC, exclusive.
+        window_days: window length in days (default ``benchmarks.fourkeys_window_days``, 91).
+    """
+    window = int(window_days if window_days is not None else fact("benchmarks.fourkeys_window_days").value)
+    if window < 7:
+        raise PlaybookError(f"fourkeys_summary: window_days must be >= 7; got {window}")
+    start = (end - pd.Timedelta(days=window)).floor("D")
+    inside = change_deploys(deploys.loc[(deploys["deployed_at"] >= start) & (deploys["deployed_at"] < end)])
+    freq, median_days = _fourkeys_frequency(inside["deployed_at"], start, end.ceil("D"))
+    lead = float("nan")
+    if commits is not None and len(inside):
+        lt = lead_times_h(commits.loc[commits["deploy_id"].isin(inside["deploy_id"])], inside)["lead_time_h"]
+        lt = lt.loc[lt > 0]
+        lead = float(lt.median()) if len(lt) else float("nan")
+    rt = restore_times(inside)
+    restore = float(rt["restore_min"].median() / 60.0) if len(rt) else float("nan")
+    cfr = len(rt) / len(inside) if len(inside) else float("nan")
+    return FourKeysSummary(end=end, window_days=window, deployment_frequency=freq,
+                           median_days_deployed_per_week=median_days,
+                           lead_time=fourkeys_bucket("lead_time_h", lead), lead_time_median_h=lead,
+                           time_to_restore=fourkeys_bucket("restore_h", restore), restore_median_h=restore,
+                           change_failure=fourkeys_bucket("change_failure_ratio", cfr), change_failure_ratio=cfr)
 
 
 def incident_causes(deploys: pd.DataFrame, system: System) -> pd.DataFrame:

@@ -18,6 +18,10 @@ The story (assumptions in ``system.yml`` under ``sample_data.delivery``; fiction
   INC-06 the IAM wildcard grant) each get the deployment that caused them, at the times in
   ``caused_by``; service is restored at the incident's impact end. INC-01, INC-02 and INC-04 have
   external causes (a tenant's replay, an AWS dependency, a destination) and no causing deploy.
+* Rework (DORA 2024's fifth metric): the first change to the same service within
+  ``_FIX_WITHIN_H`` hours after a failed change was detected is its fix, an unplanned deployment
+  (``unplanned``). It is derived from the rows above and draws nothing from the random stream, so
+  every other column and file stays as it was.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dfp.io.system import System
 __all__ = ["generate"]
 
 _TS = "%Y-%m-%dT%H:%M:%SZ"
+_FIX_WITHIN_H = 72  # a change to the failed service this soon after detection is the fix (rework)
 _APP = ("ingestion-api", "processors", "delivery")
 # relative deploy rate by UTC hour: the team works roughly 13:00-23:00 UTC (US East business hours)
 _HOUR_W = np.array([0.15, 0.1, 0.05, 0.03, 0.03, 0.03, 0.03, 0.05, 0.08, 0.1, 0.15, 0.3,
@@ -118,6 +123,19 @@ def _deploys(system: System, rng: np.random.Generator) -> pd.DataFrame:
     return df
 
 
+def _unplanned(dep: pd.DataFrame) -> np.ndarray:
+    """True for each deployment that fixed a failed change: the next change to the same service after
+    the failure was detected, within ``_FIX_WITHIN_H`` hours."""
+    changes = dep.loc[dep["commits"] > 0, ["deployed_at", "service"]].reset_index().rename(columns={"index": "row"})
+    failed = dep.loc[dep["failed"], ["detected_at", "service"]].sort_values("detected_at", kind="stable")
+    fix = pd.merge_asof(failed, changes.sort_values("deployed_at", kind="stable"), left_on="detected_at",
+                        right_on="deployed_at", by="service", direction="forward", allow_exact_matches=False,
+                        tolerance=pd.Timedelta(hours=_FIX_WITHIN_H))
+    out = np.zeros(len(dep), dtype=bool)
+    out[fix["row"].dropna().astype(int).to_numpy()] = True
+    return out
+
+
 def _commits(system: System, rng: np.random.Generator, dep: pd.DataFrame) -> pd.DataFrame:
     d = system.sample["delivery"]
     k = dep["commits"].to_numpy()
@@ -140,11 +158,13 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
     """The change log: ``deployments.csv`` and ``commits.csv.gz``."""
     dep = _deploys(system, rng)
     com = _commits(system, rng, dep)
-    out = dep.drop(columns="era")
+    out = dep.drop(columns="era").assign(unplanned=_unplanned(dep))
     for col in ("deployed_at", "detected_at", "rollback_started_at", "restored_at"):
         out[col] = pd.to_datetime(out[col], utc=True).dt.strftime(_TS)
     out["blast_share"] = out["blast_share"].round(3)
     cols = ["deploy_id", "deployed_at", "service", "change_type", "strategy", "commits", "failed",
-            "remediation", "blast_share", "detected_at", "rollback_started_at", "restored_at", "incident_id"]
-    out = out[cols].assign(failed=out["failed"].map({True: "true", False: "false"}))
+            "remediation", "blast_share", "detected_at", "rollback_started_at", "restored_at", "incident_id", "unplanned"]
+    out = out[cols]
+    for col in ("failed", "unplanned"):
+        out[col] = out[col].map({True: "true", False: "false"})
     return {"deployments.csv": out, "commits.csv.gz": com}

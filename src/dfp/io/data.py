@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from dfp.core.errors import PlaybookError
-from dfp.core.paths import data_dir, repo_root
+from dfp.core.paths import cache_dir, data_dir
 from dfp.io.schema import Schema, read_raw, validate_frame
 from dfp.io.schemas import SCHEMAS
 
@@ -32,7 +32,7 @@ def _cache_file(path: Path, schema: Schema) -> Path:
     digest = hashlib.sha256(path.read_bytes())
     digest.update(repr(schema).encode("utf-8"))
     digest.update(pd.__version__.encode("utf-8"))
-    return repo_root() / "_build" / "cache" / "data" / f"{schema.name}-{digest.hexdigest()[:20]}.pkl"
+    return cache_dir() / "data" / f"{schema.name}-{digest.hexdigest()[:20]}.pkl"
 
 
 def load(

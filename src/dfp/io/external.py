@@ -1,8 +1,8 @@
 """Facts from outside the story (SLAs, quotas, prices, grid intensity), each cited or marked illustrative.
 
-``load_facts()`` reads ``data/external_facts.yml`` and checks the accuracy rule: every entry has a
-numeric ``value`` and a ``unit``, and either a ``source`` with an ``as_of`` date or
-``illustrative: true``. ``fact("prices.s3_standard_gb_month")`` returns one :class:`Fact`.
+``load_facts()`` reads ``data/external_facts.yml`` (through ``dfp/reference/``, so an installed
+package has it) and checks the accuracy rule: every entry has a numeric ``value`` and a ``unit``,
+and either a ``source`` with an ``as_of`` date or ``illustrative: true``. ``fact("prices.s3_standard_gb_month")`` returns one :class:`Fact`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from dfp.core.errors import PlaybookError
-from dfp.core.paths import data_dir
+from dfp.core.paths import reference_file
 
 __all__ = ["Fact", "fact", "load_facts"]
 
@@ -74,7 +74,7 @@ def _cached(path: str, mtime_ns: int) -> dict[str, Fact]:
 
 def load_facts(path: Path | str | None = None) -> dict[str, Fact]:
     """All external facts by ``section.id``; raises on an uncited, non-illustrative entry."""
-    p = Path(path) if path is not None else data_dir() / "external_facts.yml"
+    p = Path(path) if path is not None else reference_file("external_facts.yml")
     if not p.is_file():
         raise PlaybookError(f"external facts file not found: {p}")
     return _cached(str(p.resolve()), p.stat().st_mtime_ns)

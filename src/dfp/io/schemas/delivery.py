@@ -41,6 +41,7 @@ deployments = Schema(
         Column("restored_at", "timestamp", "UTC", "When service was restored; empty if not failed", nullable=True),
         Column("incident_id", "str", "-", "Calendar incident (system.yml) this deploy caused; empty if none",
                nullable=True),
+        Column("unplanned", "bool", "-", "Not planned: made to fix a failed change in production (DORA 2024 rework)"),
     ),
 )
 

@@ -13,7 +13,7 @@ sli_hourly = Schema(
     name="sli_hourly",
     file="sli_hourly.csv.gz",
     description=("Good and total events per SLO per region per hour from month 4 (SLOs start) to the end of the "
-                 "story; the hourly roll-up of the per-minute SLI series, which dfp.reliability.sli regenerates from the seed."),
+                 "story; the hourly roll-up of the per-minute SLI series, which dfp.generate.sli regenerates from the seed."),
     generated_by=_GEN,
     grain="one row per SLO per region per hour with traffic",
     key=("hour", "slo", "region"),

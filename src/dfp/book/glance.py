@@ -1,0 +1,320 @@
+"""The system at a glance: the regional cells drawn from the architecture model, with the decisions on them.
+
+=========================  ==================================================================
+``HardConstraint``          one of the constraints that bite hardest, with the records it forced
+``hardest_constraints``     read them from ``data/architecture.yml`` (section ``hardest_constraints``)
+``decisions_by_component``  component id -> the decision records that shaped it (``decisions:``)
+``grid_positions``          where each per-region component sits in a cell (column, row)
+``system_map``              the figure: one panel per live region, externals on both sides,
+                            decision numbers on the components, the hardest constraints below
+``draw_system_map``         the page's figure and the counts it quotes, at a story month
+=========================  ==================================================================
+
+Everything drawn comes from the model: which components exist in the era, which are per region, which
+edges are synchronous (solid) or asynchronous (dashed), and which regions are live at the era's end. The
+picture is a view, never a second source: a component added to ``architecture.yml`` appears here.
+Fonts are at least 14 pt on a 10-inch figure, so at the book's content width at 1,280 px (about 630 px of a
+1,000 px image) no text falls below 9 pt.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import yaml
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from dfp.architecture.model import Model, components_in_era, edges_in_era, load_model
+from dfp.book.adr import load_adrs
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir
+from dfp.io.system import System, load_system
+from dfp.reliability.slo import allowed_downtime_min
+
+__all__ = ["MIN_FONT_PT", "HardConstraint", "SystemMapPage", "constraint_titles", "decisions_by_component",
+           "draw_system_map", "grid_positions", "hardest_constraints", "system_map"]
+
+#: Smallest font on the figure, in points at the figure's own size (10 in wide).
+MIN_FONT_PT = 14.0
+#: Column of each tier inside a regional cell; ``store`` shares the process column below it and
+#: ``control`` fills the bottom row from the left.
+_TIER_COLUMN = {"edge": 0, "ingest": 1, "stream": 2, "process": 3, "store": 3, "deliver": 4}
+_TIER_FIRST_ROW = {"store": 1}
+_N_COLS, _N_ROWS = 5, 3
+_COL_PITCH, _ROW_PITCH = 1.62, 1.22
+_BOX_W, _BOX_H = 1.5, 1.06
+_KIND_COLOURS = {"aws": "#e3ecf5", "eks": "#fbf3e4", "external": "#f2f2f2"}
+_DECISION_COLOUR = "#1f4e79"
+
+
+@dataclass(frozen=True)
+class HardConstraint:
+    """One of the constraints that bite hardest, with the decision records that answer it."""
+
+    id: str
+    title: str
+    answers: tuple[tuple[str, str], ...]  # (decision record number, what it does about the constraint)
+
+    @property
+    def decisions(self) -> tuple[str, ...]:
+        return tuple(d for d, _ in self.answers)
+
+
+def hardest_constraints(path: Path | str | None = None) -> list[HardConstraint]:
+    """The ``hardest_constraints`` section of the architecture file (default ``data/architecture.yml``), validated.
+
+    >>> [c.id for c in hardest_constraints()]
+    ['people', 'availability', 'unit-cost']
+    """
+    p = Path(path) if path is not None else data_dir() / "architecture.yml"
+    raw = (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("hardest_constraints")
+    if not isinstance(raw, list) or not raw:
+        raise PlaybookError("architecture.yml: hardest_constraints must be a non-empty list")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise PlaybookError(f"architecture.yml: hardest_constraints[{i}] must be a mapping")
+        for key in ("id", "title", "answers"):
+            if key not in item:
+                raise PlaybookError(f"architecture.yml: hardest_constraints[{i}] is missing {key!r}")
+        if not isinstance(item["answers"], Mapping) or not item["answers"]:
+            raise PlaybookError(f"architecture.yml: hardest_constraints[{i}].answers must map record numbers to text")
+        out.append(HardConstraint(str(item["id"]), str(item["title"]),
+                                  tuple((str(d), str(text)) for d, text in item["answers"].items())))
+    return out
+
+
+def decisions_by_component(model: Model) -> dict[str, tuple[str, ...]]:
+    """Component id -> the numbers of the decision records that shaped it (``decisions:`` in the model).
+
+    >>> from dfp.architecture.model import load_model
+    >>> decisions_by_component(load_model())["event-stream"]
+    ('0002', '0009')
+    """
+    return {cid: tuple(str(d) for d in c.get("decisions", ())) for cid, c in model.components.items()
+            if c.get("decisions")}
+
+
+def grid_positions(per_region: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """(column, row) of each per-region component inside a cell, from its tier.
+
+    Components of a tier stack down their column from the tier's first row; ``control`` components fill
+    the bottom row from the left. Raises when a cell has no free place left.
+
+    >>> df = pd.DataFrame({"tier": ["edge", "stream", "stream", "control"]}, index=["a", "b", "c", "d"])
+    >>> grid_positions(df)
+    {'a': (0, 0), 'b': (2, 0), 'c': (2, 1), 'd': (0, 2)}
+    """
+    taken: set[tuple[int, int]] = set()
+    out: dict[str, tuple[int, int]] = {}
+    for cid, tier in per_region["tier"].items():
+        if tier == "control":
+            continue
+        if tier not in _TIER_COLUMN:
+            raise PlaybookError(f"system map: no column for tier {tier!r} (component {cid})")
+        col, row = _TIER_COLUMN[tier], _TIER_FIRST_ROW.get(tier, 0)
+        while (col, row) in taken:
+            row += 1
+        if row >= _N_ROWS:
+            raise PlaybookError(f"system map: column {col} is full at component {cid}")
+        taken.add((col, row))
+        out[str(cid)] = (col, row)
+    for cid in per_region.index[per_region["tier"] == "control"]:
+        free = [(c, _N_ROWS - 1) for c in range(_N_COLS) if (c, _N_ROWS - 1) not in taken]
+        if not free:
+            raise PlaybookError(f"system map: no free place in the bottom row for component {cid}")
+        taken.add(free[0])
+        out[str(cid)] = free[0]
+    return out
+
+
+def _label(text: str, lines_max: int, width: int = 11) -> str:
+    """A component label on at most ``lines_max`` lines: the name, then the service in brackets if room is left."""
+    name, _, service = text.partition(" (")
+    lines = textwrap.wrap(name, width)
+    if service and len(lines) < lines_max:
+        lines += textwrap.wrap(service.rstrip(")"), width)
+    return "\n".join(lines[:lines_max])
+
+
+def _box(ax: Axes, x: float, y: float, label: str, kind: str, decisions: Sequence[str]) -> FancyBboxPatch:
+    patch = FancyBboxPatch((x - _BOX_W / 2, y - _BOX_H / 2), _BOX_W, _BOX_H, boxstyle="round,pad=0.02,rounding_size=0.06",
+                           fc=_KIND_COLOURS.get(kind, "#ffffff"), ec="#555555", lw=1.0, zorder=3)
+    ax.add_patch(patch)
+    ax.text(x, y + (0.1 if decisions else 0.0), label, ha="center", va="center", fontsize=MIN_FONT_PT, zorder=4,
+            linespacing=1.0)
+    if decisions:
+        ax.text(x, y - _BOX_H / 2 + 0.05, ", ".join(d.lstrip("0") for d in decisions), ha="center",
+                va="bottom", fontsize=MIN_FONT_PT, zorder=5, color=_DECISION_COLOUR, fontweight="bold")
+    return patch
+
+
+def _arrow(ax: Axes, a: FancyBboxPatch, b: FancyBboxPatch, sync: bool) -> None:
+    ca = (a.get_x() + a.get_width() / 2, a.get_y() + a.get_height() / 2)
+    cb = (b.get_x() + b.get_width() / 2, b.get_y() + b.get_height() / 2)
+    ax.annotate("", xy=cb, xytext=ca, zorder=2,
+                arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 1.1, "ls": "-" if sync else "--",
+                            "patchA": a, "patchB": b, "shrinkA": 1, "shrinkB": 1, "mutation_scale": 12})
+
+
+def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: Sequence[HardConstraint],
+               decisions: Mapping[str, Sequence[str]]) -> Figure:
+    """The design live just before ``as_of``: its regional cells, externals, edges, decisions and constraints.
+
+    The era is the one ``as_of`` falls in (its components and edges from the model); the cells are the
+    regions live before ``as_of``. Decision numbers (blue) are drawn on the first region's cell only:
+    every cell is the same design. Returns a 10-inch-wide figure (at 100 dpi: 1,000 px).
+    """
+    era = system.era_of(as_of - pd.Timedelta(minutes=1)).id
+    comps = components_in_era(model, era)
+    regions = [r.id for r in system.regions if r.live_from < as_of]
+    if not regions:
+        raise PlaybookError(f"system map: no region is live before {as_of}")
+    cell = comps.loc[comps["per_region"]]
+    outside = comps.loc[~comps["per_region"]]
+    pos = grid_positions(cell)
+    cell_h = _N_ROWS * _ROW_PITCH + 0.7
+    band_h = 4.1
+    height = len(regions) * cell_h + band_h + 0.3
+    width = (_N_COLS + 2) * _COL_PITCH + 0.4
+    fig = plt.figure(figsize=(10.0, 10.0 * height / width), layout="none")
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+
+    patches: dict[tuple[str, str | None], FancyBboxPatch] = {}
+    x_left = _BOX_W / 2 + 0.08  # externals on the left; column 0 of a cell one pitch and a gap further
+    x0 = x_left + _COL_PITCH + 0.12
+    for i, region in enumerate(regions):
+        top = height - 0.15 - i * cell_h
+        role = next(r.role for r in system.regions if r.id == region)
+        ax.add_patch(FancyBboxPatch((x0 - _COL_PITCH / 2 + 0.05, top - cell_h + 0.1), _N_COLS * _COL_PITCH - 0.1,
+                                    cell_h - 0.15, boxstyle="round,pad=0.0,rounding_size=0.12", fc="#fcfcfc",
+                                    ec=_DECISION_COLOUR, lw=1.4, zorder=1))
+        title = f"{region} cell: {role}" + (", same design" if i else "")
+        ax.text(x0 - _COL_PITCH / 2 + 0.2, top - 0.12, title, ha="left", va="top",
+                fontsize=MIN_FONT_PT + 1, fontweight="bold", color=_DECISION_COLOUR)
+        for cid, (col, row) in pos.items():
+            x, y = x0 + col * _COL_PITCH, top - 0.95 - row * _ROW_PITCH
+            shown = decisions.get(cid, ()) if i == 0 else ()
+            patches[(cid, region)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 2 if shown else 3),
+                                          str(comps.loc[cid, "kind"]), shown)
+    cells_mid = height - 0.15 - len(regions) * cell_h / 2
+    edges = edges_in_era(model, era)
+    fed_by_cell = set(edges.loc[edges["from"].isin(cell.index), "to"])  # externals the cells call: drawn right
+    sides = {"left": [c for c in outside.index if c not in fed_by_cell], "right": [c for c in outside.index if c in fed_by_cell]}
+    for side, ids in sides.items():
+        x = x_left if side == "left" else x0 + (_N_COLS - 0.5) * _COL_PITCH + 0.12 + _COL_PITCH / 2
+        for j, cid in enumerate(ids):
+            y = cells_mid + (len(ids) - 1) / 2 * _ROW_PITCH * 1.4 - j * _ROW_PITCH * 1.4
+            patches[(cid, None)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 3, 12), "external", ())
+    per_region = set(cell.index)
+    for _, e in edges.iterrows():
+        for region in regions:
+            a = patches.get((e["from"], region if e["from"] in per_region else None))
+            b = patches.get((e["to"], region if e["to"] in per_region else None))
+            if a is not None and b is not None and not (e["from"] not in per_region and e["to"] not in per_region
+                                                        and region != regions[0]):
+                _arrow(ax, a, b, bool(e["sync"]))
+
+    ax.text(0.2, band_h - 0.02, "Solid: synchronous call. Dashed: asynchronous. Blue: decision records.",
+            ha="left", va="top", fontsize=MIN_FONT_PT, color="#333333")
+    # the hardest constraints, each with the records that answer it
+    band_h -= 0.4
+    bw = (width - 0.4) / max(len(constraints), 1)
+    for k, c in enumerate(constraints):
+        x = 0.2 + k * bw
+        ax.add_patch(FancyBboxPatch((x + 0.05, 0.15), bw - 0.1, band_h - 0.3, boxstyle="round,pad=0.0,rounding_size=0.1",
+                                    fc="#fbf3e4", ec="#d98c1f", lw=1.2, zorder=1))
+        ax.text(x + 0.18, band_h - 0.3, "\n".join(textwrap.wrap(c.title, 25)), ha="left", va="top",
+                fontsize=MIN_FONT_PT, fontweight="bold", zorder=2)
+        lines = [w for d, text in c.answers for w in textwrap.wrap(f"{d.lstrip('0')}: {text}", 27, subsequent_indent="    ")]
+        lines = lines or ["no decision yet"]
+        ax.text(x + 0.18, band_h - 1.25, "\n".join(lines), ha="left", va="top", fontsize=MIN_FONT_PT,
+                color=_DECISION_COLOUR, zorder=2, linespacing=1.25)
+    return fig
+
+
+def constraint_titles(system: System, constraints: Sequence[HardConstraint]) -> list[HardConstraint]:
+    """The constraints with their numbers filled in from ``system.yml`` (``{engineers}``, ``{sla_pct}``, ...).
+
+    Placeholders: ``engineers_min``, ``engineers_max``, ``sla_pct``, ``budget_min`` (downtime a 30-day
+    window allows at the SLA), ``usd_per_million`` (the unit-cost target).
+
+    >>> from dfp.io.system import load_system
+    >>> c = HardConstraint("x", "{sla_pct:.2f} % SLA", ())
+    >>> constraint_titles(load_system(), [c])[0].title
+    '99.95 % SLA'
+    """
+    sla = system.target("api_availability").value
+    values = {
+        "engineers_min": system.team["platform_engineers_min"],
+        "engineers_max": system.team["platform_engineers_max"],
+        "sla_pct": 100 * sla,
+        "budget_min": allowed_downtime_min(sla, 30),
+        "usd_per_million": system.target("cost_usd_per_event").value * 1e6,
+    }
+    out = []
+    for c in constraints:
+        try:
+            title = c.title.format(**values)
+        except (KeyError, ValueError) as exc:
+            raise PlaybookError(f"architecture.yml: hardest_constraints {c.id!r}: bad placeholder in title ({exc})") from exc
+        out.append(HardConstraint(c.id, title, c.answers))
+    return out
+
+
+_COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six")
+
+
+@dataclass(frozen=True)
+class SystemMapPage:
+    """What the system-at-a-glance page shows at one story month."""
+
+    figure: Figure
+    month: str
+    regions: int
+    cells_sentence: str
+    cell_components: int
+    decisions: int
+
+
+def draw_system_map(as_of_month: int, system: System | None = None, model: Model | None = None) -> SystemMapPage:
+    """The system map at the end of story month ``as_of_month`` with the counts the page quotes.
+
+    Only decision records dated before the month's end appear, on the components and under the constraints.
+
+    >>> page = draw_system_map(0)
+    >>> page.month, page.regions, page.cells_sentence
+    ('2024-11', 1, 'one regional cell of 8 components, in us-east-1')
+    """
+    system = system or load_system()
+    model = model or load_model()
+    as_of = system.month_start(as_of_month + 1)
+    taken = {a.number for a in load_adrs(system=system) if pd.Timestamp(a.date, tz="UTC") < as_of}
+    decisions = {cid: tuple(d for d in ds if d in taken) for cid, ds in decisions_by_component(model).items()}
+    constraints = [HardConstraint(c.id, c.title, tuple((d, t) for d, t in c.answers if d in taken))
+                   for c in constraint_titles(system, hardest_constraints())]
+    fig = system_map(model, system, as_of, constraints, decisions)
+    era = system.era_of(as_of - pd.Timedelta(minutes=1)).id
+    comps = components_in_era(model, era)
+    cell = comps.index[comps["per_region"]]
+    live = [r for r in system.regions if r.live_from < as_of]
+    shown = {d for cid in comps.index for d in decisions.get(cid, ())}
+    n = len(live)
+    if n == 1:
+        sentence = f"one regional cell of {len(cell)} components, in {live[0].id}"
+    else:
+        words = _COUNT_WORDS[n] if n < len(_COUNT_WORDS) else str(n)
+        sentence = (f"{words} regional cells of {len(cell)} components each ({', '.join(r.id for r in live)}), with no "
+                    "data path between them: a customer's events are accepted, processed, stored and delivered "
+                    "inside the cell of the customer's region")
+    return SystemMapPage(fig, system.month_start(as_of_month).strftime("%Y-%m"), n, sentence, len(cell), len(shown))

@@ -1,0 +1,179 @@
+"""``dfp dora``: DORA metrics and levels for any deploy log, not only the platform's.
+
+=========================  ==========================================================================
+``DoraReport``              the whole log's metrics, its DORA 2024 levels, the Four Keys buckets, per period
+``dora_report``             compute it from a deployments frame (and commits, when there are any)
+``log_months``              the calendar months a log spans, as ``(label, start, end)``
+``levels_table``            the whole span's metrics with their DORA level and Four Keys bucket (labelled)
+``format_report``           the report as plain text (tables with labels and units)
+``run_dora``                the command: read the log, compute, print text or JSON
+=========================  ==========================================================================
+
+Formats and columns are in :mod:`dfp.io.deploylog`. With no path the command reads the platform's
+own change log (``deployments.csv`` and ``commits.csv.gz`` in the data folder), so the book's
+numbers and the command's agree by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir
+from dfp.delivery.dora import (
+    REPORT_YEAR,
+    DoraSummary,
+    FourKeysSummary,
+    dora_level,
+    dora_summary,
+    fourkeys_summary,
+)
+from dfp.io.deploylog import read_commits_csv, read_deploy_csv, read_deploy_log
+
+__all__ = ["DoraReport", "dora_report", "format_report", "levels_table", "log_months", "run_dora"]
+
+
+@dataclass(frozen=True)
+class DoraReport:
+    """One deploy log's DORA view: the whole span, its levels, Four Keys, and each month."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    overall: DoraSummary
+    levels: dict[str, str]           # metric -> DORA 2024 level
+    fourkeys: FourKeysSummary
+    periods: pd.DataFrame            # one row per month: DoraSummary fields
+
+
+def log_months(deploys: pd.DataFrame) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
+    """Every calendar month from the first deployment's to the last one's, ``(YYYY-MM, start, end)``.
+
+    >>> d = pd.DataFrame({"deployed_at": pd.to_datetime(["2025-01-20", "2025-03-02"], utc=True)})
+    >>> [m for m, _, _ in log_months(d)]
+    ['2025-01', '2025-02', '2025-03']
+    """
+    first = deploys["deployed_at"].min().tz_convert("UTC").tz_localize(None).to_period("M")
+    last = deploys["deployed_at"].max().tz_convert("UTC").tz_localize(None).to_period("M")
+    return [(str(p), p.start_time.tz_localize("UTC"), (p + 1).start_time.tz_localize("UTC"))
+            for p in pd.period_range(first, last, freq="M")]
+
+
+def dora_report(deploys: pd.DataFrame, commits: pd.DataFrame | None = None,
+                tail_quantile: float = 0.95) -> DoraReport:
+    """The DORA metrics of a whole deploy log and of each calendar month it spans.
+
+    The whole span runs from the first deployment's month start to the last one's month end, so
+    deploys a week counts the quiet days at both ends as a month-by-month team would. Without
+    commits, lead time is NaN ("n/a"): the log alone cannot say when work started.
+
+    Raises:
+        PlaybookError: an empty log.
+    """
+    if not len(deploys):
+        raise PlaybookError("dora_report: the deploy log has no deployments")
+    commits = commits if commits is not None else pd.DataFrame({
+        "commit_id": pd.Series([], dtype=str), "committed_at": pd.Series([], dtype="datetime64[ns, UTC]"),
+        "deploy_id": pd.Series([], dtype=str)})
+    months = log_months(deploys)
+    start, end = months[0][1], months[-1][2]
+    overall = dora_summary(deploys, commits, start, end, tail_quantile)
+    levels = {
+        "deployment frequency": dora_level("deploys_per_week", overall.deploys_per_week),
+        "lead time for changes": dora_level("lead_time_h", overall.lead_time_median_h),
+        "change failure rate": dora_level("change_failure_ratio", overall.change_failure_ratio),
+        "failed deployment recovery time": dora_level("restore_h", overall.restore_median_min / 60.0),
+    }
+    rows = [{"period": label, **asdict(dora_summary(deploys, commits, s, e, tail_quantile))} for label, s, e in months]
+    fk = fourkeys_summary(deploys, commits if len(commits) else None, deploys["deployed_at"].max() + pd.Timedelta(seconds=1))
+    return DoraReport(start, end, overall, levels, fk, pd.DataFrame(rows).set_index("period"))
+
+
+def _num(x: float, fmt: str, unit: str = "") -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:{fmt}}{unit}"
+
+
+def format_report(rep: DoraReport, source: str) -> str:
+    """The report as plain text: the whole span with levels, Four Keys buckets, then month by month."""
+    o = rep.overall
+    lines = [f"DORA metrics for {source}", f"{rep.start:%Y-%m-%d} to {rep.end:%Y-%m-%d} ({o.weeks:.1f} weeks)", "",
+             f"{'metric':<38}{'value':>16}   DORA {REPORT_YEAR} level"]
+    rows = [
+        ("Deployment frequency", _num(o.deploys_per_week, ".2f", " /week"), rep.levels["deployment frequency"]),
+        ("Lead time for changes (median)", _num(o.lead_time_median_h, ".1f", " h"), rep.levels["lead time for changes"]),
+        ("Change failure rate", _num(100 * o.change_failure_ratio, ".1f", " %"), rep.levels["change failure rate"]),
+        ("Failed deployment recovery (median)", _num(o.restore_median_min, ",.0f", " min"),
+         rep.levels["failed deployment recovery time"]),
+        ("Deployment rework rate", _num(100 * o.rework_ratio, ".1f", " %"), "no published level"),
+    ]
+    lines += [f"{a:<38}{b:>16}   {c}" for a, b, c in rows]
+    fk = rep.fourkeys
+    lines += ["", f"Four Keys dashboard buckets (last {fk.window_days} days to {fk.end:%Y-%m-%d}):",
+              f"  deployment frequency {fk.deployment_frequency}, lead time {fk.lead_time},"
+              f" time to restore {fk.time_to_restore}, change failure rate {fk.change_failure}", "",
+              f"{'month':<9}{'changes':>8}{'/week':>7}{'lead h':>8}{'CFR %':>7}{'restore min':>12}{'rework %':>9}"]
+    for period, r in rep.periods.iterrows():
+        lines.append(f"{period:<9}{int(r['deploys']):>8d}{_num(r['deploys_per_week'], '.1f'):>7}"
+                     f"{_num(r['lead_time_median_h'], '.1f'):>8}{_num(100 * r['change_failure_ratio'], '.1f'):>7}"
+                     f"{_num(r['restore_median_min'], ',.0f'):>12}{_num(100 * r['rework_ratio'], '.1f'):>9}")
+    return "\n".join(lines) + "\n"
+
+
+def levels_table(rep: DoraReport) -> pd.DataFrame:
+    """The whole span's five metrics, each with its DORA level and Four Keys bucket, with labels and units."""
+    o, fk = rep.overall, rep.fourkeys
+    return pd.DataFrame({
+        "Measured (whole log)": [_num(o.deploys_per_week, ".1f", " changes/week"), _num(o.lead_time_median_h, ".2f", " h"),
+                                 _num(100 * o.change_failure_ratio, ".1f", " %"), _num(o.restore_median_min, ",.0f", " min"),
+                                 _num(100 * o.rework_ratio, ".1f", " %")],
+        f"DORA {REPORT_YEAR} level": [*rep.levels.values(), "no published level"],
+        f"Four Keys bucket (last {fk.window_days} days)": [fk.deployment_frequency, fk.lead_time, fk.change_failure,
+                                                            fk.time_to_restore, "not on the dashboard"],
+    }, index=["Deployment frequency", "Lead time for changes (median)", "Change failure rate",
+              "Failed deployment recovery time (median)", "Deployment rework rate"])
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, pd.Timestamp):
+        return x.isoformat()
+    return x
+
+
+def run_dora(path: Path | None, commits: Path | None, environment: str, as_json: bool, out: TextIO,
+             tail_quantile: float = 0.95) -> DoraReport:
+    """The ``dfp dora`` command: read a deploy log (default: the platform's), compute, print.
+
+    Args:
+        path: a deploy-log CSV or GitHub deployments JSON; None reads ``deployments.csv`` and
+            ``commits.csv.gz`` from the data folder.
+        commits: an optional commits CSV (``deploy_id``, ``committed_at``) for lead time.
+        environment: for GitHub JSON, the regular expression production environments match.
+        as_json: print JSON (``overall``, ``levels``, ``fourkeys``, ``months``) instead of text.
+        out: where to print.
+    """
+    if path is None:
+        path = data_dir() / "deployments.csv"
+        commits = commits or data_dir() / "commits.csv.gz"
+        deploys = read_deploy_csv(path)
+    else:
+        deploys = read_deploy_log(path, environment)
+    rep = dora_report(deploys, read_commits_csv(commits) if commits is not None else None, tail_quantile)
+    if as_json:
+        doc = {"source": str(path), "start": rep.start.isoformat(), "end": rep.end.isoformat(),
+               "overall": {k: _jsonable(v) for k, v in asdict(rep.overall).items()},
+               "levels": rep.levels, "levels_report": f"Accelerate State of DevOps Report {REPORT_YEAR}",
+               "fourkeys": {k: _jsonable(v) for k, v in asdict(rep.fourkeys).items()},
+               "months": [{"period": p, **{k: _jsonable(v) for k, v in r.items()}}
+                          for p, r in rep.periods.to_dict(orient="index").items()]}
+        json.dump(doc, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(format_report(rep, str(path)))
+    return rep

@@ -1,0 +1,87 @@
+"""The system-at-a-glance map: drawn from the architecture model, legible at page width, true at every month."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dfp.architecture.model import components_in_era, load_model
+from dfp.book import plotting
+from dfp.book.adr import load_adrs
+from dfp.book.glance import (
+    MIN_FONT_PT,
+    decisions_by_component,
+    draw_system_map,
+    grid_positions,
+    hardest_constraints,
+)
+from dfp.core.errors import PlaybookError
+from dfp.io.system import load_system
+
+SYSTEM = load_system()
+MODEL = load_model()
+TIERS = ("edge", "ingest", "stream", "process", "store", "deliver", "control")
+
+
+def test_every_decision_on_the_map_is_a_record():
+    numbers = {a.number for a in load_adrs()}
+    named = {d for ds in decisions_by_component(MODEL).values() for d in ds}
+    named |= {d for c in hardest_constraints() for d in c.decisions}
+    assert named and named <= numbers, f"unknown decision records: {sorted(named - numbers)}"
+
+
+def test_every_live_component_is_placed_once_per_cell():
+    for era in ("mvp", "full-platform", "scale"):
+        comps = components_in_era(MODEL, era)
+        cell = comps.loc[comps["per_region"]]
+        pos = grid_positions(cell)
+        assert set(pos) == set(cell.index)
+        assert len(set(pos.values())) == len(pos)
+
+
+@given(st.lists(st.sampled_from(TIERS), min_size=1, max_size=12))
+def test_grid_positions_never_overlap_or_raise_silently(tiers):
+    frame = pd.DataFrame({"tier": tiers}, index=[f"c{i}" for i in range(len(tiers))])
+    try:
+        pos = grid_positions(frame)
+    except PlaybookError as exc:  # a full cell is a named error, never an overlap
+        assert "full" in str(exc) or "no free place" in str(exc)
+        return
+    assert len(set(pos.values())) == len(pos) == len(tiers)
+
+
+def test_a_full_column_is_a_named_error():
+    frame = pd.DataFrame({"tier": ["stream"] * 4}, index=list("abcd"))
+    with pytest.raises(PlaybookError, match="column 2 is full at component d"):
+        grid_positions(frame)
+
+
+@pytest.mark.parametrize("month", [0, 4, 5, 12, 23])
+def test_map_is_true_at_every_month(month):
+    page = draw_system_map(month, SYSTEM, MODEL)
+    as_of = SYSTEM.month_start(month + 1)
+    live = [r for r in SYSTEM.regions if r.live_from < as_of]
+    assert page.regions == len(live)
+    assert ("one regional cell" in page.cells_sentence) == (len(live) == 1)
+    texts = [t.get_text() for t in page.figure.axes[0].texts]
+    taken = {a.number.lstrip("0") for a in load_adrs() if pd.Timestamp(a.date, tz="UTC") < as_of}
+    later = {a.number.lstrip("0") for a in load_adrs()} - taken
+    shown = {n.strip() for t in texts if t and t[0].isdigit() and ":" not in t for n in t.split(",")}
+    assert shown <= taken and not (shown & later), f"decisions drawn before they were taken: {sorted(shown & later)}"
+    for region in live:
+        assert any(t.startswith(f"{region.id} cell") for t in texts)
+    plotting.close(page.figure)
+
+
+def test_text_is_legible_at_page_width():
+    """No text below MIN_FONT_PT on the 10-inch figure: about 9 pt at the 630 px content column."""
+    page = draw_system_map(23, SYSTEM, MODEL)
+    width_in = page.figure.get_size_inches()[0]
+    assert width_in == pytest.approx(10.0)
+    sizes = [t.get_fontsize() for t in page.figure.axes[0].texts if t.get_text()]
+    assert min(sizes) >= MIN_FONT_PT
+    displayed_pt = MIN_FONT_PT * 630 / (width_in * 100)  # the image is 1,000 px wide, shown at about 630 px
+    assert displayed_pt >= 8.8
+    plotting.close(page.figure)
