@@ -21,11 +21,11 @@ def _series(bad_ratio: np.ndarray, total: int = 1000, target: float = 0.999) -> 
     return SliSeries("s", "us-east-1", target, 30.0, START, np.round(tot * bad_ratio).astype(int), tot)
 
 
-def test_window_burn_matches_brute_force():
+def test_burn_rate_over_window_matches_brute_force():
     rng = np.random.default_rng(1)
     total = rng.integers(0, 50, 500)
     bad = rng.binomial(total, 0.05)
-    fast = alerting.window_burn(alerting.cumulative(bad), alerting.cumulative(total), 37, 0.99)
+    fast = alerting.burn_rate_over_window(bad, total, 37, 0.99)
     for t in (0, 10, 36, 37, 200, 499):
         lo = max(0, t - 36)
         tot = total[lo:t + 1].sum()
@@ -153,3 +153,59 @@ def test_rule_detection_min_uses_the_longest_window():
     assert alerting.rule_detection_min(rule, 0.05, 0.999, 30) == pytest.approx(60 * 14.4 / 50)
     assert alerting.rule_detection_min(Rule("page", (5,), burn=10, for_min=2), 1.0, 0.999, 30) == pytest.approx(
         5 * 10 * 0.001 + 2)
+
+
+def test_burn_rate_over_window_rejects_bad_input():
+    with pytest.raises(PlaybookError, match="equal length"):
+        alerting.burn_rate_over_window(np.zeros(3), np.zeros(4), 2, 0.9)
+    with pytest.raises(PlaybookError, match="window_min"):
+        alerting.burn_rate_over_window(np.zeros(3), np.zeros(3), 0, 0.9)
+    # a window longer than the series is the series so far
+    assert alerting.burn_rate_over_window(np.array([1, 0]), np.array([10, 10]), 60, 0.9).tolist() == \
+        pytest.approx([1.0, 0.5])
+
+
+def test_error_ratio_limit_is_the_threshold_times_the_budget():
+    rule = Rule("page", (60, 5), budget_share=0.02)
+    assert alerting.error_ratio_limit(rule, 0.999, 30) == 0.0144
+    assert alerting.error_ratio_limit(Rule("page", (5,), burn=10), 0.99, 28) == 0.1
+
+
+def test_backtest_streams_and_equals_the_pieces():
+    series = alerting.synthetic_series(4, 1440 * 5, seed=3)
+    pols = alerting.load_policies()
+    calls = []
+
+    def source():
+        calls.append(1)
+        return iter(alerting.synthetic_series(4, 1440 * 5, seed=3))
+
+    res = alerting.backtest(pols, source, [], weeks=5 / 7, engineers=4, page_handling_min=60, ticket_handling_min=20)
+    assert isinstance(res, alerting.BacktestResult) and len(calls) == 2  # read twice, one series at a time
+    notes = alerting.notifications(alerting.alert_episodes(pols, series))
+    notes["budget_share_spent"] = alerting.budget_spent(notes, series)
+    pd.testing.assert_frame_equal(res.notifications, notes)
+    assert list(res.summary.index) == [p.id for p in pols]
+    assert res.summary["pages"].sum() == (notes["severity"] == "page").sum() > 0
+    # a policy that never fires still has its row, with zero pages
+    quiet = Policy("quiet", "quiet", "", (Rule("page", (5,), burn=1e6),))
+    q = alerting.backtest([quiet], series, [], 5 / 7, 4, 60, 20).summary
+    assert q.loc["quiet", "pages"] == 0
+
+
+def test_firing_has_no_private_parameter():
+    import inspect
+
+    assert all(not p.startswith("_") for p in inspect.signature(alerting.firing).parameters)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=40))
+def test_episodes_are_the_runs_of_true(bits):
+    starts, ends = alerting.episodes(np.array(bits, dtype=bool))
+    rebuilt = np.zeros(len(bits), dtype=bool)
+    for a, b in zip(starts, ends, strict=True):
+        assert a < b and rebuilt[a:b].sum() == 0
+        rebuilt[a:b] = True
+    assert rebuilt.tolist() == list(bits)
+    assert all(b < a2 for b, a2 in zip(ends[:-1], starts[1:], strict=True))  # runs are separated

@@ -9,14 +9,17 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+import pandas as pd
 import pytest
 import yaml
 
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
-from dfp.io.openslo import load_slos
-from dfp.reliability import promrules
-from dfp.reliability.alerting import load_policies
+from dfp.generate.sli import load_minutes
+from dfp.io.openslo import load_openslo, load_slos
+from dfp.io.system import load_system
+from dfp.reliability import alerting, promrules
+from dfp.reliability.alerting import SliSeries, load_policies
 
 RULES = repo_root() / promrules.RULES_FILE
 TESTS = RULES.with_name("slo-rules.test.yml")
@@ -36,20 +39,51 @@ def test_committed_rules_are_regenerated_identically():
     assert promrules.write_rules(check=True)
 
 
-def test_rules_cover_every_slo_and_window():
+META = ["slo:objective:ratio", "slo:error_budget:ratio", "slo:time_period:days", "slo:current_burn_rate:ratio",
+        "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio", "sloth_slo_info"]
+
+
+def test_rules_cover_every_slo_and_window_in_one_group_alerts_last():
     doc = yaml.safe_load(RULES.read_text(encoding="utf-8"))
-    names = {g["name"] for g in doc["groups"]}
+    groups = {g["name"]: g["rules"] for g in doc["groups"]}
     policy = next(p for p in load_policies() if p.adopted)
     windows = {w for r in policy.rules for w in r.windows_min}
     for spec in load_slos():
-        assert {f"slo-recording-{spec.name}", f"slo-alerts-{spec.name}"} <= names
-        rec = next(g for g in doc["groups"] if g["name"] == f"slo-recording-{spec.name}")
-        assert len(rec["rules"]) == len(windows)
-        alerts = next(g for g in doc["groups"] if g["name"] == f"slo-alerts-{spec.name}")["rules"]
+        rules = groups[f"slo-{spec.name}"]
+        records = [r["record"] for r in rules if "record" in r]
+        alerts = [r for r in rules if "alert" in r]
+        assert rules[-len(alerts):] == alerts  # the alerts run after every recording they read
         assert [a["labels"]["severity"] for a in alerts] == ["page", "ticket"]
-    api = next(g for g in doc["groups"] if g["name"] == "slo-alerts-api-availability")["rules"][0]
+        sli = {r for r in records if r.startswith("slo:sli_error:ratio_rate")}
+        assert sli == {f"slo:sli_error:ratio_rate{promrules.prom_duration(w)}" for w in windows | {30 * 1440}}
+        assert records[len(sli):] == META  # Sloth's meta recordings (pkg/common/conventions/slo.go)
+        info = next(r for r in rules if r.get("record") == "sloth_slo_info")["labels"]
+        assert info["sloth_id"] == f"{spec.service}-{spec.name}" and float(info["sloth_objective"]) == \
+            pytest.approx(100 * spec.slo_target)
+    api = groups["slo-api-availability"]
     # 14.4 x (1 - 0.9995) = 0.0072: the SRE Workbook's fast-burn threshold for this objective
-    assert "> 0.0072" in api["expr"]
+    assert "> 0.0072" in next(r for r in api if r.get("alert") == "ErrorBudgetPage")["expr"]
+    assert next(r for r in api if r.get("record") == "slo:error_budget:ratio")["expr"] == "vector(1-0.9995)"
+
+
+def test_for_clause_is_emitted():
+    static = next(p for p in load_policies() if p.id == "static")
+    (group,) = promrules.rule_groups([load_slos()[0]], static)
+    (page,) = [r for r in group["rules"] if "alert" in r]
+    assert page["for"] == "2m" and "> 0.005" in page["expr"]
+    adopted = next(p for p in load_policies() if p.adopted)
+    assert all("for" not in r for g in promrules.rule_groups(load_slos(), adopted) for r in g["rules"])
+
+
+def test_unsupported_specs_are_refused_by_name():
+    fix = repo_root() / "tests" / "fixtures" / "openslo"
+    slos = load_openslo(fix / "timeslices.yaml").slos
+    with pytest.raises(PlaybookError, match="counter is False"):
+        promrules.check_supported(slos["queue-drain"])
+    with pytest.raises(PlaybookError, match="budgetingMethod Timeslices"):
+        promrules.check_supported(slos["portal-uptime"])
+    with pytest.raises(PlaybookError, match="threshold metric"):
+        promrules.check_supported(load_openslo(fix / "search-latency.yaml").slos["search-latency"])
 
 
 def test_prom_duration():
@@ -97,3 +131,53 @@ def test_cli_rules_check(tmp_path, capsys):
     assert promrules.write_rules(check=True, path=stale) is False
     assert promrules.write_rules(path=stale) is False  # rewritten
     assert stale.read_text(encoding="utf-8") == promrules.render_rules()
+
+
+def _slice(slo: str, region: str, incident: str, days: float) -> SliSeries:
+    """``days`` of the platform's SLI minutes from the midnight a day before ``incident``'s impact."""
+    sim, spec = load_minutes(), next(s for s in load_slos() if s.name == slo)
+    total, bad = sim.counts[(slo, region)]
+    inc = load_system().incident(incident)
+    a = int((inc.impact_start.normalize() - pd.Timedelta(days=1) - sim.start) / pd.Timedelta(minutes=1))
+    b = a + int(days * 1440)
+    return SliSeries(slo, region, spec.slo_target, spec.period_days, sim.start + pd.Timedelta(minutes=a),
+                     bad[a:b], total[a:b])
+
+
+@pytest.mark.parametrize(("slo", "incident", "days", "policy"), [
+    ("processing-latency", "INC-01", 3, "tuned"),          # good/total over two metrics, the adopted policy
+    ("processing-success", "INC-03", 2, "static"),         # bad/total of one metric, `for: 2m`
+])
+def test_backtest_fires_on_the_same_minutes_as_promtool(tmp_path, slo, incident, days, policy):
+    # promtool evaluates the generated rules (default group order) on the same counters, and must
+    # see exactly the backtest's firing state at every minute
+    _promtool()
+    spec = next(s for s in load_slos() if s.name == slo)
+    pol = next(p for p in load_policies() if p.id == policy)
+    series = _slice(slo, "us-east-1", incident, days)
+    assert alerting.firing(series, pol.rules, "page").sum() > 0  # the replay includes pages
+    run = promrules.run_replay(spec, pol, series, tmp_path)
+    assert run.passed, run.output[-3000:]
+
+
+def test_replay_has_teeth_alerts_in_a_group_of_their_own_fire_a_minute_late(tmp_path):
+    # the old layout (recordings and alerts in separate groups), with the alert group evaluated first,
+    # reads the previous minute's ratios: the same replay must then fail
+    _promtool()
+    spec = next(s for s in load_slos() if s.name == "processing-latency")
+    pol = next(p for p in load_policies() if p.adopted)
+    series = _slice("processing-latency", "us-east-1", "INC-01", 2)
+    assert alerting.firing(series, pol.rules, "page").sum() > 0
+    assert promrules.run_replay(spec, pol, series, tmp_path / "ok").passed
+    (group,) = promrules.rule_groups([spec], pol)
+    rec = [r for r in group["rules"] if "record" in r]
+    alerts = [r for r in group["rules"] if "alert" in r]
+    split = {"groups": [{"name": "recordings", "rules": rec}, {"name": "alerts", "rules": alerts}]}
+    bad = tmp_path / "split"
+    bad.mkdir()
+    (bad / "rules.yml").write_text(yaml.safe_dump(split, sort_keys=False), encoding="utf-8")
+    test = yaml.safe_load(promrules.replay_test(spec, pol, series, "rules.yml"))
+    test["group_eval_order"] = ["alerts", "recordings"]
+    (bad / "replay.test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=100000), encoding="utf-8")
+    proc = subprocess.run([_promtool(), "test", "rules", "replay.test.yml"], cwd=bad, capture_output=True, text=True)
+    assert proc.returncode != 0 and "FAILED" in proc.stdout + proc.stderr

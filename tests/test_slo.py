@@ -44,10 +44,15 @@ def test_target_of_one_or_percent_rejected():
         slo.burn_rate(0.01, 99.95)
 
 
-@pytest.mark.parametrize(("share", "window_h", "expected"), [(0.02, 1, 14.4), (0.05, 6, 6.0), (0.10, 72, 1.0)])
-def test_burn_rate_threshold_workbook_ch5_table(share, window_h, expected):
+@pytest.mark.parametrize(("share", "window_min", "expected"), [(0.02, 60, 14.4), (0.05, 360, 6.0), (0.10, 4320, 1.0)])
+def test_burn_rate_threshold_workbook_ch5_table(share, window_min, expected):
     # SRE Workbook ch. 5 (Alerting on SLOs), table 5-8, 30-day SLO.
-    assert slo.burn_rate_threshold(share, window_h, 30) == pytest.approx(expected)
+    assert slo.burn_rate_threshold(share, window_min, 30) == pytest.approx(expected)
+
+
+def test_burn_rate_threshold_window_longer_than_period_rejected():
+    with pytest.raises(PlaybookError, match="alert_window_min must not exceed"):
+        slo.burn_rate_threshold(0.1, 2 * 1440, 1)
 
 
 def test_burn_rate_workbook_ch5_table_5_4():
@@ -61,8 +66,8 @@ def test_burn_rate_workbook_ch5_table_5_4():
 
 
 def test_budget_consumed_inverts_threshold():
-    assert slo.budget_consumed_ratio(14.4, 1, 30) == pytest.approx(0.02)
-    assert slo.budget_consumed_ratio(6, 6, 30) == pytest.approx(0.05)
+    assert slo.budget_consumed_ratio(14.4, 60, 30) == pytest.approx(0.02)
+    assert slo.budget_consumed_ratio(6, 360, 30) == pytest.approx(0.05)
 
 
 def test_detection_time_workbook_formula():
@@ -104,8 +109,8 @@ def test_rolling_and_calendar_budget_remaining():
 @given(st.floats(0.5, 0.99999), st.floats(0.0, 1.0), st.floats(1, 90))
 def test_budget_share_round_trip(target, share, period):
     # for every target/period, a rule's threshold spends exactly its budget share in its window
-    thr = slo.burn_rate_threshold(share, 1.0, period)
-    assert slo.budget_consumed_ratio(thr, 1.0, period) == pytest.approx(share)
+    thr = slo.burn_rate_threshold(share, 60.0, period)
+    assert slo.budget_consumed_ratio(thr, 60.0, period) == pytest.approx(share)
 
 
 @given(st.integers(1, 10_000), st.integers(0, 10_000))

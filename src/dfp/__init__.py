@@ -5,8 +5,9 @@ Imports point down this table only (a test, ``tests/test_layers.py``, keeps it s
 ==================  ===========================================================================
 ``dfp.core``         leaves: the one error type, argument checks, calendar units, repository paths
 ``dfp.io``           every file in ``data/``: schemas and loaders, the system facts
-                     (``system.yml``), cited external facts, OpenSLO specs, design policies, FOCUS;
-                     the strict YAML reader and the one disk cache (``dfp.io.cache``)
+                     (``system.yml``), cited external facts, OpenSLO specs, design policies, FOCUS,
+                     Prometheus query_range exports; the strict YAML reader and the one disk
+                     cache (``dfp.io.cache``)
 ``dfp.business``     customers, traffic shape, growth, the pre-platform baseline (00 Context)
 ``dfp.reliability``  SLO maths, SLI analysis, alerting backtest, availability composition,
                      Prometheus rules, incidents, on-call load (05 Reliability)

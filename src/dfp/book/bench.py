@@ -182,3 +182,93 @@ def run_bench(skip_build: bool = False) -> None:
         t0 = time.perf_counter()
         fn()
         _line(f"case: {name}", time.perf_counter() - t0)
+    alerting_bench()
+
+
+def _lower_bound_s(series: list, windows: list[int]) -> float:
+    """numpy's floor for the backtest: a bare cumulative sum and windowed difference per window, same points."""
+    import numpy as np
+
+    t0 = time.perf_counter()
+    for s in series:
+        b, t = np.cumsum(s.bad, dtype=float), np.cumsum(s.total, dtype=float)
+        for w in windows:
+            _ = b[w:] - b[:-w]
+            _ = t[w:] - t[:-w]
+    return time.perf_counter() - t0
+
+
+def alerting_bench(n_slos: tuple[int, ...] = (5, 50), years: float = 1.0, replay_days: int = 30) -> None:
+    """The alert backtest: time against numpy's lower bound, peak memory as SLOs are added, and promtool.
+
+    1. Time: :func:`dfp.reliability.alerting.backtest` (four policies) over 5 one-year series in
+       memory, against :func:`_lower_bound_s` over the same points (best of three each).
+    2. Memory: peak traced allocation of the backtest over ``n_slos`` one-year synthetic series,
+       generated one at a time as it reads them; it should not grow with the number of SLOs.
+    3. promtool: the generated rules (alerts and the recordings they read) replayed over
+       ``replay_days`` days of one SLO's minutes with ``promtool test rules``, which must expect
+       exactly the backtest's firing state at every minute; prints both times and their ratio.
+    """
+    import tracemalloc
+
+    from dfp.reliability import alerting
+    from dfp.reliability.alerting import synthetic_series
+
+    pols = alerting.load_policies()
+    windows = sorted({w for p in pols for r in p.rules for w in r.windows_min})
+    n = int(years * 365 * 1440)
+    five = synthetic_series(5, n, seed=7)
+    lower = min(_lower_bound_s(five, windows) for _ in range(3))
+    spent = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        alerting.backtest(pols, five, [], 52 * years, 4, 60.0, 20.0)
+        spent.append(time.perf_counter() - t0)
+    _line(f"alert backtest, 4 policies x 5 SLOs x {years:g} year ({5 * n / 1e6:.1f} M points)", min(spent))
+    _line(f"  numpy lower bound (cumulative sum + {len(windows)} windowed differences, same points); "
+          f"backtest / bound = {min(spent) / lower:.2f}", lower)
+    for k in n_slos:
+        def source(k: int = k) -> object:
+            return (synthetic_series(1, n, seed=1000 + i)[0] for i in range(k))
+
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        alerting.backtest(pols, source, [], 52 * years, 4, 60.0, 20.0)
+        elapsed = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        _line(f"alert backtest streamed over {k} SLOs x {years:g} year (incl. generating each series twice): "
+              f"peak {peak / 1e6:,.0f} MB = {peak / (k * n):.2f} bytes per input point", elapsed)
+    _promtool_replay(replay_days)
+
+
+def _promtool_replay(days: int) -> None:
+    import pandas as pd
+
+    from dfp.generate.sli import load_minutes
+    from dfp.io.openslo import load_slos
+    from dfp.io.system import load_system
+    from dfp.reliability import alerting, promrules
+
+    if shutil.which("promtool") is None:
+        print("promtool not found: install the Debian package 'prometheus' for the replay benchmark", flush=True)
+        return
+    sim = load_minutes()
+    spec = next(s for s in load_slos() if s.name == "processing-latency")
+    pol = next(p for p in alerting.load_policies() if p.adopted)
+    total, bad = sim.counts[(spec.name, "us-east-1")]
+    start = load_system().incident("INC-01").impact_start.normalize() - pd.Timedelta(days=1)
+    a = int((start - sim.start) / pd.Timedelta(minutes=1))
+    b = a + days * 1440
+    series = alerting.SliSeries(spec.name, "us-east-1", spec.slo_target, spec.period_days, start, bad[a:b], total[a:b])
+    t0 = time.perf_counter()
+    for sev in ("page", "ticket"):
+        alerting.firing(series, pol.rules, sev)
+    ours = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        # the 30-day period recording (meta) is left out: no alert reads it, and it multiplies promtool's time
+        run = promrules.run_replay(spec, pol, series, Path(tmp), meta=False)
+    verdict = "same firing minutes" if run.passed else "DIFFERENT firing minutes:\n" + run.output[-2000:]
+    _line(f"promtool replay of the generated rules, {days} days of {spec.name} ({run.minutes:,} minutes): {verdict}",
+          run.seconds)
+    _line(f"  backtest of the same series; promtool / backtest = {run.seconds / max(ours, 1e-9):,.0f}x", ours)

@@ -9,6 +9,9 @@
 ``dfp bench``                                time the build, nbval and every notebook
 ``dfp rules [--check]``                      regenerate the Prometheus SLO rules (or check they are current)
 ``dfp dora [PATH] [--commits CSV] [--json]``  DORA metrics and levels of a deploy log (default: the platform's)
+``dfp slo check FILE...``                    validate OpenSLO v1 files and print each SLO's error budget
+``dfp slo backtest --slos F --series JSON``  backtest alert policies on a Prometheus query_range export
+``dfp slo sample DIR``                       write a sample OpenSLO file and export to try the two above
 ==========================================  ==================================================
 
 ``--data-dir DIR`` (before the command) reads input data from DIR instead of the repository's
@@ -79,6 +82,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     dora.add_argument("--commits", type=Path, default=None, help="commits CSV (deploy_id, committed_at) for lead time")
     dora.add_argument("--environment", default="^prod", help="GitHub JSON: production environment regex (default ^prod)")
     dora.add_argument("--json", action="store_true", help="print JSON instead of text")
+    so = sub.add_parser("slo", help="check OpenSLO files; backtest alert policies on a Prometheus export")
+    so_sub = so.add_subparsers(dest="slo_cmd", required=True)
+    sc = so_sub.add_parser("check", help="validate OpenSLO v1 files and print each SLO's error budget")
+    sc.add_argument("files", nargs="+", type=Path, help="OpenSLO YAML files or folders")
+    sb = so_sub.add_parser("backtest", help="replay a Prometheus query_range export through alert policies")
+    sb.add_argument("--slos", type=Path, required=True, help="OpenSLO file or folder")
+    sb.add_argument("--series", type=Path, required=True, action="append", help="query_range JSON (repeatable)")
+    sb.add_argument("--policies", type=Path, default=None, help="alert policies (playbook format)")
+    sb.add_argument("--max-gap-min", type=int, default=5, help="longest scrape gap spread over (minutes)")
+    ss = so_sub.add_parser("sample", help="write a sample OpenSLO file and query_range export into a folder")
+    ss.add_argument("folder", type=Path)
 
     args = parser.parse_args(argv)
     if args.data_dir is not None:
@@ -130,6 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dfp.delivery.report import run_dora
 
             run_dora(args.path, args.commits, args.environment, args.json, sys.stdout)
+        elif args.cmd == "slo":
+            from dfp.book import slocli
+
+            if args.slo_cmd == "check":
+                print(slocli.check_report(args.files))
+            elif args.slo_cmd == "backtest":
+                print(slocli.backtest_report(args.slos, args.series, args.policies, args.max_gap_min))
+            else:
+                print("\n".join(f"wrote {p}" for p in slocli.write_sample(args.folder)))
     except PlaybookError as exc:
         print(f"dfp {args.cmd}: error: {exc}", file=sys.stderr)
         return 2

@@ -52,6 +52,7 @@ _P = [
     Param("cost_usd_per_event", "float", 1e-7, 1e-2, "USD/event", "Infrastructure cost per event assumed by a projection"),
     Param("slo_target", "float", 0.9, 0.99999, "fraction", "Availability objective, e.g. 0.9995"),
     Param("window_days", "int", 1, 365, "days", "SLO or SLA compliance window"),
+    Param("period_days", "int", 1, 365, "days", "SLO period: the window its error budget is counted over"),
     Param("team_engineers", "int", 1, 20, "engineers", "Platform engineers who share operations"),
     Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),

@@ -238,22 +238,21 @@ class BookInputs:
 
 
 def alerting_backtest(system: System, p: Mapping[str, Any]) -> dict[str, float]:
-    """Replay the SLI history through the adopted policy, as the alerting page does (its parameters ``p``)."""
+    """Replay the SLI history through the adopted policy with :func:`dfp.reliability.alerting.backtest`,
+    the alerting page's entry point, with that page's parameters ``p``."""
     from dfp.generate import sli as simulation
     from dfp.io.openslo import load_slos
     from dfp.reliability import alerting, sli
 
     engineers = system.team["platform_engineers_min"] if p["team_engineers"] is None else p["team_engineers"]
-    adopted = [pol for pol in alerting.load_policies() if pol.adopted]
+    adopted = next(pol for pol in alerting.load_policies() if pol.adopted)
     minutes = simulation.load_minutes()
-    series = sli.sli_series(minutes, load_slos())
-    notes = alerting.notifications(alerting.alert_episodes(adopted, series))
-    notes["budget_share_spent"] = alerting.budget_spent(notes, series)
+    specs = load_slos()
     weeks = (system.end - minutes.start) / pd.Timedelta(weeks=1)
     incs = [system.incident(i) for i in simulation.INCIDENT_IMPACT]
-    summary = alerting.policy_summary(notes, incs, weeks, engineers, p["page_handling_min"],
-                                      p["ticket_handling_min"], p["significant_budget_share"])
-    row = summary.set_index("policy").loc[adopted[0].id]
+    result = alerting.backtest(adopted, lambda: sli.iter_sli_series(minutes, specs), incs, weeks, engineers,
+                               p["page_handling_min"], p["ticket_handling_min"], p["significant_budget_share"])
+    row = result.summary.loc[adopted.id]
     return {k: float(row[k]) for k in ("oncall_h_per_engineer_week", "false_page_ratio", "pages", "false_pages")}
 
 
@@ -323,10 +322,10 @@ def _api_availability_30d(b: BookInputs) -> float:
     spec = next(s for s in load_slos() if s.name == "api-availability")
     end = b.system.month_start(b.as_of_month + 1)
     h = b.sli_hourly
-    h = h.loc[(h["slo"] == spec.name) & (h["hour"] >= end - pd.Timedelta(days=spec.window_days)) & (h["hour"] < end)]
+    h = h.loc[(h["slo"] == spec.name) & (h["hour"] >= end - pd.Timedelta(days=spec.period_days)) & (h["hour"] < end)]
     by_region = h.groupby("region")[["good", "total"]].sum()
     if by_region.empty:
-        raise PlaybookError(f"scorecard: no API SLI data in the {spec.window_days:g} days to {end:%Y-%m-%d}")
+        raise PlaybookError(f"scorecard: no API SLI data in the {spec.period_days:g} days to {end:%Y-%m-%d}")
     return min(slo.availability(float(r["good"]), float(r["total"])) for _, r in by_region.iterrows())
 
 

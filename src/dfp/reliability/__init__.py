@@ -1,1 +1,2 @@
-"""05 Reliability: SLO maths, SLI analysis, alerting, availability, Prometheus rules, incidents."""
+"""05 Reliability: SLO maths, SLI analysis, alerting, availability, Prometheus rules, incidents,
+per-minute counts from exported counters."""

@@ -3,9 +3,12 @@
 =========================  ================================================================
 ``Rule``, ``Policy``        an alert rule (windows, threshold, ``for``) and a named set of rules
 ``load_policies``           read ``data/reliability/alert-policies.yaml`` (validated)
+``policy_from_openslo``     an OpenSLO SLO's alert policies (burn-rate conditions) as a ``Policy``
 ``SliSeries``               per-minute bad/total counts of one SLO in one region
-``window_burn``             burn rate over a trailing window at every minute (cumulative sums)
+``burn_rate_over_window``   burn rate over a trailing window at every minute, from per-minute counts
+``error_ratio_limit``       a rule's threshold as an error ratio (what the Prometheus rules compare)
 ``firing``                  minutes at which any rule of one severity fires for one series
+``backtest``                the one entry point: episodes, notifications, summary, incident matches
 ``episodes``                contiguous firing runs as ``(start, end)`` minute offsets
 ``alert_episodes``          every alert episode of a policy over many series (a frame)
 ``notifications``           episodes merged per region: what a person is actually sent
@@ -22,13 +25,19 @@ Conventions: a series is sampled once a minute; the value at minute ``t`` covers
 offset ``t`` fires at ``start + t + 1`` minutes. A window with no traffic has burn rate 0. Rules
 with several windows fire only when every window exceeds the threshold (the short window makes the
 alert reset soon after recovery); ``for`` requires the condition to hold that many minutes first.
-Cost: O(minutes x distinct windows) per series, no per-minute Python loop: a year of minutes for
-50 SLOs runs in seconds (``dfp bench``).
+The comparison is the one the generated Prometheus rules make (:mod:`dfp.reliability.promrules`):
+the window's error ratio against :func:`error_ratio_limit`, so the backtest fires on the same minutes
+as ``promtool`` evaluating those rules on the same counters (``tests/test_promrules.py``). Windows are
+in minutes and the SLO period in days (``period_days``) throughout the package.
+
+Cost: O(minutes x distinct windows) per series, no per-minute Python loop. :func:`backtest` reads the
+series one at a time (twice: episodes, then the budget each notification spent), so its peak memory
+is one series' arrays, whatever the number of SLOs (``dfp bench`` prints time and memory).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -39,29 +48,32 @@ import pandas as pd
 from dfp.core.checks import check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
-from dfp.io.openslo import parse_duration_min
+from dfp.io.openslo import SloSpec, parse_duration_min
 from dfp.io.system import Incident
 from dfp.io.yamlfile import load_yaml
 from dfp.reliability.slo import burn_rate_threshold
 
 __all__ = [
+    "BacktestResult",
     "Policy",
     "PolicyChoice",
     "Rule",
     "SliSeries",
     "alert_episodes",
+    "backtest",
     "budget_spent",
+    "burn_rate_over_window",
     "choose_policy",
-    "cumulative",
     "episodes",
+    "error_ratio_limit",
     "firing",
     "load_policies",
     "match_incidents",
     "notifications",
+    "policy_from_openslo",
     "policy_summary",
     "rule_detection_min",
     "synthetic_series",
-    "window_burn",
 ]
 
 SEVERITIES = ("page", "ticket")
@@ -85,7 +97,7 @@ class Rule:
     budget_share: float | None = None
     for_min: int = 0
 
-    def threshold(self, slo_period_days: float) -> float:
+    def threshold(self, period_days: float) -> float:
         """The burn-rate threshold for an SLO period (days).
 
         >>> Rule("page", (60, 5), budget_share=0.02).threshold(30)
@@ -94,7 +106,7 @@ class Rule:
         if self.burn is not None:
             return float(self.burn)
         assert self.budget_share is not None
-        return round(burn_rate_threshold(self.budget_share, self.windows_min[0] / 60.0, slo_period_days), 10)
+        return round(burn_rate_threshold(self.budget_share, self.windows_min[0], period_days), 10)
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,36 @@ def load_policies(path: Path | str | None = None) -> tuple[Policy, ...]:
     return tuple(out)
 
 
+def policy_from_openslo(spec: SloSpec) -> Policy | None:
+    """The SLO's OpenSLO alert policies as one :class:`Policy` (None when it has none).
+
+    Each policy's burn-rate condition becomes a one-window rule: ``burn > threshold`` over
+    ``lookbackWindow``, held ``alertAfter``; its ``severity`` must be ``page`` or ``ticket``.
+
+    Raises:
+        PlaybookError: a condition the backtest cannot replay (another severity, or an ``op`` other
+            than ``gt``: the backtest and the generated rules alert when the burn rate exceeds it).
+    """
+    rules = []
+    for pol in spec.alert_policies:
+        for c in pol.conditions:
+            where = f"{spec.file} (SLO {spec.name}, AlertPolicy {pol.name}, AlertCondition {c.name})"
+            if c.severity not in SEVERITIES:
+                raise PlaybookError(f"{where}: severity must be one of {list(SEVERITIES)} for the backtest; "
+                                    f"got {c.severity!r}")
+            if c.op != "gt":
+                raise PlaybookError(f"{where}: op {c.op!r} is not supported; the backtest alerts when the burn "
+                                    "rate exceeds the threshold (op: gt)")
+            if c.threshold <= 0:
+                raise PlaybookError(f"{where}: threshold must be positive; got {c.threshold!r}")
+            rules.append(Rule(c.severity, (int(c.lookback_window_min),), burn=float(c.threshold),
+                              for_min=int(c.alert_after_min)))
+    if not rules:
+        return None
+    names = ", ".join(p.name for p in spec.alert_policies)
+    return Policy(f"openslo-{spec.name}", f"OpenSLO alert policies of {spec.name}", names, tuple(rules))
+
+
 @dataclass(frozen=True)
 class SliSeries:
     """Per-minute counts of one SLO in one region.
@@ -188,34 +230,87 @@ class SliSeries:
             raise PlaybookError(f"SliSeries {self.slo}/{self.region}: bad and total must be 1-D of equal length")
 
 
-def cumulative(x: np.ndarray) -> np.ndarray:
-    """Cumulative sum with a leading 0 (length n + 1), so a window's count is a difference of two entries.
+def _cumulative(x: np.ndarray) -> np.ndarray:
+    """Cumulative sum with a leading 0 (length n + 1): a window's count is a difference of two entries."""
+    out = np.empty(len(x) + 1)
+    out[0] = 0.0
+    np.cumsum(x, dtype=float, out=out[1:])
+    return out
 
-    >>> cumulative(np.array([1, 2, 3])).tolist()
-    [0.0, 1.0, 3.0, 6.0]
+
+def _prefix_at(x: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``sum(x[:p])`` for each p in ``points`` (0 <= p <= len(x)) in one pass, without an n-long cumulative sum.
+
+    Equal to ``_cumulative(x)[points]`` (the same float additions in the same order per segment).
     """
-    return np.concatenate([[0.0], np.cumsum(x, dtype=float)])
+    pts = np.unique(points)
+    inner = pts[(pts > 0) & (pts < len(x))]
+    if len(inner) == 0:
+        seg = np.zeros(0)
+    else:
+        seg = np.add.reduceat(np.asarray(x, dtype=float), np.r_[0, inner])[:-1] if inner[0] > 0 else np.zeros(0)
+    at = dict(zip(inner.tolist(), np.cumsum(seg).tolist(), strict=True))
+    at[0] = 0.0
+    if len(x) in pts:
+        at[len(x)] = float(np.sum(x, dtype=float))
+    return np.array([at[int(p)] for p in points], dtype=float)
 
 
-def window_burn(bad_cum: np.ndarray, total_cum: np.ndarray, window_min: int, slo_target: float) -> np.ndarray:
+def _window_sum(cum: np.ndarray, window_min: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Trailing ``window_min``-minute sums at every minute from a cumulative sum (partial windows at the start)."""
+    n = len(cum) - 1
+    w = min(max(int(window_min), 1), n) if n else 1
+    out = np.empty(n) if out is None else out
+    out[: w - 1] = cum[1:w]
+    np.subtract(cum[w:], cum[: n - w + 1], out=out[w - 1:])
+    return out
+
+
+def _window_ratio(bad_cum: np.ndarray, total_cum: np.ndarray, window_min: int,
+                  bufs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Trailing-window error ratio per minute; NaN without traffic (as Prometheus' 0/0), so it never fires."""
+    tot = _window_sum(total_cum, window_min, None if bufs is None else bufs[0])
+    bad = _window_sum(bad_cum, window_min, None if bufs is None else bufs[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(bad, tot, out=bad)
+    return bad
+
+
+def burn_rate_over_window(bad: np.ndarray, total: np.ndarray, window_min: int, slo_target: float) -> np.ndarray:
     """Burn rate over the trailing ``window_min`` minutes at the end of every minute.
 
-    ``burn[t] = (sum bad[t-w+1..t] / sum total[t-w+1..t]) / (1 - slo_target)``; 0 without traffic.
+    ``burn[t] = (sum bad[t-w+1..t] / sum total[t-w+1..t]) / (1 - slo_target)``; 0 without traffic;
+    the first ``w - 1`` minutes use the minutes so far.
 
     Args:
-        bad_cum, total_cum: cumulative sums with a leading 0 (length n + 1).
+        bad, total: events per minute (counts, not cumulative sums), same length.
+        window_min: trailing window (minutes).
+        slo_target: objective in (0, 1).
 
-    >>> b = cumulative(np.array([0, 1, 1, 0])); t = cumulative(np.array([10, 10, 10, 10]))
-    >>> window_burn(b, t, 2, 0.9).round(6).tolist()
+    Returns:
+        Burn rate per minute (1 = spending the budget exactly over the SLO period).
+
+    >>> burn_rate_over_window(np.array([0, 1, 1, 0]), np.array([10, 10, 10, 10]), 2, 0.9).round(6).tolist()
     [0.0, 0.5, 1.0, 0.5]
     """
-    n = len(total_cum) - 1
-    w = max(int(window_min), 1)
-    lead = min(w - 1, n)
-    tot = total_cum[1:] - np.concatenate([np.zeros(lead), total_cum[: n - lead]])
-    bad = bad_cum[1:] - np.concatenate([np.zeros(lead), bad_cum[: n - lead]])
-    ratio = np.divide(bad, tot, out=np.zeros(n), where=tot > 0)
-    return ratio / (1.0 - slo_target)
+    b, t = np.asarray(bad), np.asarray(total)
+    if b.shape != t.shape or b.ndim != 1:
+        raise PlaybookError(f"burn_rate_over_window: bad and total must be 1-D of equal length; got {b.shape}, {t.shape}")
+    check_positive("window_min", window_min)
+    ratio = _window_ratio(_cumulative(b), _cumulative(t), int(window_min))
+    return np.nan_to_num(ratio, nan=0.0) / (1.0 - slo_target)
+
+
+def error_ratio_limit(rule: Rule, slo_target: float, period_days: float) -> float:
+    """The rule's threshold as an error ratio: ``threshold(period_days) x (1 - slo_target)``, 10 significant digits.
+
+    This is the number written into the generated Prometheus alert (``ratio_rate<w> > limit``), so the
+    backtest and Prometheus compare the same float.
+
+    >>> error_ratio_limit(Rule("page", (60, 5), budget_share=0.02), 0.9995, 30)
+    0.0072
+    """
+    return float(f"{rule.threshold(period_days) * (1.0 - slo_target):.10g}")
 
 
 def _held(mask: np.ndarray, for_min: int) -> np.ndarray:
@@ -226,26 +321,49 @@ def _held(mask: np.ndarray, for_min: int) -> np.ndarray:
     return (idx - last_false) > for_min
 
 
-def firing(series: SliSeries, rules: Sequence[Rule], severity: str,
-           _cache: dict[object, np.ndarray] | None = None) -> np.ndarray:
-    """Boolean per minute: any rule of ``severity`` fires for ``series``."""
-    cache = {} if _cache is None else _cache
-    if "cum" not in cache:
-        cache["cum"] = cumulative(series.bad)
-        cache["tcum"] = cumulative(series.total)
-    bad_c, tot_c = cache["cum"], cache["tcum"]
+def _masks(series: SliSeries, rules: Iterable[Rule]) -> dict[tuple[int, float], np.ndarray]:
+    """``ratio over w > limit`` per minute for every (window, limit) the rules need.
+
+    Each window's ratio is computed once into two reused buffers and only the boolean masks are
+    kept, so memory per series is two cumulative sums, two buffers and one byte per minute per mask.
+    """
+    needs: dict[int, set[float]] = {}
+    for r in rules:
+        limit = error_ratio_limit(r, series.slo_target, series.period_days)
+        for w in r.windows_min:
+            needs.setdefault(w, set()).add(limit)
+    n = len(series.total)
+    bad_c, tot_c = _cumulative(series.bad), _cumulative(series.total)
+    bufs = (np.empty(n), np.empty(n))
+    out = {}
+    for w in sorted(needs):
+        ratio = _window_ratio(bad_c, tot_c, w, bufs)
+        for limit in sorted(needs[w]):
+            out[(w, limit)] = ratio > limit
+    return out
+
+
+def _firing(series: SliSeries, rules: Sequence[Rule], severity: str,
+            masks: dict[tuple[int, float], np.ndarray]) -> np.ndarray:
     out = np.zeros(len(series.total), dtype=bool)
     for r in rules:
         if r.severity != severity:
             continue
-        thr = r.threshold(series.period_days)
-        m = np.ones(len(series.total), dtype=bool)
-        for w in r.windows_min:
-            if w not in cache:
-                cache[w] = window_burn(bad_c, tot_c, w, series.slo_target)
-            m &= cache[w] > thr
+        limit = error_ratio_limit(r, series.slo_target, series.period_days)
+        m = masks[(r.windows_min[0], limit)].copy()
+        for w in r.windows_min[1:]:
+            m &= masks[(w, limit)]
         out |= _held(m, r.for_min)
     return out
+
+
+def firing(series: SliSeries, rules: Sequence[Rule], severity: str) -> np.ndarray:
+    """Boolean per minute: any rule of ``severity`` fires for ``series`` (at the end of that minute).
+
+    A rule holds when every window's error ratio exceeds :func:`error_ratio_limit`, and fires once it
+    has held for ``for_min`` minutes.
+    """
+    return _firing(series, rules, severity, _masks(series, [r for r in rules if r.severity == severity]))
 
 
 def episodes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -254,9 +372,14 @@ def episodes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> [a.tolist() for a in episodes(np.array([0, 1, 1, 0, 1], dtype=bool))]
     [[1, 4], [3, 5]]
     """
-    m = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
-    d = np.diff(m.astype(np.int8))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    m = np.asarray(mask, dtype=bool)
+    if not len(m):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    edge = np.flatnonzero(m[1:] != m[:-1]) + 1  # indices where the state changes
+    bounds = np.r_[0, edge] if m[0] else edge
+    if m[-1]:
+        bounds = np.r_[bounds, len(m)]
+    return bounds[0::2], bounds[1::2]
 
 
 _EP_COLS = ["policy", "slo", "region", "severity", "start", "end", "duration_min"]
@@ -265,30 +388,36 @@ _EP_COLS = ["policy", "slo", "region", "severity", "start", "end", "duration_min
 def alert_episodes(policies: Policy | Sequence[Policy], series: Iterable[SliSeries]) -> pd.DataFrame:
     """Every alert episode of one or more policies over ``series``.
 
-    Window sums are computed once per series and shared by every policy.
+    Window ratios are computed once per series and window and shared by every policy.
 
     Returns:
         Frame with columns policy, slo, region, severity, start (first firing instant, UTC),
         end (first instant no longer firing), duration_min.
     """
     pols = [policies] if isinstance(policies, Policy) else list(policies)
-    rows = []
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in ("policy", "slo", "region", "severity", "st", "en")}
+    starts: list[pd.DatetimeIndex] = []
+    ends: list[pd.DatetimeIndex] = []
     for s in series:
-        cache: dict[object, np.ndarray] = {}
+        masks = _masks(s, [r for p in pols for r in p.rules])
         for policy, sev in ((p, v) for p in pols for v in SEVERITIES):
             if not any(r.severity == sev for r in policy.rules):
                 continue
-            st, en = episodes(firing(s, policy.rules, sev, cache))
+            st, en = episodes(_firing(s, policy.rules, sev, masks))
             if len(st):
-                rows.append(pd.DataFrame({
-                    "policy": policy.id, "slo": s.slo, "region": s.region, "severity": sev,
-                    "start": s.start + pd.to_timedelta(st + 1, unit="min"),
-                    "end": s.start + pd.to_timedelta(en + 1, unit="min"),
-                    "duration_min": (en - st).astype(float),
-                }))
-    if not rows:
+                k = len(st)
+                for c, v in (("policy", policy.id), ("slo", s.slo), ("region", s.region), ("severity", sev)):
+                    cols[c].append(np.full(k, v, dtype=object))
+                cols["st"].append(st)
+                cols["en"].append(en)
+                starts.append(s.start + pd.to_timedelta(st + 1, unit="min"))
+                ends.append(s.start + pd.to_timedelta(en + 1, unit="min"))
+    if not starts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in _EP_COLS})
-    out = pd.concat(rows, ignore_index=True)
+    out = pd.DataFrame({c: np.concatenate(cols[c]) for c in ("policy", "slo", "region", "severity")})
+    out["start"] = starts[0].append(starts[1:])
+    out["end"] = ends[0].append(ends[1:])
+    out["duration_min"] = (np.concatenate(cols["en"]) - np.concatenate(cols["st"])).astype(float)
     return out.sort_values(["policy", "start", "slo", "region"], kind="stable").reset_index(drop=True)
 
 
@@ -315,33 +444,53 @@ def notifications(eps: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["start", "region"], kind="stable").reset_index(drop=True)[cols]
 
 
-def budget_spent(notes: pd.DataFrame, series: Sequence[SliSeries], lookback_min: int = 60) -> pd.Series:
+SeriesSource = Callable[[], Iterable[SliSeries]] | Sequence[SliSeries]
+
+
+def _each(series: SeriesSource) -> Iterable[SliSeries]:
+    return series() if callable(series) else series
+
+
+def _budget_spent(notes: pd.DataFrame, series: Iterable[SliSeries], lookback_min: int) -> pd.Series:
+    out = np.zeros(len(notes))
+    if len(notes):
+        slos = [set(str(x).split(",")) for x in notes["slos"]]
+        regions = notes["region"].to_numpy()
+        for s in series:  # one series at a time; each step is vectorised over that series' notifications
+            rows = np.flatnonzero([(regions[i] == s.region) and (s.slo in slos[i]) for i in range(len(notes))])
+            if not len(rows):
+                continue
+            n = len(s.total)
+            sub = notes.iloc[rows]
+            start = ((sub["start"] - s.start) / pd.Timedelta(minutes=1)).to_numpy(dtype=float)
+            end = ((sub["end"] - s.start) / pd.Timedelta(minutes=1)).to_numpy(dtype=float)
+            a = np.clip(start - 1 - lookback_min, 0, n).astype(int)
+            b = np.clip(end, 0, n).astype(int)
+            p0 = np.clip(b - s.period_days * 1440, 0, n).astype(int)
+            bad_at, tot_at = _prefix_at(s.bad, np.r_[a, b]), _prefix_at(s.total, np.r_[p0, b])
+            k = len(rows)
+            budget = (1.0 - s.slo_target) * (tot_at[k:] - tot_at[:k])
+            share = np.divide(bad_at[k:] - bad_at[:k], budget, out=np.zeros(k), where=budget > 0)
+            out[rows] = np.maximum(out[rows], share)
+    return pd.Series(out, index=notes.index, name="budget_share_spent")
+
+
+def budget_spent(notes: pd.DataFrame, series: SeriesSource, lookback_min: int = 60) -> pd.Series:
     """Budget share each notification's worst SLO spent from ``lookback_min`` before it to its end.
 
     The share is of the SLO's budget over its period (bad events / (``1 - slo_target``) x events
     in the period ending at the page). A page that spent less than a few percent of the budget was
     not worth waking anyone: that is how the backtest counts false pages.
 
+    Args:
+        notes: :func:`notifications`.
+        series: the series (or a function returning a fresh iterator over them); read once, one at a time.
+        lookback_min: minutes before the notification's start that count towards it.
+
     Returns:
         Series aligned with ``notes`` (fraction of the budget, >= 0).
     """
-    by_key = {(s.slo, s.region): s for s in series}
-    cums = {k: (cumulative(v.bad), cumulative(v.total)) for k, v in by_key.items()}
-    out = np.zeros(len(notes))
-    for i, row in enumerate(notes.itertuples(index=False)):  # one step per notification, not per minute
-        best = 0.0
-        for slo in str(row.slos).split(","):
-            s = by_key[(slo, row.region)]
-            bad_c, tot_c = cums[(slo, row.region)]
-            n = len(s.total)
-            a = int(np.clip((row.start - s.start) / pd.Timedelta(minutes=1) - 1 - lookback_min, 0, n))
-            b = int(np.clip((row.end - s.start) / pd.Timedelta(minutes=1), 0, n))
-            p0 = int(np.clip(b - s.period_days * 1440, 0, n))
-            budget = (1.0 - s.slo_target) * (tot_c[b] - tot_c[p0])
-            if budget > 0:
-                best = max(best, (bad_c[b] - bad_c[a]) / budget)
-        out[i] = best
-    return pd.Series(out, index=notes.index, name="budget_share_spent")
+    return _budget_spent(notes, _each(series), int(check_non_negative("lookback_min", lookback_min)))
 
 
 def _incident_of(notes: pd.DataFrame, incidents: Sequence[Incident], grace_min: float) -> pd.Series:
@@ -367,7 +516,7 @@ def match_incidents(notes: pd.DataFrame, incidents: Sequence[Incident], grace_mi
     rows = []
     pages = notes[notes["severity"] == "page"].copy()
     pages["incident"] = _incident_of(pages, incidents, grace_min)
-    for pol in sorted(notes["policy"].unique()) if not notes.empty else []:
+    for pol in sorted(notes["policy"].unique()) if not notes.empty else []:  # policies with a notification
         for inc in incidents:
             hit = pages[(pages["policy"] == pol) & (pages["incident"] == inc.id)]
             caught = not hit.empty
@@ -378,7 +527,8 @@ def match_incidents(notes: pd.DataFrame, incidents: Sequence[Incident], grace_mi
                 "reset_min": (hit["end"].max() - inc.impact_end).total_seconds() / 60 if caught else np.nan,
                 "slos": ",".join(sorted(set(",".join(hit["slos"]).split(",")))) if caught else "",
             })
-    return pd.DataFrame(rows)
+    cols = ["policy", "incident", "caught", "detected_at", "detection_min", "reset_min", "slos"]
+    return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
 
 
 def policy_summary(
@@ -390,6 +540,7 @@ def policy_summary(
     ticket_handling_min: float,
     significant_share: float = 0.01,
     grace_min: float = 60.0,
+    policy_ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Per policy: pages, incident and non-incident pages, false pages, tickets, incidents caught, burden.
 
@@ -405,6 +556,8 @@ def policy_summary(
         weeks: length of the replayed history (weeks).
         engineers: engineers sharing operations.
         page_handling_min, ticket_handling_min: engineer minutes one page / ticket costs.
+        policy_ids: the policies to report, in this order (default: those in ``notes``); a policy that
+            never fired gets a row of zeros.
     """
     w = check_positive("weeks", weeks)
     n_eng = check_positive("engineers", engineers)
@@ -414,7 +567,7 @@ def policy_summary(
     pages = notes[notes["severity"] == "page"].copy()
     pages["incident"] = _incident_of(pages, incidents, grace_min)
     rows = []
-    for pol in notes["policy"].unique():
+    for pol in notes["policy"].unique() if policy_ids is None else policy_ids:
         p = pages[pages["policy"] == pol]
         t = notes[(notes["policy"] == pol) & (notes["severity"] == "ticket")]
         m = matched[matched["policy"] == pol]
@@ -429,7 +582,7 @@ def policy_summary(
             "false_page_ratio": n_false / n_pages if n_pages else 0.0,
             "tickets": len(t),
             "incidents_caught": int(m["caught"].sum()),
-            "incidents": len(m),
+            "incidents": len(incidents),
             "mean_detection_min": float(m["detection_min"].mean()) if m["caught"].any() else np.nan,
             "max_detection_min": float(m["detection_min"].max()) if m["caught"].any() else np.nan,
             "mean_reset_min": float(m["reset_min"].mean()) if m["caught"].any() else np.nan,
@@ -439,7 +592,67 @@ def policy_summary(
     return pd.DataFrame(rows)
 
 
-def rule_detection_min(rule: Rule, error_ratio: float, slo_target: float, slo_period_days: float) -> float:
+@dataclass(frozen=True)
+class BacktestResult:
+    """What :func:`backtest` returns.
+
+    Attributes:
+        episodes: :func:`alert_episodes` (one row per SLO, region, severity and firing run).
+        notifications: :func:`notifications` with ``budget_share_spent`` (:func:`budget_spent`).
+        summary: :func:`policy_summary`, indexed by policy id in the order the policies were given.
+        matches: :func:`match_incidents` (policy x incident: caught, detection and reset minutes).
+        weeks: length of the replayed history (weeks).
+    """
+
+    episodes: pd.DataFrame
+    notifications: pd.DataFrame
+    summary: pd.DataFrame
+    matches: pd.DataFrame
+    weeks: float
+
+
+def backtest(
+    policies: Policy | Sequence[Policy],
+    series: SeriesSource,
+    incidents: Sequence[Incident],
+    weeks: float,
+    engineers: int,
+    page_handling_min: float,
+    ticket_handling_min: float,
+    significant_share: float = 0.01,
+    grace_min: float = 60.0,
+) -> BacktestResult:
+    """Replay SLI series through alerting policies: the one backtest the book, the scorecard and ``dfp slo`` run.
+
+    Reads the series twice, one at a time (alert episodes, then the budget each notification spent),
+    so peak memory is one series' arrays however many SLOs there are. Pass a function that returns a
+    fresh iterator (e.g. ``lambda: dfp.reliability.sli.iter_sli_series(sim, specs)``) to generate each
+    series only when it is read; a list works too.
+
+    Args:
+        policies: one policy or several.
+        series: per-minute counts of each SLO and region (see above).
+        incidents: incidents the pages are matched against (may be empty).
+        weeks: length of the replayed history (weeks), for the per-week rates.
+        engineers: engineers sharing operations.
+        page_handling_min, ticket_handling_min: engineer minutes one page / ticket costs.
+        significant_share: a page whose SLOs spent less than this share of budget is false.
+        grace_min: a page up to this many minutes after an incident's impact still belongs to it.
+
+    Returns:
+        :class:`BacktestResult`.
+    """
+    pols = [policies] if isinstance(policies, Policy) else list(policies)
+    eps = alert_episodes(pols, _each(series))
+    notes = notifications(eps)
+    notes["budget_share_spent"] = budget_spent(notes, series)
+    ids = [p.id for p in pols]
+    summary = policy_summary(notes, incidents, weeks, engineers, page_handling_min, ticket_handling_min,
+                             significant_share, grace_min, policy_ids=ids).set_index("policy")
+    return BacktestResult(eps, notes, summary, match_incidents(notes, incidents, grace_min), float(weeks))
+
+
+def rule_detection_min(rule: Rule, error_ratio: float, slo_target: float, period_days: float) -> float:
     """Minutes until ``rule`` fires after the error ratio jumps from 0 to ``error_ratio`` (steady traffic).
 
     Every window must cross the threshold, so the longest window decides:
@@ -450,7 +663,7 @@ def rule_detection_min(rule: Rule, error_ratio: float, slo_target: float, slo_pe
     """
     from dfp.reliability.slo import detection_time_min
 
-    thr = rule.threshold(slo_period_days)
+    thr = rule.threshold(period_days)
     return max(detection_time_min(error_ratio, slo_target, w, thr) for w in rule.windows_min) + rule.for_min
 
 

@@ -136,7 +136,7 @@ def budget_consumed(system: System, sim: Any, slos: Sequence[Any], incident_ids:
                 if key not in sim.counts:
                     continue
                 total, bad = sim.counts[key]
-                share = window_budget_share(bad, total, a, b, spec.slo_target, int(spec.window_days * 1440))
+                share = window_budget_share(bad, total, a, b, spec.slo_target, int(spec.period_days * 1440))
                 if share >= 0.01:
                     rows.append({"incident_id": inc.id, "slo": spec.name, "region": region,
                                  "bad_events": int(bad[a:b].sum()), "budget_share": share})

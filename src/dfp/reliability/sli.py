@@ -3,7 +3,8 @@
 =========================  ===================================================================
 ``SLI_START_MONTH``         story month the SLOs start (4: the Full platform era)
 ``SliMinutes``              the simulated minutes: counts per (SLO, region), latency buckets
-``sli_series``              the minutes as :class:`dfp.reliability.alerting.SliSeries` for the backtest
+``iter_sli_series``         the minutes as :class:`dfp.reliability.alerting.SliSeries`, one at a time
+``sli_series``              the same as a list
 ``minute_frame``            one SLO's minutes as a frame (good, total), one region or all
 ``monthly_attainment``      per SLO, region and calendar month: good/total, objective, met
 ``latency_quantile_ms``     a latency quantile estimated from the bucket counts (histogram_quantile)
@@ -38,19 +39,21 @@ Model (all assumptions in this module, the traffic volume from ``traffic_hourly`
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from dfp.core.errors import PlaybookError
+from dfp.io.openslo import SloSpec
 from dfp.reliability.alerting import SliSeries
 
 __all__ = [
     "SLI_START_MONTH",
     "SLOS",
     "SliMinutes",
+    "iter_sli_series",
     "latency_quantile_ms",
     "minute_frame",
     "monthly_attainment",
@@ -88,15 +91,17 @@ class SliMinutes:
         return tuple(sorted({r for _, r in self.counts}))
 
 
-def sli_series(sim: SliMinutes, slos: Sequence[object]) -> list:
-    """The minutes as :class:`dfp.reliability.alerting.SliSeries`, one per SLO spec and region, for the backtest."""
-    out = []
+def iter_sli_series(sim: SliMinutes, slos: Sequence[SloSpec]) -> Iterator[SliSeries]:
+    """The minutes as :class:`dfp.reliability.alerting.SliSeries`, one per SLO spec and region, one at a time."""
     for spec in slos:
         for region in sim.regions:
-            total, bad = sim.counts[(spec.name, region)]  # type: ignore[attr-defined]
-            out.append(SliSeries(spec.name, region, spec.slo_target, spec.window_days,  # type: ignore[attr-defined]
-                                 sim.start, bad, total))
-    return out
+            total, bad = sim.counts[(spec.name, region)]
+            yield SliSeries(spec.name, region, spec.slo_target, spec.period_days, sim.start, bad, total)
+
+
+def sli_series(sim: SliMinutes, slos: Sequence[SloSpec]) -> list[SliSeries]:
+    """:func:`iter_sli_series` as a list (every series in memory at once)."""
+    return list(iter_sli_series(sim, slos))
 
 
 def minute_frame(sim: SliMinutes, slo: str, region: str | None = None) -> pd.DataFrame:

@@ -15,9 +15,18 @@
 ``time_to_exhaustion_h``         hours until a constant burn rate spends the whole budget
 ``detection_time_min``           minutes until a burn-rate alert fires at a given error ratio
 ``BurnRateRule``, ``multiwindow_policy``  the multiwindow multi-burn-rate policy for any period
+``ErrorBudget``, ``error_budget``  an objective's budget under each OpenSLO budgeting method
+``outage_min_to_exhaust``        minutes of a steady outage that spend a whole budget
+``objective_attainment``         the SLI over per-minute counts under each budgeting method
 ==============================  ===========================================================
 
-Targets are fractions in (0, 1): 0.9995, never 99.95. Windows carry their unit in the name.
+Targets are fractions in (0, 1): 0.9995, never 99.95. Windows are in minutes (``*_min``), the SLO
+period in days (``period_days``).
+
+OpenSLO's three budgeting methods (OpenSLO v1 README, "SLO"; examples/budgeting-method/README.md):
+``Occurrences`` counts good events over all events; ``Timeslices`` counts good slices (a slice is
+good when its good ratio meets ``timeSliceTarget``) over all slices; ``RatioTimeslices`` averages the
+slices' good ratios. The budget is ``1 - target`` of events, of slices, or of the slice-ratio sum.
 """
 
 from __future__ import annotations
@@ -34,8 +43,10 @@ from dfp.core.errors import PlaybookError
 from dfp.core.units import MINUTES_PER_DAY
 
 __all__ = [
+    "METHODS",
     "WORKBOOK_POLICY_30D",
     "BurnRateRule",
+    "ErrorBudget",
     "allowed_downtime_min",
     "availability",
     "budget_consumed_ratio",
@@ -44,23 +55,26 @@ __all__ = [
     "burn_rate_threshold",
     "calendar_budget_remaining",
     "detection_time_min",
+    "error_budget",
     "error_budget_events",
     "error_budget_ratio",
     "multiwindow_policy",
+    "objective_attainment",
+    "outage_min_to_exhaust",
     "rolling_budget_remaining",
     "sla_credit_ratio",
     "time_to_exhaustion_h",
 ]
 
 
-def allowed_downtime_min(slo_target: float, window_days: float) -> float:
+def allowed_downtime_min(slo_target: float, period_days: float) -> float:
     """Minutes of total unavailability a target allows over a window (the budget in minutes).
 
-    ``(1 - slo_target) * window_days * 1440``
+    ``(1 - slo_target) * period_days * 1440``
 
     Args:
         slo_target: availability objective as a fraction in (0, 1).
-        window_days: compliance window in days.
+        period_days: SLO (or SLA) period in days.
 
     Returns:
         Allowed downtime in minutes.
@@ -71,7 +85,7 @@ def allowed_downtime_min(slo_target: float, window_days: float) -> float:
     43.2
     """
     t = check_fraction("slo_target", slo_target)
-    d = check_positive("window_days", window_days)
+    d = check_positive("period_days", period_days)
     return (1.0 - t) * d * MINUTES_PER_DAY
 
 
@@ -157,13 +171,13 @@ def _remaining(bad: np.ndarray, total: np.ndarray, slo_target: float) -> np.ndar
     return np.where(total > 0, out, 1.0)
 
 
-def rolling_budget_remaining(good: pd.Series, total: pd.Series, slo_target: float, window_days: float) -> pd.Series:
+def rolling_budget_remaining(good: pd.Series, total: pd.Series, slo_target: float, period_days: float) -> pd.Series:
     """Budget share left over a rolling window ending at each minute (vectorised, cumulative sums).
 
     Args:
         good, total: per-minute counts on the same minute index.
         slo_target: objective, fraction in (0, 1).
-        window_days: rolling window (days); the first minutes use the partial window.
+        period_days: rolling SLO period (days); the first minutes use the partial period.
 
     Returns:
         Series of the remaining share on the same index (1 = untouched, < 0 = SLO missed).
@@ -173,7 +187,7 @@ def rolling_budget_remaining(good: pd.Series, total: pd.Series, slo_target: floa
     >>> [round(x, 6) for x in r]
     [1.0, 0.5, 0.5, 1.0]
     """
-    n = round(check_positive("window_days", window_days) * MINUTES_PER_DAY)
+    n = round(check_positive("period_days", period_days) * MINUTES_PER_DAY)
     bad_c = np.concatenate([[0.0], np.cumsum((total - good).to_numpy(dtype=float))])
     tot_c = np.concatenate([[0.0], np.cumsum(total.to_numpy(dtype=float))])
     end = np.arange(1, len(total) + 1)
@@ -216,38 +230,43 @@ def burn_rate(error_ratio: npt.ArrayLike, slo_target: float) -> npt.ArrayLike:
     return np.asarray(error_ratio, dtype=float) / budget
 
 
-def burn_rate_threshold(budget_share: float, alert_window_h: float, slo_period_days: float) -> float:
-    """Burn rate that spends ``budget_share`` of the period's budget within ``alert_window_h``.
+def burn_rate_threshold(budget_share: float, alert_window_min: float, period_days: float) -> float:
+    """Burn rate that spends ``budget_share`` of the period's budget within ``alert_window_min``.
 
-    ``budget_share * slo_period_days * 24 / alert_window_h``
+    ``budget_share * period_days * 24 / (alert_window_min / 60)``
 
     SRE Workbook ch. 5 (Alerting on SLOs), table 5-8, 30-day period: 2 % in 1 h -> 14.4,
     5 % in 6 h -> 6, 10 % in 3 days -> 1.
 
-    >>> round(burn_rate_threshold(0.02, 1, 30), 6), round(burn_rate_threshold(0.05, 6, 30), 6)
+    Args:
+        budget_share: fraction of the period's budget, in (0, 1].
+        alert_window_min: the alert's (long) window (minutes).
+        period_days: SLO period (days).
+
+    >>> round(burn_rate_threshold(0.02, 60, 30), 6), round(burn_rate_threshold(0.05, 360, 30), 6)
     (14.4, 6.0)
     """
     s = check_fraction("budget_share", budget_share, closed=True)
-    w = check_positive("alert_window_h", alert_window_h)
-    p = check_positive("slo_period_days", slo_period_days)
-    if w > p * 24:
-        raise PlaybookError(f"alert_window_h must not exceed the SLO period ({p * 24:g} h); got {alert_window_h!r}")
-    return s * p * 24.0 / w
+    w = check_positive("alert_window_min", alert_window_min)
+    p = check_positive("period_days", period_days)
+    if w > p * 1440:
+        raise PlaybookError(f"alert_window_min must not exceed the SLO period ({p * 1440:g} min); got {alert_window_min!r}")
+    return s * p * 24.0 / (w / 60.0)
 
 
-def budget_consumed_ratio(burn: float, window_h: float, slo_period_days: float) -> float:
-    """Budget share a constant burn rate spends in a window: ``burn * window_h / (period_days * 24)``.
+def budget_consumed_ratio(burn: float, window_min: float, period_days: float) -> float:
+    """Budget share a constant burn rate spends in a window: ``burn * window_min / (period_days * 1440)``.
 
     SRE Workbook ch. 5: "(burn rate x alerting window size) / period".
 
-    >>> round(budget_consumed_ratio(14.4, 1, 30), 6)
+    >>> round(budget_consumed_ratio(14.4, 60, 30), 6)
     0.02
     """
     b = check_non_negative("burn", burn)
-    return b * check_positive("window_h", window_h) / (check_positive("slo_period_days", slo_period_days) * 24.0)
+    return b * check_positive("window_min", window_min) / (check_positive("period_days", period_days) * 1440.0)
 
 
-def time_to_exhaustion_h(burn: float, slo_period_days: float) -> float:
+def time_to_exhaustion_h(burn: float, period_days: float) -> float:
     """Hours until a constant burn rate spends the whole budget: ``period_h / burn``.
 
     SRE Workbook ch. 5, table 5-4 (99.9 %, 30 days): burn 1000 exhausts the budget in 43.2 min.
@@ -255,7 +274,7 @@ def time_to_exhaustion_h(burn: float, slo_period_days: float) -> float:
     >>> round(time_to_exhaustion_h(1000, 30) * 60, 1)
     43.2
     """
-    return check_positive("slo_period_days", slo_period_days) * 24.0 / check_positive("burn", burn)
+    return check_positive("period_days", period_days) * 24.0 / check_positive("burn", burn)
 
 
 def detection_time_min(error_ratio: float, slo_target: float, alert_window_min: float, burn_threshold: float) -> float:
@@ -306,7 +325,7 @@ WORKBOOK_POLICY_30D: tuple[tuple[str, float, float, float], ...] = (
 
 
 def multiwindow_policy(
-    slo_period_days: float,
+    period_days: float,
     rows: Sequence[tuple[str, float, float, float]] = WORKBOOK_POLICY_30D,
 ) -> tuple[BurnRateRule, ...]:
     """The multiwindow multi-burn-rate policy for any SLO period.
@@ -315,7 +334,7 @@ def multiwindow_policy(
     :func:`burn_rate_threshold`, so a 28-day SLO pages at 13.44 where a 30-day one pages at 14.4.
 
     Args:
-        slo_period_days: SLO period (days), e.g. 30 or 28.
+        period_days: SLO period (days), e.g. 30 or 28.
         rows: ``(severity, budget_share, long_window_min, short_window_min)``.
 
     >>> [round(r.burn_threshold, 2) for r in multiwindow_policy(28)]
@@ -329,5 +348,156 @@ def multiwindow_policy(
             raise PlaybookError(
                 f"multiwindow_policy: need 0 < short_window_min < long_window_min; got {short_min!r}, {long_min!r}")
         out.append(BurnRateRule(sev, float(share), float(long_min), float(short_min),
-                                burn_rate_threshold(share, long_min / 60.0, slo_period_days)))
+                                burn_rate_threshold(share, long_min, period_days)))
     return tuple(out)
+
+
+METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
+
+
+@dataclass(frozen=True)
+class ErrorBudget:
+    """An objective's error budget over one window.
+
+    Attributes:
+        method: ``Occurrences``, ``Timeslices`` or ``RatioTimeslices``.
+        target: objective, fraction in (0, 1).
+        window_min: window length (minutes).
+        slice_min: time-slice length (minutes), or None for Occurrences.
+        slices: slices in the window (``window_min / slice_min``), or None.
+        allowed_bad_slices: Timeslices: slices that may be bad, ``(1 - target) x slices``; else None.
+        allowed_bad_events: Occurrences with a known event count: ``(1 - target) x events``; else None.
+        full_outage_min: minutes of complete outage the budget covers, ``(1 - target) x window_min``
+            (Occurrences at steady traffic; Timeslices and RatioTimeslices exactly).
+    """
+
+    method: str
+    target: float
+    window_min: float
+    slice_min: float | None
+    slices: float | None
+    allowed_bad_slices: float | None
+    allowed_bad_events: float | None
+    full_outage_min: float
+
+
+def error_budget(method: str, target: float, window_min: float, slice_min: float | None = None,
+                 total_events: float | None = None) -> ErrorBudget:
+    """The error budget of one objective under an OpenSLO budgeting method.
+
+    ``Occurrences``: ``(1 - target) x events``; ``Timeslices``: ``(1 - target) x window_min /
+    slice_min`` bad slices; ``RatioTimeslices``: the slice ratios' average may fall ``1 - target``
+    below 1. All three cover ``(1 - target) x window_min`` minutes of full outage.
+
+    Args:
+        method: the budgeting method.
+        target: objective in (0, 1).
+        window_min: window length (minutes).
+        slice_min: time-slice length (minutes); required for the two time-slice methods.
+        total_events: events in the window (Occurrences only; optional).
+
+    Example (OpenSLO examples/budgeting-method: two weeks, 95 %, one-minute slices, 24 000
+    requests a day): 16 800 bad requests, or 1 008 bad slices = 16 h 48 min.
+
+    >>> round(error_budget("Occurrences", 0.95, 14 * 1440, total_events=14 * 24000).allowed_bad_events, 6)
+    16800.0
+    >>> b = error_budget("Timeslices", 0.95, 14 * 1440, 1)
+    >>> round(b.allowed_bad_slices, 6), round(b.full_outage_min / 60, 2)
+    (1008.0, 16.8)
+    """
+    if method not in METHODS:
+        raise PlaybookError(f"error_budget: method must be one of {list(METHODS)}; got {method!r}")
+    t = check_fraction("target", target)
+    w = check_positive("window_min", window_min)
+    budget = 1.0 - t
+    if method == "Occurrences":
+        if slice_min is not None:
+            raise PlaybookError("error_budget: slice_min is not used with Occurrences")
+        events = None if total_events is None else budget * check_non_negative("total_events", total_events)
+        return ErrorBudget(method, t, w, None, None, None, events, budget * w)
+    if slice_min is None:
+        raise PlaybookError(f"error_budget: method {method} needs slice_min (the timeSliceWindow)")
+    sl = check_positive("slice_min", slice_min)
+    if sl > w:
+        raise PlaybookError(f"error_budget: slice_min must not exceed window_min ({w:g}); got {slice_min!r}")
+    if total_events is not None:
+        raise PlaybookError(f"error_budget: total_events is only used with Occurrences; method is {method}")
+    n = w / sl
+    return ErrorBudget(method, t, w, sl, n, budget * n if method == "Timeslices" else None, None, budget * w)
+
+
+def outage_min_to_exhaust(budget: ErrorBudget, baseline_good_ratio: float, outage_good_ratio: float,
+                          time_slice_target: float | None = None) -> float:
+    """Minutes of a steady outage (good ratio ``outage_good_ratio``) that spend the whole budget.
+
+    The rest of the window runs at ``baseline_good_ratio``, with steady traffic.
+    Occurrences and RatioTimeslices: ``((1 - target) - (1 - baseline)) x window / (baseline - outage)``.
+    Timeslices: every outage slice is bad and every baseline slice good (when the baseline meets
+    ``time_slice_target`` and the outage does not), so ``allowed_bad_slices x slice_min``.
+
+    Example (OpenSLO examples/budgeting-method: two weeks, 95 %, baseline 99 %, a DDoS at 1 %):
+    RatioTimeslices lasts about 13 h 43 min, Timeslices 16 h 48 min.
+
+    >>> b = error_budget("RatioTimeslices", 0.95, 14 * 1440, 1)
+    >>> round(outage_min_to_exhaust(b, 0.99, 0.01) / 60, 2)
+    13.71
+    """
+    base = check_fraction("baseline_good_ratio", baseline_good_ratio, closed=True)
+    out = check_fraction("outage_good_ratio", outage_good_ratio, closed=True)
+    if budget.method == "Timeslices":
+        tst = check_fraction("time_slice_target", time_slice_target, closed=True) if time_slice_target is not None \
+            else None
+        if tst is None or not (base >= tst > out):
+            raise PlaybookError("outage_min_to_exhaust: Timeslices needs time_slice_target with "
+                                f"outage < target <= baseline; got {out!r}, {time_slice_target!r}, {base!r}")
+        assert budget.allowed_bad_slices is not None and budget.slice_min is not None
+        return budget.allowed_bad_slices * budget.slice_min
+    if not out < base:
+        raise PlaybookError(f"outage_min_to_exhaust: outage_good_ratio must be below the baseline; got {out!r}")
+    spare = (1.0 - budget.target) - (1.0 - base)
+    if spare <= 0:
+        return 0.0
+    return min(spare * budget.window_min / (base - out), budget.window_min)
+
+
+_OPS = {"gt": np.greater, "gte": np.greater_equal, "lt": np.less, "lte": np.less_equal}
+
+
+def objective_attainment(good: npt.ArrayLike, total: npt.ArrayLike, method: str, slice_min: int = 1,
+                         time_slice_target: float | None = None, op: str = "gte") -> float:
+    """The SLI over per-minute counts under a budgeting method (compare it with the target).
+
+    ``Occurrences``: ``sum good / sum total``. ``Timeslices``: the share of slices whose good ratio
+    ``op`` ``time_slice_target`` holds. ``RatioTimeslices``: the mean of the slices' good ratios.
+    Slices are ``slice_min`` consecutive minutes (a last partial slice counts); slices with no events
+    are left out of the time-slice methods (no evidence either way). 1.0 when there are no events.
+
+    >>> good, total = [99, 50, 100, 100], [100, 100, 100, 100]
+    >>> objective_attainment(good, total, "Occurrences"), objective_attainment(good, total, "Timeslices", 1, 0.95)
+    (0.8725, 0.75)
+    >>> objective_attainment(good, total, "RatioTimeslices", 2)
+    0.8725
+    """
+    g, t = np.asarray(good, dtype=float), np.asarray(total, dtype=float)
+    if g.shape != t.shape or g.ndim != 1:
+        raise PlaybookError(f"objective_attainment: good and total must be 1-D of equal length; got {g.shape}, {t.shape}")
+    if (g < 0).any() or (g > t).any():
+        raise PlaybookError("objective_attainment: counts must satisfy 0 <= good <= total")
+    if method not in METHODS:
+        raise PlaybookError(f"objective_attainment: method must be one of {list(METHODS)}; got {method!r}")
+    if method == "Occurrences":
+        return float(g.sum() / t.sum()) if t.sum() > 0 else 1.0
+    n = int(check_positive("slice_min", slice_min))
+    edges = np.arange(0, len(t), n)
+    gs, ts = np.add.reduceat(g, edges) if len(t) else g, np.add.reduceat(t, edges) if len(t) else t
+    keep = ts > 0
+    if not keep.any():
+        return 1.0
+    ratio = gs[keep] / ts[keep]
+    if method == "RatioTimeslices":
+        return float(ratio.mean())
+    if time_slice_target is None:
+        raise PlaybookError("objective_attainment: Timeslices needs time_slice_target")
+    if op not in _OPS:
+        raise PlaybookError(f"objective_attainment: op must be one of {list(_OPS)}; got {op!r}")
+    return float(_OPS[op](ratio, check_fraction("time_slice_target", time_slice_target, closed=True)).mean())
