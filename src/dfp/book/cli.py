@@ -7,6 +7,8 @@
 ``dfp prime-cache CACHE``                    execute uncached book notebooks in parallel into the build cache
 ``dfp bench``                                time the build, nbval and every notebook
 ``dfp rules [--check]``                      regenerate the Prometheus SLO rules (or check they are current)
+``dfp focus check PATH``                     FOCUS 1.2 conformance report of a billing export (exit 1 on failures)
+``dfp cost report PATH [--by COLUMN]``       monthly cost of a FOCUS export by a column (SQL files, DuckDB)
 ==========================================  ==================================================
 """
 
@@ -20,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from dfp.book.execute import execute_notebook, notebook_paths, run_notebook
+from dfp.book.focus_cli import cost_report, focus_check
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
 
@@ -59,6 +62,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     rl = sub.add_parser("rules", help="regenerate the Prometheus SLO rules from data/slos")
     rl.add_argument("--check", action="store_true", help="exit 1 if the committed rules are stale")
 
+    fo = sub.add_parser("focus", help="FinOps FOCUS tools").add_subparsers(dest="focus_cmd", required=True)
+    fc = fo.add_parser("check", help="FOCUS 1.2 conformance report of an export (CSV, CSV.gz, Parquet)")
+    fc.add_argument("path", type=Path)
+    fc.add_argument("--scope", choices=("any", "bill"), default="any", help="bill: also the platform bill's project rules")
+    co = sub.add_parser("cost", help="cost reports on a FOCUS export").add_subparsers(dest="cost_cmd", required=True)
+    cr = co.add_parser("report", help="monthly usage cost by a column, via the package's SQL files in DuckDB")
+    cr.add_argument("path", type=Path)
+    cr.add_argument("--by", default="ServiceName", help="column to group by (default ServiceName)")
+    cr.add_argument("--top", type=int, default=6, help="largest groups shown; the rest are summed as other")
+
     args = parser.parse_args(argv)
     try:
         if args.cmd == "generate":
@@ -91,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{RULES_FILE} is stale: run `dfp rules`", file=sys.stderr)
                 return 1
             print(f"{'unchanged' if current else 'wrote    '} {RULES_FILE}")
+        elif args.cmd == "focus":
+            return focus_check(args.path, args.scope)
+        elif args.cmd == "cost":
+            return cost_report(args.path, args.by, args.top)
     except PlaybookError as exc:
         print(f"dfp {args.cmd}: error: {exc}", file=sys.stderr)
         return 2

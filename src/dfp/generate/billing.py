@@ -474,7 +474,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
 
 
 def _check_focus(frame: pd.DataFrame) -> None:
-    """Round-trip the frame through the loader's checks and the FOCUS invariants before it is written."""
+    """Round-trip the frame through the loader's checks and every FOCUS and project rule before it is written."""
     import io
 
     from dfp.io.focus import validate_focus
