@@ -339,3 +339,13 @@ def test_cost_report_command(sample_dir: Path, tmp_path: Path, capsys: pytest.Ca
     pd.concat([raw, raw]).to_csv(tmp_path / "twice.csv", index=False)
     assert main(["cost", "report", str(tmp_path / "twice.csv")]) == 2
     assert "P-NO-DUPLICATES" in capsys.readouterr().err
+
+
+def test_apply_page_names_what_exists() -> None:
+    from dfp.core.paths import repo_root
+
+    page = (repo_root() / "book" / "apply" / "focus.md").read_text(encoding="utf-8")
+    for needle in ("dfp focus check", "dfp cost report", "data/focus/focus-1.2-columns.yml", "write_sample_export",
+                   "transpile('monthly_cost_by', 'snowflake')", "snowflake", "trino", "spark"):
+        assert needle in page, needle
+    assert set(focus_sql.DIALECTS) == {"snowflake", "trino", "spark"}

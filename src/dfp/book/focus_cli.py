@@ -51,7 +51,7 @@ def focus_check(path: Path | str, scope: str = "any") -> int:
         first = "" if r.first_row is None else f"{r.first_row:,}"
         where = f"{r.column}: {r.example}" if r.column else ""
         kind = "FOCUS" if r.rule.kind == "spec" else "project"
-        print(f"{_status(r):<7} {r.rule.id:<24} {kind:<8} {r.failed_rows:>12,} {first:>9}  {where}")
+        print(f"{_status(r):<7} {r.rule.id:<24} {kind:<8} {r.failed_rows:>12,} {first:>9}  {where}".rstrip())
     statuses = [(_status(r), r.rule.kind) for r in results]
     spec_fail = sum(1 for s, k in statuses if s == "fail" and k == "spec")
     proj_fail = sum(1 for s, k in statuses if s == "fail" and k == "project")

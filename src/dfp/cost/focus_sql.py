@@ -96,6 +96,7 @@ def connect(path: Path | str, memory_limit: str = "1GB", threads: int = 2) -> du
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         con.execute(f"CREATE VIEW focus AS SELECT * FROM {reader}")
         columns = _columns(con)
     except duckdb.Error as exc:

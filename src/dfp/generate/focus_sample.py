@@ -5,7 +5,8 @@ The platform's own bill (:mod:`dfp.generate.billing`) is AWS, USD and FOCUS 1.2.
 
 * a fictional provider, **Nimbus Cloud**, with its own services, regions and SKUs;
 * **EUR** as the billing currency and a FOCUS **1.0** column set (no columns introduced in 1.1 or 1.2);
-* provider columns with the ``x_`` prefix (``x_CostCenter``, ``x_InvoiceSectionName``, ``x_ServiceCode``);
+* provider columns with the ``x_`` prefix (``x_CostCenter``, ``x_InvoiceSectionName``, ``x_ServiceCode``, and
+  ``x_LineItemId``, unique per line, as a provider's line-item id is);
 * ``Tax`` and ``Credit`` rows, and ``Usage`` corrections (``ChargeClass = Correction``, negative amounts);
 * CSV, CSV.gz or Parquet.
 
@@ -118,9 +119,9 @@ SELECT
               || '","env":"' || CASE WHEN h1 % 5 = 0 THEN 'dev' ELSE 'prod' END || '"}}' END AS Tags,
     'CC-' || CAST(1000 + h2 % 4 AS VARCHAR) AS x_CostCenter,
     'Section ' || CAST(1 + h1 % 2 AS VARCHAR) AS x_InvoiceSectionName,
-    upper(replace(sku, '-', '_')) AS x_ServiceCode
+    upper(replace(sku, '-', '_')) AS x_ServiceCode,
+    'li-' || CAST({seed} AS VARCHAR) || '-' || CAST(i AS VARCHAR) AS x_LineItemId
 FROM rowsx
-ORDER BY i
 """
 
 
@@ -148,6 +149,7 @@ def write_sample_export(path: Path | str, rows: int = 1000, seed: int = 7, memor
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2, "preserve_insertion_order": True})
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         target = "'" + str(p).replace("'", "''") + "'"
         con.execute(f"COPY ({_select(rows, seed, text_times)}) TO {target} ({options})")
     finally:
