@@ -41,18 +41,18 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": hwm / 1024.0, 
 """
 _DUCKDB_MONTHLY = """
 from dfp.cost import focus_sql
-con = focus_sql.connect(sys.argv[1], memory_limit="1GB", threads=2)
+con = focus_sql.connect(sys.argv[1], threads=2)
 n = len(focus_sql.monthly_cost(con, "ServiceName"))
 """
 _DUCKDB_GUARDS = """
 from dfp.cost import focus_sql
-con = focus_sql.connect(sys.argv[1], memory_limit="1GB", threads=2)
+con = focus_sql.connect(sys.argv[1], threads=2)
 g = focus_sql.export_guards(con)
 n = g["duplicate_rows"] + g["negative_usage_rows"]
 """
 _TO_PARQUET = """
 from dfp.cost import focus_sql
-con = focus_sql.connect(sys.argv[1], memory_limit="1GB", threads=2)
+con = focus_sql.connect(sys.argv[1], threads=2)
 con.execute("COPY (SELECT * FROM focus) TO 'TARGET' (FORMAT PARQUET)")
 n = 0
 """
@@ -95,11 +95,12 @@ def run_focus_bench(rows: int = 10_000_000) -> dict[str, dict[str, float]]:
             results[name] = r
             print(f"{r['seconds']:8.2f} s  focus: {name}, peak {r['peak_mb']:,.0f} MB", flush=True)
     base = results["pandas read_csv + groupby (baseline, 5 columns)"]
-    q = results["DuckDB monthly_cost_by.sql"]
-    ok = q["peak_mb"] <= GOAL_PEAK_MB and q["seconds"] < base["seconds"]
-    print(f"          focus: DuckDB query {base['seconds'] / q['seconds']:.1f}x the baseline's speed at "
-          f"{q['peak_mb'] / base['peak_mb']:.0%} of its peak memory; goal (<= {GOAL_PEAK_MB:,.0f} MB, faster): "
-          f"{'met' if ok else 'NOT met'}", flush=True)
+    for name in ("DuckDB monthly_cost_by.sql", "DuckDB monthly_cost_by.sql on Parquet"):
+        q = results[name]
+        fast, small = q["seconds"] < base["seconds"], q["peak_mb"] <= GOAL_PEAK_MB
+        print(f"          focus: {name}: {base['seconds'] / q['seconds']:.1f}x the baseline's speed at "
+              f"{q['peak_mb'] / base['peak_mb']:.0%} of its peak memory; goal <= {GOAL_PEAK_MB:,.0f} MB "
+              f"{'met' if small else 'NOT met'}, faster than the baseline {'met' if fast else 'NOT met'}", flush=True)
     return results
 
 

@@ -67,7 +67,7 @@ def _money(x: float) -> str:
     return f"{x:,.2f}"
 
 
-def cost_report(path: Path | str, by: str = "ServiceName", top: int = 6, memory_limit: str = "1GB") -> int:
+def cost_report(path: Path | str, by: str = "ServiceName", top: int = 6, memory_limit: str = "700MB") -> int:
     """Print monthly usage cost by column ``by`` (the ``top`` largest groups, the rest as ``other``) and the
     billed / amortised totals per currency, computed by the package's SQL files in DuckDB. Returns the exit code.
     """

@@ -78,7 +78,7 @@ def transpile(name: str, dialect: str, group_by: str = "ServiceName") -> str:
     return ";\n".join(out)
 
 
-def connect(path: Path | str, memory_limit: str = "1GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str, memory_limit: str = "700MB", threads: int = 2) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection in UTC with the export at ``path`` as the view ``focus``.
 
     CSV and CSV.gz are read as text (the queries cast the columns they use); Parquet keeps its types.
