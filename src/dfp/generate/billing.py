@@ -32,7 +32,17 @@ illustrative; the workload coefficients below are the fictional system's assumpt
   reserved instances for the prod databases. Covered usage rows have ``BilledCost = 0`` and an
   ``EffectiveCost`` at the committed rate; unused commitment appears as ``Unused`` rows; purchases
   have ``EffectiveCost = 0`` (their cost is amortised into the usage rows), as FOCUS specifies.
-* **Credits**: promotional credits in the MVP era, one ``Credit`` row per month.
+  FOCUS 1.2 prices purchase and unused rows like any other (quantity, unit, list and contracted unit
+  price): a savings plan's daily fee is 24 ``Hours`` at its hourly commitment, an unused row the unused
+  commitment-hours, a reservation ``24 x 365 Hours`` at its upfront price per hour; the commitment
+  itself is in ``CommitmentDiscountQuantity`` / ``CommitmentDiscountUnit`` (``USD`` for the spend-based
+  plan, ``Hours`` for the reservation).
+* **Credits**: promotional credits in the MVP era, one ``Credit`` row per month, with ``ListCost`` and
+  ``ContractedCost`` equal to its (negative) ``BilledCost``, as FOCUS 1.2 requires of a charge that is
+  not derived from other charges.
+* **FOCUS 1.2 columns**: every mandatory column and each conditional column whose condition holds for
+  AWS (``data/focus/focus-1.2-columns.yml``); units in FOCUS UnitFormat (``GB-Months``, ``Shard-Hours``,
+  ``1000 Requests``, ``1000000 Units``).
 
 * **Day-to-day noise**: the dev node group follows the engineers' activity (Poisson around its
   weekday mean, one node at weekends), staging is scaled up for a few load tests a year, and the
