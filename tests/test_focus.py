@@ -349,3 +349,18 @@ def test_apply_page_names_what_exists() -> None:
                    "transpile('monthly_cost_by', 'snowflake')", "snowflake", "trino", "spark"):
         assert needle in page, needle
     assert set(focus_sql.DIALECTS) == {"snowflake", "trino", "spark"}
+
+
+def test_load_billing_rejects_a_doubled_month_and_a_negative_usage_line(tmp_path: Path) -> None:
+    # the reviewer's two cases on the platform's own loader: October appended twice, a -2,000 USD usage line
+    raw = pd.read_csv(BILL, dtype=str, keep_default_na=False)
+    october = raw[raw["ChargePeriodStart"].str.startswith("2025-10")]
+    pd.concat([raw, october]).to_csv(tmp_path / "billing_daily.csv.gz", index=False)
+    with pytest.raises(PlaybookError, match=rf"row {len(raw) + 1}, .*project rule P-NO-DUPLICATES .*a repeat of row \d+"):
+        load_billing(tmp_path)
+    neg = raw.copy()
+    i = int(np.flatnonzero((neg["ChargeCategory"] == "Usage") & (neg["CommitmentDiscountId"] == ""))[100])
+    neg.loc[i, ["BilledCost", "EffectiveCost"]] = "-2000"
+    neg.to_csv(tmp_path / "billing_daily.csv.gz", index=False)
+    with pytest.raises(PlaybookError, match=rf"row {i + 1}, column '\w+Cost' breaks the project rule P-NO-NEGATIVE-USAGE"):
+        load_billing(tmp_path)

@@ -494,6 +494,9 @@ def _result(rule: FocusRule, df: pd.DataFrame, masks: Masks | None) -> RuleResul
         return RuleResult(rule, "fail", len(df), None, ", ".join(c for c, _ in failing), "column missing")
     r = int(np.flatnonzero(m)[0])
     example = "" if col not in df.columns else _show(df[col].iloc[r])
+    if rule.id == "P-NO-DUPLICATES":
+        hashes = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+        example = f"a repeat of row {int(np.flatnonzero(hashes == hashes[r])[0]) + 1}"
     return RuleResult(rule, "fail", int(total.sum()), r + 1, col, example)
 
 
