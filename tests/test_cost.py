@@ -170,6 +170,7 @@ def test_savings_curve_zero_level_saves_nothing(scale: float) -> None:
 
 
 # ---- FOCUS validation on broken rows ---------------------------------------------------------------
+# (FOCUS 1.2 conformance of the whole bill, the spec data and the export loader: tests/test_focus.py)
 
 def _rows(billing: pd.DataFrame) -> pd.DataFrame:
     # a few rows of each kind: plain usage, covered usage, purchase, credit
@@ -190,27 +191,35 @@ def test_committed_export_passes_focus(billing: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize(("rule", "breaker"), [
-    (RULES[0], lambda df: df.assign(
+    ("P-CHARGE-PERIOD", lambda df: df.assign(
         ChargePeriodEnd=df["ChargePeriodStart"].where(df.index != 1, df["ChargePeriodEnd"]))),
-    (RULES[2], lambda df: df.assign(ListCost=df["ListCost"].where(df.index != 2, df["ListCost"] + 1.0))),
-    (RULES[7], lambda df: df.assign(BilledCost=df["BilledCost"].where(df.index != 3, 5.0))),
-    (RULES[8], lambda df: df.assign(EffectiveCost=df["EffectiveCost"].where(df.index != 5, 1.0))),
-    (RULES[9], lambda df: df.assign(EffectiveCost=df["EffectiveCost"].where(df.index != 0, df["BilledCost"] + 3))),
-    (RULES[10], lambda df: df.assign(BilledCost=df["BilledCost"].where(df.index != 7, 10.0),
-                                     EffectiveCost=df["EffectiveCost"].where(df.index != 7, 10.0))),
+    ("F-LIST-COST", lambda df: df.assign(ListCost=df["ListCost"].where(df.index != 2, df["ListCost"] + 1.0))),
+    ("P-COVERED-USAGE", lambda df: df.assign(BilledCost=df["BilledCost"].where(df.index != 3, 5.0))),
+    ("F-PURCHASE-EFFECTIVE", lambda df: df.assign(EffectiveCost=df["EffectiveCost"].where(df.index != 5, 1.0))),
+    ("P-EFFECTIVE-IS-BILLED", lambda df: df.assign(
+        EffectiveCost=df["EffectiveCost"].where(df.index != 0, df["BilledCost"] + 3))),
+    ("P-CREDIT-NOT-POSITIVE", lambda df: df.assign(
+        BilledCost=df["BilledCost"].where(df.index != 7, 10.0), EffectiveCost=df["EffectiveCost"].where(df.index != 7, 10.0),
+        ListCost=df["ListCost"].where(df.index != 7, 10.0), ContractedCost=df["ContractedCost"].where(df.index != 7, 10.0))),
 ])
 def test_broken_row_is_named(billing: pd.DataFrame, rule: str, breaker) -> None:
+    assert rule in RULES
     df = breaker(_rows(billing))
     with pytest.raises(PlaybookError) as exc:
         validate_focus(df, "x.csv")
     msg = str(exc.value)
     assert rule in msg and "x.csv: row" in msg
+    kind = "project rule" if rule.startswith("P-") else "FOCUS 1.2 rule"
+    assert kind in msg
 
 
 def test_bad_tags_and_bad_category_are_named(billing: pd.DataFrame, tmp_path) -> None:
     df = _rows(billing)
     df.loc[4, "Tags"] = "team=pipeline"
-    with pytest.raises(PlaybookError, match=r"Tags: row 5 is not a JSON object"):
+    with pytest.raises(PlaybookError, match=r"row 5, column 'Tags' breaks the FOCUS 1.2 rule F-KEY-VALUE"):
+        validate_focus(df)
+    df.loc[4, "Tags"] = '{"team": true}'   # a JSON object (FOCUS allows it) but not of strings (project rule)
+    with pytest.raises(PlaybookError, match=r"row 5, column 'Tags' breaks the project rule P-TAGS-STRINGS"):
         validate_focus(df)
     # an unknown ChargeCategory fails in the schema check on load, naming the row
     from dfp.core.paths import data_dir

@@ -26,7 +26,10 @@ def installed(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("src")
     shutil.copytree(root / "src", src / "src", symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     (src / "data").mkdir()
-    shutil.copy2(root / "data" / "external_facts.yml", src / "data" / "external_facts.yml")  # the reference link's target
+    for link in (root / "src" / "dfp" / "reference").iterdir():  # the reference links' targets
+        target = (src / "src" / "dfp" / "reference" / link.readlink()).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(link.resolve(), target)
     for f in ("pyproject.toml", "README.md"):
         shutil.copy2(root / f, src / f)
     target = tmp_path_factory.mktemp("site")

@@ -23,6 +23,7 @@ from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.io.data import load
 from dfp.io.external import load_facts
+from dfp.io.focus import focus_spec
 from dfp.io.openslo import load_slos
 from dfp.io.policies import load_policies
 from dfp.io.system import load_system
@@ -89,6 +90,7 @@ LOADERS: dict[str, Loader] = {
     "security/policy.yml": _security_policy,
     "security/threat_model.yml": load_threat_model,
     "security/controls.yml": load_controls,
+    "focus/focus-1.2-columns.yml": focus_spec,
 }
 
 
@@ -163,7 +165,8 @@ WRONG_TYPE: dict[str, tuple[Callable[[Any], None], str]] = {
     "slos/delivery.yaml": (lambda d: d["spec"].update(timeWindow="30d"),
                            r"delivery.yaml \(SLO delivery-success\): field 'spec.timeWindow' has the wrong type; got '30d'"),
     "slos/processing.yaml": (lambda d: d["spec"].update(budgetingMethod=["Occurrences"]),
-                             r"processing.yaml \(SLO processing-latency\): field 'spec.budgetingMethod' must be one of .*got \['Occurrences'\]"),
+                             r"processing.yaml \(SLO processing-latency\): field 'spec.budgetingMethod' must be one of "
+                             r".*got \['Occurrences'\]"),
     "reliability/alert-policies.yaml": (lambda d: d["policies"][1]["rules"][0].update(budget_share="2%"),
                                         r"alert-policies.yaml: policies\[1\].*budget_share.*got '2%'"),
     "reliability/error-budget-policy.yaml": (lambda d: d["freeze"].update(remaining_below="none"),
@@ -172,6 +175,8 @@ WRONG_TYPE: dict[str, tuple[Callable[[Any], None], str]] = {
                             r"policy.yml: access_key_max_age_days must be an integer >= 1; got '90 days'"),
     "security/threat_model.yml": (lambda d: d["threats"][2].update(likelihood="high"),
                                   r"threat_model.yml: threats\[2\].*likelihood must be an integer in \[1, 5\]; got 'high'"),
+    "focus/focus-1.2-columns.yml": (lambda d: d["columns"][3].update(nulls="maybe"),
+                                    r"focus-1.2-columns.yml: columns\[3\].nulls must be bool; got 'maybe'"),
     "security/controls.yml": (lambda d: d["controls"][1].update(soc2="CC6.1"),
                               r"controls.yml: controls\[1\].*soc2 must be a list of strings"),
 }
@@ -187,7 +192,8 @@ MISSING_KEY: dict[str, tuple[Callable[[Any], None], str]] = {
     "decisions.yml": (lambda d: d["decisions"]["cloud"].pop("question"),
                       r"decisions.yml: missing field decisions.cloud.question"),
     "slos/api.yaml": (lambda d: d["spec"].pop("indicator"), r"api.yaml \(SLO api-availability\): field 'spec.indicator' is missing"),
-    "slos/delivery.yaml": (lambda d: d["spec"].pop("objectives"), r"delivery.yaml \(SLO delivery-success\): field 'spec.objectives' is missing"),
+    "slos/delivery.yaml": (lambda d: d["spec"].pop("objectives"),
+                           r"delivery.yaml \(SLO delivery-success\): field 'spec.objectives' is missing"),
     "slos/processing.yaml": (lambda d: d.pop("metadata"), r"processing.yaml: field 'metadata(.name)?' (is missing|must be)"),
     "reliability/alert-policies.yaml": (lambda d: d["policies"][0]["rules"][0].pop("windows"),
                                         r"alert-policies.yaml: policies\[0\].*'windows'"),
@@ -196,6 +202,8 @@ MISSING_KEY: dict[str, tuple[Callable[[Any], None], str]] = {
     "security/policy.yml": (lambda d: d.pop("unused_principal_days"), r"policy.yml: unused_principal_days must be"),
     "security/threat_model.yml": (lambda d: d["threats"][1].pop("impact"),
                                   r"threat_model.yml: threats\[1\].*missing field\(s\) \['impact'\]"),
+    "focus/focus-1.2-columns.yml": (lambda d: d["rules"][2].pop("scope"),
+                                    r"focus-1.2-columns.yml: missing field rules\[2\].scope"),
     "security/controls.yml": (lambda d: d["controls"][0].pop("status"),
                               r"controls.yml: controls\[0\].*missing field\(s\) \['status'\]"),
 }

@@ -1,7 +1,8 @@
 """``dfp bench``: the performance budgets, measured (a report, not a timed test).
 
 Prints: clean book build (executing every notebook, empty cache), no-change rebuild, strict nbval
-over every notebook, each notebook's execution time, and every registered calculation case.
+over every notebook, each notebook's execution time, every registered calculation case, and the FOCUS
+scale benchmark (:mod:`dfp.book.focus_bench`: a 10-million-row export, DuckDB SQL against pandas).
 Budgets on the 2-core reference machine: each notebook < 10 s, no-change rebuild < 10 s, whole
 book clean build < 90 s.
 
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from dfp.book.focus_bench import run_focus_bench
 from dfp.core.paths import repo_root
 
 __all__ = ["cases", "run_bench"]
@@ -183,6 +185,7 @@ def run_bench(skip_build: bool = False) -> None:
         fn()
         _line(f"case: {name}", time.perf_counter() - t0)
     alerting_bench()
+    run_focus_bench()   # a 10-million-row FOCUS export: DuckDB SQL against pandas (dfp.book.focus_bench)
 
 
 def _lower_bound_s(series: list, windows: list[int]) -> float:

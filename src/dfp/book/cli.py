@@ -12,6 +12,8 @@
 ``dfp slo check FILE...``                    validate OpenSLO v1 files and print each SLO's error budget
 ``dfp slo backtest --slos F --series JSON``  backtest alert policies on a Prometheus query_range export
 ``dfp slo sample DIR``                       write a sample OpenSLO file and export to try the two above
+``dfp focus check PATH``                     FOCUS 1.2 conformance report of a billing export (exit 1 on failures)
+``dfp cost report PATH [--by COLUMN]``       monthly cost of a FOCUS export by a column (SQL files, DuckDB)
 ==========================================  ==================================================
 
 ``--data-dir DIR`` (before the command) reads input data from DIR instead of the repository's
@@ -30,6 +32,7 @@ from pathlib import Path
 import yaml
 
 from dfp.book.execute import execute_notebook, notebook_paths, run_notebook
+from dfp.book.focus_cli import cost_report, focus_check
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import DATA_DIR_ENV, repo_root
 
@@ -93,6 +96,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sb.add_argument("--max-gap-min", type=int, default=5, help="longest scrape gap spread over (minutes)")
     ss = so_sub.add_parser("sample", help="write a sample OpenSLO file and query_range export into a folder")
     ss.add_argument("folder", type=Path)
+    fo = sub.add_parser("focus", help="FinOps FOCUS tools").add_subparsers(dest="focus_cmd", required=True)
+    fc = fo.add_parser("check", help="FOCUS 1.2 conformance report of an export (CSV, CSV.gz, Parquet)")
+    fc.add_argument("path", type=Path)
+    fc.add_argument("--scope", choices=("any", "bill"), default="any", help="bill: also the platform bill's project rules")
+    co = sub.add_parser("cost", help="cost reports on a FOCUS export").add_subparsers(dest="cost_cmd", required=True)
+    cr = co.add_parser("report", help="monthly usage cost by a column, via the package's SQL files in DuckDB")
+    cr.add_argument("path", type=Path)
+    cr.add_argument("--by", default="ServiceName", help="column to group by (default ServiceName)")
+    cr.add_argument("--top", type=int, default=6, help="largest groups shown; the rest are summed as other")
 
     args = parser.parse_args(argv)
     if args.data_dir is not None:
@@ -153,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(slocli.backtest_report(args.slos, args.series, args.policies, args.max_gap_min))
             else:
                 print("\n".join(f"wrote {p}" for p in slocli.write_sample(args.folder)))
+        elif args.cmd == "focus":
+            return focus_check(args.path, args.scope)
+        elif args.cmd == "cost":
+            return cost_report(args.path, args.by, args.top)
     except PlaybookError as exc:
         print(f"dfp {args.cmd}: error: {exc}", file=sys.stderr)
         return 2

@@ -87,7 +87,7 @@ def carbon_by_region_month(billing: pd.DataFrame, cpu_utilisation: float) -> pd.
     sku, unit = u["SkuId"].fillna(""), u["PricingUnit"].fillna("")
     q = u["PricingQuantity"].fillna(0.0).to_numpy()
     is_node = sku.isin(list(VCPU_PER_NODE)).to_numpy()
-    is_store = (unit == "GB-Mo").to_numpy()
+    is_store = (unit == "GB-Months").to_numpy()
     is_net = (unit == "GB").to_numpy()
     kwh = np.zeros(len(u))
     vcpu_h = q * sku.map(VCPU_PER_NODE).fillna(0.0).to_numpy()

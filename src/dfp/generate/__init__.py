@@ -5,6 +5,9 @@ Run it with ``dfp generate`` (or ``python -m dfp.generate``). Every dataset modu
 from ``sample_data.seed`` in ``system.yml`` and the module's name, so adding a dataset never
 changes another's numbers.
 
+(``dfp.generate.focus_sample`` is not one of them: it writes a second, differently shaped FOCUS export on
+demand, for tests and the scale benchmark, and nothing in ``data/``.)
+
 Determinism: same seed and same ``system.yml`` give byte-identical files (CSV with fixed
 formatting; ``.gz`` written with a zero timestamp and no file name). A file whose content did not
 change is not rewritten, so regenerating leaves unchanged files untouched.

@@ -32,7 +32,17 @@ illustrative; the workload coefficients below are the fictional system's assumpt
   reserved instances for the prod databases. Covered usage rows have ``BilledCost = 0`` and an
   ``EffectiveCost`` at the committed rate; unused commitment appears as ``Unused`` rows; purchases
   have ``EffectiveCost = 0`` (their cost is amortised into the usage rows), as FOCUS specifies.
-* **Credits**: promotional credits in the MVP era, one ``Credit`` row per month.
+  FOCUS 1.2 prices purchase and unused rows like any other (quantity, unit, list and contracted unit
+  price): a savings plan's daily fee is 24 ``Hours`` at its hourly commitment, an unused row the unused
+  commitment-hours, a reservation ``24 x 365 Hours`` at its upfront price per hour; the commitment
+  itself is in ``CommitmentDiscountQuantity`` / ``CommitmentDiscountUnit`` (``USD`` for the spend-based
+  plan, ``Hours`` for the reservation).
+* **Credits**: promotional credits in the MVP era, one ``Credit`` row per month, with ``ListCost`` and
+  ``ContractedCost`` equal to its (negative) ``BilledCost``, as FOCUS 1.2 requires of a charge that is
+  not derived from other charges.
+* **FOCUS 1.2 columns**: every mandatory column and each conditional column whose condition holds for
+  AWS (``data/focus/focus-1.2-columns.yml``); units in FOCUS UnitFormat (``GB-Months``, ``Shard-Hours``,
+  ``1000 Requests``, ``1000000 Units``).
 
 * **Day-to-day noise**: the dev node group follows the engineers' activity (Poisson around its
   weekday mean, one node at weekends), staging is scaled up for a few load tests a year, and the
@@ -57,6 +67,10 @@ from dfp.io.system import System
 __all__ = ["COMMITMENT_PURCHASES", "WORKLOAD", "generate"]
 
 ACCOUNT = "111122223333"
+ACCOUNT_NAME = "DataFlow Platform"
+SUB_ACCOUNT, SUB_ACCOUNT_NAME = "444455556666", "dataflow-workloads"
+#: AWS's display names of the regions the platform runs in
+REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "eu-west-1": "Europe (Ireland)"}
 
 #: The fictional system's workload coefficients (``data/platform.yml``, section ``workload``).
 WORKLOAD: dict[str, float] = workload()
@@ -95,7 +109,8 @@ class _Bill:
             effective: np.ndarray | None = None, billed: np.ndarray | None = None, pricing: str = "Standard",
             commit_id: str | None = None, commit_type: str | None = None, commit_cat: str | None = None,
             commit_status: str | None = None, charge: str = "Usage", freq: str = "Usage-Based",
-            period_end: pd.DatetimeIndex | None = None, list_cost: np.ndarray | None = None) -> None:
+            period_end: pd.DatetimeIndex | None = None, list_cost: np.ndarray | None = None,
+            commit_qty: np.ndarray | None = None, commit_unit: str = "") -> None:
         qty = np.round(np.asarray(qty, dtype=float), 6)
         keep = qty > 0 if charge == "Usage" and commit_status != "Unused" else np.ones(len(qty), bool)
         if not keep.any():
@@ -105,18 +120,24 @@ class _Bill:
         bil = eff if billed is None else np.round(np.asarray(billed, float), 6)
         end = days + pd.Timedelta(days=1) if period_end is None else period_end
         n = len(days)
+        priced = charge in ("Usage", "Purchase")
+        metered = charge == "Usage" and commit_status != "Unused"
+        cq = np.full(n, np.nan) if commit_qty is None else np.round(np.asarray(commit_qty, float), 6)
         self.parts.append(pd.DataFrame({
             "ChargePeriodStart": days, "ChargePeriodEnd": end, "ChargeCategory": charge, "ChargeFrequency": freq,
             "ChargeDescription": desc, "ServiceName": service, "ServiceCategory": category,
             "RegionId": region or "", "ResourceId": resource or "", "SkuId": sku,
-            "PricingCategory": pricing if charge == "Usage" else "",
-            "PricingQuantity": qty if charge == "Usage" else np.full(n, np.nan),
-            "PricingUnit": unit if charge == "Usage" else "",
-            "ListUnitPrice": price if charge == "Usage" else np.nan,
-            "ListCost": lc, "ContractedUnitPrice": price if charge == "Usage" else np.nan, "ContractedCost": lc,
-            "BilledCost": bil, "EffectiveCost": eff, "CommitmentDiscountId": commit_id or "",
+            "PricingCategory": pricing if priced else "",
+            "PricingQuantity": qty if priced else np.full(n, np.nan),
+            "PricingUnit": unit if priced else "",
+            "ListUnitPrice": price if priced else np.nan,
+            "ListCost": lc, "ContractedUnitPrice": price if priced else np.nan, "ContractedCost": lc,
+            "BilledCost": bil, "EffectiveCost": eff,
+            "ConsumedQuantity": qty if metered else np.full(n, np.nan), "ConsumedUnit": unit if metered else "",
+            "CommitmentDiscountId": commit_id or "", "CommitmentDiscountName": commit_id or "",
             "CommitmentDiscountType": commit_type or "", "CommitmentDiscountCategory": commit_cat or "",
-            "CommitmentDiscountStatus": commit_status or "", "Tags": tags,
+            "CommitmentDiscountStatus": commit_status or "", "CommitmentDiscountQuantity": cq,
+            "CommitmentDiscountUnit": commit_unit if commit_qty is not None else "", "Tags": tags,
         })[keep])
 
 
@@ -261,15 +282,16 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         sp_arn = f"arn:aws:savingsplans::{ACCOUNT}:{cid}"
         bill.add(days[on], region=None, service="AWS Savings Plans", category="Compute",
                  desc=f"Compute Savings Plan {cid} recurring fee", sku="ComputeSP:1yrNoUpfront",
-                 qty=np.zeros(on.sum()), unit="", price=0.0, tags=sp_tags, resource=sp_arn,
-                 list_cost=np.zeros(on.sum()), effective=np.zeros(on.sum()), billed=np.full(on.sum(), level * 24),
+                 qty=np.full(on.sum(), 24.0), unit="Hours", price=level, tags=sp_tags, resource=sp_arn,
+                 effective=np.zeros(on.sum()), billed=np.full(on.sum(), level * 24),
                  charge="Purchase", freq="Recurring", commit_id=cid, commit_type="Compute Savings Plan",
-                 commit_cat="Spend")
+                 commit_cat="Spend", commit_qty=np.full(on.sum(), level * 24), commit_unit="USD")
         bill.add(days[on], region=None, service="AWS Savings Plans", category="Compute",
                  desc=f"Compute Savings Plan {cid} unused commitment", sku="ComputeSP:1yrNoUpfront",
-                 qty=np.zeros(on.sum()), unit="", price=0.0, tags=sp_tags, resource=sp_arn,
-                 list_cost=np.zeros(on.sum()), effective=unused[on], billed=np.zeros(on.sum()), pricing="Committed",
-                 commit_id=cid, commit_type="Compute Savings Plan", commit_cat="Spend", commit_status="Unused")
+                 qty=unused[on] / level if level > 0 else np.zeros(on.sum()), unit="Hours", price=level,
+                 tags=sp_tags, resource=sp_arn, effective=unused[on], billed=np.zeros(on.sum()), pricing="Committed",
+                 commit_id=cid, commit_type="Compute Savings Plan", commit_cat="Spend", commit_status="Unused",
+                 commit_qty=unused[on], commit_unit="USD")
     od_frac = np.divide(remaining, sp_rate_spend, out=np.ones_like(remaining), where=sp_rate_spend > 0)
     for region in REGIONS:
         for g in NODE_GROUPS:
@@ -288,7 +310,8 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
                 lc = q * node_price[region]
                 bill.add(days, desc=f"EKS {g} nodes m6i.2xlarge covered by {cid}", qty=q, pricing="Committed",
                          effective=lc * (1 - d_sp), billed=np.zeros(nd), commit_id=cid,
-                         commit_type="Compute Savings Plan", commit_cat="Spend", commit_status="Used", **common)
+                         commit_type="Compute Savings Plan", commit_cat="Spend", commit_status="Used",
+                         commit_qty=lc * (1 - d_sp), commit_unit="USD", **common)
 
     # ---- the rest of the platform, per region ---------------------------------------------------
     for region in REGIONS:
@@ -309,10 +332,10 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
             res = _arn("kinesis", region, f"stream/events-{stream}")
             bill.add(days, region=region, service="Amazon Kinesis", category="Analytics",
                      desc=f"Kinesis {stream} stream shard hours", sku="Storage-ShardHour", qty=24 * shards,
-                     unit="ShardHours", price=p("kinesis_shard_usd_per_h"), tags=tg, resource=res)
+                     unit="Shard-Hours", price=p("kinesis_shard_usd_per_h"), tags=tg, resource=res)
             bill.add(days, region=region, service="Amazon Kinesis", category="Analytics",
                      desc=f"Kinesis {stream} stream PUT payload units", sku="PutRequestPayloadUnits",
-                     qty=ev / 1e6, unit="Million PUT payload units", price=p("kinesis_put_unit_usd_per_million"),
+                     qty=ev / 1e6, unit="1000000 Units", price=p("kinesis_put_unit_usd_per_million"),
                      tags=tg, resource=res)
         # S3: pooled bucket, plus dedicated customer-tagged buckets for enterprise tenants once attribution starts
         gb = d["gb"]
@@ -322,7 +345,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         pooled = gb.to_numpy().sum(axis=1) - ent_gb.sum(axis=1)
         bill.add(days, region=region, service="Amazon Simple Storage Service", category="Storage",
                  desc="S3 Standard storage, pooled event archive", sku="TimedStorage-ByteHrs", qty=pooled / dim,
-                 unit="GB-Mo", price=p("s3_standard_usd_per_gb_month"),
+                 unit="GB-Months", price=p("s3_standard_usd_per_gb_month"),
                  tags=tags("prod", "pipeline", "event-archive", "storage", alloc_on),
                  resource=f"arn:aws:s3:::dfp-events-{region}")
         cols = gb.columns[ent]
@@ -330,12 +353,12 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
             q = ent_gb[:, j] / dim
             bill.add(days, region=region, service="Amazon Simple Storage Service", category="Storage",
                      desc="S3 Standard storage, dedicated tenant archive", sku="TimedStorage-ByteHrs", qty=q,
-                     unit="GB-Mo", price=p("s3_standard_usd_per_gb_month"),
+                     unit="GB-Months", price=p("s3_standard_usd_per_gb_month"),
                      tags=_tags(env="prod", team="pipeline", app="event-archive", customer=cust),
                      resource=f"arn:aws:s3:::dfp-events-{region}-{cust.lower()}")
         bill.add(days, region=region, service="Amazon Simple Storage Service", category="Storage",
                  desc="S3 PUT requests", sku="Requests-Tier1", qty=2 * ev / w["events_per_s3_object"] / 1000,
-                 unit="1K Requests", price=p("s3_put_usd_per_thousand"),
+                 unit="1000 Requests", price=p("s3_put_usd_per_thousand"),
                  tags=tags("prod", "pipeline", "event-archive", "events", alloc_on),
                  resource=f"arn:aws:s3:::dfp-events-{region}")
         tg = tags("prod", "pipeline", "profile-store", "events", alloc_on)
@@ -343,11 +366,11 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         bill.add(days, region=region, service="Amazon DynamoDB", category="Databases",
                  desc="DynamoDB on-demand write request units", sku="WriteRequestUnits",
                  qty=ev * w["wru_per_event"] / 1e6,
-                 unit="Million WRU", price=p("dynamodb_wru_usd_per_million"), tags=tg, resource=res)
+                 unit="1000000 Units", price=p("dynamodb_wru_usd_per_million"), tags=tg, resource=res)
         bill.add(days, region=region, service="Amazon DynamoDB", category="Databases",
                  desc="DynamoDB on-demand read request units", sku="ReadRequestUnits",
                  qty=ev * w["rru_per_event"] / 1e6,
-                 unit="Million RRU", price=p("dynamodb_rru_usd_per_million"), tags=tg, resource=res)
+                 unit="1000000 Units", price=p("dynamodb_rru_usd_per_million"), tags=tg, resource=res)
         # RDS: prod Multi-AZ, covered by reserved instances from their start; staging in us-east-1
         rds_price = p("rds_pg_r6g_xlarge_multi_az_usd_per_h")
         rds_hours = 24 * live
@@ -366,14 +389,17 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
             i0 = days.get_loc(pd.Timestamp(start, tz="UTC"))
             bill.add(days[i0:i0 + 1], region=region, service="Amazon Relational Database Service", category="Databases",
                      desc=f"RDS reserved instance {rid} (1 year, all upfront)", sku="HeavyUsage:db.r6g.xl",
-                     qty=np.zeros(1), unit="", price=0.0, tags=_tags(team="finops", app="reserved-instance"),
-                     resource=f"arn:aws:rds:{region}:{ACCOUNT}:ri:{rid}", list_cost=np.zeros(1),
+                     qty=np.array([24.0 * TERM_DAYS]), unit="Hours", price=upfront / (24 * TERM_DAYS),
+                     tags=_tags(team="finops", app="reserved-instance"),
+                     resource=f"arn:aws:rds:{region}:{ACCOUNT}:ri:{rid}", list_cost=np.array([upfront]),
                      effective=np.zeros(1), billed=np.array([upfront]), charge="Purchase", freq="One-Time",
-                     commit_id=rid, commit_type="Reserved Instance", commit_cat="Usage")
+                     commit_id=rid, commit_type="Reserved Instance", commit_cat="Usage",
+                     commit_qty=np.array([24.0 * TERM_DAYS]), commit_unit="Hours")
             q = rds_hours * on
             bill.add(days, desc=f"RDS PostgreSQL db.r6g.xlarge Multi-AZ covered by {rid}", qty=q, pricing="Committed",
                      effective=q * rds_price * (1 - d_ri), billed=np.zeros(nd), commit_id=rid,
-                     commit_type="Reserved Instance", commit_cat="Usage", commit_status="Used", **rds_common)
+                     commit_type="Reserved Instance", commit_cat="Usage", commit_status="Used",
+                     commit_qty=q, commit_unit="Hours", **rds_common)
             ri_cov = ri_cov + q
         bill.add(days, desc="RDS PostgreSQL db.r6g.xlarge Multi-AZ on demand", qty=rds_hours - ri_cov, **rds_common)
         if region == "us-east-1":
@@ -384,7 +410,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
                      resource=_arn("rds", region, "db:tenant-config-staging"))
         bill.add(days, region=region, service="Amazon API Gateway", category="Networking",
                  desc="API Gateway HTTP API requests", sku="ApiGatewayHttpRequest", qty=api / 1e6,
-                 unit="Million requests", price=p("apigw_http_usd_per_million"),
+                 unit="1000000 Requests", price=p("apigw_http_usd_per_million"),
                  tags=tags("prod", "ingestion", "ingestion-api", "api_requests", alloc_on),
                  resource=_arn("apigateway", region, "/apis/ingest"))
         # networking: NAT gateways, delivery egress, cross-AZ reads, cross-region metadata
@@ -413,7 +439,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         # observability: metrics; log shipping through NAT until the INC-05 fix, a private endpoint after
         bill.add(days, region=region, service="Amazon CloudWatch", category="Management and Governance",
                  desc="CloudWatch custom metrics", sku="CW:MetricMonitorUsage",
-                 qty=w["metrics_per_region"] * live / days.days_in_month.to_numpy(float), unit="Metrics",
+                 qty=w["metrics_per_region"] * live / days.days_in_month.to_numpy(float), unit="Metric-Months",
                  price=p("cloudwatch_metric_usd_per_month"),
                  tags=tags("prod", "platform", "observability", "events", shared_on), resource=None)
         log_gb = ev * w["log_kb_per_event"] / 1e6
@@ -450,7 +476,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
     credit = np.full(len(starts), -w["credits_usd_per_month"])
     bill.add(starts, region=None, service="AWS Promotional Credits", category="Other",
              desc="Promotional credits applied", sku="Credit", qty=np.zeros(len(starts)), unit="", price=0.0,
-             tags="{}", resource=None, list_cost=np.zeros(len(starts)), effective=credit, billed=credit,
+             tags="{}", resource=None, list_cost=credit, effective=credit, billed=credit,
              charge="Credit", freq="One-Time", period_end=ends)
     frame = _frame(bill)
     _check_focus(frame)
@@ -458,7 +484,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
 
 
 def _check_focus(frame: pd.DataFrame) -> None:
-    """Round-trip the frame through the loader's checks and the FOCUS invariants before it is written."""
+    """Round-trip the frame through the loader's checks and every FOCUS and project rule before it is written."""
     import io
 
     from dfp.io.focus import validate_focus
@@ -472,6 +498,26 @@ def _check_focus(frame: pd.DataFrame) -> None:
     validate_focus(validate_frame(raw, billing_daily), billing_daily.file)
 
 
+def _resource_type_and_name(arn: str) -> tuple[str, str]:
+    """The resource's type and display name from its ARN-like id (``("", "")`` when there is none).
+
+    >>> _resource_type_and_name("arn:aws:eks:us-east-1:111122223333:nodegroup/prod-us-east-1/ingest")
+    ('nodegroup', 'prod-us-east-1/ingest')
+    >>> _resource_type_and_name("arn:aws:s3:::dfp-events-us-east-1")
+    ('bucket', 'dfp-events-us-east-1')
+    """
+    if not arn:
+        return "", ""
+    parts = arn.split(":", 5)
+    service, rest = parts[2], (parts[5] if len(parts) > 5 else "").lstrip("/")
+    if service == "s3":
+        return "bucket", rest
+    if service == "savingsplans":
+        return "savingsplan", rest
+    kind, _, name = rest.replace(":", "/", 1).partition("/")
+    return kind, name
+
+
 def _frame(bill: _Bill) -> pd.DataFrame:
     from dfp.io.schemas.billing import billing_daily
 
@@ -480,10 +526,24 @@ def _frame(bill: _Bill) -> pd.DataFrame:
                         kind="stable").reset_index(drop=True)
     fmt = "%Y-%m-%dT%H:%M:%SZ"
     start = pd.DatetimeIndex(df["ChargePeriodStart"])
+    month = start.tz_localize(None).to_period("M")
     df["BillingAccountId"] = ACCOUNT
+    df["BillingAccountName"] = ACCOUNT_NAME
     df["BillingCurrency"] = "USD"
-    df["ProviderName"] = "AWS"
-    df["BillingPeriodStart"] = start.tz_localize(None).to_period("M").to_timestamp().strftime(fmt)
+    df["ChargeClass"] = ""
+    df["InvoiceIssuerName"] = df["ProviderName"] = df["PublisherName"] = "AWS"
+    df["SubAccountId"], df["SubAccountName"] = SUB_ACCOUNT, SUB_ACCOUNT_NAME
+    df["RegionName"] = df["RegionId"].map(REGION_NAMES).fillna("")
+    kinds = {r: _resource_type_and_name(r) for r in pd.unique(df["ResourceId"])}
+    df["ResourceType"] = df["ResourceId"].map({r: k for r, (k, _n) in kinds.items()})
+    df["ResourceName"] = df["ResourceId"].map({r: n for r, (_k, n) in kinds.items()})
+    df["SkuMeter"] = df["SkuId"].str.split(":").str[0]
+    priced = df["ChargeCategory"].isin(["Usage", "Purchase"])
+    region = df["RegionId"].where(df["RegionId"] != "", "global")
+    df["SkuPriceId"] = (region + "/" + df["SkuId"] + "/" + df["PricingCategory"]).where(priced, "")
+    df["SkuPriceDetails"] = df["CapacityReservationId"] = df["CapacityReservationStatus"] = ""
+    df["BillingPeriodStart"] = month.to_timestamp().strftime(fmt)
+    df["BillingPeriodEnd"] = (month + 1).to_timestamp().strftime(fmt)
     df["ChargePeriodStart"] = start.strftime(fmt)
     df["ChargePeriodEnd"] = pd.DatetimeIndex(df["ChargePeriodEnd"]).strftime(fmt)
     return df[[c.name for c in billing_daily.columns]]
