@@ -189,7 +189,7 @@ def save_minutes(sim: SliMinutes, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, **arrays)
+        np.savez(tmp, allow_pickle=False, **arrays)
         tmp.replace(path)
         for old in path.parent.glob("minutes-*.npz"):  # one content version is enough (about 100 MB)
             if old != path:
@@ -207,7 +207,7 @@ def read_minutes(path: Path, start: pd.Timestamp) -> SliMinutes:
             if parts[0] == "c" and parts[3] == "total":
                 counts[(parts[1], parts[2])] = (z[key], z[f"c|{parts[1]}|{parts[2]}|bad"])
             elif parts[0] == "l" and parts[2] == "total":
-                latency[parts[1]] = tuple(z[f"l|{parts[1]}|{n}"]  # type: ignore[assignment]
+                latency[parts[1]] = tuple(z[f"l|{parts[1]}|{n}"]
                                           for n in ("total", "le100", "le300", "le500"))
     n = len(next(iter(counts.values()))[0])
     regions = sorted({r for _, r in counts})
