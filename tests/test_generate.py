@@ -24,6 +24,7 @@ def _payload(path):
     return gzip.decompress(raw) if path.name.endswith(".gz") else raw
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_files(generated):
     a, b = generated
     names = sorted(p.name for p in a.iterdir())
@@ -32,6 +33,7 @@ def test_same_seed_gives_byte_identical_files(generated):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_committed_data_is_what_the_seed_generates(generated):
     a, _ = generated
     for path in sorted(a.iterdir()):
