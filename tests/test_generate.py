@@ -42,6 +42,7 @@ def test_committed_data_is_what_the_seed_generates(generated):
         assert _payload(committed) == _payload(path), f"{path.name} is stale: run ./run generate"
 
 
+@pytest.mark.slow
 def test_unchanged_files_are_not_rewritten(tmp_path):
     first = generate_all(tmp_path, only=["business"])
     assert all(first.values())

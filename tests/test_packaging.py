@@ -5,6 +5,7 @@ package with hashes; LICENSE, CITATION.cff, CHANGELOG.md and CONTRIBUTING.md are
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import json
 import re
@@ -53,13 +54,18 @@ def _sources() -> Iterable[tuple[str, str]]:
         yield str(path.relative_to(ROOT)), "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
 
 
+@functools.cache
+def _module_distributions() -> dict[str, list[str]]:
+    return dict(importlib.metadata.packages_distributions())
+
+
 def undeclared_imports(sources: Iterable[tuple[str, str]], declared: set[str], local: set[str]) -> dict[str, set[str]]:
     """``{module: files}`` for imported third-party modules that no declared distribution provides.
 
     A module is third-party when it is neither in the standard library nor in ``local`` (the project's
     own package and test helpers); its distributions come from the installed environment.
     """
-    provides = importlib.metadata.packages_distributions()
+    provides = _module_distributions()
     missing: dict[str, set[str]] = {}
     for where, text in sources:
         for module in _top_level_imports(text):
