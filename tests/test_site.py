@@ -89,24 +89,28 @@ def _check_loaded_page(page, rel: str, width_px: int) -> list[str]:
 
 
 def test_pages_render_in_a_real_browser_at_desktop_and_phone_widths(site, server, browser):
-    """Each page is loaded once, checked at the desktop width, then resized to the phone width and checked again."""
-    failures = []
-    context = browser.new_context(viewport={"width": WIDTHS_PX["desktop"], "height": 900})
+    """Each page is loaded once, checked at the desktop width, then resized to the phone width and checked again.
+
+    One tab visits every page in turn (a new tab per page costs about twice the time).
+    """
+    failures: list[str] = []
+    errors: list[str] = []
+    desktop, mobile = {"width": WIDTHS_PX["desktop"], "height": 900}, {"width": WIDTHS_PX["mobile"], "height": 900}
+    page = browser.new_page(viewport=desktop)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     for rel in _page_urls(site):
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-        page.on("requestfailed", lambda r, errors=errors: errors.append(f"request failed: {r.url}"))
-        page.on("response", lambda r, errors=errors: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        errors.clear()
+        page.set_viewport_size(desktop)
         page.goto(f"{server}/{rel}", wait_until="load")
         failures += _check_loaded_page(page, rel, WIDTHS_PX["desktop"])
-        page.set_viewport_size({"width": WIDTHS_PX["mobile"], "height": 900})
+        page.set_viewport_size(mobile)
         failures += _check_loaded_page(page, rel, WIDTHS_PX["mobile"])
         if errors:
             failures.append(f"{rel}: console errors {errors}")
-        page.close()
-    context.close()
+    page.close()
     assert not failures, "\n".join(failures)
 
 
