@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dfp.core.paths import repo_root
 
 NB = repo_root() / "notebooks" / "07-cost" / "projections.ipynb"
@@ -22,6 +24,7 @@ def _glued(path: Path) -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow
 def test_projection_follows_growth_rate(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "dfp.book.cli", "run", str(NB), "-p", "growth_rate", "0.12", "--out", str(tmp_path)],

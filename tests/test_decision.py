@@ -54,6 +54,7 @@ matrices = st.integers(2, 5).flatmap(lambda n: st.tuples(
     st.lists(st.floats(0.05, 1.0), min_size=3, max_size=3)))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(matrices)
 def test_flip_is_exact_and_nearest(m):

@@ -24,6 +24,7 @@ def _payload(path):
     return gzip.decompress(raw) if path.name.endswith(".gz") else raw
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_files(generated):
     a, b = generated
     names = sorted(p.name for p in a.iterdir())
@@ -32,6 +33,7 @@ def test_same_seed_gives_byte_identical_files(generated):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_committed_data_is_what_the_seed_generates(generated):
     a, _ = generated
     for path in sorted(a.iterdir()):
@@ -40,6 +42,7 @@ def test_committed_data_is_what_the_seed_generates(generated):
         assert _payload(committed) == _payload(path), f"{path.name} is stale: run ./run generate"
 
 
+@pytest.mark.slow
 def test_unchanged_files_are_not_rewritten(tmp_path):
     first = generate_all(tmp_path, only=["business"])
     assert all(first.values())

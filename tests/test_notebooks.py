@@ -68,6 +68,7 @@ def _glued(path: Path) -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow
 def test_cli_runs_a_notebook_with_another_growth_rate(tmp_path):
     nb = ROOT / "notebooks" / "00-context" / "success-metrics.ipynb"
     proc = subprocess.run(

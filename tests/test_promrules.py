@@ -101,17 +101,20 @@ def test_error_ratio_expr_for_good_and_bad_specs():
         'sum(rate(dfp_api_requests_total{code=~"5.."}[1h])) /')
 
 
+@pytest.mark.slow
 def test_promtool_check_rules():
     proc = subprocess.run([_promtool(), "check", "rules", str(RULES)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "SUCCESS" in proc.stdout
 
 
+@pytest.mark.slow
 def test_promtool_unit_tests_fire_on_incident_and_stay_quiet_when_healthy():
     proc = subprocess.run([_promtool(), "test", "rules", TESTS.name], cwd=TESTS.parent, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_promtool_unit_tests_have_teeth(tmp_path):
     # the same unit tests against rules whose page threshold is 10x too lax must fail
     lax = RULES.read_text(encoding="utf-8").replace("> 0.0072", "> 0.072").replace("> 0.0216", "> 0.216")

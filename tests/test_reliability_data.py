@@ -39,6 +39,7 @@ def test_minutes_roll_up_to_the_committed_hourly_files(sim):
     assert good == lat_c["le_500ms"].sum()
 
 
+@pytest.mark.slow
 def test_simulation_is_deterministic():
     a = simulation.simulate(SYSTEM, load("traffic_hourly"), rng_for(SYSTEM, "reliability"))
     b = simulation.load_minutes()
@@ -161,6 +162,7 @@ def test_backtest_still_chooses_the_adopted_policy(sim):
     assert static["false_page_ratio"] > 0.5  # the static threshold is the noisy baseline
 
 
+@pytest.mark.slow
 def test_disk_cache_round_trip(tmp_path):
     fresh = simulation.simulate(SYSTEM, load("traffic_hourly"), rng_for(SYSTEM, "reliability"))
     simulation.save_minutes(fresh, tmp_path / "m.npz")

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dfp.book.focus_bench import run_focus_bench
@@ -231,7 +231,7 @@ def alerting_bench(n_slos: tuple[int, ...] = (5, 50), years: float = 1.0, replay
     _line(f"  numpy lower bound (cumulative sum + {len(windows)} windowed differences, same points); "
           f"backtest / bound = {min(spent) / lower:.2f}", lower)
     for k in n_slos:
-        def source(k: int = k) -> object:
+        def source(k: int = k) -> Iterator[alerting.SliSeries]:
             return (synthetic_series(1, n, seed=1000 + i)[0] for i in range(k))
 
         tracemalloc.start()

@@ -8,11 +8,13 @@ reads against the same timeline. Figures are PNG (deterministic for nbval; SVG i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import pandas as pd
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -37,7 +39,7 @@ def use_style() -> None:
         "axes.spines.right": False,
         "axes.grid": True,
         "grid.alpha": 0.3,
-        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        "axes.prop_cycle": cycler(color=PALETTE),
         "legend.frameon": False,
         "figure.constrained_layout.use": True,
     })
@@ -49,9 +51,13 @@ def use_style() -> None:
         pass
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, **kw: object) -> tuple[Figure, Axes | list[Axes]]:
-    """``plt.subplots`` with the house defaults."""
-    return plt.subplots(nrows=nrows, ncols=ncols, **kw)  # type: ignore[arg-type]
+def new_figure(ncols: int = 1, nrows: int = 1, **kw: Any) -> tuple[Figure, Any]:
+    """``plt.subplots`` with the house defaults: one ``Axes`` for one panel, an array of them for a grid.
+
+    The second element is typed as matplotlib types it (``Any``): its shape depends on the values of
+    ``ncols`` and ``nrows``; ``**kw`` are ``plt.subplots``' keyword arguments.
+    """
+    return plt.subplots(nrows=nrows, ncols=ncols, **kw)
 
 
 def close(fig: Figure) -> None:

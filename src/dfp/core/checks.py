@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import SupportsInt
 
 from dfp.core.errors import PlaybookError
 
@@ -65,11 +66,12 @@ def check_range(name: str, value: object, low: float, high: float) -> float:
 
 def check_int_range(name: str, value: object, low: int, high: int) -> int:
     """Check an integer with ``low <= value <= high``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, Real) and float(value).is_integer():
-            value = int(value)
-        else:
-            raise PlaybookError(f"{name} must be an integer; got {value!r}")
-    if not low <= value <= high:
+    if isinstance(value, int) and not isinstance(value, bool):
+        n = value
+    elif isinstance(value, Real) and isinstance(value, SupportsInt) and float(value).is_integer():
+        n = int(value)
+    else:
+        raise PlaybookError(f"{name} must be an integer; got {value!r}")
+    if not low <= n <= high:
         raise PlaybookError(f"{name} must be in [{low}, {high}]; got {value!r}")
-    return int(value)
+    return n

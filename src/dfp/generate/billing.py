@@ -56,6 +56,7 @@ the business data of the same run.
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,29 @@ REGIONS = ("us-east-1", "eu-west-1")
 
 def _tags(**kv: str) -> str:
     return json.dumps({k: v for k, v in kv.items() if v}, sort_keys=True, separators=(",", ":"))
+
+
+class _RegionDrivers(TypedDict):
+    """One region's drivers (see :func:`_drivers`)."""
+
+    events: np.ndarray
+    api: np.ndarray
+    hourly: np.ndarray
+    gb: pd.DataFrame
+    ent_cols: np.ndarray
+
+
+class _NodeLine(TypedDict):
+    """The :meth:`_Bill.add` arguments shared by one node group's on-demand and covered lines."""
+
+    region: str
+    service: str
+    category: str
+    sku: str
+    unit: str
+    price: float
+    tags: np.ndarray
+    resource: str
 
 
 def _price(name: str) -> float:
@@ -146,11 +170,11 @@ def _arn(service: str, region: str, what: str) -> str:
 
 
 def _drivers(system: System, usage: pd.DataFrame, hourly: pd.DataFrame, days: pd.DatetimeIndex,
-             customers: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
+             customers: pd.DataFrame) -> dict[str, _RegionDrivers]:
     """Per region: daily events, API requests, hourly events (days x 24), retained GB per pool."""
     w = WORKLOAD
     ent = set(customers.loc[customers["tier"] == "enterprise", "customer_id"])
-    out: dict[str, dict[str, np.ndarray]] = {}
+    out: dict[str, _RegionDrivers] = {}
     for region in REGIONS:
         u = usage[usage["region"] == region]
         daily = u.groupby("date")[["events", "api_requests"]].sum().reindex(days, fill_value=0)
@@ -266,7 +290,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         live = np.asarray(days >= system.region(region).live_from, dtype=float)
         nodes[region] = _node_hours(region, drv[region]["hourly"], live, dev_nodes, load_test)
     od_h = {(r, g): nodes[r][g] * node_price[r] for r in REGIONS for g in NODE_GROUPS}
-    total_od = sum(od_h.values())
+    total_od = np.asarray(sum(od_h.values()), dtype=float)
     sp_rate_spend = total_od * (1 - d_sp)
     levels = _sp_levels(sp_rate_spend, days)
     remaining = sp_rate_spend.copy()
@@ -302,8 +326,8 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
             when = shared_on if g in ("staging", "dev") else alloc_on
             tg = tags(env, _GROUP_TEAM[g], f"nodegroup-{g}", "events", when)
             res = _arn("eks", region, f"nodegroup/{'prod' if env == 'prod' else env}-{region}/{g}")
-            common = dict(region=region, service="Amazon Elastic Compute Cloud", category="Compute",
-                          sku="BoxUsage:m6i.2xlarge", unit="Hours", price=node_price[region], tags=tg, resource=res)
+            common = _NodeLine(region=region, service="Amazon Elastic Compute Cloud", category="Compute",
+                               sku="BoxUsage:m6i.2xlarge", unit="Hours", price=node_price[region], tags=tg, resource=res)
             bill.add(days, desc=f"EKS {g} nodes m6i.2xlarge on demand", qty=(nh * od_frac).sum(axis=1), **common)
             for cid in levels:
                 q = (nh * cover[cid]).sum(axis=1)

@@ -26,6 +26,8 @@ The story (assumptions in ``system.yml`` under ``sample_data.delivery``; fiction
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -41,7 +43,7 @@ _HOUR_W = np.array([0.15, 0.1, 0.05, 0.03, 0.03, 0.03, 0.03, 0.05, 0.08, 0.1, 0.
                     0.6, 1.0, 1.0, 1.0, 1.0, 0.9, 1.0, 1.0, 0.9, 0.7, 0.45, 0.25])
 
 
-def _lognormal(rng: np.random.Generator, median: np.ndarray | float, sigma: float, n: int) -> np.ndarray:
+def _lognormal(rng: np.random.Generator, median: np.ndarray | Sequence[float] | float, sigma: float, n: int) -> np.ndarray:
     return np.asarray(median, dtype=float) * rng.lognormal(0.0, sigma, n)
 
 

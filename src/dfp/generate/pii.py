@@ -21,7 +21,7 @@ How it is generated (every name, address, number and domain is synthetic):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -57,7 +57,7 @@ _WORDS = ["great", "service", "delivery", "was", "late", "thanks", "please", "th
           "damaged", "size", "fits", "return", "call", "me", "about", "my", "refund", "tomorrow", "morning"]
 
 
-def _pick(rng: R, seq: list[str] | tuple[str, ...]) -> str:
+def _pick(rng: R, seq: Sequence[str]) -> str:
     return seq[int(rng.integers(0, len(seq)))]
 
 

@@ -183,7 +183,7 @@ def save_minutes(sim: SliMinutes, path: Path) -> None:
     for region, four in sim.latency.items():
         for name, a in zip(("total", "le100", "le300", "le500"), four, strict=True):
             arrays[f"l|{region}|{name}"] = a.astype(np.int32)
-    np.savez(path, **arrays)
+    np.savez(path, allow_pickle=False, **arrays)
 
 
 def read_minutes(path: Path, start: pd.Timestamp) -> SliMinutes:
@@ -196,7 +196,7 @@ def read_minutes(path: Path, start: pd.Timestamp) -> SliMinutes:
             if parts[0] == "c" and parts[3] == "total":
                 counts[(parts[1], parts[2])] = (z[key], z[f"c|{parts[1]}|{parts[2]}|bad"])
             elif parts[0] == "l" and parts[2] == "total":
-                latency[parts[1]] = tuple(z[f"l|{parts[1]}|{n}"]  # type: ignore[assignment]
+                latency[parts[1]] = tuple(z[f"l|{parts[1]}|{n}"]
                                           for n in ("total", "le100", "le300", "le500"))
     n = len(next(iter(counts.values()))[0])
     regions = sorted({r for _, r in counts})

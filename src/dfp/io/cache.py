@@ -192,4 +192,8 @@ def fetch_json(kind: str, key: str) -> Any:
 def store_json(kind: str, key: str, value: Any) -> Path | None:
     """Store a JSON-serialisable value (keys sorted) atomically; ``None`` if it could not be written."""
     text = json.dumps(value, sort_keys=True)
-    return store(kind, key, ".json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return store(kind, key, ".json", write)

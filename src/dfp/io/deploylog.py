@@ -181,7 +181,8 @@ def _status_rows(deployments: Sequence[Mapping[str, Any]], where: str) -> pd.Dat
         if not isinstance(statuses, list):
             raise PlaybookError(f"{where}: deployment {d['id']}: no statuses list (fetch"
                                 " /repos/{owner}/{repo}/deployments/{id}/statuses and add it as 'statuses')")
-        payload = d.get("payload") if isinstance(d.get("payload"), Mapping) else {}
+        raw_payload = d.get("payload")
+        payload: Mapping[str, Any] = raw_payload if isinstance(raw_payload, Mapping) else {}
         for s in statuses:
             rows.append({"deploy_id": str(d["id"]), "environment": str(d["environment"]), "sha": str(d.get("sha", "")),
                          "unplanned": bool(payload.get("unplanned", False)),

@@ -208,4 +208,4 @@ def check_shape(value: object, spec: object, fname: str, where: str = "") -> Non
         for i, item in enumerate(value):
             check_shape(item, spec[0], fname, f"{where}[{i}]")
     elif not _leaf_ok(value, spec):
-        raise PlaybookError(f"{fname}: {label} must be {_LEAF_NAMES.get(spec, spec)}; got {value!r}")  # type: ignore[call-overload]
+        raise PlaybookError(f"{fname}: {label} must be {_LEAF_NAMES.get(spec, spec)}; got {value!r}")

@@ -87,22 +87,23 @@ class GuardedFlagger:
         check_int_range("breaker_cooldown_batches", self.breaker_cooldown_batches, 0, 100_000)
 
     def _call_model(self, names: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndarray] | Reason:
-        box: dict[str, object] = {}
+        results: list[tuple[np.ndarray, np.ndarray]] = []
+        errors: list[Exception] = []
 
         def run() -> None:
             try:
-                box["result"] = self.model(names, values)
+                results.append(self.model(names, values))
             except Exception as exc:  # any model failure degrades to the rules
-                box["error"] = exc
+                errors.append(exc)
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
         worker.join(self.timeout_s)
         if worker.is_alive():
             return "timeout"
-        if "error" in box:
-            return "timeout" if isinstance(box["error"], TimeoutError) else "model_error"
-        labels, scores = box["result"]  # type: ignore[misc]
+        if errors:
+            return "timeout" if isinstance(errors[0], TimeoutError) else "model_error"
+        labels, scores = results[0]
         if len(labels) != len(names) or len(scores) != len(names):
             return "model_error"  # a malformed answer is a failure, not a partial result
         return np.asarray(labels, dtype=object), np.asarray(scores, dtype=float)

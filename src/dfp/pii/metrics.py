@@ -107,7 +107,7 @@ def per_class(matrix: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"precision": precision, "recall": recall, "support": row}, index=matrix.index)
 
 
-def pr_curve(is_pii: Sequence[bool], scores: Sequence[float], thresholds: Sequence[float]) -> pd.DataFrame:
+def pr_curve(is_pii: Sequence[bool], scores: Sequence[float], thresholds: Sequence[float] | np.ndarray) -> pd.DataFrame:
     """Precision and recall of "flag when score >= threshold", one row per threshold.
 
     >>> pr_curve([True, True, False], [0.9, 0.4, 0.6], [0.5]).round(3).to_numpy().tolist()
@@ -153,7 +153,7 @@ class ThresholdChoice:
 
 
 def choose_threshold(is_pii: Sequence[bool], scores: Sequence[float], miss_cost_usd: float,
-                     false_flag_cost_usd: float, thresholds: Sequence[float] | None = None) -> ThresholdChoice:
+                     false_flag_cost_usd: float, thresholds: Sequence[float] | np.ndarray | None = None) -> ThresholdChoice:
     """The threshold on the score that minimises ``miss_cost * FN + false_flag_cost * FP``.
 
     Ties go to the lower threshold (more fields flagged, fewer misses). Default grid: 0.01 to 0.99
