@@ -128,6 +128,22 @@ def test_landing_page_glue_points_at_notebooks_that_glue_the_key():
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
+def _glued_figures(cell: dict) -> list[str]:
+    return [o["metadata"]["scrapbook"]["name"] for o in cell.get("outputs", [])
+            if "image/png" in o.get("data", {}) and "scrapbook" in o.get("metadata", {})]
+
+
+def _glue_figure_block(nb: dict, name: str) -> str | None:
+    """The body of the ``{glue:figure} name`` directive in the notebook's markdown, or None."""
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        start = text.find("```{glue:figure} " + name + "\n")
+        if cell["cell_type"] == "markdown" and start >= 0:
+            body = text[start:].split("\n", 1)[1]
+            return body[: body.find("```")]
+    return None
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_figures_have_captions_and_alt_text(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -135,6 +151,14 @@ def test_figures_have_captions_and_alt_text(path):
         if cell["cell_type"] != "code":
             continue
         if any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+            if "remove-output" in cell.get("metadata", {}).get("tags", []):
+                # shown through a {glue:figure} directive instead: that directive carries caption and alt
+                for name in _glued_figures(cell):
+                    block = _glue_figure_block(nb, name)
+                    assert block is not None, f"cell {i}: figure {name!r} is hidden and pasted nowhere"
+                    assert ":alt:" in block and ":name:" in block, f"cell {i}: {{glue:figure}} {name} without alt or name"
+                    assert block.split("\n\n", 1)[-1].strip(), f"cell {i}: {{glue:figure}} {name} without a caption"
+                continue
             meta = cell.get("metadata", {}).get("mystnb", {})
             assert meta.get("figure", {}).get("caption"), f"cell {i}: figure without a caption"
             assert meta.get("image", {}).get("alt"), f"cell {i}: figure without alt text"

@@ -27,6 +27,14 @@ from dfp.io.schemas import SCHEMAS
 __all__ = ["SCHEMAS", "load"]
 
 
+def _pyarrow_version() -> str:
+    try:
+        import pyarrow
+    except ImportError:
+        return "no pyarrow"
+    return str(pyarrow.__version__)
+
+
 def load(
     name: str,
     directory: Path | str | None = None,
@@ -54,6 +62,7 @@ def load(
         raise PlaybookError(f"data file not found: {path}")
     if not cache:
         return validate_frame(read_raw(path), schema, schema.file)
-    key = content_key(path, repr(schema), pd.__version__)
+    # the pickle's dtypes depend on pandas and on whether pyarrow backs its strings: both are in the key
+    key = content_key(path, repr(schema), pd.__version__, _pyarrow_version())
     return cached("data", key, ".pkl", lambda: validate_frame(read_raw(path), schema, schema.file),
                   pd.read_pickle, lambda frame, tmp: frame.to_pickle(tmp))
