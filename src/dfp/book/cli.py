@@ -17,20 +17,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from dfp.book.execute import execute_notebook, notebook_paths, run_notebook
+from dfp.book.params import parse_value
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
 
 __all__ = ["main"]
-
-
-def _parse_value(text: str) -> object:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for fname, written in generate_all(args.out, only=args.only).items():
                 print(f"{'wrote    ' if written else 'unchanged'} {fname}")
         elif args.cmd == "run":
-            params = {k: _parse_value(v) for k, v in args.parameter}
+            params = {k: parse_value(v) for k, v in args.parameter}
             out = run_notebook(args.notebook, params, args.out)
             print(f"executed notebook written to {out}")
         elif args.cmd == "execute":

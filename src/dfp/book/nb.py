@@ -5,12 +5,13 @@ Kept tiny on purpose; calculations never live here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["glue", "plain", "table"]
+__all__ = ["glue", "glue_fields", "plain", "table"]
 
 
 def plain(value: Any) -> Any:
@@ -52,3 +53,9 @@ def table(df: pd.DataFrame, formats: dict[str, str] | None = None, index: bool =
     if not index:
         out.index = pd.Index([""] * len(out))
     return out
+
+
+def glue_fields(prefix: str, result: Any, names: Iterable[str]) -> None:
+    """Glue ``result.<name>`` as ``<prefix>_<name>`` for each name (a named result's fields, as plain values)."""
+    for name in names:
+        glue(f"{prefix}_{name}", getattr(result, name))

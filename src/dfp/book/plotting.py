@@ -7,7 +7,7 @@ reads against the same timeline. Figures are PNG (deterministic for nbval; SVG i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from dfp.io.system import System
 
-__all__ = ["ERA_COLOURS", "PALETTE", "fmt_millions", "mark_incidents", "new_figure", "shade_eras", "use_style"]
+__all__ = ["ERA_COLOURS", "PALETTE", "detection_chart", "fmt_millions", "mark_incidents", "new_figure", "shade_eras", "use_style"]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
 ERA_COLOURS = {"mvp": "#f2f2f2", "full-platform": "#e3ecf5", "scale": "#fbf3e4"}
@@ -80,3 +80,22 @@ def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -
         ax.axvline(x, color="#c0504d", lw=0.8, ls="--", zorder=1)
         ax.text(x, 0.98, inc.id, transform=ax.get_xaxis_transform(), rotation=90, ha="right", va="top",
                 fontsize=7, color="#c0504d")
+
+
+def detection_chart(factors: Sequence[float], minutes: Mapping[str, Sequence[float]], step_min: float) -> Figure:
+    """Minutes a canary needs to detect a regression, by its size (log-log), one line per traffic level.
+
+    ``minutes`` maps a legend label to minutes per factor; ``step_min`` is the longest step (dashed).
+    """
+    fig, ax = new_figure()
+    for label, values in minutes.items():
+        ax.plot(factors, values, label=label)
+    ax.axhline(step_min, color=PALETTE[1], ls="--", lw=1, label=f"longest step ({step_min} min)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.minorticks_off()
+    ax.set_xticks([1.25, 1.5, 2, 3, 5, 10, 20], labels=["1.25", "1.5", "2", "3", "5", "10", "20"])
+    ax.set_xlabel("canary error ratio / baseline error ratio")
+    ax.set_ylabel("minutes to detect")
+    ax.legend(loc="upper right")
+    return fig
