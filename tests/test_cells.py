@@ -20,8 +20,8 @@ MEDIAN_LINES_MAX, CELL_LINES_MAX = 6, 25
 NOT_YET_THIN = {
     "address-plan", "ai-capability-cost", "ai-fallback", "alerting", "alternatives", "availability-composition",
     "commitments", "constraints", "controls-measured", "dora-metrics", "inc-05-cost-spike", "incident-review",
-    "kubernetes-capacity", "observability-budget", "problem-statement", "projections", "slis-and-slos",
-    "store-recovery", "story-over-time", "stream-capacity", "success-metrics", "system-design", "unit-economics",
+    "kubernetes-capacity", "observability-budget", "problem-statement", "slis-and-slos",
+    "store-recovery", "stream-capacity", "success-metrics", "system-design", "unit-economics",
     "where-the-money-goes",
 }
 #: The whole book, until every notebook is thin: the statistics may only improve.
@@ -39,11 +39,7 @@ KNOWN_UNUSED = {
     "incident-review": ["ir_inc01_source", "ir_inc02_source", "ir_inc03_source", "ir_inc04_source"],
     "kubernetes-capacity": ["kc_target_pct", "kc_util_peak"],
     "observability-budget": ["ob_audit_cost"],
-    "projections": ["proj_fitted_growth"],
     "store-recovery": ["sr_events_day"],
-    "story-over-time": ["st_full_incidents", "st_full_months", "st_mvp_incidents", "st_mvp_months",
-                        "st_mvp_slo_measured", "st_mvp_slo_met", "st_scale_months", "st_scale_slo_measured",
-                        "st_scale_slo_met"],
     "success-metrics": ["sm_n_measured"],
     "sustainability": ["co2_eu_vs_us_ratio"],
     "unit-economics": ["ue_fit_r2", "ue_stage_deliver_usd_per_million", "ue_stage_platform_usd_per_million",

@@ -313,3 +313,18 @@ def test_events_per_billing_month_normalises_month_length() -> None:
     u = pd.DataFrame({"date": days, "events": 100})
     e = cost.events_per_billing_month(u)
     assert e.to_numpy() == pytest.approx([100 * 730 / 24, 100 * 730 / 24])
+
+
+def test_run_scenarios_uses_one_model_and_finds_cap_months() -> None:
+    events = pd.Series([1e8] * 12, index=pd.period_range("2026-01", periods=12, freq="M"))
+    hist = projection.FittedHistory(events * 0 + 3000.0, events, projection.CostModel(1000.0, 20.0, 1.0, 0.0),
+                                    projection.GrowthEstimate(0.0, 0.0, 12))
+    runs = projection.run_scenarios(hist, {"flat": (0.0, 0.0), "fast": (0.5, 0.0), "cheaper": (0.0, -0.5)}, 6, 10_000.0)
+    assert runs["flat"].path["cost_usd"].tolist() == pytest.approx([3000.0] * 6)
+    assert runs["cheaper"].path["cost_usd"].iloc[-1] == pytest.approx(1500.0)
+    assert runs["flat"].cap_month is None and runs["fast"].cap_month is not None
+    last = events.index[-1]
+    t = projection.scenario_table(runs, last)
+    assert t["cap month"].tolist()[0] == "not within the horizon"
+    assert t.loc[1, "cap month"] == projection.month_label(last, runs["fast"].cap_month)
+    assert list(projection.fit_table(hist).index)[:2] == ["fixed", "per million events"]

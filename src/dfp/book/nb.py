@@ -6,6 +6,7 @@ Kept tiny on purpose; calculations never live here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,17 @@ def table(df: pd.DataFrame, formats: dict[str, str] | None = None, index: bool =
     return out
 
 
-def glue_fields(prefix: str, result: Any, names: Iterable[str]) -> None:
-    """Glue ``result.<name>`` as ``<prefix>_<name>`` for each name (a named result's fields, as plain values)."""
-    for name in names:
+def glue_fields(prefix: str, result: Any, names: Iterable[str] | None = None) -> None:
+    """Glue ``result.<name>`` as ``<prefix>_<name>`` for each name (default: every field of a dataclass result).
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class R:
+    ...     a_min: float
+    >>> glue_fields("x", R(1.0), ["nope"])
+    Traceback (most recent call last):
+    ...
+    AttributeError: 'R' object has no attribute 'nope'
+    """
+    for name in (names if names is not None else [f.name for f in fields(result)]):
         glue(f"{prefix}_{name}", getattr(result, name))

@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 
 from dfp.io.system import System
 
-__all__ = ["ERA_COLOURS", "PALETTE", "detection_chart", "fmt_millions", "mark_incidents", "new_figure", "shade_eras", "use_style"]
+__all__ = ["ERA_COLOURS", "PALETTE", "detection_chart", "fmt_millions", "mark_incidents", "new_figure", "projection_chart",
+           "shade_eras", "use_style"]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
 ERA_COLOURS = {"mvp": "#f2f2f2", "full-platform": "#e3ecf5", "scale": "#fbf3e4"}
@@ -98,4 +99,23 @@ def detection_chart(factors: Sequence[float], minutes: Mapping[str, Sequence[flo
     ax.set_xlabel("canary error ratio / baseline error ratio")
     ax.set_ylabel("minutes to detect")
     ax.legend(loc="upper right")
+    return fig
+
+
+def projection_chart(history: pd.Series, run: pd.DataFrame, alternative: pd.DataFrame, alternative_label: str,
+                     cap_usd: float, target_usd: float) -> Figure:
+    """Monthly cost: the actual history, a projected run with its p10-p90 band, one alternative, cap and target."""
+    fig, ax = plt.subplots()
+    last = history.index[-1]
+    ax.plot(history.index.to_timestamp(), history, color="black", label="actual")
+    future = pd.period_range(last + 1, periods=len(run), freq="M").to_timestamp()
+    ax.plot(future, run["cost_usd"], color=PALETTE[0], label="this run (median)")
+    ax.fill_between(future, run["cost_low_usd"], run["cost_high_usd"], color=PALETTE[0], alpha=0.2, label="p10-p90")
+    ax.plot(future, alternative["cost_usd"], color=PALETTE[1], ls=":", label=alternative_label)
+    ax.axhline(cap_usd, color=PALETTE[1], ls="--", label="hard cap")
+    ax.axhline(target_usd, color=PALETTE[2], ls="--", label="target")
+    ax.set_ylim(0, cap_usd * 1.6)
+    ax.set_ylabel("USD / month")
+    ax.set_title("Projected monthly cost")
+    ax.legend(fontsize=7, loc="upper left")
     return fig
