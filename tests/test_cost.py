@@ -328,3 +328,21 @@ def test_run_scenarios_uses_one_model_and_finds_cap_months() -> None:
     assert t["cap month"].tolist()[0] == "not within the horizon"
     assert t.loc[1, "cap month"] == projection.month_label(last, runs["fast"].cap_month)
     assert list(projection.fit_table(hist).index)[:2] == ["fixed", "per million events"]
+
+
+def test_commitment_plan_and_realised_summary_from_the_bill() -> None:
+    from dfp.cost import economics
+    from dfp.io.data import load
+    from dfp.io.focus import load_billing
+
+    billing, hourly = load_billing(), load("traffic_hourly")
+    plan = commitments.plan_next_commitment(billing, hourly, 0.28, 0.1)
+    assert len(plan.curve) == 41
+    best = commitments.recommend_level(plan.curve, 0.1)
+    assert plan.recommended_usd_per_h == float(best["commit_usd_per_h"])
+    assert plan.expected_savings_usd_per_year == pytest.approx(float(best["expected_savings_usd_per_h"]) * 730 * 12)
+    flat = commitments.plan_next_commitment(billing, hourly, 0.28, 0.1, growth_rate=0.0)
+    assert flat.growth_rate == 0.0 and flat.recommended_usd_per_h <= plan.recommended_usd_per_h
+    real = commitments.realised_summary(billing, economics.monthly_cost(billing))
+    assert real.saved_usd == pytest.approx(float(real.by_commitment.to_numpy().sum()))
+    assert 0 < real.saved_ratio < 1 and 0 < real.min_utilisation_ratio <= 1

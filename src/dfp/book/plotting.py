@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 from dfp.io.system import System
 
-__all__ = ["ERA_COLOURS", "PALETTE", "detection_chart", "fmt_millions", "mark_incidents", "new_figure", "projection_chart",
-           "shade_eras", "use_style"]
+__all__ = ["ERA_COLOURS", "PALETTE", "commitment_curve_chart", "detection_chart", "fmt_millions", "mark_incidents",
+           "new_figure", "projection_chart", "savings_stack_chart", "shade_eras", "use_style"]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
 ERA_COLOURS = {"mvp": "#f2f2f2", "full-platform": "#e3ecf5", "scale": "#fbf3e4"}
@@ -118,4 +118,31 @@ def projection_chart(history: pd.Series, run: pd.DataFrame, alternative: pd.Data
     ax.set_ylabel("USD / month")
     ax.set_title("Projected monthly cost")
     ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def savings_stack_chart(by_commitment: pd.DataFrame) -> Figure:
+    """Realised savings a month, stacked by commitment (columns), on the months of the index (periods)."""
+    fig, ax = plt.subplots()
+    ax.stackplot(by_commitment.index.to_timestamp(), *(by_commitment[c] for c in by_commitment.columns),
+                 labels=by_commitment.columns)
+    ax.set_ylabel("USD saved / month")
+    ax.set_title("Realised savings by commitment")
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def commitment_curve_chart(curve: pd.DataFrame, current_usd_per_h: float, recommended_usd_per_h: float,
+                           hours_per_month: float) -> Figure:
+    """Expected and p10 savings a month by commitment level, with the active and recommended levels."""
+    fig, ax = plt.subplots()
+    ax.plot(curve["commit_usd_per_h"], curve["expected_savings_usd_per_h"] * hours_per_month, label="expected")
+    ax.plot(curve["commit_usd_per_h"], curve["p10_savings_usd_per_h"] * hours_per_month, ls=":", label="p10")
+    ax.axvline(current_usd_per_h, color=PALETTE[6], ls="--", label="active today")
+    ax.axvline(recommended_usd_per_h, color=PALETTE[1], ls="--", label="recommended")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xlabel("commitment, USD / hour")
+    ax.set_ylabel("savings, USD / month")
+    ax.set_title("Savings by commitment level over the next term")
+    ax.legend()
     return fig
