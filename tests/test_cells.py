@@ -21,7 +21,7 @@ NOT_YET_THIN = {
     "address-plan", "ai-capability-cost", "ai-fallback", "alerting", "alternatives", "availability-composition",
     "constraints", "controls-measured", "dora-metrics", "inc-05-cost-spike", "incident-review",
     "kubernetes-capacity", "observability-budget", "problem-statement", "slis-and-slos",
-    "store-recovery", "stream-capacity", "success-metrics", "system-design", "unit-economics",
+    "store-recovery", "stream-capacity", "success-metrics", "system-design",
     "where-the-money-goes",
 }
 #: The whole book, until every notebook is thin: the statistics may only improve.
@@ -41,8 +41,6 @@ KNOWN_UNUSED = {
     "store-recovery": ["sr_events_day"],
     "success-metrics": ["sm_n_measured"],
     "sustainability": ["co2_eu_vs_us_ratio"],
-    "unit-economics": ["ue_fit_r2", "ue_stage_deliver_usd_per_million", "ue_stage_platform_usd_per_million",
-                       "ue_stage_process_usd_per_million"],
     "where-the-money-goes": ["cost_m24_status"],
 }
 

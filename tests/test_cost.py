@@ -346,3 +346,27 @@ def test_commitment_plan_and_realised_summary_from_the_bill() -> None:
     real = commitments.realised_summary(billing, economics.monthly_cost(billing))
     assert real.saved_usd == pytest.approx(float(real.by_commitment.to_numpy().sum()))
     assert 0 < real.saved_ratio < 1 and 0 < real.min_utilisation_ratio <= 1
+
+
+def test_unit_economics_and_stage_costs_agree_with_the_formulas() -> None:
+    from dfp.cost import economics, unit
+    from dfp.io.data import load
+    from dfp.io.focus import load_billing
+    from dfp.io.system import load_system
+
+    system, billing, usage = load_system(), load_billing(), load("usage_daily")
+    ue = unit.unit_economics(system, billing, usage, 23, 1e-4)
+    assert ue.target_monthly_usd == pytest.approx(economics.monthly_cost_usd(ue.reference_events_per_day, 1e-4))
+    assert ue.budget_usd_per_event * ue.reference_events_per_day * 730 / 24 == pytest.approx(ue.budget_usd)
+    assert ue.first_met_month == str(ue.usd_per_event.index[ue.usd_per_event <= 1e-4][0])
+    assert ue.breakeven_events_per_day is not None
+    assert ue.model.cost(ue.breakeven_events_per_day * 730 / 24) / (ue.breakeven_events_per_day * 730 / 24) \
+        == pytest.approx(1e-4)
+    strict = unit.unit_economics(system, billing, usage, 23, 1e-7)
+    assert strict.first_met_month == "no month of the story"
+    s = unit.stage_costs(billing, usage, ue.month)
+    assert s.table()["total"].iloc[0] == pytest.approx(s.by_stage.sum())
+    assert s.retry_usd_per_million_attempts == pytest.approx(s.stage("3 deliver") / 3)
+    assert s.stage("no such stage") == 0.0
+    assert list(unit.per_customer_table(ue, usage).columns) == ["cost USD", "customers", "USD per customer",
+                                                               "USD per million events"]

@@ -8,18 +8,23 @@ reads against the same timeline. Figures are PNG (deterministic for nbval; SVG i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
 
 from dfp.io.system import System
 
-__all__ = ["ERA_COLOURS", "PALETTE", "commitment_curve_chart", "detection_chart", "fmt_millions", "mark_incidents",
-           "new_figure", "projection_chart", "savings_stack_chart", "shade_eras", "use_style"]
+__all__ = ["ERA_COLOURS", "PALETTE", "commitment_curve_chart", "detection_chart", "event_path_chart", "fmt_millions",
+           "mark_incidents", "new_figure", "projection_chart", "savings_stack_chart", "shade_eras", "unit_cost_chart",
+           "unit_cost_curve_chart", "use_style"]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
 ERA_COLOURS = {"mvp": "#f2f2f2", "full-platform": "#e3ecf5", "scale": "#fbf3e4"}
@@ -145,4 +150,69 @@ def commitment_curve_chart(curve: pd.DataFrame, current_usd_per_h: float, recomm
     ax.set_ylabel("savings, USD / month")
     ax.set_title("Savings by commitment level over the next term")
     ax.legend()
+    return fig
+
+
+def unit_cost_chart(usd_per_event: pd.Series, target_usd_per_event: float, budget_usd_per_event: float,
+                    system: System) -> Figure:
+    """Measured unit cost by month (USD per million events) against the target and the budget, eras shaded."""
+    fig, ax = plt.subplots()
+    ax.plot(usd_per_event.index.to_timestamp(), usd_per_event * 1e6, marker="o", ms=3, label="measured")
+    ax.axhline(target_usd_per_event * 1e6, color=PALETTE[1], ls="--", label="per-event target")
+    ax.axhline(budget_usd_per_event * 1e6, color=PALETTE[2], ls=":", label="budget at 10 M/day")
+    shade_eras(ax, system)
+    ax.set_ylabel("USD per million events")
+    ax.set_title("Unit cost by month")
+    ax.legend()
+    return fig
+
+
+def unit_cost_curve_chart(model: Any, target_usd_per_event: float, reference_events_per_day: float,
+                          days_per_month: float) -> Figure:
+    """A fixed + variable cost model as unit cost over daily volume, with the target, floor and reference volume."""
+    fig, ax = plt.subplots()
+    vol = np.linspace(0.5e6, 25e6, 200)
+    ax.plot(vol, model.cost(vol * days_per_month) / (vol * days_per_month) * 1e6, label="fitted model")
+    ax.axhline(target_usd_per_event * 1e6, color=PALETTE[1], ls="--", label="per-event target")
+    ax.axhline(model.usd_per_million_events, color=PALETTE[6], ls=":", label="variable floor")
+    ax.axvline(reference_events_per_day, color=PALETTE[3], lw=1, label="reference volume")
+    fmt_millions(ax, axis="x")
+    ax.set_xlabel("events per day")
+    ax.set_ylabel("USD per million events")
+    ax.set_ylim(0, target_usd_per_event * 1e6 * 3)
+    ax.legend()
+    return fig
+
+
+def _box(ax: Axes, x: float, y: float, h: float, name: str, text: str, fc: str, ec: str, sizes: tuple[int, int],
+         dy: tuple[float, float]) -> None:
+    ax.add_patch(FancyBboxPatch((x, y), 1.7, h, boxstyle="round,pad=0.05", fc=fc, ec=ec))
+    ax.text(x + 0.85, y + dy[0], name, ha="center", va="center", fontsize=sizes[0], weight="bold")
+    ax.text(x + 0.85, y + dy[1], text, ha="center", va="center", fontsize=7)
+
+
+def event_path_chart(usd_per_million: Mapping[str, float], retry_usd_per_million_attempts: float) -> Figure:
+    """One event's path through the pipeline with each stage's cost per million events, and the failure path."""
+    s = usd_per_million
+    boxes = [("customer app", "sends a batch", 0.0),
+             ("ingest", f"API Gateway, ingest pods,\nraw stream\n{s['1 ingest']:.2f} USD/M", 2.0),
+             ("process", f"enrich (DynamoDB),\narchive (S3),\nenriched stream\n{s['2 process']:.2f} USD/M", 4.4),
+             ("deliver", f"deliver pods, NAT,\ninternet egress\n{s['3 deliver']:.2f} USD/M", 6.8),
+             ("destinations", "warehouse, marketing,\nanalytics", 9.0)]
+    fig, ax = plt.subplots(figsize=(9.0, 3.4))
+    for name, text, x in boxes:
+        _box(ax, x, 1.6, 1.2, name, text, "#e3ecf5", "#1f4e79", (9, 7), (0.95, 0.4))
+    for (_n, _t, x0), (_n2, _t2, x1) in pairwise(boxes):
+        ax.annotate("", xy=(x1 - 0.05, 2.2), xytext=(x0 + 1.75, 2.2), arrowprops={"arrowstyle": "->"})
+    fail = [("retry with backoff", f"re-pays deliver for\none destination:\n{retry_usd_per_million_attempts:.2f} USD per"
+             "\nmillion attempts", 6.8), ("dead-letter queue", "after the last attempt;\narchive bytes only", 9.0)]
+    for name, text, x in fail:
+        _box(ax, x, 0.1, 1.1, name, text, "#fbe9e7", "#c0504d", (8, 7), (0.9, 0.4))
+    ax.annotate("", xy=(7.65, 1.25), xytext=(7.65, 1.55), arrowprops={"arrowstyle": "->", "color": "#c0504d"})
+    ax.annotate("", xy=(8.95, 0.65), xytext=(8.55, 0.65), arrowprops={"arrowstyle": "->", "color": "#c0504d"})
+    ax.text(0.0, 0.6, f"shared platform (control planes, databases,\nobservability, staging, dev):\n"
+            f"{s['4 platform']:.2f} USD per million events", fontsize=7, color="#555555")
+    ax.set_xlim(-0.2, 10.9)
+    ax.set_ylim(0, 3.0)
+    ax.axis("off")
     return fig
