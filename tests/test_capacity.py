@@ -153,3 +153,20 @@ def test_peak_rate_from_sample_traffic():
     assert peak_events_per_s(h, 2.0) == pytest.approx(2 * peak)
     with pytest.raises(PlaybookError, match="no traffic rows"):
         peak_events_per_s(h, region="ap-south-1")
+
+
+def test_tenant_replay_designs_and_curves():
+    from dfp.capacity.sizing import replay_curves, stream_sizing, tenant_replay
+    from dfp.io.data import load
+
+    r = tenant_replay(7_000_000, 3600, 100.0, 2, 8, 1000.0, 900.0)
+    key, buckets, limited = r.designs.values()
+    assert key.utilisation > buckets.utilisation > limited.utilisation
+    roomy = tenant_replay(7_000_000, 3600, 100.0, 2, 8, 1e6, 900.0)
+    assert list(roomy.designs.values())[2] == list(roomy.designs.values())[1]  # a limit above the rate changes nothing
+    curves = replay_curves([0.0, 500.0, 5000.0], 100.0, 2, 8, 1000.0, 900.0)
+    assert curves["8 buckets + rate limit"][2] == pytest.approx(limited.utilisation)  # capped at the limit
+    key_curve = curves["tenant id as partition key"]
+    assert key_curve == sorted(key_curve)
+    s = stream_sizing(load("traffic_hourly"), ["us-east-1"], 1.5, 900.0, 1000.0, 0.3)
+    assert (s["shards_with_tenant_burst"] >= s["shards_for_peak_only"]).all()

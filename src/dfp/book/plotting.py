@@ -23,7 +23,7 @@ from matplotlib.patches import FancyBboxPatch
 from dfp.io.system import System
 
 __all__ = ["ERA_COLOURS", "PALETTE", "commitment_curve_chart", "detection_chart", "event_path_chart", "fmt_millions",
-           "mark_incidents", "new_figure", "projection_chart", "savings_stack_chart", "shade_eras", "unit_cost_chart",
+           "mark_incidents", "new_figure", "projection_chart", "replay_chart", "savings_stack_chart", "shade_eras", "unit_cost_chart",
            "unit_cost_curve_chart", "use_style"]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
@@ -215,4 +215,17 @@ def event_path_chart(usd_per_million: Mapping[str, float], retry_usd_per_million
     ax.set_xlim(-0.2, 10.9)
     ax.set_ylim(0, 3.0)
     ax.axis("off")
+    return fig
+
+
+def replay_chart(rates_per_s: Sequence[float], curves: Mapping[str, Sequence[float]], replay_events_per_s: float) -> Figure:
+    """The hottest shard's utilisation over one tenant's write rate, per partitioning design."""
+    fig, ax = new_figure()
+    for label, u in curves.items():
+        ax.plot(rates_per_s, u, label=label)
+    ax.axhline(1.0, color="black", linewidth=1, linestyle="--", label="shard write limit")
+    ax.axvline(replay_events_per_s, color="grey", linewidth=1, linestyle=":", label="INC-01 replay rate")
+    ax.set_xlabel("one tenant's write rate (events/s)")
+    ax.set_ylabel("hottest shard, x its limit")
+    ax.legend(loc="upper left", fontsize=8)
     return fig

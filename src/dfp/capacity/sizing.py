@@ -14,6 +14,9 @@
 ``pack_first_fit_decreasing``    place pod requests onto identical nodes, never overcommitting
 ``nodes_surviving_az_loss``      nodes to run so losing one AZ leaves enough capacity
 ``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
+``stream_sizing``                per region: peak, shards for the peak alone and with a tenant at its limit
+``tenant_replay``                one tenant's replay against the stream under three partitioning designs
+``replay_curves``                the hottest shard's utilisation over a tenant's write rate, per design
 ==============================  ==============================================================
 
 Rates are per second, times in seconds, CPU in millicores and memory in MiB.
@@ -39,6 +42,7 @@ __all__ = [
     "NodeType",
     "Pod",
     "ShardSizing",
+    "TenantReplay",
     "cluster_plan",
     "drain_time_s",
     "erlang_c",
@@ -49,9 +53,12 @@ __all__ = [
     "nodes_surviving_az_loss",
     "pack_first_fit_decreasing",
     "peak_events_per_s",
+    "replay_curves",
     "servers_for_quantile",
     "shards_needed",
     "stream_shards",
+    "stream_sizing",
+    "tenant_replay",
 ]
 
 
@@ -409,3 +416,74 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
     alloc = total * nt["cpu_m"]
     return ClusterPlan(node_type, replicas, servers, p99_ms, packed, total, used, alloc, used / alloc,
                        total * usd_per_hour * HOURS_PER_MONTH)
+
+
+def stream_sizing(traffic_hourly: pd.DataFrame, regions: Sequence[str], burst_factor: float, record_bytes: float,
+                  tenant_limit_events_per_s: float, headroom: float, **limits: float) -> pd.DataFrame:
+    """Per region: the peak (:func:`peak_events_per_s`), shards for it alone (and the binding limit) and
+    the shards the rule adopted after INC-01 provisions (:func:`stream_shards`).
+
+    ``limits``: ``shard_records_per_s`` and ``shard_mb_per_s``.
+    """
+    rows = []
+    for region in regions:
+        peak = peak_events_per_s(traffic_hourly, burst_factor, region)
+        plain = shards_needed(peak, record_bytes, headroom=headroom, **limits)
+        rows.append({"region": region, "peak_events_per_s": peak, "shards_for_peak_only": plain.shards,
+                     "binding_limit": plain.binding, "shards_with_tenant_burst": stream_shards(
+                         peak, tenant_limit_events_per_s, record_bytes, headroom, **limits)})
+    return pd.DataFrame(rows).set_index("region")
+
+
+@dataclass(frozen=True)
+class TenantReplay:
+    """One tenant replaying a backlog into a stream of ``shards`` shards (:func:`tenant_replay`).
+
+    Attributes:
+        replay_events_per_s: the tenant's replay rate. background_events_per_s: everyone else's rate.
+        designs: the hottest shard's load under each partitioning design (name -> :class:`HotShardLoad`).
+    """
+
+    replay_events_per_s: float
+    background_events_per_s: float
+    shards: int
+    designs: dict[str, HotShardLoad]
+
+
+def _designs(buckets: int, shards: int, tenant_limit: float) -> list[tuple[str, int, float | None]]:
+    spread = min(buckets, shards)
+    return [("tenant id as partition key", 1, None), (f"tenant id + {buckets} buckets", spread, None),
+            (f"{buckets} buckets + tenant rate limit", spread, tenant_limit)]
+
+
+def _hot(rate: float, background: float, spread: int, cap: float | None, shards: int, record_bytes: float,
+         **limits: float) -> HotShardLoad:
+    t = rate if cap is None else min(rate, cap)
+    total = t + background
+    return hot_shard_load(total, t / total / spread, shards, record_bytes=record_bytes, **limits)
+
+
+def tenant_replay(replay_events: float, window_s: float, background_events_per_s: float, shards: int, buckets: int,
+                  tenant_limit_events_per_s: float, record_bytes: float, **limits: float) -> TenantReplay:
+    """A replay of ``replay_events`` within ``window_s`` seconds, under three designs: the tenant id as the
+    partition key (one shard takes it all), the id spread over ``buckets`` keys (over at most ``shards``),
+    and buckets plus a per-tenant rate limit (the tenant's rate capped at ``tenant_limit_events_per_s``).
+
+    >>> r = tenant_replay(7_000_000, 3600, 100.0, 2, 8, 1000.0, 900.0)
+    >>> round(r.replay_events_per_s), [round(d.utilisation, 2) for d in r.designs.values()]
+    (1944, [1.99, 1.51, 0.8])
+    """
+    rate = check_positive("replay_events", replay_events) / check_positive("window_s", window_s)
+    return TenantReplay(rate, background_events_per_s, shards, {
+        name: _hot(rate, background_events_per_s, spread, cap, shards, record_bytes, **limits)
+        for name, spread, cap in _designs(buckets, shards, tenant_limit_events_per_s)})
+
+
+def replay_curves(rates_per_s: Sequence[float], background_events_per_s: float, shards: int, buckets: int,
+                  tenant_limit_events_per_s: float, record_bytes: float, **limits: float) -> dict[str, list[float]]:
+    """The hottest shard's utilisation for each tenant write rate, per design (labels as on the chart)."""
+    labels = ["tenant id as partition key", f"{buckets} buckets", f"{buckets} buckets + rate limit"]
+    return {label: [_hot(r, background_events_per_s, spread, cap, shards, record_bytes, **limits).utilisation
+                    for r in rates_per_s]
+            for label, (_n, spread, cap) in zip(labels, _designs(buckets, shards, tenant_limit_events_per_s),
+                                                strict=True)}
