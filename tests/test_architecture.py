@@ -85,3 +85,16 @@ def test_diagram_has_one_cluster_per_live_region_and_renders():
 def test_icon_diagram_renders_offline():
     png = render_icons_png(load_model(), "mvp", load_system())
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+def test_era_summary_reads_the_model():
+    from dfp.architecture import model as arch
+    from dfp.io.system import load_system
+
+    m, system = arch.load_model(), load_system()
+    s = arch.era_summary(m, system)
+    assert list(s.index) == [e.id for e in system.eras]
+    assert s.loc["mvp", "components"] == len(arch.components_in_era(m, "mvp"))
+    assert s.loc["full-platform", "ingest_availability_pct"] == 100 * arch.path_availability(m, "full-platform")
+    worse = arch.era_summary(m, system, arch.leaf_availabilities(m, 0.9))
+    assert (worse["end_to_end_availability_pct"] <= s["end_to_end_availability_pct"]).all()

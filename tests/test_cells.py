@@ -21,7 +21,7 @@ NOT_YET_THIN = {
     "address-plan", "ai-capability-cost", "ai-fallback", "alerting", "alternatives", "availability-composition",
     "constraints", "controls-measured", "dora-metrics", "inc-05-cost-spike", "incident-review",
     "kubernetes-capacity", "observability-budget", "problem-statement", "slis-and-slos",
-    "store-recovery", "success-metrics", "system-design",
+    "store-recovery", "success-metrics",
     "where-the-money-goes",
 }
 #: The whole book, until every notebook is thin: the statistics may only improve.

@@ -10,6 +10,7 @@
 ``diagram_dot``             Graphviz source of an era's design (regions as clusters)
 ``render_png``              PNG bytes of a dot source (runs Graphviz ``dot``, offline)
 ``render_icons_png``        the same design drawn with the AWS service icons (``diagrams`` package)
+``era_summary``             per era: components, synchronous dependencies, regions, path availabilities
 =========================  ==================================================================
 
 One model, many views: the diagrams, the component tables and the availability composition
@@ -41,6 +42,7 @@ __all__ = [
     "components_in_era",
     "diagram_dot",
     "edges_in_era",
+    "era_summary",
     "leaf_availabilities",
     "load_model",
     "path_availability",
@@ -328,3 +330,16 @@ def render_icons_png(model: Model, era: str, system: System, dpi: int = 60) -> b
                     seen.add((a, b))
                     _ = nodes[a] >> Edge(style="solid" if e["sync"] else "dashed", color="#555555") >> nodes[b]
         return out.with_suffix(".png").read_bytes()
+
+
+def era_summary(model: Model, system: System, leaves: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Per era (rows, by era id): components, synchronous dependencies, live regions at the era's end,
+    and the ingest and end-to-end path availability in percent (:func:`path_availability`).
+    """
+    return pd.DataFrame({
+        e.id: {"components": len(components_in_era(model, e.id)),
+               "sync_dependencies": int(edges_in_era(model, e.id)["sync"].sum()),
+               "regions": sum(r.live_from < e.end for r in system.regions),
+               "ingest_availability_pct": 100 * path_availability(model, e.id, "ingest", leaves=leaves),
+               "end_to_end_availability_pct": 100 * path_availability(model, e.id, "end_to_end", leaves=leaves)}
+        for e in system.eras}).T
