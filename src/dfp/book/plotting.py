@@ -22,9 +22,24 @@ from matplotlib.patches import FancyBboxPatch
 
 from dfp.io.system import System
 
-__all__ = ["ERA_COLOURS", "PALETTE", "commitment_curve_chart", "detection_chart", "event_path_chart", "fmt_millions",
-           "mark_incidents", "new_figure", "projection_chart", "replay_chart", "savings_stack_chart", "shade_eras", "unit_cost_chart",
-           "unit_cost_curve_chart", "use_style"]
+__all__ = [
+    "ERA_COLOURS",
+    "PALETTE",
+    "commitment_curve_chart",
+    "detection_chart",
+    "event_path_chart",
+    "fmt_millions",
+    "mark_incidents",
+    "new_figure",
+    "projection_chart",
+    "replay_chart",
+    "savings_stack_chart",
+    "score_curve_chart",
+    "shade_eras",
+    "unit_cost_chart",
+    "unit_cost_curve_chart",
+    "use_style",
+]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
 ERA_COLOURS = {"mvp": "#f2f2f2", "full-platform": "#e3ecf5", "scale": "#fbf3e4"}
@@ -228,4 +243,18 @@ def replay_chart(rates_per_s: Sequence[float], curves: Mapping[str, Sequence[flo
     ax.set_xlabel("one tenant's write rate (events/s)")
     ax.set_ylabel("hottest shard, x its limit")
     ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def score_curve_chart(curve: pd.DataFrame, labels: Mapping[str, str], weight: float, flip_at: float,
+                      criterion: str) -> Figure:
+    """Each option's weighted score (columns of ``curve``) as one criterion's weight sweeps 0..1 (index)."""
+    fig, ax = new_figure()
+    for col in curve.columns:
+        ax.plot(curve.index, curve[col], label=labels[col])
+    ax.axvline(weight, color="black", linestyle="--", linewidth=1)
+    ax.axvline(flip_at, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel(f"weight of {criterion}")
+    ax.set_ylabel("weighted score")
+    ax.legend(loc="lower right", fontsize=8)
     return fig
