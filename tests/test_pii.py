@@ -400,3 +400,25 @@ def test_adr_0015_front_matter(system):
     for heading in ("## Context and problem statement", "## Decision drivers", "## Considered options",
                     "## Decision outcome", "### Consequences", "### Confirmation"):
         assert heading in text, heading
+
+
+def test_ai_cost_tables_and_sweeps():
+    import dataclasses
+
+    import pandas as pd
+
+    from dfp.pii import cost
+
+    a, p = cost.AiCostAssumptions(), cost.ai_prices()
+    costs = {o: cost.ai_option_cost(1e7, o, a, p, eu_share=0.25) for o in cost.OPTIONS}
+    t = cost.options_table(costs, 1e7, 0.25, 0.9, 0.5, a, p)
+    assert t.loc[cost.OPTIONS["build"].name, "effective recall %"] == pytest.approx(90.0)
+    assert t.loc[cost.OPTIONS["buy"].name, "effective recall %"] == pytest.approx(100 * (0.75 * 0.9 + 0.25 * 0.5))
+    sweep = cost.cost_by_sample_fraction(1e7, 0.25, a, p, [a.sample_fraction, 1.0])
+    full = cost.ai_option_cost(1e7, "build", dataclasses.replace(a, sample_fraction=1.0), p, 0.25).total_usd
+    assert sweep[cost.OPTIONS["build"].name] == pytest.approx([costs["build"].total_usd, full])
+    months = pd.DataFrame({"month": pd.period_range("2026-01", periods=2, freq="M"),
+                           "events_per_day_avg": [1e6, 1e8], "eu_events_share": [0.2, 0.2]})
+    series = cost.cost_by_month(months, a, p)
+    assert list(series.columns) == [o.name for o in cost.OPTIONS.values()]
+    assert cost.first_month_above(series, series.columns[0], series.columns[0]) is None

@@ -25,6 +25,7 @@ from dfp.io.system import System
 __all__ = [
     "ERA_COLOURS",
     "PALETTE",
+    "ai_cost_chart",
     "commitment_curve_chart",
     "detection_chart",
     "event_path_chart",
@@ -257,4 +258,26 @@ def score_curve_chart(curve: pd.DataFrame, labels: Mapping[str, str], weight: fl
     ax.set_xlabel(f"weight of {criterion}")
     ax.set_ylabel("weighted score")
     ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def ai_cost_chart(by_month: pd.DataFrame, fractions: Sequence[float], by_fraction: Mapping[str, Sequence[float]],
+                  sample_fraction: float, system: System, as_of_month: int) -> Figure:
+    """Two panels: each option's monthly cost over the story, and its cost as the sampled share varies."""
+    fig, (ax1, ax2) = new_figure(ncols=2, figsize=(9.0, 3.6))
+    for col in by_month.columns:
+        ax1.plot(by_month.index, by_month[col], label=col)
+    shade_eras(ax1, system, label=False)
+    ax1.set_ylabel("USD per month")
+    ax1.tick_params(axis="x", rotation=30)
+    ax1.set_title("Monthly cost over the story")
+    ax1.legend(loc="upper left", fontsize=8)
+    for name, y in by_fraction.items():
+        ax2.plot(fractions, y, label=name)
+    ax2.axvline(sample_fraction, color=PALETTE[6], ls="--")
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("share of events scanned")
+    ax2.set_ylabel("USD per month (log)")
+    ax2.set_title(f"Cost at month {as_of_month} volume")
     return fig
