@@ -33,7 +33,6 @@ KNOWN_UNUSED = {
     "ai-fallback": ["fb_adv_free_text_rules_recall"],
     "ai-pii-flagging": ["pii_val_cost_chosen"],
     "constraints": ["co_budget_year_min"],
-    "controls-measured": ["cm_access_findings", "cm_dsr_open"],
     "incident-review": ["ir_inc01_source", "ir_inc02_source", "ir_inc03_source", "ir_inc04_source"],
     "kubernetes-capacity": ["kc_target_pct", "kc_util_peak"],
     "observability-budget": ["ob_audit_cost"],
