@@ -28,19 +28,6 @@ NOT_YET_THIN = {
 BOOK_MEDIAN_MAX, BOOK_CELLS_OVER_25_MAX, BOOK_MAX_LINES = 8.0, 10, 41
 #: Notebooks whose unused glued keys other helpers' work of this round removes (owned by them now).
 GLUE_OWNED_ELSEWHERE = {"alerting", "dora-metrics", "scorecard"}
-#: Glued keys no page quotes yet, removed notebook by notebook as each is thinned (the list only shrinks).
-KNOWN_UNUSED = {
-    "ai-fallback": ["fb_adv_free_text_rules_recall"],
-    "ai-pii-flagging": ["pii_val_cost_chosen"],
-    "constraints": ["co_budget_year_min"],
-    "incident-review": ["ir_inc01_source", "ir_inc02_source", "ir_inc03_source", "ir_inc04_source"],
-    "kubernetes-capacity": ["kc_target_pct", "kc_util_peak"],
-    "observability-budget": ["ob_audit_cost"],
-    "store-recovery": ["sr_events_day"],
-    "success-metrics": ["sm_n_measured"],
-    "sustainability": ["co2_eu_vs_us_ratio"],
-    "where-the-money-goes": ["cost_m24_status"],
-}
 
 
 def _nb(tmp_path, name, cells):
@@ -86,10 +73,7 @@ def test_cell_statistics_catch_a_fat_cell(tmp_path):
 
 def test_every_glued_key_is_used_by_a_page():
     unused = {k: v for k, v in unused_glue_keys(NOTEBOOKS, PAGES).items() if k not in GLUE_OWNED_ELSEWHERE}
-    new = {k: sorted(set(v) - set(KNOWN_UNUSED.get(k, []))) for k, v in unused.items()}
-    assert not {k: v for k, v in new.items() if v}, f"glued but quoted by no page: {new}"
-    gone = {k: sorted(set(v) - set(unused.get(k, []))) for k, v in KNOWN_UNUSED.items()}
-    assert not {k: v for k, v in gone.items() if v}, f"used or removed now, drop from KNOWN_UNUSED: {gone}"
+    assert not unused, f"glued but quoted by no page: {unused}"
 
 
 def test_unused_glue_check_catches_a_seeded_unused_key(tmp_path):
