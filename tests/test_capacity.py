@@ -170,3 +170,22 @@ def test_tenant_replay_designs_and_curves():
     assert key_curve == sorted(key_curve)
     s = stream_sizing(load("traffic_hourly"), ["us-east-1"], 1.5, 900.0, 1000.0, 0.3)
     assert (s["shards_with_tenant_burst"] >= s["shards_for_peak_only"]).all()
+
+
+def test_queue_drain_and_node_type_plans():
+    from dfp.capacity.sizing import drain_table, node_type_plans, queue_table, utilisation_by_multiple
+    from dfp.io.policies import load_policies
+
+    n, q = queue_table(1000.0, 12.0, 100.0)
+    assert q.loc[n, "p99_ms"] <= 100.0
+    assert n - 1 not in q.index or q.loc[n - 1, "p99_ms"] > 100.0  # the fewest that meet the budget
+    assert (q["utilisation"] < 1).all() and q["p_wait"].is_monotonic_decreasing
+    d = drain_table(60_000.0, 100.0, [2, 4], 100.0, 1.0)
+    assert d["drain_min"].tolist() == pytest.approx([60_000 / 100 / 60, 60_000 / 300 / 60])
+    kube = load_policies()["kubernetes"]
+    prices = dict.fromkeys(kube["node_types"], 1.0)
+    plans = node_type_plans(kube, 400.0, 200.0, prices)
+    assert set(plans.table.index) == set(kube["node_types"])
+    assert plans.table.loc["m6i.xlarge", "nodes_run"] == plans.at_peak["m6i.xlarge"].nodes_with_az_headroom
+    u = utilisation_by_multiple(kube, ["m6i.xlarge"], 200.0, [1.0, 10.0], prices)
+    assert u.loc[10.0, "m6i.xlarge"] > u.loc[1.0, "m6i.xlarge"]

@@ -20,7 +20,7 @@ MEDIAN_LINES_MAX, CELL_LINES_MAX = 6, 25
 NOT_YET_THIN = {
     "address-plan", "ai-fallback", "alerting", "availability-composition",
     "constraints", "controls-measured", "dora-metrics", "inc-05-cost-spike", "incident-review",
-    "kubernetes-capacity", "observability-budget", "problem-statement", "slis-and-slos",
+    "observability-budget", "problem-statement", "slis-and-slos",
     "store-recovery", "success-metrics",
     "where-the-money-goes",
 }

@@ -40,6 +40,7 @@ __all__ = [
     "unit_cost_chart",
     "unit_cost_curve_chart",
     "use_style",
+    "utilisation_chart",
 ]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
@@ -280,4 +281,16 @@ def ai_cost_chart(by_month: pd.DataFrame, fractions: Sequence[float], by_fractio
     ax2.set_xlabel("share of events scanned")
     ax2.set_ylabel("USD per month (log)")
     ax2.set_title(f"Cost at month {as_of_month} volume")
+    return fig
+
+
+def utilisation_chart(utilisation: pd.DataFrame, target_ratio: float) -> Figure:
+    """Average CPU utilisation (%) per node type (columns) over traffic multiples (index), with the target."""
+    fig, ax = new_figure()
+    for col in utilisation.columns:
+        ax.plot(utilisation.index, 100 * utilisation[col], label=col)
+    ax.axhline(100 * target_ratio, color="black", linestyle="--", linewidth=1, label="target")
+    ax.set_xlabel("multiple of the story's average traffic")
+    ax.set_ylabel("average CPU utilisation (%)")
+    ax.legend(loc="lower right")
     return fig
