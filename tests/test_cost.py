@@ -370,3 +370,24 @@ def test_unit_economics_and_stage_costs_agree_with_the_formulas() -> None:
     assert s.stage("no such stage") == 0.0
     assert list(unit.per_customer_table(ue, usage).columns) == ["cost USD", "customers", "USD per customer",
                                                                "USD per million events"]
+
+
+def test_month_views_of_the_bill() -> None:
+    from dfp.cost import economics, views
+    from dfp.io.data import load
+    from dfp.io.focus import load_billing
+
+    billing, usage = load_billing(), load("usage_daily")
+    total = economics.monthly_cost(billing)
+    month = total.index[-1]
+    snap = views.service_snapshot(economics.monthly_cost(billing, "ServiceName"), month)
+    assert snap["share"].sum() == pytest.approx(1.0) and snap["USD"].is_monotonic_decreasing
+    g = views.grouped_views(billing, month)
+    for view in ("ServiceCategory", "RegionId"):
+        assert g.loc[g["view"] == view, "USD"].sum() == pytest.approx(float(total.loc[month]), rel=1e-6)
+    mrr = pd.Series(1e6, index=total.index)
+    bv = views.budget_view(total, mrr, month, 50_000.0, 75_000.0)
+    assert bv.window_months == 12 and bv.growth.revenue_cmgr == pytest.approx(0.0)
+    assert views.budget_view(total, mrr, total.index[0], 50_000.0, 75_000.0).window_months == 1
+    mu = views.month_units(billing, usage, total, month)
+    assert 0 < mu.attributed_ratio <= 1 and mu.commitment_savings_to_date_usd >= mu.commitment_savings_usd

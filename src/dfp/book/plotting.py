@@ -27,6 +27,7 @@ __all__ = [
     "PALETTE",
     "ai_cost_chart",
     "commitment_curve_chart",
+    "cost_share_chart",
     "detection_chart",
     "event_path_chart",
     "fmt_millions",
@@ -36,6 +37,7 @@ __all__ = [
     "replay_chart",
     "savings_stack_chart",
     "score_curve_chart",
+    "service_stack_chart",
     "shade_eras",
     "unit_cost_chart",
     "unit_cost_curve_chart",
@@ -293,4 +295,27 @@ def utilisation_chart(utilisation: pd.DataFrame, target_ratio: float) -> Figure:
     ax.set_xlabel("multiple of the story's average traffic")
     ax.set_ylabel("average CPU utilisation (%)")
     ax.legend(loc="lower right")
+    return fig
+
+
+def service_stack_chart(by_service: pd.DataFrame, system: System) -> Figure:
+    """Monthly cost stacked by service (largest over the story at the bottom), eras shaded."""
+    fig, ax = plt.subplots()
+    order = by_service.sum().sort_values(ascending=False).index
+    ax.stackplot(by_service.index.to_timestamp(), *(by_service[c] for c in order), labels=order, alpha=0.9)
+    shade_eras(ax, system)
+    ax.set_ylabel("USD / month (amortised)")
+    ax.set_title("Monthly cost by service")
+    ax.legend(loc="upper left", fontsize=7, ncol=2)
+    return fig
+
+
+def cost_share_chart(ratio: pd.Series, system: System) -> Figure:
+    """Infrastructure cost as a share of revenue by month."""
+    fig, ax = plt.subplots()
+    ax.plot(ratio.index.to_timestamp(), ratio, marker="o", ms=3)
+    ax.set_ylabel("cost / revenue")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0%}"))
+    shade_eras(ax, system)
+    ax.set_title("Infrastructure cost as a share of revenue")
     return fig
