@@ -391,3 +391,18 @@ def test_month_views_of_the_bill() -> None:
     assert views.budget_view(total, mrr, total.index[0], 50_000.0, 75_000.0).window_months == 1
     mu = views.month_units(billing, usage, total, month)
     assert 0 < mu.attributed_ratio <= 1 and mu.commitment_savings_to_date_usd >= mu.commitment_savings_usd
+
+
+def test_threshold_sweep_and_detection_replay() -> None:
+    idx = pd.date_range("2026-01-01", periods=120, freq="D")
+    daily = pd.Series(1000.0, index=idx)
+    daily.iloc[100:103] = 5000.0
+    start, end = idx[100] + pd.Timedelta(hours=6), idx[103]
+    sweep = anomaly.threshold_sweep(daily, (3.0, 1e6), start, end, "INC-X", min_excess_usd=50.0)
+    assert sweep["INC-X first flagged"].tolist() == [idx[100].strftime("%Y-%m-%d"), "missed"]
+    scores = anomaly.detect_cost_anomalies(daily, z_threshold=3.0)
+    first = anomaly.first_flag(scores, start.normalize(), end)
+    never = anomaly.replay_detection(scores, start, end, None, 24.0, 4.0)
+    assert never.fixed_at == end and never.avoidable_usd == pytest.approx(0.0)
+    fast = anomaly.replay_detection(scores, start, end, first, 0.0, 0.0)
+    assert fast.fixed_at == idx[101] and 0 < fast.excess_with_detector_usd < fast.excess_usd

@@ -26,6 +26,8 @@ __all__ = [
     "ERA_COLOURS",
     "PALETTE",
     "ai_cost_chart",
+    "anomaly_score_chart",
+    "anomaly_window_chart",
     "commitment_curve_chart",
     "cost_share_chart",
     "detection_chart",
@@ -318,4 +320,30 @@ def cost_share_chart(ratio: pd.Series, system: System) -> Figure:
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0%}"))
     shade_eras(ax, system)
     ax.set_title("Infrastructure cost as a share of revenue")
+    return fig
+
+
+def anomaly_window_chart(window: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, title: str) -> Figure:
+    """Daily cost, the detector's expected cost and its flags around an incident window (shaded)."""
+    fig, ax = plt.subplots()
+    ax.plot(window.index, window["cost_usd"], marker="o", ms=3, label="daily cost")
+    ax.plot(window.index, window["expected_usd"], ls="--", label="expected (same-weekday median)")
+    ax.scatter(window.index[window["flag"]], window.loc[window["flag"], "cost_usd"], color=PALETTE[1], zorder=3,
+               label="flagged")
+    ax.axvspan(start, end, color=PALETTE[1], alpha=0.08, lw=0)
+    ax.set_ylabel("USD / day")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def anomaly_score_chart(scores: pd.DataFrame, z_threshold: float, system: System, incident_id: str) -> Figure:
+    """The detector's robust z over the story (clipped at 3x the threshold), the threshold and the incident."""
+    fig, ax = plt.subplots()
+    ax.plot(scores.index, scores["z"].clip(upper=z_threshold * 3), lw=0.8)
+    ax.axhline(z_threshold, color=PALETTE[1], ls="--", label="threshold")
+    mark_incidents(ax, system, [incident_id])
+    ax.set_ylabel("robust z (clipped)")
+    ax.set_title("Detector score over the whole story")
+    ax.legend()
     return fig
