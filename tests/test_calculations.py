@@ -219,3 +219,16 @@ def test_bad_parameters_are_named(kwargs, message):
 
 def test_none_means_system_default():
     check_parameters(growth_rate=None, slo_target=None)
+
+
+def test_business_metrics_measure_the_business_targets(monthly, system):
+    from dfp.business.customers import business_metrics
+    from dfp.business.growth import cmgr
+    from dfp.io.data import load
+
+    bm = business_metrics(monthly, load("customers"), system)
+    assert bm.mrr_cmgr == pytest.approx(cmgr(monthly["mrr_usd"].iloc[0], monthly["mrr_usd"].iloc[-1], len(monthly) - 1))
+    assert bm.churn_ratio == pytest.approx(monthly.tail(12)["churn_ratio"].mean())
+    assert monthly.loc[monthly["month_index"] == bm.first_10m_month_index, "events_per_day_avg"].iloc[0] \
+        >= system.target("events_per_day_avg").value
+    assert set(bm.measured()) == {"events_per_day_avg", "mrr_growth_ratio", "new_enterprise_per_quarter", "churn_ratio"}

@@ -20,7 +20,7 @@ MEDIAN_LINES_MAX, CELL_LINES_MAX = 6, 25
 NOT_YET_THIN = {
     "address-plan", "ai-fallback", "alerting", "constraints", "controls-measured",
     "dora-metrics", "incident-review", "problem-statement", "slis-and-slos",
-    "store-recovery", "success-metrics",
+    "store-recovery",
 }
 #: Notebooks other helpers own this round (alerting's 26-line cell is theirs to split).
 OWNED_ELSEWHERE = {"alerting", "dora-metrics"}

@@ -28,7 +28,9 @@ __all__ = [
     "ai_cost_chart",
     "anomaly_score_chart",
     "anomaly_window_chart",
+    "business_chart",
     "commitment_curve_chart",
+    "cost_path_chart",
     "cost_share_chart",
     "detection_chart",
     "event_path_chart",
@@ -346,4 +348,33 @@ def anomaly_score_chart(scores: pd.DataFrame, z_threshold: float, system: System
     ax.set_ylabel("robust z (clipped)")
     ax.set_title("Detector score over the whole story")
     ax.legend()
+    return fig
+
+
+def business_chart(monthly: pd.DataFrame, quarters: pd.Series, new_enterprise_target: float) -> Figure:
+    """MRR by month, and new enterprise customers per quarter against the target."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    axes[0].plot(monthly["month"].dt.to_timestamp(), monthly["mrr_usd"] / 1e3, marker="o", ms=3)
+    axes[0].set_title("MRR (thousand USD)")
+    axes[0].tick_params(axis="x", rotation=45)
+    axes[1].bar([str(p) for p in quarters.index], quarters.to_numpy(), color=PALETTE[0])
+    axes[1].axhline(new_enterprise_target, color=PALETTE[1], ls="--", label="target")
+    axes[1].set_title("New enterprise customers per quarter")
+    axes[1].tick_params(axis="x", rotation=45)
+    axes[1].legend()
+    return fig
+
+
+def cost_path_chart(history: pd.Series, path: pd.DataFrame, growth_rate: float, budget_usd: float,
+                    cap_usd: float) -> Figure:
+    """Actual monthly cost, a projected path with its p10-p90 band, the budget and the hard cap (thousand USD)."""
+    fig, ax = new_figure()
+    proj_x = pd.period_range(history.index[-1] + 1, periods=len(path), freq="M").to_timestamp()
+    ax.plot(history.index.to_timestamp(), history / 1e3, label="actual monthly cost")
+    ax.plot(proj_x, path["cost_usd"] / 1e3, ls="--", label=f"projected at {100 * growth_rate:.0f} %/month volume growth")
+    ax.fill_between(proj_x, path["cost_low_usd"] / 1e3, path["cost_high_usd"] / 1e3, alpha=0.2, label="p10-p90")
+    ax.axhline(budget_usd / 1e3, color=PALETTE[2], lw=1, label="budget")
+    ax.axhline(cap_usd / 1e3, color=PALETTE[1], lw=1, label="hard cap")
+    ax.set_ylabel("thousand USD per month")
+    ax.legend(loc="upper left", fontsize=8)
     return fig

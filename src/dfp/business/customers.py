@@ -4,6 +4,8 @@
 ``monthly_summary``           one row per story month: volume, customers, MRR, growth, churn
 ``new_enterprise_per_quarter``  enterprise sign-ups per calendar quarter
 ``active_customers``          customers active on a date, by tier and region
+``BusinessMetrics``           the business targets' measured values over the story
+``business_metrics``          compute them from the monthly summary and the customers
 ===========================  ==========================================================
 
 Inputs are the validated frames of ``dfp.io.data.load``; money is USD per month, volumes events per
@@ -12,13 +14,17 @@ day unless a name says otherwise, ratios are fractions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from dfp.business.growth import cmgr
 from dfp.core.errors import PlaybookError
 from dfp.io.system import System
 
-__all__ = ["active_customers", "monthly_summary", "new_enterprise_per_quarter", "top_share"]
+__all__ = ["BusinessMetrics", "active_customers", "business_metrics", "monthly_summary", "new_enterprise_per_quarter",
+           "top_share"]
 
 
 def monthly_summary(usage: pd.DataFrame, revenue: pd.DataFrame, customers: pd.DataFrame, system: System) -> pd.DataFrame:
@@ -105,3 +111,37 @@ def top_share(usage: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, n: in
         raise PlaybookError(f"top_share: no usage between {start} and {end}")
     per = sel.groupby("customer_id")["events"].sum().sort_values(ascending=False)
     return float(per.iloc[:n].sum() / per.sum())
+
+
+@dataclass(frozen=True)
+class BusinessMetrics:
+    """The business targets' measured values (:func:`business_metrics`); ratios are fractions."""
+
+    events_per_day_avg: float         # the last month's mean daily volume
+    mrr_cmgr: float                   # compound monthly MRR growth over the story
+    events_cmgr: float                # compound monthly volume growth over the story
+    new_enterprise_last_quarter: int
+    churn_ratio: float                # mean monthly churn over the last 12 months
+    first_10m_month_index: int        # first month whose mean daily volume reaches the target
+    first_10m_month: str
+    new_enterprise_by_quarter: pd.Series
+
+    def measured(self) -> dict[str, float]:
+        """The values by target id, as :func:`dfp.book.scorecard.scorecard` takes them."""
+        return {"events_per_day_avg": self.events_per_day_avg, "mrr_growth_ratio": self.mrr_cmgr,
+                "new_enterprise_per_quarter": self.new_enterprise_last_quarter, "churn_ratio": self.churn_ratio}
+
+
+def business_metrics(monthly: pd.DataFrame, customers: pd.DataFrame, system: System) -> BusinessMetrics:
+    """Volume, MRR and volume CMGR (:func:`dfp.business.growth.cmgr`), enterprise sign-ups and churn,
+    from :func:`monthly_summary` and :func:`new_enterprise_per_quarter`."""
+    last, n = monthly.iloc[-1], len(monthly) - 1
+    quarters = new_enterprise_per_quarter(customers, system)
+    reached = monthly.loc[monthly["events_per_day_avg"] >= system.target("events_per_day_avg").value]
+    if reached.empty:
+        raise PlaybookError("business_metrics: no month reaches the events_per_day_avg target")
+    first = reached.iloc[0]
+    return BusinessMetrics(float(last["events_per_day_avg"]), cmgr(monthly["mrr_usd"].iloc[0], last["mrr_usd"], n),
+                           cmgr(monthly["events_per_day_avg"].iloc[0], last["events_per_day_avg"], n),
+                           int(quarters.iloc[-1]), float(monthly.tail(12)["churn_ratio"].mean()),
+                           int(first["month_index"]), str(first["month"]), quarters)
