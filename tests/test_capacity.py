@@ -189,3 +189,18 @@ def test_queue_drain_and_node_type_plans():
     assert plans.table.loc["m6i.xlarge", "nodes_run"] == plans.at_peak["m6i.xlarge"].nodes_with_az_headroom
     u = utilisation_by_multiple(kube, ["m6i.xlarge"], 200.0, [1.0, 10.0], prices)
     assert u.loc[10.0, "m6i.xlarge"] > u.loc[1.0, "m6i.xlarge"]
+
+
+def test_state_rebuild_and_store_sizes():
+    from dfp.capacity.recovery import state_rebuild, store_sizes_gb
+    from dfp.io.policies import load_policies
+
+    pol = load_policies()
+    kube, stores = pol["kubernetes"], pol["recovery"]["stores"]
+    rb = state_rebuild(1e7, 7, kube, 60.0)
+    assert rb.backlog_events == 7e7 and rb.fast_pods >= rb.min_pods
+    assert rb.fast_rebuild_min <= 30.0 < rb.rebuild_min or rb.rebuild_min <= 30.0
+    s1 = store_sizes_gb(1e7, 1000, 13, stores, 168)
+    s2 = store_sizes_gb(2e7, 1000, 13, stores, 168)
+    assert s2["event-store-s3"] == pytest.approx(2 * s1["event-store-s3"])
+    assert s2["metadata-rds"] == s1["metadata-rds"]

@@ -426,7 +426,6 @@ def _recovery(col: str) -> Callable[[BookInputs], float]:
     def f(b: BookInputs) -> float:
         """The worst RPO/RTO over every store and survivable scenario (the store-recovery page's table)."""
         from dfp.capacity import recovery
-        from dfp.core.units import DAYS_PER_MONTH
         from dfp.io import policies
 
         p = page_parameters(PAGES["recovery"])
@@ -436,12 +435,8 @@ def _recovery(col: str) -> Callable[[BookInputs], float]:
         last = u.loc[(u["region"] == p["region"]) & (u["date"] >= b.system.month_start(b.as_of_month))
                      & (u["date"] < b.system.month_start(b.as_of_month + 1))]
         events_per_day = float(last.groupby("date")["events"].sum().mean())
-        eb = b.system.sample["mean_event_bytes"]
-        dyn = stores["state-dynamodb"]
-        sizes = {"event-store-s3": events_per_day * eb * DAYS_PER_MONTH * p["retention_months"] / 1e9,
-                 "state-dynamodb": events_per_day * dyn["key_retention_days"] * dyn["bytes_per_key"] / 1e9,
-                 "metadata-rds": float(stores["metadata-rds"]["size_gb"]),
-                 "event-stream": events_per_day * eb * pol["stream"]["retention_h"] / 24 / 1e9}
+        sizes = recovery.store_sizes_gb(events_per_day, b.system.sample["mean_event_bytes"], p["retention_months"],
+                                        stores, pol["stream"]["retention_h"])
         t = recovery.recovery_table(stores, sizes, b.system.target("rpo_min").value, b.system.target("rto_min").value)
         return float(t.loc[t["scenario"] != "region_loss", col].max())
     return f
