@@ -25,6 +25,7 @@ from dfp.io.system import System
 __all__ = [
     "ERA_COLOURS",
     "PALETTE",
+    "address_space_chart",
     "ai_cost_chart",
     "anomaly_score_chart",
     "anomaly_window_chart",
@@ -377,4 +378,16 @@ def cost_path_chart(history: pd.Series, path: pd.DataFrame, growth_rate: float, 
     ax.axhline(cap_usd / 1e3, color=PALETTE[1], lw=1, label="hard cap")
     ax.set_ylabel("thousand USD per month")
     ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def address_space_chart(space: pd.DataFrame) -> Figure:
+    """Each region's VPC addresses as one horizontal bar, stacked by the era that uses them (columns)."""
+    fig, ax = new_figure()
+    left = 0
+    for col in space.columns:
+        ax.barh(space.index, space[col], left=left, label=col)
+        left = left + space[col]
+    ax.set_xlabel("addresses in the region's /16")
+    ax.legend(loc="lower right", fontsize=8, ncols=len(space.columns))
     return fig
