@@ -232,3 +232,13 @@ def test_business_metrics_measure_the_business_targets(monthly, system):
     assert monthly.loc[monthly["month_index"] == bm.first_10m_month_index, "events_per_day_avg"].iloc[0] \
         >= system.target("events_per_day_avg").value
     assert set(bm.measured()) == {"events_per_day_avg", "mrr_growth_ratio", "new_enterprise_per_quarter", "churn_ratio"}
+
+
+def test_peak_and_quiet_outages():
+    from dfp.business.traffic import peak_and_quiet_outages
+
+    profile = pd.Series([100.0] * 24, index=range(24))
+    profile[18], profile[4] = 500.0, 10.0
+    peak, quiet = peak_and_quiet_outages(profile, 1.0, 10, 1000.0, [{"below_availability": 0.9995, "credit_ratio": 0.1}])
+    assert (peak.start_hour_utc, quiet.start_hour_utc) == (18, 4)
+    assert peak.events == 500.0 and quiet.events == 10.0

@@ -33,9 +33,11 @@ __all__ = [
     "commitment_curve_chart",
     "cost_path_chart",
     "cost_share_chart",
+    "daily_events_chart",
     "detection_chart",
     "event_path_chart",
     "fmt_millions",
+    "hourly_profile_chart",
     "mark_incidents",
     "new_figure",
     "projection_chart",
@@ -390,4 +392,34 @@ def address_space_chart(space: pd.DataFrame) -> Figure:
         left = left + space[col]
     ax.set_xlabel("addresses in the region's /16")
     ax.legend(loc="lower right", fontsize=8, ncols=len(space.columns))
+    return fig
+
+
+def daily_events_chart(daily_by_region: pd.DataFrame, system: System) -> Figure:
+    """Daily events stacked by region (columns) over the story, eras shaded and incidents marked."""
+    fig, ax = new_figure()
+    ax.stackplot(daily_by_region.index.tz_localize(None), daily_by_region.T.to_numpy(), labels=daily_by_region.columns,
+                 alpha=0.85)
+    shade_eras(ax, system)
+    mark_incidents(ax, system)
+    fmt_millions(ax)
+    ax.set_ylabel("events per day")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def hourly_profile_chart(profile: pd.DataFrame) -> Figure:
+    """Mean events per hour of day stacked by region, with the busiest and the quietest hour annotated."""
+    fig, ax = new_figure()
+    bottom = 0
+    for r in [c for c in profile.columns if c != "total"]:
+        ax.bar(profile.index, profile[r], bottom=bottom, label=r)
+        bottom = bottom + profile[r]
+    ax.annotate("peak", (int(profile["total"].idxmax()), profile["total"].max()), ha="center", va="bottom")
+    ax.annotate("quietest", (int(profile["total"].idxmin()), profile["total"].min()), ha="center", va="bottom")
+    fmt_millions(ax)
+    ax.set_xlabel("hour of day (UTC)")
+    ax.set_ylabel("events per hour")
+    ax.set_xticks(range(0, 24, 2))
+    ax.legend(loc="upper left")
     return fig

@@ -7,6 +7,7 @@
 ``hourly_profile``           mean events per hour-of-day per region
 ``events_per_min_on_day``    the mean event rate of each hour of one day, all regions (events/min)
 ``outage_exposure``          what one hour of ingestion outage puts at risk, by hour of day
+``peak_and_quiet_outages``   the exposure of the same outage at the busiest and the quietest hour
 ==========================  ================================================================
 
 The generators use the profiles to shape the sample data and later sections (SLIs, capacity)
@@ -32,6 +33,7 @@ __all__ = [
     "hourly_profile",
     "outage_events",
     "outage_exposure",
+    "peak_and_quiet_outages",
     "peak_to_average",
     "weekly_weight",
 ]
@@ -203,3 +205,10 @@ def outage_exposure(
         availability=availability,
         sla_credit_usd=float(mrr_usd) * sla_credit_ratio(availability, credit_tiers),
     )
+
+
+def peak_and_quiet_outages(profile: pd.Series, hours: float, customers: int, mrr_usd: float,
+                           credit_tiers: list[dict[str, float]]) -> tuple[OutageExposure, OutageExposure]:
+    """:func:`outage_exposure` of one outage starting at the profile's busiest hour and at its quietest."""
+    return tuple(outage_exposure(profile, int(h), hours, customers, mrr_usd, credit_tiers)  # type: ignore[return-value]
+                 for h in (profile.idxmax(), profile.idxmin()))
