@@ -422,3 +422,19 @@ def test_ai_cost_tables_and_sweeps():
     series = cost.cost_by_month(months, a, p)
     assert list(series.columns) == [o.name for o in cost.OPTIONS.values()]
     assert cost.first_month_above(series, series.columns[0], series.columns[0]) is None
+
+
+def test_fault_scenario_drift_and_adversarial_tables():
+    from dfp.io.data import load
+    from dfp.pii import evaluation
+
+    ev = evaluation.evaluate(load("pii_fields"), 250.0, 5.0)
+    sc = evaluation.FaultScenario(batch_size=50, outage=range(2, 4), hang=10_000, client_timeout=10_001)
+    fr = evaluation.run_fault_scenario(ev, sc, 1000.0)
+    per_batch = fr.audit.groupby("batch")["reason"].first()
+    assert set(per_batch.loc[[2, 3]]) == {"model_error"} and per_batch.loc[1] == "ok"
+    assert len(fr.audit) == len(fr.stream) and fr.batches == -(-len(fr.stream) // 50)
+    d = evaluation.drift_table(ev, 0.8)
+    assert list(d.index) == ["test", "drift"] and d.to_numpy().max() <= 100
+    per_kind, m, r = evaluation.adversarial_recall(ev.split("test"))
+    assert int(per_kind["PII fields"].sum()) == m.tp + m.fn == r.tp + r.fn

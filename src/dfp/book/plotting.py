@@ -29,6 +29,7 @@ __all__ = [
     "ai_cost_chart",
     "anomaly_score_chart",
     "anomaly_window_chart",
+    "batch_sources_chart",
     "business_chart",
     "commitment_curve_chart",
     "cost_path_chart",
@@ -36,6 +37,7 @@ __all__ = [
     "daily_events_chart",
     "detection_chart",
     "event_path_chart",
+    "fallback_diagram",
     "fmt_millions",
     "hourly_profile_chart",
     "mark_incidents",
@@ -422,4 +424,46 @@ def hourly_profile_chart(profile: pd.DataFrame) -> Figure:
     ax.set_ylabel("events per hour")
     ax.set_xticks(range(0, 24, 2))
     ax.legend(loc="upper left")
+    return fig
+
+
+def fallback_diagram() -> Figure:
+    """The PII flagging path: the sampled copy goes through the guard to the model or the rules fallback,
+    then to the audit record and the human review queue."""
+    boxes = {  # name: (x, y, label)
+        "stream": (0.0, 1.0, "ingestion stream\n(every event delivered)"),
+        "sample": (2.2, 1.0, "sampled copy,\nnew fields per tenant"),
+        "guard": (4.4, 1.0, "guard: deadline\n+ circuit breaker"), "model": (6.6, 1.7, "model\n(in-region)"),
+        "rules": (6.6, 0.3, "rules baseline\n(fallback)"), "audit": (8.8, 1.0, "decision +\naudit record"),
+        "queue": (11.0, 1.0, "review queue:\nadmin decides"),
+    }
+    arrows = [("stream", "sample", ""), ("sample", "guard", ""), ("guard", "model", "ok"),
+              ("guard", "rules", "error / timeout\n/ circuit open"), ("model", "audit", ""), ("rules", "audit", ""),
+              ("audit", "queue", "")]
+    fig, ax = new_figure(figsize=(9.0, 2.6))
+    for name, (x, y, label) in boxes.items():
+        ax.text(x, y, label, ha="center", va="center", fontsize=8, color="white",
+                bbox={"boxstyle": "round,pad=0.4", "fc": PALETTE[1] if name == "rules" else PALETTE[0], "ec": "none"})
+    for a, b, label in arrows:
+        (x0, y0, _), (x1, y1, _) = boxes[a], boxes[b]
+        ax.annotate("", xy=(x1 - 0.85, y1), xytext=(x0 + 0.85, y0), arrowprops={"arrowstyle": "->", "color": "#555555"})
+        if label:
+            ax.text((x0 + x1) / 2 - 0.15, (y0 + y1) / 2, label, ha="right", va="center", fontsize=7)
+    ax.set_xlim(-1.0, 12.0)
+    ax.set_ylim(-0.3, 2.3)
+    ax.axis("off")
+    return fig
+
+
+def batch_sources_chart(audit: pd.DataFrame) -> Figure:
+    """One bar per batch, coloured by why it was decided as it was (ok: the model; otherwise the rules)."""
+    per_batch = audit.groupby("batch").agg(source=("source", "first"), reason=("reason", "first"))
+    colours = {"ok": PALETTE[0], "model_error": PALETTE[1], "timeout": PALETTE[4], "circuit_open": PALETTE[6]}
+    fig, ax = new_figure(figsize=(8.0, 2.4))
+    for reason, grp in per_batch.groupby("reason", sort=True):
+        ax.bar(grp.index, 1, color=colours[reason], label=reason, width=0.9)
+    ax.set_yticks([])
+    ax.set_xlabel("batch")
+    ax.set_title("Who decided each batch: the model (ok) or the rules (and why)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=4)
     return fig
