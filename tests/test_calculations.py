@@ -242,3 +242,17 @@ def test_peak_and_quiet_outages():
     peak, quiet = peak_and_quiet_outages(profile, 1.0, 10, 1000.0, [{"below_availability": 0.9995, "credit_ratio": 0.1}])
     assert (peak.start_hour_utc, quiet.start_hour_utc) == (18, 4)
     assert peak.events == 500.0 and quiet.events == 10.0
+
+
+def test_month_usage_from_a_region_and_a_tier(system):
+    from dfp.business.customers import month_usage
+    from dfp.io.data import load
+
+    usage, customers = load("usage_daily"), load("customers")
+    start, end = system.month_start(23), system.month_start(24)
+    mu = month_usage(usage, customers, start, end)
+    u = usage[(usage["date"] >= start) & (usage["date"] < end)]
+    assert mu.region_events_share == pytest.approx(u.loc[u["region"] == "eu-west-1", "events"].sum() / u["events"].sum())
+    assert mu.region_customers > 0 and mu.tier_events_per_customer_day > 0
+    with pytest.raises(PlaybookError, match="no usage"):
+        month_usage(usage, customers, system.month_start(30), system.month_start(31))

@@ -32,6 +32,7 @@ __all__ = [
     "batch_sources_chart",
     "business_chart",
     "commitment_curve_chart",
+    "constraints_chart",
     "cost_path_chart",
     "cost_share_chart",
     "daily_events_chart",
@@ -466,4 +467,18 @@ def batch_sources_chart(audit: pd.DataFrame) -> Figure:
     ax.set_xlabel("batch")
     ax.set_title("Who decided each batch: the model (ok) or the rules (and why)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=4)
+    return fig
+
+
+def constraints_chart(budget_min: float, maintenance_min: float, target_cost_usd: float, budget_usd: float,
+                      cap_usd: float) -> Figure:
+    """Two bar panels: the SLA's monthly downtime budget against the excluded maintenance, and the
+    per-event target's monthly cost against the budget and the hard cap."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    axes[0].bar(["SLA budget\n(min/month)", "planned maintenance\nexcluded (min/month)"], [budget_min, maintenance_min],
+                color=[PALETTE[0], PALETTE[1]])
+    axes[0].set_title("Availability: the exclusion dwarfs the budget")
+    axes[1].bar(["per-event target\nat 10 M/day", "budget", "hard cap"], [target_cost_usd, budget_usd, cap_usd],
+                color=[PALETTE[2], PALETTE[0], PALETTE[1]])
+    axes[1].set_title("Cost: USD per month at 10 M events/day")
     return fig

@@ -4,6 +4,7 @@
 ``monthly_summary``           one row per story month: volume, customers, MRR, growth, churn
 ``new_enterprise_per_quarter``  enterprise sign-ups per calendar quarter
 ``active_customers``          customers active on a date, by tier and region
+``month_usage``               one month's region share, API requests a day, a region's and a tier's customers
 ``BusinessMetrics``           the business targets' measured values over the story
 ``business_metrics``          compute them from the monthly summary and the customers
 ===========================  ==========================================================
@@ -23,8 +24,8 @@ from dfp.business.growth import cmgr
 from dfp.core.errors import PlaybookError
 from dfp.io.system import System
 
-__all__ = ["BusinessMetrics", "active_customers", "business_metrics", "monthly_summary", "new_enterprise_per_quarter",
-           "top_share"]
+__all__ = ["BusinessMetrics", "MonthUsage", "active_customers", "business_metrics", "month_usage", "monthly_summary",
+           "new_enterprise_per_quarter", "top_share"]
 
 
 def monthly_summary(usage: pd.DataFrame, revenue: pd.DataFrame, customers: pd.DataFrame, system: System) -> pd.DataFrame:
@@ -145,3 +146,29 @@ def business_metrics(monthly: pd.DataFrame, customers: pd.DataFrame, system: Sys
                            cmgr(monthly["events_per_day_avg"].iloc[0], last["events_per_day_avg"], n),
                            int(quarters.iloc[-1]), float(monthly.tail(12)["churn_ratio"].mean()),
                            int(first["month_index"]), str(first["month"]), quarters)
+
+
+@dataclass(frozen=True)
+class MonthUsage:
+    """One month of usage seen from a region and a tier (:func:`month_usage`)."""
+
+    region_customers: int             # customers homed in the region, active at the month's end
+    region_events_share: float        # the region's share of the month's events (fraction)
+    api_requests_per_day: float       # mean API requests a day, all regions
+    tier_events_per_customer_day: float  # mean daily events of the tier's average customer
+
+
+def month_usage(usage: pd.DataFrame, customers: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                region: str = "eu-west-1", tier: str = "enterprise") -> MonthUsage:
+    """Usage in ``[start, end)``: the region's customers and event share, API requests a day, and the
+    mean over the tier's customers of their mean daily events."""
+    u = usage[(usage["date"] >= start) & (usage["date"] < end)]
+    if u.empty:
+        raise PlaybookError(f"month_usage: no usage between {start} and {end}")
+    ids = customers.loc[customers["tier"] == tier, "customer_id"]
+    tier_daily = u[u["customer_id"].isin(ids)].groupby(["date", "customer_id"])["events"].sum()
+    active = active_customers(customers, end - pd.Timedelta(seconds=1))
+    return MonthUsage(int(active.get(region, pd.Series(dtype=int)).sum()),
+                      float(u.loc[u["region"] == region, "events"].sum() / u["events"].sum()),
+                      float(u.groupby("date")["api_requests"].sum().mean()),
+                      float(tier_daily.groupby("customer_id").mean().mean()))
