@@ -37,6 +37,7 @@ __all__ = [
     "cost_share_chart",
     "daily_events_chart",
     "detection_chart",
+    "dsr_chart",
     "event_path_chart",
     "fallback_diagram",
     "fmt_millions",
@@ -44,11 +45,13 @@ __all__ = [
     "mark_incidents",
     "new_figure",
     "projection_chart",
+    "remediation_chart",
     "replay_chart",
     "savings_stack_chart",
     "score_curve_chart",
     "service_stack_chart",
     "shade_eras",
+    "timeline_chart",
     "unit_cost_chart",
     "unit_cost_curve_chart",
     "use_style",
@@ -481,4 +484,59 @@ def constraints_chart(budget_min: float, maintenance_min: float, target_cost_usd
     axes[1].bar(["per-event target\nat 10 M/day", "budget", "hard cap"], [target_cost_usd, budget_usd, cap_usd],
                 color=[PALETTE[2], PALETTE[0], PALETTE[1]])
     axes[1].set_title("Cost: USD per month at 10 M events/day")
+    return fig
+
+
+def remediation_chart(x: pd.DatetimeIndex, compliance: pd.DataFrame, overdue: pd.DataFrame, severities: Sequence[str],
+                      system: System) -> Figure:
+    """Top: critical and high findings fixed within their SLA (%) per month. Bottom: findings open past
+    their SLA at each month end, stacked by severity (columns of ``overdue``, indexed by month end)."""
+    fig, axes = new_figure(nrows=2, figsize=(8.0, 5.4), sharex=True)
+    ax = axes[0]
+    ax.plot(x, 100 * compliance["critical"], marker="o", ms=4, label="critical")
+    ax.plot(x, 100 * compliance["high"], marker="o", ms=3, label="high")
+    ax.axhline(100, color=PALETTE[1], ls="--", lw=1)
+    ax.set_ylabel("fixed within SLA (%)")
+    ax.legend(loc="lower right")
+    shade_eras(ax, system)
+    ax = axes[1]
+    bottom = 0
+    for sev in severities:
+        ax.bar(overdue.index.tz_localize(None) - pd.Timedelta(days=15), overdue[sev], width=20, bottom=bottom, label=sev)
+        bottom = bottom + overdue[sev]
+    ax.set_ylabel("open past SLA at month end")
+    ax.legend(loc="upper right", ncols=4)
+    shade_eras(ax, system, label=False)
+    return fig
+
+
+def timeline_chart(events: pd.Series, origin: pd.Timestamp, found_label: str, due_label: str) -> Figure:
+    """Dated events (labels -> timestamps) on one line, in days after ``origin``; the span from the origin
+    to ``found_label`` is shaded as exposure, the span on to ``due_label`` as time saved."""
+    days = (events - origin).dt.total_seconds() / 86400
+    fig, ax = new_figure(figsize=(8.0, 2.4))
+    ax.hlines(0, days.min(), days.max(), color="#999999", lw=2)
+    ax.axvspan(0, days[found_label], color=PALETTE[1], alpha=0.12)
+    ax.axvspan(days[found_label], days[due_label], color=PALETTE[4], alpha=0.10)
+    for i, (label, d) in enumerate(days.items()):
+        ax.plot(d, 0, "o", color=PALETTE[i])
+        ax.annotate(f"{label}\n{events[label]:%Y-%m-%d}", (d, 0), xytext=(0, 14 if i % 2 else -32),
+                    textcoords="offset points", ha="center", fontsize=8)
+    ax.set_ylim(-1, 1)
+    ax.set_yticks([])
+    ax.set_xlabel("days after the IAM change")
+    ax.grid(False)
+    return fig
+
+
+def dsr_chart(decided: pd.DataFrame, eras: Sequence[str], deadline_days: float, system: System) -> Figure:
+    """Days to respond to each data-subject request by received date, coloured by era, with the deadline."""
+    fig, ax = new_figure()
+    for i, era in enumerate(eras):
+        days = decided.loc[decided["era"] == era, "days"].dropna()
+        ax.scatter(decided.loc[days.index, "received_at"].dt.tz_localize(None), days, s=12, label=era, color=PALETTE[i])
+    ax.axhline(deadline_days, color=PALETTE[1], ls="--", lw=1, label=f"deadline ({deadline_days:.0f} days)")
+    ax.set_ylabel("days to respond")
+    ax.legend(loc="upper right")
+    shade_eras(ax, system)
     return fig
