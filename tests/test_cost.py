@@ -397,7 +397,7 @@ def test_threshold_sweep_and_detection_replay() -> None:
     idx = pd.date_range("2026-01-01", periods=120, freq="D")
     daily = pd.Series(1000.0, index=idx)
     daily.iloc[100:103] = 5000.0
-    start, end = idx[100] + pd.Timedelta(hours=6), idx[103]
+    start, end = idx[100] + pd.Timedelta(hours=6), idx[102] + pd.Timedelta(hours=18)
     sweep = anomaly.threshold_sweep(daily, (3.0, 1e6), start, end, "INC-X", min_excess_usd=50.0)
     assert sweep["INC-X first flagged"].tolist() == [idx[100].strftime("%Y-%m-%d"), "missed"]
     scores = anomaly.detect_cost_anomalies(daily, z_threshold=3.0)
