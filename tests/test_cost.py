@@ -406,3 +406,13 @@ def test_threshold_sweep_and_detection_replay() -> None:
     assert never.fixed_at == end and never.avoidable_usd == pytest.approx(0.0)
     fast = anomaly.replay_detection(scores, start, end, first, 0.0, 0.0)
     assert fast.fixed_at == idx[101] and 0 < fast.excess_with_detector_usd < fast.excess_usd
+
+
+def test_unit_economics_names_the_parameter_when_the_fit_cannot_price_an_event() -> None:
+    from dfp.cost import unit
+    from dfp.io.data import load
+    from dfp.io.focus import load_billing
+    from dfp.io.system import load_system
+
+    with pytest.raises(PlaybookError, match=r"^as_of_month=12: the cost model fitted on 2025-06 to 2025-11"):
+        unit.unit_economics(load_system(), load_billing(), load("usage_daily"), 12, 1e-4)

@@ -141,3 +141,14 @@ def test_run_rejects_two_and_a_half_engineers(injected, tmp_path, capsys):
     assert not injected
     with pytest.raises(PlaybookError, match=r"has no parameter\(s\) \['growth_rate'\]"):
         run_notebook(nb, {"growth_rate": 0.1}, tmp_path)
+
+
+def test_run_reports_a_notebook_error_in_one_line(monkeypatch, tmp_path, capsys):
+    def failing(inp, out, parameters, **kw):
+        raise papermill.PapermillExecutionError(3, 4, "source", "PlaybookError", "as_of_month=12: bad fit", [])
+
+    monkeypatch.setattr(papermill, "execute_notebook", failing)
+    nb = ROOT / "notebooks" / "07-cost" / "unit-economics.ipynb"
+    assert main(["run", str(nb), "-p", "as_of_month", "12", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "unit-economics.ipynb stopped (PlaybookError): as_of_month=12: bad fit" in err

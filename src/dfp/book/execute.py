@@ -86,6 +86,9 @@ def run_notebook(path: Path, params: dict[str, object], out_dir: Path | None = N
     # papermill's own parameter inference misreads comments containing "=" and warns about parameters
     # it could not parse; the names were already checked above against the registry
     logging.getLogger("papermill").setLevel(logging.ERROR)
-    pm.execute_notebook(str(path), str(out), parameters=params, cwd=str(path.parent), kernel_name="python3",
-                        progress_bar=False)
+    try:
+        pm.execute_notebook(str(path), str(out), parameters=params, cwd=str(path.parent), kernel_name="python3",
+                            progress_bar=False)
+    except pm.PapermillExecutionError as exc:  # the notebook's own error, in one line (the copy keeps the traceback)
+        raise PlaybookError(f"{path.name} stopped ({exc.ename}): {exc.evalue}; executed copy: {out}") from exc
     return out

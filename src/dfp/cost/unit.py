@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dfp.core.errors import PlaybookError
 from dfp.core.units import DAYS_PER_MONTH
 from dfp.cost import economics
 from dfp.cost.projection import CostModel, fit_cost_model
@@ -84,7 +85,11 @@ class UnitEconomics:
 
 def unit_economics(system: System, billing: pd.DataFrame, usage: pd.DataFrame, as_of_month: int,
                    target_usd_per_event: float) -> UnitEconomics:
-    """The per-event target against the budget at the reference volume, and the model fitted to the bill."""
+    """The per-event target against the budget at the reference volume, and the model fitted to the bill.
+
+    Raises:
+        PlaybookError: naming ``as_of_month`` when the months fitted give a negative per-event cost.
+    """
     budget = system.target("cost_usd_per_month_target").value
     ref = system.target("events_per_day_avg").value
     total = economics.monthly_cost(billing)
@@ -93,6 +98,11 @@ def unit_economics(system: System, billing: pd.DataFrame, usage: pd.DataFrame, a
     sel = fit_months(system, total.index, as_of_month)
     # events normalised to the 30.42-day billing month, so month length is not read as volume
     model = fit_cost_model(economics.events_per_billing_month(usage).loc[sel].to_numpy(), total.loc[sel].to_numpy())
+    if model.usd_per_million_events < 0:
+        raise PlaybookError(
+            f"as_of_month={as_of_month}: the cost model fitted on {sel[0]} to {sel[-1]} falls as volume grows "
+            f"({model.usd_per_million_events:,.2f} USD per million events), so it cannot price an event; "
+            "choose another as_of_month (from 13 on, the fit has seven or more Scale-era months)")
     breakeven = economics.volume_for_unit_cost(model.fixed_usd_per_month, model.usd_per_million_events / 1e6,
                                                target_usd_per_event)
     return UnitEconomics(
