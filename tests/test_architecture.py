@@ -85,3 +85,36 @@ def test_diagram_has_one_cluster_per_live_region_and_renders():
 def test_icon_diagram_renders_offline():
     png = render_icons_png(load_model(), "mvp", load_system())
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+def test_era_summary_reads_the_model():
+    from dfp.architecture import model as arch
+    from dfp.io.system import load_system
+
+    m, system = arch.load_model(), load_system()
+    s = arch.era_summary(m, system)
+    assert list(s.index) == [e.id for e in system.eras]
+    assert s.loc["mvp", "components"] == len(arch.components_in_era(m, "mvp"))
+    assert s.loc["full-platform", "ingest_availability_pct"] == 100 * arch.path_availability(m, "full-platform")
+    worse = arch.era_summary(m, system, arch.leaf_availabilities(m, 0.9))
+    assert (worse["end_to_end_availability_pct"] <= s["end_to_end_availability_pct"]).all()
+
+
+def test_composition_tables_use_the_budget_month():
+    from dfp.architecture import model as arch
+    from dfp.io.system import load_system
+    from dfp.reliability.availability import downtime_min_per_month
+
+    m, system = arch.load_model(), load_system()
+    leaves = arch.leaf_availabilities(m)
+    res = arch.era_paths(m, system, leaves, 0.9995)
+    assert res.loc["scale", "ingest_downtime_min"] == downtime_min_per_month(res.loc["scale", "ingest_pct"] / 100)
+    share = arch.block_shares(m, leaves, "scale", ["a", "b", "c"])
+    assert share["share_of_downtime_pct"].sum() == pytest.approx(100.0)
+    with pytest.raises(PlaybookError, match="serial blocks"):
+        arch.block_shares(m, leaves, "scale", ["a"])
+    alts = arch.ingest_alternatives(m, leaves, 0.9995)
+    assert alts.table["meets_target"].tolist()[1:] == [True, True]
+    assert alts.active_active == pytest.approx(1 - (1 - res.loc["scale", "ingest_pct"] / 100) ** 2)
+    t = arch.leaf_table(m, leaves)
+    assert len(t) == len(leaves) and t["source"].str.len().min() > 0

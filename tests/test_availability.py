@@ -3,11 +3,13 @@
 import itertools
 import math
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dfp.core.errors import PlaybookError
+from dfp.core.units import SLO_MONTH_DAYS
 from dfp.reliability.availability import (
     compose,
     downtime_min_per_month,
@@ -17,6 +19,7 @@ from dfp.reliability.availability import (
     required_part_availability,
     serial,
 )
+from dfp.reliability.slo import allowed_downtime_min
 
 avail = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 avails = st.lists(avail, min_size=1, max_size=8)
@@ -93,8 +96,9 @@ def test_bad_inputs_named():
 
 
 def test_downtime_and_nines():
-    # 99.95 % of a 730 h month: 0.0005 * 43,800 min = 21.9 min
-    assert downtime_min_per_month(0.9995) == pytest.approx(21.9)
+    # 99.95 % of the 30-day budget month: 0.0005 * 43,200 min = 21.6 min, the SLO's own error budget
+    assert downtime_min_per_month(0.9995) == pytest.approx(21.6)
+    assert downtime_min_per_month(0.999) == pytest.approx(allowed_downtime_min(0.999, SLO_MONTH_DAYS)) == pytest.approx(43.2)
     assert nines(0.999) == pytest.approx(3.0)
     assert math.isinf(nines(1.0))
 
@@ -103,3 +107,14 @@ def test_downtime_and_nines():
 def test_required_part_availability_meets_target_exactly(target, parts):
     a = required_part_availability(target, parts)
     assert serial([a] * parts) == pytest.approx(target, rel=1e-12)
+
+
+def test_one_month_for_budgets_downtime_and_credits():
+    """Budgets, downtime a month and the SLA credit's availability all use the specs' own 30-day window."""
+    from dfp.business.traffic import outage_exposure
+    from dfp.io.openslo import load_slos
+
+    assert {s.window_days for s in load_slos()} == {SLO_MONTH_DAYS}
+    profile = pd.Series([3600.0] * 24, index=range(24))
+    e = outage_exposure(profile, 0, 21.6 / 60, 1, 1000.0, [{"below_availability": 0.9995, "credit_ratio": 0.1}])
+    assert e.availability == pytest.approx(0.9995)

@@ -128,8 +128,8 @@ def test_outage_exposure_peak_vs_quiet(system):
     quiet = traffic.outage_exposure(prof, 0, 1.0, 10, 73_000.0, tiers)
     assert peak.events == 300 and quiet.events == 100
     assert peak.share_of_day == pytest.approx(300 / 4800)
-    assert peak.availability == pytest.approx(1 - 1 / 730)
-    assert peak.sla_credit_usd == pytest.approx(7_300.0)  # 1 h < 99.95 % of 730 h -> 10 % credit
+    assert peak.availability == pytest.approx(1 - 1 / 720)  # the SLA's rolling 30 days
+    assert peak.sla_credit_usd == pytest.approx(7_300.0)  # 1 h < 99.95 % of 720 h -> 10 % credit
 
 
 def test_weekly_and_peak_helpers():
@@ -219,3 +219,40 @@ def test_bad_parameters_are_named(kwargs, message):
 
 def test_none_means_system_default():
     check_parameters(growth_rate=None, slo_target=None)
+
+
+def test_business_metrics_measure_the_business_targets(monthly, system):
+    from dfp.business.customers import business_metrics
+    from dfp.business.growth import cmgr
+    from dfp.io.data import load
+
+    bm = business_metrics(monthly, load("customers"), system)
+    assert bm.mrr_cmgr == pytest.approx(cmgr(monthly["mrr_usd"].iloc[0], monthly["mrr_usd"].iloc[-1], len(monthly) - 1))
+    assert bm.churn_ratio == pytest.approx(monthly.tail(12)["churn_ratio"].mean())
+    assert monthly.loc[monthly["month_index"] == bm.first_10m_month_index, "events_per_day_avg"].iloc[0] \
+        >= system.target("events_per_day_avg").value
+    assert set(bm.measured()) == {"events_per_day_avg", "mrr_growth_ratio", "new_enterprise_per_quarter", "churn_ratio"}
+
+
+def test_peak_and_quiet_outages():
+    from dfp.business.traffic import peak_and_quiet_outages
+
+    profile = pd.Series([100.0] * 24, index=range(24))
+    profile[18], profile[4] = 500.0, 10.0
+    peak, quiet = peak_and_quiet_outages(profile, 1.0, 10, 1000.0, [{"below_availability": 0.9995, "credit_ratio": 0.1}])
+    assert (peak.start_hour_utc, quiet.start_hour_utc) == (18, 4)
+    assert peak.events == 500.0 and quiet.events == 10.0
+
+
+def test_month_usage_from_a_region_and_a_tier(system):
+    from dfp.business.customers import month_usage
+    from dfp.io.data import load
+
+    usage, customers = load("usage_daily"), load("customers")
+    start, end = system.month_start(23), system.month_start(24)
+    mu = month_usage(usage, customers, start, end)
+    u = usage[(usage["date"] >= start) & (usage["date"] < end)]
+    assert mu.region_events_share == pytest.approx(u.loc[u["region"] == "eu-west-1", "events"].sum() / u["events"].sum())
+    assert mu.region_customers > 0 and mu.tier_events_per_customer_day > 0
+    with pytest.raises(PlaybookError, match="no usage"):
+        month_usage(usage, customers, system.month_start(30), system.month_start(31))

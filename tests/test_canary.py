@@ -194,3 +194,26 @@ def test_rollout_numbers_match_the_canary_analysis():
     assert int(args["min-canary-events"]) == math.ceil(n)
     job = docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
     assert job["activeDeadlineSeconds"] >= 60 * looks
+
+
+def test_canary_study_is_seeded_and_consistent_with_the_closed_form():
+    a = canary.canary_study(np.random.default_rng(7), 6000.0, 0.0004, 0.02, 0.1, 120, 0.05, 0.8)
+    b = canary.canary_study(np.random.default_rng(7), 6000.0, 0.0004, 0.02, 0.1, 120, 0.05, 0.8)
+    assert a == b
+    assert a.look_alpha == pytest.approx(0.05 / 120)
+    assert a.required_events == pytest.approx(canary.required_canary_requests(0.0004, 0.02, 0.05 / 120, 0.8, 0.1))
+    assert a.detect_min == max(1, math.ceil(a.required_events / 600.0))
+    assert a.false_alarms.flagged_ratio <= 0.05 < a.false_alarms_naive.flagged_ratio
+    assert a.one_look_exact.flagged_ratio <= a.one_look_z.flagged_ratio
+    e = canary.incident_exposure(a, 46.0, 1.5)
+    assert e.actual_failed == pytest.approx(0.02 * 6000 * 46)
+    assert e.canary_failed == pytest.approx(0.02 * 600 * (a.detect_min + 1.5))
+    assert e.canary_share == pytest.approx(0.1)
+    r = canary.step_reach({"peak": 6000.0, "trough": 1500.0}, 0.0004, 0.001, 120, a.look_alpha, 0.8, 0.1)
+    assert r.target_min["trough"] == pytest.approx(4 * r.target_min["peak"])
+    assert r.target_min["peak"] == pytest.approx(canary.minutes_to_detect(6000.0, 0.0004, 0.001, a.look_alpha, 0.8, 0.1))
+    assert 1 < r.detectable_factor["peak"] < r.detectable_factor["trough"]
+    t = canary.study_table(a, "INC-03")
+    assert t.index[0] == "traffic at INC-03's hour" and list(t.columns) == ["value", "unit"]
+    with pytest.raises(PlaybookError, match="rollback_min"):
+        canary.incident_exposure(a, 46.0, -1.0)

@@ -153,3 +153,54 @@ def test_peak_rate_from_sample_traffic():
     assert peak_events_per_s(h, 2.0) == pytest.approx(2 * peak)
     with pytest.raises(PlaybookError, match="no traffic rows"):
         peak_events_per_s(h, region="ap-south-1")
+
+
+def test_tenant_replay_designs_and_curves():
+    from dfp.capacity.sizing import replay_curves, stream_sizing, tenant_replay
+    from dfp.io.data import load
+
+    r = tenant_replay(7_000_000, 3600, 100.0, 2, 8, 1000.0, 900.0)
+    key, buckets, limited = r.designs.values()
+    assert key.utilisation > buckets.utilisation > limited.utilisation
+    roomy = tenant_replay(7_000_000, 3600, 100.0, 2, 8, 1e6, 900.0)
+    assert list(roomy.designs.values())[2] == list(roomy.designs.values())[1]  # a limit above the rate changes nothing
+    curves = replay_curves([0.0, 500.0, 5000.0], 100.0, 2, 8, 1000.0, 900.0)
+    assert curves["8 buckets + rate limit"][2] == pytest.approx(limited.utilisation)  # capped at the limit
+    key_curve = curves["tenant id as partition key"]
+    assert key_curve == sorted(key_curve)
+    s = stream_sizing(load("traffic_hourly"), ["us-east-1"], 1.5, 900.0, 1000.0, 0.3)
+    assert (s["shards_with_tenant_burst"] >= s["shards_for_peak_only"]).all()
+
+
+def test_queue_drain_and_node_type_plans():
+    from dfp.capacity.sizing import drain_table, node_type_plans, queue_table, utilisation_by_multiple
+    from dfp.io.policies import load_policies
+
+    n, q = queue_table(1000.0, 12.0, 100.0)
+    assert q.loc[n, "p99_ms"] <= 100.0
+    assert n - 1 not in q.index or q.loc[n - 1, "p99_ms"] > 100.0  # the fewest that meet the budget
+    assert (q["utilisation"] < 1).all() and q["p_wait"].is_monotonic_decreasing
+    d = drain_table(60_000.0, 100.0, [2, 4], 100.0, 1.0)
+    assert d["drain_min"].tolist() == pytest.approx([60_000 / 100 / 60, 60_000 / 300 / 60])
+    kube = load_policies()["kubernetes"]
+    prices = dict.fromkeys(kube["node_types"], 1.0)
+    plans = node_type_plans(kube, 400.0, 200.0, prices)
+    assert set(plans.table.index) == set(kube["node_types"])
+    assert plans.table.loc["m6i.xlarge", "nodes_run"] == plans.at_peak["m6i.xlarge"].nodes_with_az_headroom
+    u = utilisation_by_multiple(kube, ["m6i.xlarge"], 200.0, [1.0, 10.0], prices)
+    assert u.loc[10.0, "m6i.xlarge"] > u.loc[1.0, "m6i.xlarge"]
+
+
+def test_state_rebuild_and_store_sizes():
+    from dfp.capacity.recovery import state_rebuild, store_sizes_gb
+    from dfp.io.policies import load_policies
+
+    pol = load_policies()
+    kube, stores = pol["kubernetes"], pol["recovery"]["stores"]
+    rb = state_rebuild(1e7, 7, kube, 60.0)
+    assert rb.backlog_events == 7e7 and rb.fast_pods >= rb.min_pods
+    assert rb.fast_rebuild_min <= 30.0 < rb.rebuild_min or rb.rebuild_min <= 30.0
+    s1 = store_sizes_gb(1e7, 1000, 13, stores, 168)
+    s2 = store_sizes_gb(2e7, 1000, 13, stores, 168)
+    assert s2["event-store-s3"] == pytest.approx(2 * s1["event-store-s3"])
+    assert s2["metadata-rds"] == s1["metadata-rds"]

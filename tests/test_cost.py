@@ -322,3 +322,106 @@ def test_events_per_billing_month_normalises_month_length() -> None:
     u = pd.DataFrame({"date": days, "events": 100})
     e = cost.events_per_billing_month(u)
     assert e.to_numpy() == pytest.approx([100 * 730 / 24, 100 * 730 / 24])
+
+
+def test_run_scenarios_uses_one_model_and_finds_cap_months() -> None:
+    events = pd.Series([1e8] * 12, index=pd.period_range("2026-01", periods=12, freq="M"))
+    hist = projection.FittedHistory(events * 0 + 3000.0, events, projection.CostModel(1000.0, 20.0, 1.0, 0.0),
+                                    projection.GrowthEstimate(0.0, 0.0, 12))
+    runs = projection.run_scenarios(hist, {"flat": (0.0, 0.0), "fast": (0.5, 0.0), "cheaper": (0.0, -0.5)}, 6, 10_000.0)
+    assert runs["flat"].path["cost_usd"].tolist() == pytest.approx([3000.0] * 6)
+    assert runs["cheaper"].path["cost_usd"].iloc[-1] == pytest.approx(1500.0)
+    assert runs["flat"].cap_month is None and runs["fast"].cap_month is not None
+    last = events.index[-1]
+    t = projection.scenario_table(runs, last)
+    assert t["cap month"].tolist()[0] == "not within the horizon"
+    assert t.loc[1, "cap month"] == projection.month_label(last, runs["fast"].cap_month)
+    assert list(projection.fit_table(hist).index)[:2] == ["fixed", "per million events"]
+
+
+def test_commitment_plan_and_realised_summary_from_the_bill() -> None:
+    from dfp.cost import economics
+    from dfp.io.data import load
+    from dfp.io.focus import load_billing
+
+    billing, hourly = load_billing(), load("traffic_hourly")
+    plan = commitments.plan_next_commitment(billing, hourly, 0.28, 0.1)
+    assert len(plan.curve) == 41
+    best = commitments.recommend_level(plan.curve, 0.1)
+    assert plan.recommended_usd_per_h == float(best["commit_usd_per_h"])
+    assert plan.expected_savings_usd_per_year == pytest.approx(float(best["expected_savings_usd_per_h"]) * 730 * 12)
+    flat = commitments.plan_next_commitment(billing, hourly, 0.28, 0.1, growth_rate=0.0)
+    assert flat.growth_rate == 0.0 and flat.recommended_usd_per_h <= plan.recommended_usd_per_h
+    real = commitments.realised_summary(billing, economics.monthly_cost(billing))
+    assert real.saved_usd == pytest.approx(float(real.by_commitment.to_numpy().sum()))
+    assert 0 < real.saved_ratio < 1 and 0 < real.min_utilisation_ratio <= 1
+
+
+def test_unit_economics_and_stage_costs_agree_with_the_formulas() -> None:
+    from dfp.cost import economics, unit
+    from dfp.io.data import load
+    from dfp.io.focus import load_billing
+    from dfp.io.system import load_system
+
+    system, billing, usage = load_system(), load_billing(), load("usage_daily")
+    ue = unit.unit_economics(system, billing, usage, 23, 1e-4)
+    assert ue.target_monthly_usd == pytest.approx(economics.monthly_cost_usd(ue.reference_events_per_day, 1e-4))
+    assert ue.budget_usd_per_event * ue.reference_events_per_day * 730 / 24 == pytest.approx(ue.budget_usd)
+    assert ue.first_met_month == str(ue.usd_per_event.index[ue.usd_per_event <= 1e-4][0])
+    assert ue.breakeven_events_per_day is not None
+    assert ue.model.cost(ue.breakeven_events_per_day * 730 / 24) / (ue.breakeven_events_per_day * 730 / 24) \
+        == pytest.approx(1e-4)
+    strict = unit.unit_economics(system, billing, usage, 23, 1e-7)
+    assert strict.first_met_month == "no month of the story"
+    s = unit.stage_costs(billing, usage, ue.month)
+    assert s.table()["total"].iloc[0] == pytest.approx(s.by_stage.sum())
+    assert s.retry_usd_per_million_attempts == pytest.approx(s.stage("3 deliver") / 3)
+    assert s.stage("no such stage") == 0.0
+    assert list(unit.per_customer_table(ue, usage).columns) == ["cost USD", "customers", "USD per customer",
+                                                               "USD per million events"]
+
+
+def test_month_views_of_the_bill() -> None:
+    from dfp.cost import economics, views
+    from dfp.io.data import load
+    from dfp.io.focus import load_billing
+
+    billing, usage = load_billing(), load("usage_daily")
+    total = economics.monthly_cost(billing)
+    month = total.index[-1]
+    snap = views.service_snapshot(economics.monthly_cost(billing, "ServiceName"), month)
+    assert snap["share"].sum() == pytest.approx(1.0) and snap["USD"].is_monotonic_decreasing
+    g = views.grouped_views(billing, month)
+    for view in ("ServiceCategory", "RegionId"):
+        assert g.loc[g["view"] == view, "USD"].sum() == pytest.approx(float(total.loc[month]), rel=1e-6)
+    mrr = pd.Series(1e6, index=total.index)
+    bv = views.budget_view(total, mrr, month, 50_000.0, 75_000.0)
+    assert bv.window_months == 12 and bv.growth.revenue_cmgr == pytest.approx(0.0)
+    assert views.budget_view(total, mrr, total.index[0], 50_000.0, 75_000.0).window_months == 1
+    mu = views.month_units(billing, usage, total, month)
+    assert 0 < mu.attributed_ratio <= 1 and mu.commitment_savings_to_date_usd >= mu.commitment_savings_usd
+
+
+def test_threshold_sweep_and_detection_replay() -> None:
+    idx = pd.date_range("2026-01-01", periods=120, freq="D")
+    daily = pd.Series(1000.0, index=idx)
+    daily.iloc[100:103] = 5000.0
+    start, end = idx[100] + pd.Timedelta(hours=6), idx[102] + pd.Timedelta(hours=18)
+    sweep = anomaly.threshold_sweep(daily, (3.0, 1e6), start, end, "INC-X", min_excess_usd=50.0)
+    assert sweep["INC-X first flagged"].tolist() == [idx[100].strftime("%Y-%m-%d"), "missed"]
+    scores = anomaly.detect_cost_anomalies(daily, z_threshold=3.0)
+    first = anomaly.first_flag(scores, start.normalize(), end)
+    never = anomaly.replay_detection(scores, start, end, None, 24.0, 4.0)
+    assert never.fixed_at == end and never.avoidable_usd == pytest.approx(0.0)
+    fast = anomaly.replay_detection(scores, start, end, first, 0.0, 0.0)
+    assert fast.fixed_at == idx[101] and 0 < fast.excess_with_detector_usd < fast.excess_usd
+
+
+def test_unit_economics_names_the_parameter_when_the_fit_cannot_price_an_event() -> None:
+    from dfp.cost import unit
+    from dfp.io.data import load
+    from dfp.io.focus import load_billing
+    from dfp.io.system import load_system
+
+    with pytest.raises(PlaybookError, match=r"^as_of_month=12: the cost model fitted on 2025-06 to 2025-11"):
+        unit.unit_economics(load_system(), load_billing(), load("usage_daily"), 12, 1e-4)

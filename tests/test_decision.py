@@ -140,3 +140,20 @@ def test_invalid_decisions_file(tmp_path):
     p.write_text(yaml.safe_dump(raw))
     with pytest.raises(PlaybookError, match=r"options.gcp: no value for criteria \['cost_index'\]"):
         load_decisions(p)
+
+
+def test_values_with_ops_cost_and_summary():
+    from dfp.architecture import decision as dec
+    from dfp.architecture import model as arch
+    from dfp.io.data import load
+    from dfp.io.system import load_system
+
+    drivers = dec.drivers_at_target(load_system(), load("customers"))
+    leaves, decisions = dec.decision_leaves(arch.load_model()), dec.load_decisions()
+    evals = {did: dec.evaluate(d, leaves, drivers) for did, d in decisions.items()}
+    v = dec.values_with_ops_cost(evals["stream"], 100.0)
+    extra = v["cost_with_ops_time_usd_per_month"] - v["cost_usd_per_month"]
+    assert extra.to_numpy() == pytest.approx((v["ops_h_per_week"] * 100.0 * 730 / 24 / 7).to_numpy())
+    assert dec.value_formats(v.columns)["availability"] == "{:.5f}"
+    s = dec.decisions_summary(decisions, evals)
+    assert len(s) == len(decisions) and set(s.columns) >= {"winner", "recorded", "nearest_flip"}

@@ -183,3 +183,19 @@ def test_policies_reject_a_bad_headroom(tmp_path):
     p.write_text(yaml.safe_dump(raw))
     with pytest.raises(PlaybookError, match=r"stream.headroom must be in \(0, 1\); got 30"):
         load_policies(p)
+
+
+def test_address_space_and_growth_room():
+    import pandas as pd
+
+    from dfp.capacity import network
+    from dfp.io.policies import load_policies
+
+    net = load_policies()["network"]
+    plan = network.address_plan(net, ["us-east-1", "eu-west-1"], reserved_per_subnet=5)
+    prod = plan.loc[plan["env"] == "prod"]
+    space = network.address_space(prod, 5, net["vpc_prefix"])
+    assert (space.sum(axis=1) == 2 ** (32 - net["vpc_prefix"])).all()
+    room = network.subnet_growth_room(pd.Series({"private": 4091, "data": 251, "public": 251}), 4, 58)
+    assert room.loc["private", "needed_ips"] == 4 * 59
+    assert room.loc["private", "growth_room_x"] == network.subnet_headroom(4091, 236)

@@ -49,3 +49,24 @@ def test_debug_logging_never_cheaper(events, debug_bytes):
 def test_negative_volume_rejected():
     with pytest.raises(PlaybookError, match="events_per_day must be a finite number >= 0; got -1"):
         log_gb_per_day(-1, 40, 1, 0.05)
+
+
+def test_metrics_and_log_budgets_compose_the_formulas():
+    import pandas as pd
+
+    from dfp.capacity import observability as o
+    from dfp.io.policies import load_policies
+
+    ob = load_policies()["observability"]
+    mb = o.metrics_budget(40, 10, 100, 2, ob, 0.08, 0.9)
+    assert mb.series == o.active_series(40, 10, 100, 2, ob["series_per_pod"], ob["series_per_node"],
+                                        ob["per_tenant_series"])
+    assert mb.tenant_series == 100 * 2 * ob["per_tenant_series"]
+    assert mb.self_hosted_usd_per_month == mb.tsdb_gb * 2 * 0.08
+    lb = o.log_budget(1e7, 40, ob, 0.023, 0.5, 0.03)
+    assert lb.debug_gb_per_day > lb.info_gb_per_day and lb.cloudwatch_usd_per_month > lb.loki_usd_per_month
+    days = pd.date_range("2026-01-01", periods=3, freq="D", tz="UTC")
+    usage = pd.DataFrame({"date": list(days) * 2, "region": ["us-east-1"] * 3 + ["eu-west-1"] * 3, "events": [1e9] * 6})
+    g = o.debug_log_gb_per_day(usage, ob, "us-east-1", days[1], days[2])
+    extra = 1e9 * (ob["log_bytes_per_event_debug"] - ob["log_bytes_per_event_info"]) / 1e9
+    assert (g - g.iloc[0]).tolist() == pytest.approx([0.0, extra, 0.0])

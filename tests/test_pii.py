@@ -400,3 +400,41 @@ def test_adr_0015_front_matter(system):
     for heading in ("## Context and problem statement", "## Decision drivers", "## Considered options",
                     "## Decision outcome", "### Consequences", "### Confirmation"):
         assert heading in text, heading
+
+
+def test_ai_cost_tables_and_sweeps():
+    import dataclasses
+
+    import pandas as pd
+
+    from dfp.pii import cost
+
+    a, p = cost.AiCostAssumptions(), cost.ai_prices()
+    costs = {o: cost.ai_option_cost(1e7, o, a, p, eu_share=0.25) for o in cost.OPTIONS}
+    t = cost.options_table(costs, 1e7, 0.25, 0.9, 0.5, a, p)
+    assert t.loc[cost.OPTIONS["build"].name, "effective recall %"] == pytest.approx(90.0)
+    assert t.loc[cost.OPTIONS["buy"].name, "effective recall %"] == pytest.approx(100 * (0.75 * 0.9 + 0.25 * 0.5))
+    sweep = cost.cost_by_sample_fraction(1e7, 0.25, a, p, [a.sample_fraction, 1.0])
+    full = cost.ai_option_cost(1e7, "build", dataclasses.replace(a, sample_fraction=1.0), p, 0.25).total_usd
+    assert sweep[cost.OPTIONS["build"].name] == pytest.approx([costs["build"].total_usd, full])
+    months = pd.DataFrame({"month": pd.period_range("2026-01", periods=2, freq="M"),
+                           "events_per_day_avg": [1e6, 1e8], "eu_events_share": [0.2, 0.2]})
+    series = cost.cost_by_month(months, a, p)
+    assert list(series.columns) == [o.name for o in cost.OPTIONS.values()]
+    assert cost.first_month_above(series, series.columns[0], series.columns[0]) is None
+
+
+def test_fault_scenario_drift_and_adversarial_tables():
+    from dfp.io.data import load
+    from dfp.pii import evaluation
+
+    ev = evaluation.evaluate(load("pii_fields"), 250.0, 5.0)
+    sc = evaluation.FaultScenario(batch_size=50, outage=range(2, 4), hang=10_000, client_timeout=10_001)
+    fr = evaluation.run_fault_scenario(ev, sc, 1000.0)
+    per_batch = fr.audit.groupby("batch")["reason"].first()
+    assert set(per_batch.loc[[2, 3]]) == {"model_error"} and per_batch.loc[1] == "ok"
+    assert len(fr.audit) == len(fr.stream) and fr.batches == -(-len(fr.stream) // 50)
+    d = evaluation.drift_table(ev, 0.8)
+    assert list(d.index) == ["test", "drift"] and d.to_numpy().max() <= 100
+    per_kind, m, r = evaluation.adversarial_recall(ev.split("test"))
+    assert int(per_kind["PII fields"].sum()) == m.tp + m.fn == r.tp + r.fn

@@ -323,3 +323,24 @@ def test_pipeline_gates_and_validator_catches_a_broken_workflow(tmp_path):
     out = subprocess.run([str(exe), "--builtin-schema", "vendor.github-workflows", str(broken)],
                          capture_output=True, text=True, check=False)
     assert out.returncode != 0
+
+
+def test_sla_and_dsr_by_era():
+    from dfp.io.data import load
+    from dfp.io.system import load_system
+    from dfp.security import posture
+
+    system = load_system()
+    as_of = system.month_start(24)
+    policy = posture.load_policy(system)
+    rem = posture.remediation(load("vuln_findings"), policy, as_of)
+    rem["era"] = rem["found_at"].map(lambda t: system.era_of(t).name)
+    view = posture.sla_by_era(rem, [e.name for e in system.eras])
+    assert view["findings"].sum() == len(rem)
+    assert ((view[list(posture.SEVERITIES)] >= 0) & (view[list(posture.SEVERITIES)] <= 1)).all().all()
+    dsr = posture.dsr_as_of(load("dsr_requests"), 30.0, system.month_start(12))
+    assert (dsr["received_at"] < system.month_start(12)).all()
+    assert dsr["completed_at"].dropna().lt(system.month_start(12)).all()
+    dsr["era"] = dsr["received_at"].map(lambda t: system.era_of(t).name)
+    s = posture.dsr_by_era(dsr.loc[dsr["within_deadline"].notna()], [e.name for e in system.eras])
+    assert list(s.index) == [e.name for e in system.eras]

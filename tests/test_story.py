@@ -276,3 +276,21 @@ def test_latency_quantile_is_monotonic_in_q(total, a, b, c, q1, q2):
     counts = {"total": total, "le_100ms": le[0], "le_300ms": le[1], "le_500ms": le[2]}
     lo, hi = sorted((q1, q2))
     assert sli.latency_quantile_ms(counts, lo) <= sli.latency_quantile_ms(counts, hi)
+
+
+def test_story_headline_and_eras_read_the_aligned_frame():
+    system = load_system()
+    data = story.load_story(system, 23)
+    head = story.story_headline(system, data)
+    st_ = data.story
+    assert head.first_month == "2024-11" and head.last_month == "2026-10"
+    assert head.volume_multiple == pytest.approx(head.events_last_m / head.events_first_m)
+    assert head.incidents == int((data.events["kind"] == "incident").sum())
+    assert head.slo_months == int((st_["slos_measured"] > 0).sum())
+    assert head.unit_target == pytest.approx(system.target("cost_usd_per_event").value * 1e6)
+    eras = story.era_headlines(system, data.eras)
+    assert list(eras) == ["mvp", "full", "scale"]
+    assert sum(e.months for e in eras.values()) == len(st_)
+    assert sum(e.decisions for e in eras.values()) == head.decisions
+    early = story.era_headlines(system, story.load_story(system, 2).eras)
+    assert early["scale"].span == "beyond this as_of_month" and early["scale"].months == 0

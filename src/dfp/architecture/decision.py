@@ -11,6 +11,9 @@
 ``score_curve``             every option's score as one criterion's weight sweeps 0..1
 ``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
 ``decision_leaves``         availability inputs: SLA leaves plus the alternatives' own
+``values_with_ops_cost``    an evaluation's values plus cost with the operations time priced in
+``value_formats``           display formats for a values table by column name
+``decisions_summary``       every decision's computed winner against the recorded choice
 =========================  ====================================================================
 
 Weights are non-negative and normalised to sum to 1. When one criterion's weight moves to t the
@@ -45,6 +48,7 @@ __all__ = [
     "FlipPoint",
     "MatrixResult",
     "decision_leaves",
+    "decisions_summary",
     "drivers_at_target",
     "evaluate",
     "flip_weight",
@@ -53,6 +57,8 @@ __all__ = [
     "option_values",
     "score_curve",
     "sensitivity",
+    "value_formats",
+    "values_with_ops_cost",
     "weighted_matrix",
 ]
 
@@ -374,3 +380,32 @@ def score_curve(ev: Evaluation, criterion: str, points: int = 51) -> pd.DataFram
         wt = {criterion: t, **{k: (v / rest.sum() * (1 - t) if rest.sum() > 0 else 0.0) for k, v in rest.items()}}
         rows[t] = (ev.result.normalised * pd.Series(wt)[ev.values.columns]).sum(axis=1)
     return pd.DataFrame(rows).T
+
+
+def values_with_ops_cost(ev: Evaluation, engineer_usd_per_h: float) -> pd.DataFrame:
+    """The evaluation's raw values, plus ``cost_with_ops_time_usd_per_month`` where both cost and
+    weekly operations hours are criteria: ``cost + ops_h_per_week x (30.42 / 7) x engineer USD/h``.
+    """
+    v = ev.values.copy()
+    if "ops_h_per_week" in v and "cost_usd_per_month" in v:
+        v["cost_with_ops_time_usd_per_month"] = (v["cost_usd_per_month"]
+                                                 + v["ops_h_per_week"] * WEEKS_PER_MONTH * engineer_usd_per_h)
+    return v
+
+
+def value_formats(columns: pd.Index) -> dict[str, str]:
+    """Display formats by column name: availability 5 decimals, shares 3, money whole, the rest 2."""
+    return {c: ("{:.5f}" if c == "availability" else "{:,.3f}" if "share" in c else "{:,.0f}" if "usd" in c
+                else "{:,.2f}") for c in columns}
+
+
+def decisions_summary(decisions: Mapping[str, Mapping[str, Any]], evals: Mapping[str, Evaluation]) -> pd.DataFrame:
+    """Per decision: question, ADR, computed winner, the recorded choice, margin, and the criterion whose
+    flip point is nearest its current weight ("none" if no criterion can flip it)."""
+    def nearest(ev: Evaluation) -> str:
+        s = ev.sensitivity.assign(dist=(ev.sensitivity["flip_at"] - ev.sensitivity["weight"]).abs())
+        return (s.dropna(subset=["flip_at"]).sort_values("dist").index[:1].tolist() or ["none"])[0]
+
+    return pd.DataFrame([{"decision": d["question"], "adr": d["adr"], "winner": evals[did].result.winner,
+                          "recorded": d["chosen"] or f"(ADR-{d['adr']})", "margin": evals[did].result.margin,
+                          "nearest_flip": nearest(evals[did])} for did, d in decisions.items()])

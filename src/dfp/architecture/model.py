@@ -10,6 +10,11 @@
 ``diagram_dot``             Graphviz source of an era's design (regions as clusters)
 ``render_png``              PNG bytes of a dot source (runs Graphviz ``dot``, offline)
 ``render_icons_png``        the same design drawn with the AWS service icons (``diagrams`` package)
+``era_summary``             per era: components, synchronous dependencies, regions, path availabilities
+``leaf_table``              each leaf's availability, downtime a month and the SLA it comes from
+``era_paths``               per era: ingest and end-to-end availability and downtime against a target
+``block_shares``            the serial blocks of an era's ingest path and their share of its downtime
+``ingest_alternatives``     the chosen design against a better API Gateway and two regions active-active
 =========================  ==================================================================
 
 One model, many views: the diagrams, the component tables and the availability composition
@@ -33,15 +38,21 @@ from dfp.core.paths import data_dir
 from dfp.io.external import fact
 from dfp.io.system import System
 from dfp.io.yamlfile import check_shape, load_yaml
-from dfp.reliability.availability import compose
+from dfp.reliability.availability import compose, downtime_min_per_month, parallel
 
 __all__ = [
     "ERA_ORDER",
+    "IngestAlternatives",
     "Model",
+    "block_shares",
     "components_in_era",
     "diagram_dot",
     "edges_in_era",
+    "era_paths",
+    "era_summary",
+    "ingest_alternatives",
     "leaf_availabilities",
+    "leaf_table",
     "load_model",
     "path_availability",
     "path_components",
@@ -339,3 +350,77 @@ def render_icons_png(model: Model, era: str, system: System, dpi: int = 60) -> b
                     seen.add((a, b))
                     _ = nodes[a] >> Edge(style="solid" if e["sync"] else "dashed", color="#555555") >> nodes[b]
         return out.with_suffix(".png").read_bytes()
+
+
+def era_summary(model: Model, system: System, leaves: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Per era (rows, by era id): components, synchronous dependencies, live regions at the era's end,
+    and the ingest and end-to-end path availability in percent (:func:`path_availability`).
+    """
+    return pd.DataFrame({
+        e.id: {"components": len(components_in_era(model, e.id)),
+               "sync_dependencies": int(edges_in_era(model, e.id)["sync"].sum()),
+               "regions": sum(r.live_from < e.end for r in system.regions),
+               "ingest_availability_pct": 100 * path_availability(model, e.id, "ingest", leaves=leaves),
+               "end_to_end_availability_pct": 100 * path_availability(model, e.id, "end_to_end", leaves=leaves)}
+        for e in system.eras}).T
+
+
+def leaf_table(model: Model, leaves: Mapping[str, float]) -> pd.DataFrame:
+    """Per leaf (sorted by id): label, availability (%), downtime a month (min) and the cited SLA."""
+    rows = []
+    for cid, a in sorted(leaves.items()):
+        comp = model.components.get(cid)
+        rows.append({"component": comp["label"] if comp else "EKS worker node (one EC2 instance)",
+                     "availability_pct": 100 * a, "downtime_min_per_month": downtime_min_per_month(a),
+                     "source": fact(comp["sla"] if comp else "slas.ec2_instance_level").citation})
+    return pd.DataFrame(rows)
+
+
+def era_paths(model: Model, system: System, leaves: Mapping[str, float], target: float) -> pd.DataFrame:
+    """Per era (index: era id): name, ingest and end-to-end availability (%), their downtime a month
+    (min, :func:`dfp.reliability.availability.downtime_min_per_month`) and whether ingest meets ``target``."""
+    eras = [e.id for e in system.eras]
+    res = pd.DataFrame({
+        "era": [system.era(e).name for e in eras],
+        "ingest_pct": [100 * path_availability(model, e, "ingest", leaves=leaves) for e in eras],
+        "end_to_end_pct": [100 * path_availability(model, e, "end_to_end", leaves=leaves) for e in eras],
+    }, index=eras)
+    res["ingest_downtime_min"] = [downtime_min_per_month(x / 100) for x in res["ingest_pct"]]
+    res["end_to_end_downtime_min"] = [downtime_min_per_month(x / 100) for x in res["end_to_end_pct"]]
+    res["meets_target"] = res["ingest_pct"] >= 100 * target
+    return res
+
+
+def block_shares(model: Model, leaves: Mapping[str, float], era: str, names: list[str]) -> pd.DataFrame:
+    """The serial blocks of an era's ingest path (named ``names``): availability (%), downtime a month
+    and each block's share of the path's downtime (%)."""
+    blocks = model.paths[era]["ingest"]["serial"]
+    if len(blocks) != len(names):
+        raise PlaybookError(f"block_shares: {era} ingest has {len(blocks)} serial blocks; got {len(names)} names")
+    share = pd.DataFrame({"block": names, "availability_pct": [100 * compose(b, leaves) for b in blocks]})
+    share["downtime_min_per_month"] = [downtime_min_per_month(a / 100) for a in share["availability_pct"]]
+    share["share_of_downtime_pct"] = 100 * share["downtime_min_per_month"] / share["downtime_min_per_month"].sum()
+    return share
+
+
+@dataclass(frozen=True)
+class IngestAlternatives:
+    """:func:`ingest_alternatives`: the table, and API Gateway's needed and the active-active availability."""
+
+    table: pd.DataFrame
+    api_gateway_needed: float
+    active_active: float
+
+
+def ingest_alternatives(model: Model, leaves: Mapping[str, float], target: float) -> IngestAlternatives:
+    """The Scale ingest path as chosen, with API Gateway at the availability the target needs
+    (``min(1, target / rest)``), and as two independent regions active-active (:func:`parallel`)."""
+    scale = path_availability(model, "scale", "ingest", leaves=leaves)
+    rest = scale / leaves["api-gateway"]
+    needed = min(1.0, target / rest)
+    alts = pd.DataFrame({"design": ["Scale, one region (chosen)", "Scale, API Gateway at the level needed",
+                                    "two regions active-active (independent)"],
+                         "ingest_pct": [100 * scale, 100 * needed * rest, 100 * parallel([scale, scale])]})
+    alts["downtime_min_per_month"] = [downtime_min_per_month(a / 100) for a in alts["ingest_pct"]]
+    alts["meets_target"] = alts["ingest_pct"] >= 100 * target - 1e-9
+    return IngestAlternatives(alts, needed, parallel([scale, scale]))

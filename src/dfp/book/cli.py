@@ -29,21 +29,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from dfp.book.execute import execute_notebook, notebook_paths, run_notebook
 from dfp.book.focus_cli import cost_report, focus_check
+from dfp.book.params import parse_value
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import DATA_DIR_ENV, repo_root
 
 __all__ = ["main"]
-
-
-def _parse_value(text: str) -> object:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{'wrote    ' if written else 'unchanged'} {fname}")
             print(f"== generated {len(result)} files in {time.perf_counter() - t0:.1f} s")
         elif args.cmd == "run":
-            params = {k: _parse_value(v) for k, v in args.parameter}
+            params = {k: parse_value(v) for k, v in args.parameter}
             out = run_notebook(args.notebook, params, args.out)
             print(f"executed notebook written to {out}")
         elif args.cmd == "execute":

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dfp.book.bookcache import kernel_config
+from dfp.book.params import check_parameters, page_defaults
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
 
@@ -66,27 +67,29 @@ def execute_notebook(path: Path, timeout_s: int = 300) -> float:
 def run_notebook(path: Path, params: dict[str, object], out_dir: Path | None = None) -> Path:
     """Run ``path`` with ``params`` injected by papermill; write the executed copy and return its path.
 
-    Parameters are checked against :data:`dfp.book.params.PARAMETERS` and against the notebook's own
-    ``parameters`` cell before anything runs.
+    Parameters are checked against :data:`dfp.book.params.PARAMETERS` (ranges) and
+    :data:`dfp.book.params.PAGE_DEFAULTS` (the notebook's parameters) before anything runs, and
+    coerced to their kinds.
     """
     import papermill as pm
 
-    from dfp.book.params import check_parameters
-
     path = path.resolve()
-    known = notebook_parameters(path)
+    known = page_defaults(path)
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise PlaybookError(f"{path.name} has no parameter(s) {unknown}; its parameters are {sorted(known)}")
-    check_parameters(**params)
+    params = check_parameters(**params)  # coerced: 24.0 -> 24 where an integer is expected
     out_dir = out_dir or repo_root() / "_build" / "runs"
     out_dir.mkdir(parents=True, exist_ok=True)
     tag = "-".join(f"{k}={v}" for k, v in sorted(params.items())) or "defaults"
     tag = re.sub(r"[^A-Za-z0-9=._-]+", "_", tag)
     out = out_dir / f"{path.stem}--{tag}.ipynb"
     # papermill's own parameter inference misreads comments containing "=" and warns about parameters
-    # it could not parse; the names were already checked above against the cell itself (by AST)
+    # it could not parse; the names were already checked above against the registry
     logging.getLogger("papermill").setLevel(logging.ERROR)
-    pm.execute_notebook(str(path), str(out), parameters=params, cwd=str(path.parent), kernel_name="python3",
-                        progress_bar=False, config=kernel_config())
+    try:
+        pm.execute_notebook(str(path), str(out), parameters=params, cwd=str(path.parent), kernel_name="python3",
+                            progress_bar=False, config=kernel_config())
+    except pm.PapermillExecutionError as exc:  # the notebook's own error, in one line (the copy keeps the traceback)
+        raise PlaybookError(f"{path.name} stopped ({exc.ename}): {exc.evalue}; executed copy: {out}") from exc
     return out

@@ -5,12 +5,14 @@ Kept tiny on purpose; calculations never live here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["glue", "plain", "table"]
+__all__ = ["glue", "glue_fields", "plain", "table"]
 
 
 def plain(value: Any) -> Any:
@@ -52,3 +54,19 @@ def table(df: pd.DataFrame, formats: dict[str, str] | None = None, index: bool =
     if not index:
         out.index = pd.Index([""] * len(out))
     return out
+
+
+def glue_fields(prefix: str, result: Any, names: Iterable[str] | None = None) -> None:
+    """Glue ``result.<name>`` as ``<prefix>_<name>`` for each name (default: every field of a dataclass result).
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class R:
+    ...     a_min: float
+    >>> glue_fields("x", R(1.0), ["nope"])
+    Traceback (most recent call last):
+    ...
+    AttributeError: 'R' object has no attribute 'nope'
+    """
+    for name in (names if names is not None else [f.name for f in fields(result)]):
+        glue(f"{prefix}_{name}", getattr(result, name))

@@ -1,21 +1,42 @@
-"""The assumptions a reader may change in a notebook's ``parameters`` cell, with allowed ranges.
+"""The assumptions a reader may change in a notebook's ``parameters`` cell: ranges and defaults.
 
-One registry for every notebook: a parameter has the same meaning and range wherever it appears.
-``dfp run`` checks values against it before executing a notebook, and each notebook calls
-:func:`check_parameters` right after its ``parameters`` cell, so an out-of-range value fails fast
-with a message naming the parameter and the range, whichever way the notebook is run.
-To add a parameter: add a :class:`Param` to ``PARAMETERS``.
+One registry for every notebook: a parameter has the same meaning and range wherever it appears
+(``PARAMETERS``), and each page's default values live here too (``PAGE_DEFAULTS``; a test keeps every
+notebook's ``parameters`` cell equal to its entry, and the scorecard reads the defaults from here).
+``dfp run`` checks values against the registry before executing a notebook, and each notebook calls
+:func:`setup` right after its ``parameters`` cell, so an out-of-range value fails fast with a message
+naming the parameter and the range, whichever way the notebook is run.
+
+=====================  ===================================================================
+``PARAMETERS``          every parameter: kind, inclusive range, unit, meaning, its system.yml default
+``PAGE_DEFAULTS``       each notebook's parameters and their default values (``None``: system.yml)
+``check_parameters``    check (and coerce) named values against the registry
+``parse_value``         a command-line value: ``1e-05``, ``24``, ``true``, ``m6i.xlarge``
+``setup``               a notebook's one set-up call: check, coerce, fill ``None``, plot style
+=====================  ===================================================================
+
+To add a parameter: add a :class:`Param` to ``PARAMETERS`` and its page's default to ``PAGE_DEFAULTS``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
+import yaml
+
+from dfp.book import plotting
 from dfp.core.checks import check_int_range, check_range
 from dfp.core.errors import PlaybookError
+from dfp.io.external import fact
+from dfp.io.openslo import load_slos
+from dfp.io.policies import load_policies
+from dfp.io.system import System, load_system
 
-__all__ = ["PARAMETERS", "Param", "check_parameters"]
+__all__ = ["PAGE_DEFAULTS", "PARAMETERS", "Page", "Param", "check_parameters", "page_defaults", "parse_value",
+           "setup"]
 
 
 @dataclass(frozen=True)
@@ -29,9 +50,19 @@ class Param:
     unit: str
     description: str
     choices: tuple[str, ...] = ()
+    #: where a ``None`` value is read from (``data/system.yml`` or another data file); None: the page decides
+    default_from: Callable[[System], object] | None = field(default=None, compare=False, repr=False)
 
     def check(self, value: object) -> object:
-        """Return the value if it is of the right kind and in range; raise otherwise."""
+        """Return the value, coerced to its kind (``24.0`` -> ``24`` for an int), if in range; raise otherwise.
+
+        >>> PARAMETERS["horizon_months"].check(24.0)
+        24
+        >>> PARAMETERS["team_engineers"].check(2.5)
+        Traceback (most recent call last):
+        ...
+        dfp.core.errors.PlaybookError: team_engineers must be an integer; got 2.5
+        """
         if self.kind == "int":
             return check_int_range(self.name, value, int(self.low), int(self.high))
         if self.kind == "float":
@@ -49,11 +80,16 @@ _P = [
     Param("growth_rate", "float", 0.0, 1.0, "fraction/month",
           "Month-over-month growth of revenue and event volume used by projections"),
     Param("horizon_months", "int", 1, 120, "months", "How far a projection looks ahead"),
-    Param("cost_usd_per_event", "float", 1e-7, 1e-2, "USD/event", "Infrastructure cost per event assumed by a projection"),
-    Param("slo_target", "float", 0.9, 0.99999, "fraction", "Availability objective, e.g. 0.9995"),
-    Param("window_days", "int", 1, 365, "days", "SLO or SLA compliance window"),
-    Param("period_days", "int", 1, 365, "days", "SLO period: the window its error budget is counted over"),
-    Param("team_engineers", "int", 1, 20, "engineers", "Platform engineers who share operations"),
+    Param("cost_usd_per_event", "float", 1e-7, 1e-2, "USD/event", "Infrastructure cost per event assumed by a projection",
+          default_from=lambda s: s.target("cost_usd_per_event").value),
+    Param("slo_target", "float", 0.9, 0.99999, "fraction", "Availability objective, e.g. 0.9995",
+          default_from=lambda s: s.target("api_availability").value),
+    Param("window_days", "int", 1, 365, "days", "SLO or SLA compliance window",
+          default_from=lambda s: int(load_slos()[0].period_days)),
+    Param("team_engineers", "int", 1, 20, "engineers", "Platform engineers who share operations",
+          default_from=lambda s: int(s.team["platform_engineers_min"])),
+    Param("period_days", "int", 1, 365, "days", "SLO period: the window its error budget is counted over",
+          default_from=lambda s: int(load_slos()[0].period_days)),
     Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
     Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
@@ -72,7 +108,8 @@ _P = [
     Param("replay_days", "int", 1, 30, "days", "Days of its own volume the INC-01 tenant replayed during the incident"),
     Param("node_type", "str", 0, 0, "", "EC2 instance type of the EKS worker nodes",
           ("m6i.large", "m6i.xlarge", "m6i.2xlarge", "c6i.2xlarge", "r6i.xlarge")),
-    Param("burst_factor", "float", 1.0, 20.0, "x", "Busiest minute's rate over the busiest hour's mean (None = data/platform.yml)"),
+    Param("burst_factor", "float", 1.0, 20.0, "x", "Busiest minute's rate over the busiest hour's mean (None = data/platform.yml)",
+          default_from=lambda s: float(load_policies()["stream"]["burst_factor"])),
     Param("region", "str", 0, 0, "", "AWS region a notebook models", ("us-east-1", "eu-west-1")),
     Param("ops_weight", "float", 0.0, 1.0, "fraction",
           "Weight of weekly operations hours in every decision matrix (None = data/decisions.yml)"),
@@ -82,10 +119,12 @@ _P = [
     Param("test_power", "float", 0.5, 0.999, "fraction", "Probability a test detects the regression it is sized for"),
     Param("canary_minutes", "int", 1, 240, "min", "Longest a canary step may run, judged once a minute"),
     Param("regression_error_ratio", "float", 1e-4, 1.0, "fraction",
-          "Canary error ratio to detect; None = the INC-03 bad config's ratio in system.yml"),
+          "Canary error ratio to detect; None = the INC-03 bad config's ratio in system.yml",
+          default_from=lambda s: float(s.sample["delivery"]["inc03_processing_error_ratio"])),
     Param("risk_appetite_score", "int", 1, 25, "likelihood x impact", "Residual risk needing action"),
     Param("critical_sla_h", "float", 1.0, 720.0, "h", "Critical-finding remediation SLA; None = system.yml"),
-    Param("dsr_deadline_days", "float", 1.0, 90.0, "days", "Data-subject request deadline; None = system.yml"),
+    Param("dsr_deadline_days", "float", 1.0, 90.0, "days", "Data-subject request deadline; None = system.yml",
+          default_from=lambda s: float(s.constraints["dsr_deadline_days"])),
     Param("pii_miss_cost_usd", "float", 0.01, 1e6, "USD/field", "AI PII flagging: cost of one PII field left unflagged"),
     Param("pii_false_flag_cost_usd", "float", 0.01, 1e5, "USD/field",
           "AI PII flagging: cost of one non-PII field flagged for human review"),
@@ -95,7 +134,8 @@ _P = [
     Param("pii_fields_per_event", "float", 1.0, 500.0, "fields/event", "AI PII flagging: payload fields per event"),
     Param("price_change_ratio", "float", -0.5, 1.0, "fraction",
           "Change of all unit prices from now on in a cost projection (-0.1 = 10 % cheaper)"),
-    Param("discount_ratio", "float", 0.0, 0.9, "fraction", "Commitment discount off on-demand (savings plan rate)"),
+    Param("discount_ratio", "float", 0.0, 0.9, "fraction", "Commitment discount off on-demand (savings plan rate)",
+          default_from=lambda s: fact("prices.compute_savings_plan_1y_discount_ratio").value),
     Param("max_loss_probability", "float", 0.0, 1.0, "fraction",
           "Largest chance of a commitment level losing money that the buyer accepts"),
     Param("anomaly_z_threshold", "float", 2.0, 50.0, "robust z", "Score above which a day's cost is flagged"),
@@ -103,26 +143,167 @@ _P = [
     Param("response_h", "float", 0.0, 240.0, "h", "Time from an alert to the fix being live"),
     Param("data_latency_h", "float", 0.0, 72.0, "h", "Delay before a closed day's cost is in the billing export"),
     Param("cpu_utilisation_ratio", "float", 0.0, 1.0, "fraction", "Average CPU utilisation of the node fleet"),
-    Param("cap_usd_per_customer", "float", 1.0, 100000.0, "USD/month", "Per-customer monthly cost ceiling"),
+    Param("cap_usd_per_customer", "float", 1.0, 100000.0, "USD/month", "Per-customer monthly cost ceiling",
+          default_from=lambda s: s.target("cost_usd_per_enterprise_customer").value),
 ]
 
 PARAMETERS: dict[str, Param] = {p.name: p for p in _P}
 
+#: Each notebook's parameters and their default values, by notebook name (file name without ``.ipynb``).
+#: ``None`` means "the value in the data" (the parameter's ``default_from``) or, where a parameter has no
+#: ``default_from``, a value the page derives itself (e.g. a growth rate fitted to the history).
+PAGE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "constraints": {"slo_target": None, "team_engineers": None, "page_handling_min": 45.0, "as_of_month": 23},
+    "problem-statement": {"as_of_month": 23, "outage_hours": 1.0},
+    "success-metrics": {"growth_rate": None, "horizon_months": 24},
+    "ai-pii-flagging": {"pii_miss_cost_usd": 250.0, "pii_false_flag_cost_usd": 5.0, "pii_random_state": 0},
+    "alternatives": {"event_bytes": None, "retention_months": 13, "ops_weight": None},
+    "system-design": {"node_availability": None},
+    "address-plan": {"traffic_multiple": 10.0, "node_type": "m6i.xlarge"},
+    "store-recovery": {"region": "eu-west-1", "retention_months": 13},
+    "stream-capacity": {"replay_days": 7, "burst_factor": None},
+    "kubernetes-capacity": {"node_type": "m6i.xlarge", "traffic_multiple": 1.0},
+    "observability-budget": {"traffic_multiple": 1.0},
+    "canary-analysis": {"canary_share": 0.1, "test_alpha": 0.05, "test_power": 0.8, "canary_minutes": 120,
+                        "regression_error_ratio": None},
+    "dora-metrics": {"lead_time_quantile": 0.95},
+    "ai-fallback": {"pii_timeout_ms": 1000.0, "slo_target": 0.99, "window_days": 28, "pii_miss_cost_usd": 250.0,
+                    "pii_false_flag_cost_usd": 5.0},
+    "alerting": {"window_days": 30, "team_engineers": None, "page_handling_min": 60.0, "ticket_handling_min": 20.0,
+                 "significant_budget_share": 0.01},
+    "availability-composition": {"slo_target": None, "node_availability": None, "api_gateway_availability": None},
+    "incident-review": {"window_days": None},
+    "slis-and-slos": {"slo_target": None, "window_days": None},
+    "controls-measured": {"as_of_month": 23, "critical_sla_h": None, "dsr_deadline_days": None},
+    "threat-model": {"risk_appetite_score": 8},
+    "ai-capability-cost": {"as_of_month": 23, "pii_sample_fraction": 0.01, "pii_fields_per_event": 12.0,
+                           "pii_miss_cost_usd": 250.0, "pii_false_flag_cost_usd": 5.0},
+    "commitments": {"discount_ratio": None, "max_loss_probability": 0.1, "growth_rate": None},
+    "customer-attribution": {"as_of_month": 23, "cap_usd_per_customer": None},
+    "inc-05-cost-spike": {"anomaly_z_threshold": 6.0, "min_excess_usd": 50.0, "data_latency_h": 24.0,
+                          "response_h": 4.0},
+    "projections": {"growth_rate": None, "price_change_ratio": 0.0, "horizon_months": 24},
+    "sustainability": {"cpu_utilisation_ratio": None, "as_of_month": 23},
+    "unit-economics": {"as_of_month": 23, "cost_usd_per_event": None},
+    "where-the-money-goes": {"as_of_month": 23},
+    "scorecard": {"as_of_month": 23},
+    "story-over-time": {"as_of_month": 23},
+    "data-dictionary": {"show_rows": True},
+}
 
-def check_parameters(**values: object) -> None:
-    """Check every named parameter against the registry (``None`` = the default from system.yml).
+
+def page_defaults(page: str | Path) -> dict[str, Any]:
+    """A notebook's parameters and default values (``page``: its name, file or repository path).
+
+    >>> page_defaults("notebooks/04-delivery/dora-metrics")
+    {'lead_time_quantile': 0.95}
+    """
+    name = Path(page).name.removesuffix(".ipynb")
+    if name not in PAGE_DEFAULTS:
+        raise PlaybookError(f"no notebook {name!r} in the parameter registry; known: {sorted(PAGE_DEFAULTS)}")
+    return dict(PAGE_DEFAULTS[name])
+
+
+def check_parameters(**values: object) -> dict[str, object]:
+    """Check every named parameter against the registry and return the values coerced to their kinds.
+
+    ``None`` means "the default in the data" and passes unchanged.
 
     Raises:
-        PlaybookError: unknown parameter name, wrong type, or a value out of its range.
+        PlaybookError: unknown parameter name, wrong type, or a value out of its range, naming the parameter.
 
-    >>> check_parameters(growth_rate=0.15, horizon_months=24)
+    >>> check_parameters(growth_rate=0.15, horizon_months=24.0)
+    {'growth_rate': 0.15, 'horizon_months': 24}
     >>> check_parameters(growth_rate=-0.1)
     Traceback (most recent call last):
     ...
     dfp.core.errors.PlaybookError: growth_rate must be in [0.0, 1.0]; got -0.1
     """
+    out: dict[str, object] = {}
     for name, value in values.items():
         if name not in PARAMETERS:
             raise PlaybookError(f"unknown parameter {name!r}; known: {sorted(PARAMETERS)}")
-        if value is not None:  # None means "use the value in data/system.yml"
-            PARAMETERS[name].check(value)
+        out[name] = None if value is None else PARAMETERS[name].check(value)
+    return out
+
+
+def parse_value(text: str) -> object:
+    """A parameter value given on the command line: number (scientific notation too), bool, null or text.
+
+    YAML alone reads ``1e-05`` as text (YAML 1.1 needs a dot in a float's mantissa), so numbers are
+    tried first.
+
+    >>> parse_value("1e-05"), parse_value("24"), parse_value("0.08"), parse_value("true"), parse_value("m6i.large")
+    (1e-05, 24, 0.08, True, 'm6i.large')
+    >>> parse_value("None") is None
+    True
+    """
+    s = text.strip()
+    for convert in (int, float):
+        try:
+            return convert(s)
+        except ValueError:
+            pass
+    if s in ("None", "none"):
+        return None
+    try:
+        return yaml.safe_load(s)
+    except yaml.YAMLError:
+        return s
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a notebook needs after :func:`setup`: its name, the resolved parameters and the system facts."""
+
+    name: str
+    params: Mapping[str, Any]
+    system: System
+
+    def __getattr__(self, item: str) -> Any:
+        try:
+            return self.__dict__["params"][item]
+        except KeyError:
+            raise AttributeError(item) from None
+
+
+def setup(page: str, namespace: MutableMapping[str, Any] | None = None, **values: Any) -> Page:
+    """A notebook's one set-up call, right after its ``parameters`` cell: ``page = setup("name", globals())``.
+
+    Reads the page's parameters from ``namespace`` (the notebook's globals, where papermill injected
+    any override) or from ``values``; checks each against the registry (naming the parameter in any
+    error); coerces whole floats where an integer is expected; fills ``None`` from the data where the
+    parameter has a ``default_from``; writes the resolved values back into ``namespace``; applies the
+    house plot style; and returns the :class:`Page`.
+
+    Raises:
+        PlaybookError: a parameter of the page is missing, unknown or out of range.
+
+    >>> ns = {"growth_rate": None, "horizon_months": 12.0}
+    >>> p = setup("success-metrics", ns)
+    >>> p.horizon_months, ns["horizon_months"], p.growth_rate is None
+    (12, 12, True)
+    >>> setup("constraints", slo_target=None, team_engineers=None, page_handling_min=45.0,
+    ...       as_of_month=23).team_engineers
+    3
+    """
+    defaults = page_defaults(page)
+    given = dict(values)
+    if namespace is not None:
+        missing = [n for n in defaults if n not in namespace and n not in given]
+        if missing:
+            raise PlaybookError(f"{page}: parameters {missing} are not set (its parameters cell must assign them)")
+        given = {n: given.get(n, namespace.get(n)) for n in defaults} | given
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise PlaybookError(f"{page} has no parameter(s) {unknown}; its parameters are {sorted(defaults)}")
+    params = check_parameters(**{n: given.get(n, defaults[n]) for n in defaults})
+    system = load_system()
+    for n, v in params.items():
+        resolve = PARAMETERS[n].default_from
+        if v is None and resolve is not None:
+            params[n] = resolve(system)
+    if namespace is not None:
+        namespace.update(params)
+    plotting.use_style()
+    return Page(Path(page).name, params, system)

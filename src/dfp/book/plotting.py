@@ -7,20 +7,58 @@ reads against the same timeline. Figures are PNG (deterministic for nbval; SVG i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
+import numpy as np
 import pandas as pd
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
 
 from dfp.io.system import System
 
-__all__ = ["ERA_COLOURS", "PALETTE", "close", "fmt_millions", "mark_incidents", "new_figure", "shade_eras", "use_style"]
+__all__ = [
+    "ERA_COLOURS",
+    "PALETTE",
+    "address_space_chart",
+    "ai_cost_chart",
+    "anomaly_score_chart",
+    "anomaly_window_chart",
+    "batch_sources_chart",
+    "business_chart",
+    "close",
+    "commitment_curve_chart",
+    "constraints_chart",
+    "cost_path_chart",
+    "cost_share_chart",
+    "daily_events_chart",
+    "detection_chart",
+    "dsr_chart",
+    "event_path_chart",
+    "fallback_diagram",
+    "fmt_millions",
+    "hourly_profile_chart",
+    "mark_incidents",
+    "new_figure",
+    "projection_chart",
+    "remediation_chart",
+    "replay_chart",
+    "savings_stack_chart",
+    "score_curve_chart",
+    "service_stack_chart",
+    "shade_eras",
+    "timeline_chart",
+    "unit_cost_chart",
+    "unit_cost_curve_chart",
+    "use_style",
+    "utilisation_chart",
+]
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
 ERA_COLOURS = {"mvp": "#f2f2f2", "full-platform": "#e3ecf5", "scale": "#fbf3e4"}
@@ -91,3 +129,425 @@ def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -
         ax.axvline(x, color="#c0504d", lw=0.8, ls="--", zorder=1)
         ax.text(x, 0.98, inc.id, transform=ax.get_xaxis_transform(), rotation=90, ha="right", va="top",
                 fontsize=7, color="#c0504d")
+
+
+def detection_chart(factors: Sequence[float], minutes: Mapping[str, Sequence[float]], step_min: float) -> Figure:
+    """Minutes a canary needs to detect a regression, by its size (log-log), one line per traffic level.
+
+    ``minutes`` maps a legend label to minutes per factor; ``step_min`` is the longest step (dashed).
+    """
+    fig, ax = new_figure()
+    for label, values in minutes.items():
+        ax.plot(factors, values, label=label)
+    ax.axhline(step_min, color=PALETTE[1], ls="--", lw=1, label=f"longest step ({step_min} min)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.minorticks_off()
+    ax.set_xticks([1.25, 1.5, 2, 3, 5, 10, 20], labels=["1.25", "1.5", "2", "3", "5", "10", "20"])
+    ax.set_xlabel("canary error ratio / baseline error ratio")
+    ax.set_ylabel("minutes to detect")
+    ax.legend(loc="upper right")
+    return fig
+
+
+def projection_chart(history: pd.Series, run: pd.DataFrame, alternative: pd.DataFrame, alternative_label: str,
+                     cap_usd: float, target_usd: float) -> Figure:
+    """Monthly cost: the actual history, a projected run with its p10-p90 band, one alternative, cap and target."""
+    fig, ax = plt.subplots()
+    last = history.index[-1]
+    ax.plot(history.index.to_timestamp(), history, color="black", label="actual")
+    future = pd.period_range(last + 1, periods=len(run), freq="M").to_timestamp()
+    ax.plot(future, run["cost_usd"], color=PALETTE[0], label="this run (median)")
+    ax.fill_between(future, run["cost_low_usd"], run["cost_high_usd"], color=PALETTE[0], alpha=0.2, label="p10-p90")
+    ax.plot(future, alternative["cost_usd"], color=PALETTE[1], ls=":", label=alternative_label)
+    ax.axhline(cap_usd, color=PALETTE[1], ls="--", label="hard cap")
+    ax.axhline(target_usd, color=PALETTE[2], ls="--", label="target")
+    ax.set_ylim(0, cap_usd * 1.6)
+    ax.set_ylabel("USD / month")
+    ax.set_title("Projected monthly cost")
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def savings_stack_chart(by_commitment: pd.DataFrame) -> Figure:
+    """Realised savings a month, stacked by commitment (columns), on the months of the index (periods)."""
+    fig, ax = plt.subplots()
+    ax.stackplot(by_commitment.index.to_timestamp(), *(by_commitment[c] for c in by_commitment.columns),
+                 labels=by_commitment.columns)
+    ax.set_ylabel("USD saved / month")
+    ax.set_title("Realised savings by commitment")
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def commitment_curve_chart(curve: pd.DataFrame, current_usd_per_h: float, recommended_usd_per_h: float,
+                           hours_per_month: float) -> Figure:
+    """Expected and p10 savings a month by commitment level, with the active and recommended levels."""
+    fig, ax = plt.subplots()
+    ax.plot(curve["commit_usd_per_h"], curve["expected_savings_usd_per_h"] * hours_per_month, label="expected")
+    ax.plot(curve["commit_usd_per_h"], curve["p10_savings_usd_per_h"] * hours_per_month, ls=":", label="p10")
+    ax.axvline(current_usd_per_h, color=PALETTE[6], ls="--", label="active today")
+    ax.axvline(recommended_usd_per_h, color=PALETTE[1], ls="--", label="recommended")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xlabel("commitment, USD / hour")
+    ax.set_ylabel("savings, USD / month")
+    ax.set_title("Savings by commitment level over the next term")
+    ax.legend()
+    return fig
+
+
+def unit_cost_chart(usd_per_event: pd.Series, target_usd_per_event: float, budget_usd_per_event: float,
+                    system: System) -> Figure:
+    """Measured unit cost by month (USD per million events) against the target and the budget, eras shaded."""
+    fig, ax = plt.subplots()
+    ax.plot(usd_per_event.index.to_timestamp(), usd_per_event * 1e6, marker="o", ms=3, label="measured")
+    ax.axhline(target_usd_per_event * 1e6, color=PALETTE[1], ls="--", label="per-event target")
+    ax.axhline(budget_usd_per_event * 1e6, color=PALETTE[2], ls=":", label="budget at 10 M/day")
+    shade_eras(ax, system)
+    ax.set_ylabel("USD per million events")
+    ax.set_title("Unit cost by month")
+    ax.legend()
+    return fig
+
+
+def unit_cost_curve_chart(model: Any, target_usd_per_event: float, reference_events_per_day: float,
+                          days_per_month: float) -> Figure:
+    """A fixed + variable cost model as unit cost over daily volume, with the target, floor and reference volume."""
+    fig, ax = plt.subplots()
+    vol = np.linspace(0.5e6, 25e6, 200)
+    ax.plot(vol, model.cost(vol * days_per_month) / (vol * days_per_month) * 1e6, label="fitted model")
+    ax.axhline(target_usd_per_event * 1e6, color=PALETTE[1], ls="--", label="per-event target")
+    ax.axhline(model.usd_per_million_events, color=PALETTE[6], ls=":", label="variable floor")
+    ax.axvline(reference_events_per_day, color=PALETTE[3], lw=1, label="reference volume")
+    fmt_millions(ax, axis="x")
+    ax.set_xlabel("events per day")
+    ax.set_ylabel("USD per million events")
+    ax.set_ylim(0, target_usd_per_event * 1e6 * 3)
+    ax.legend()
+    return fig
+
+
+def _box(ax: Axes, x: float, y: float, h: float, name: str, text: str, fc: str, ec: str, sizes: tuple[int, int],
+         dy: tuple[float, float]) -> None:
+    ax.add_patch(FancyBboxPatch((x, y), 1.7, h, boxstyle="round,pad=0.05", fc=fc, ec=ec))
+    ax.text(x + 0.85, y + dy[0], name, ha="center", va="center", fontsize=sizes[0], weight="bold")
+    ax.text(x + 0.85, y + dy[1], text, ha="center", va="center", fontsize=7)
+
+
+def event_path_chart(usd_per_million: Mapping[str, float], retry_usd_per_million_attempts: float) -> Figure:
+    """One event's path through the pipeline with each stage's cost per million events, and the failure path."""
+    s = usd_per_million
+    boxes = [("customer app", "sends a batch", 0.0),
+             ("ingest", f"API Gateway, ingest pods,\nraw stream\n{s['1 ingest']:.2f} USD/M", 2.0),
+             ("process", f"enrich (DynamoDB),\narchive (S3),\nenriched stream\n{s['2 process']:.2f} USD/M", 4.4),
+             ("deliver", f"deliver pods, NAT,\ninternet egress\n{s['3 deliver']:.2f} USD/M", 6.8),
+             ("destinations", "warehouse, marketing,\nanalytics", 9.0)]
+    fig, ax = plt.subplots(figsize=(9.0, 3.4))
+    for name, text, x in boxes:
+        _box(ax, x, 1.6, 1.2, name, text, "#e3ecf5", "#1f4e79", (9, 7), (0.95, 0.4))
+    for (_n, _t, x0), (_n2, _t2, x1) in pairwise(boxes):
+        ax.annotate("", xy=(x1 - 0.05, 2.2), xytext=(x0 + 1.75, 2.2), arrowprops={"arrowstyle": "->"})
+    fail = [("retry with backoff", f"re-pays deliver for\none destination:\n{retry_usd_per_million_attempts:.2f} USD per"
+             "\nmillion attempts", 6.8), ("dead-letter queue", "after the last attempt;\narchive bytes only", 9.0)]
+    for name, text, x in fail:
+        _box(ax, x, 0.1, 1.1, name, text, "#fbe9e7", "#c0504d", (8, 7), (0.9, 0.4))
+    ax.annotate("", xy=(7.65, 1.25), xytext=(7.65, 1.55), arrowprops={"arrowstyle": "->", "color": "#c0504d"})
+    ax.annotate("", xy=(8.95, 0.65), xytext=(8.55, 0.65), arrowprops={"arrowstyle": "->", "color": "#c0504d"})
+    ax.text(0.0, 0.6, f"shared platform (control planes, databases,\nobservability, staging, dev):\n"
+            f"{s['4 platform']:.2f} USD per million events", fontsize=7, color="#555555")
+    ax.set_xlim(-0.2, 10.9)
+    ax.set_ylim(0, 3.0)
+    ax.axis("off")
+    return fig
+
+
+def replay_chart(rates_per_s: Sequence[float], curves: Mapping[str, Sequence[float]], replay_events_per_s: float) -> Figure:
+    """The hottest shard's utilisation over one tenant's write rate, per partitioning design."""
+    fig, ax = new_figure()
+    for label, u in curves.items():
+        ax.plot(rates_per_s, u, label=label)
+    ax.axhline(1.0, color="black", linewidth=1, linestyle="--", label="shard write limit")
+    ax.axvline(replay_events_per_s, color="grey", linewidth=1, linestyle=":", label="INC-01 replay rate")
+    ax.set_xlabel("one tenant's write rate (events/s)")
+    ax.set_ylabel("hottest shard, x its limit")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def score_curve_chart(curve: pd.DataFrame, labels: Mapping[str, str], weight: float, flip_at: float,
+                      criterion: str) -> Figure:
+    """Each option's weighted score (columns of ``curve``) as one criterion's weight sweeps 0..1 (index)."""
+    fig, ax = new_figure()
+    for col in curve.columns:
+        ax.plot(curve.index, curve[col], label=labels[col])
+    ax.axvline(weight, color="black", linestyle="--", linewidth=1)
+    ax.axvline(flip_at, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel(f"weight of {criterion}")
+    ax.set_ylabel("weighted score")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def ai_cost_chart(by_month: pd.DataFrame, fractions: Sequence[float], by_fraction: Mapping[str, Sequence[float]],
+                  sample_fraction: float, system: System, as_of_month: int) -> Figure:
+    """Two panels: each option's monthly cost over the story, and its cost as the sampled share varies."""
+    fig, (ax1, ax2) = new_figure(ncols=2, figsize=(9.0, 3.6))
+    for col in by_month.columns:
+        ax1.plot(by_month.index, by_month[col], label=col)
+    shade_eras(ax1, system, label=False)
+    ax1.set_ylabel("USD per month")
+    ax1.tick_params(axis="x", rotation=30)
+    ax1.set_title("Monthly cost over the story")
+    ax1.legend(loc="upper left", fontsize=8)
+    for name, y in by_fraction.items():
+        ax2.plot(fractions, y, label=name)
+    ax2.axvline(sample_fraction, color=PALETTE[6], ls="--")
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("share of events scanned")
+    ax2.set_ylabel("USD per month (log)")
+    ax2.set_title(f"Cost at month {as_of_month} volume")
+    return fig
+
+
+def utilisation_chart(utilisation: pd.DataFrame, target_ratio: float) -> Figure:
+    """Average CPU utilisation (%) per node type (columns) over traffic multiples (index), with the target."""
+    fig, ax = new_figure()
+    for col in utilisation.columns:
+        ax.plot(utilisation.index, 100 * utilisation[col], label=col)
+    ax.axhline(100 * target_ratio, color="black", linestyle="--", linewidth=1, label="target")
+    ax.set_xlabel("multiple of the story's average traffic")
+    ax.set_ylabel("average CPU utilisation (%)")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def service_stack_chart(by_service: pd.DataFrame, system: System) -> Figure:
+    """Monthly cost stacked by service (largest over the story at the bottom), eras shaded."""
+    fig, ax = plt.subplots()
+    order = by_service.sum().sort_values(ascending=False).index
+    ax.stackplot(by_service.index.to_timestamp(), *(by_service[c] for c in order), labels=order, alpha=0.9)
+    shade_eras(ax, system)
+    ax.set_ylabel("USD / month (amortised)")
+    ax.set_title("Monthly cost by service")
+    ax.legend(loc="upper left", fontsize=7, ncol=2)
+    return fig
+
+
+def cost_share_chart(ratio: pd.Series, system: System) -> Figure:
+    """Infrastructure cost as a share of revenue by month."""
+    fig, ax = plt.subplots()
+    ax.plot(ratio.index.to_timestamp(), ratio, marker="o", ms=3)
+    ax.set_ylabel("cost / revenue")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0%}"))
+    shade_eras(ax, system)
+    ax.set_title("Infrastructure cost as a share of revenue")
+    return fig
+
+
+def anomaly_window_chart(window: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, title: str) -> Figure:
+    """Daily cost, the detector's expected cost and its flags around an incident window (shaded)."""
+    fig, ax = plt.subplots()
+    ax.plot(window.index, window["cost_usd"], marker="o", ms=3, label="daily cost")
+    ax.plot(window.index, window["expected_usd"], ls="--", label="expected (same-weekday median)")
+    ax.scatter(window.index[window["flag"]], window.loc[window["flag"], "cost_usd"], color=PALETTE[1], zorder=3,
+               label="flagged")
+    ax.axvspan(start, end, color=PALETTE[1], alpha=0.08, lw=0)
+    ax.set_ylabel("USD / day")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def anomaly_score_chart(scores: pd.DataFrame, z_threshold: float, system: System, incident_id: str) -> Figure:
+    """The detector's robust z over the story (clipped at 3x the threshold), the threshold and the incident."""
+    fig, ax = plt.subplots()
+    ax.plot(scores.index, scores["z"].clip(upper=z_threshold * 3), lw=0.8)
+    ax.axhline(z_threshold, color=PALETTE[1], ls="--", label="threshold")
+    mark_incidents(ax, system, [incident_id])
+    ax.set_ylabel("robust z (clipped)")
+    ax.set_title("Detector score over the whole story")
+    ax.legend()
+    return fig
+
+
+def business_chart(monthly: pd.DataFrame, quarters: pd.Series, new_enterprise_target: float) -> Figure:
+    """MRR by month, and new enterprise customers per quarter against the target."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    axes[0].plot(monthly["month"].dt.to_timestamp(), monthly["mrr_usd"] / 1e3, marker="o", ms=3)
+    axes[0].set_title("MRR (thousand USD)")
+    axes[0].tick_params(axis="x", rotation=45)
+    axes[1].bar([str(p) for p in quarters.index], quarters.to_numpy(), color=PALETTE[0])
+    axes[1].axhline(new_enterprise_target, color=PALETTE[1], ls="--", label="target")
+    axes[1].set_title("New enterprise customers per quarter")
+    axes[1].tick_params(axis="x", rotation=45)
+    axes[1].legend()
+    return fig
+
+
+def cost_path_chart(history: pd.Series, path: pd.DataFrame, growth_rate: float, budget_usd: float,
+                    cap_usd: float) -> Figure:
+    """Actual monthly cost, a projected path with its p10-p90 band, the budget and the hard cap (thousand USD)."""
+    fig, ax = new_figure()
+    proj_x = pd.period_range(history.index[-1] + 1, periods=len(path), freq="M").to_timestamp()
+    ax.plot(history.index.to_timestamp(), history / 1e3, label="actual monthly cost")
+    ax.plot(proj_x, path["cost_usd"] / 1e3, ls="--", label=f"projected at {100 * growth_rate:.0f} %/month volume growth")
+    ax.fill_between(proj_x, path["cost_low_usd"] / 1e3, path["cost_high_usd"] / 1e3, alpha=0.2, label="p10-p90")
+    ax.axhline(budget_usd / 1e3, color=PALETTE[2], lw=1, label="budget")
+    ax.axhline(cap_usd / 1e3, color=PALETTE[1], lw=1, label="hard cap")
+    ax.set_ylabel("thousand USD per month")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def address_space_chart(space: pd.DataFrame) -> Figure:
+    """Each region's VPC addresses as one horizontal bar, stacked by the era that uses them (columns)."""
+    fig, ax = new_figure()
+    left = 0
+    for col in space.columns:
+        ax.barh(space.index, space[col], left=left, label=col)
+        left = left + space[col]
+    ax.set_xlabel("addresses in the region's /16")
+    ax.legend(loc="lower right", fontsize=8, ncols=len(space.columns))
+    return fig
+
+
+def daily_events_chart(daily_by_region: pd.DataFrame, system: System) -> Figure:
+    """Daily events stacked by region (columns) over the story, eras shaded and incidents marked."""
+    fig, ax = new_figure()
+    ax.stackplot(daily_by_region.index.tz_localize(None), daily_by_region.T.to_numpy(), labels=daily_by_region.columns,
+                 alpha=0.85)
+    shade_eras(ax, system)
+    mark_incidents(ax, system)
+    fmt_millions(ax)
+    ax.set_ylabel("events per day")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def hourly_profile_chart(profile: pd.DataFrame) -> Figure:
+    """Mean events per hour of day stacked by region, with the busiest and the quietest hour annotated."""
+    fig, ax = new_figure()
+    bottom = 0
+    for r in [c for c in profile.columns if c != "total"]:
+        ax.bar(profile.index, profile[r], bottom=bottom, label=r)
+        bottom = bottom + profile[r]
+    ax.annotate("peak", (int(profile["total"].idxmax()), profile["total"].max()), ha="center", va="bottom")
+    ax.annotate("quietest", (int(profile["total"].idxmin()), profile["total"].min()), ha="center", va="bottom")
+    fmt_millions(ax)
+    ax.set_xlabel("hour of day (UTC)")
+    ax.set_ylabel("events per hour")
+    ax.set_xticks(range(0, 24, 2))
+    ax.legend(loc="upper left")
+    return fig
+
+
+def fallback_diagram() -> Figure:
+    """The PII flagging path: the sampled copy goes through the guard to the model or the rules fallback,
+    then to the audit record and the human review queue."""
+    boxes = {  # name: (x, y, label)
+        "stream": (0.0, 1.0, "ingestion stream\n(every event delivered)"),
+        "sample": (2.2, 1.0, "sampled copy,\nnew fields per tenant"),
+        "guard": (4.4, 1.0, "guard: deadline\n+ circuit breaker"), "model": (6.6, 1.7, "model\n(in-region)"),
+        "rules": (6.6, 0.3, "rules baseline\n(fallback)"), "audit": (8.8, 1.0, "decision +\naudit record"),
+        "queue": (11.0, 1.0, "review queue:\nadmin decides"),
+    }
+    arrows = [("stream", "sample", ""), ("sample", "guard", ""), ("guard", "model", "ok"),
+              ("guard", "rules", "error / timeout\n/ circuit open"), ("model", "audit", ""), ("rules", "audit", ""),
+              ("audit", "queue", "")]
+    fig, ax = new_figure(figsize=(9.0, 2.6))
+    for name, (x, y, label) in boxes.items():
+        ax.text(x, y, label, ha="center", va="center", fontsize=8, color="white",
+                bbox={"boxstyle": "round,pad=0.4", "fc": PALETTE[1] if name == "rules" else PALETTE[0], "ec": "none"})
+    for a, b, label in arrows:
+        (x0, y0, _), (x1, y1, _) = boxes[a], boxes[b]
+        ax.annotate("", xy=(x1 - 0.85, y1), xytext=(x0 + 0.85, y0), arrowprops={"arrowstyle": "->", "color": "#555555"})
+        if label:
+            ax.text((x0 + x1) / 2 - 0.15, (y0 + y1) / 2, label, ha="right", va="center", fontsize=7)
+    ax.set_xlim(-1.0, 12.0)
+    ax.set_ylim(-0.3, 2.3)
+    ax.axis("off")
+    return fig
+
+
+def batch_sources_chart(audit: pd.DataFrame) -> Figure:
+    """One bar per batch, coloured by why it was decided as it was (ok: the model; otherwise the rules)."""
+    per_batch = audit.groupby("batch").agg(source=("source", "first"), reason=("reason", "first"))
+    colours = {"ok": PALETTE[0], "model_error": PALETTE[1], "timeout": PALETTE[4], "circuit_open": PALETTE[6]}
+    fig, ax = new_figure(figsize=(8.0, 2.4))
+    for reason, grp in per_batch.groupby("reason", sort=True):
+        ax.bar(grp.index, 1, color=colours[reason], label=reason, width=0.9)
+    ax.set_yticks([])
+    ax.set_xlabel("batch")
+    ax.set_title("Who decided each batch: the model (ok) or the rules (and why)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=4)
+    return fig
+
+
+def constraints_chart(budget_min: float, maintenance_min: float, target_cost_usd: float, budget_usd: float,
+                      cap_usd: float) -> Figure:
+    """Two bar panels: the SLA's monthly downtime budget against the excluded maintenance, and the
+    per-event target's monthly cost against the budget and the hard cap."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    axes[0].bar(["SLA budget\n(min/month)", "planned maintenance\nexcluded (min/month)"], [budget_min, maintenance_min],
+                color=[PALETTE[0], PALETTE[1]])
+    axes[0].set_title("Availability: the exclusion dwarfs the budget")
+    axes[1].bar(["per-event target\nat 10 M/day", "budget", "hard cap"], [target_cost_usd, budget_usd, cap_usd],
+                color=[PALETTE[2], PALETTE[0], PALETTE[1]])
+    axes[1].set_title("Cost: USD per month at 10 M events/day")
+    return fig
+
+
+def remediation_chart(x: pd.DatetimeIndex, compliance: pd.DataFrame, overdue: pd.DataFrame, severities: Sequence[str],
+                      system: System) -> Figure:
+    """Top: critical and high findings fixed within their SLA (%) per month. Bottom: findings open past
+    their SLA at each month end, stacked by severity (columns of ``overdue``, indexed by month end)."""
+    fig, axes = new_figure(nrows=2, figsize=(8.0, 5.4), sharex=True)
+    ax = axes[0]
+    ax.plot(x, 100 * compliance["critical"], marker="o", ms=4, label="critical")
+    ax.plot(x, 100 * compliance["high"], marker="o", ms=3, label="high")
+    ax.axhline(100, color=PALETTE[1], ls="--", lw=1)
+    ax.set_ylabel("fixed within SLA (%)")
+    ax.legend(loc="lower right")
+    shade_eras(ax, system)
+    ax = axes[1]
+    bottom = 0
+    for sev in severities:
+        ax.bar(overdue.index.tz_localize(None) - pd.Timedelta(days=15), overdue[sev], width=20, bottom=bottom, label=sev)
+        bottom = bottom + overdue[sev]
+    ax.set_ylabel("open past SLA at month end")
+    ax.legend(loc="upper right", ncols=4)
+    shade_eras(ax, system, label=False)
+    return fig
+
+
+def timeline_chart(events: pd.Series, origin: pd.Timestamp, found_label: str, due_label: str) -> Figure:
+    """Dated events (labels -> timestamps) on one line, in days after ``origin``; the span from the origin
+    to ``found_label`` is shaded as exposure, the span on to ``due_label`` as time saved."""
+    days = (events - origin).dt.total_seconds() / 86400
+    fig, ax = new_figure(figsize=(8.0, 2.4))
+    ax.hlines(0, days.min(), days.max(), color="#999999", lw=2)
+    ax.axvspan(0, days[found_label], color=PALETTE[1], alpha=0.12)
+    ax.axvspan(days[found_label], days[due_label], color=PALETTE[4], alpha=0.10)
+    for i, (label, d) in enumerate(days.items()):
+        ax.plot(d, 0, "o", color=PALETTE[i])
+        ax.annotate(f"{label}\n{events[label]:%Y-%m-%d}", (d, 0), xytext=(0, 14 if i % 2 else -32),
+                    textcoords="offset points", ha="center", fontsize=8)
+    ax.set_ylim(-1, 1)
+    ax.set_yticks([])
+    ax.set_xlabel("days after the IAM change")
+    ax.grid(False)
+    return fig
+
+
+def dsr_chart(decided: pd.DataFrame, eras: Sequence[str], deadline_days: float, system: System) -> Figure:
+    """Days to respond to each data-subject request by received date, coloured by era, with the deadline."""
+    fig, ax = new_figure()
+    for i, era in enumerate(eras):
+        days = decided.loc[decided["era"] == era, "days"].dropna()
+        ax.scatter(decided.loc[days.index, "received_at"].dt.tz_localize(None), days, s=12, label=era, color=PALETTE[i])
+    ax.axhline(deadline_days, color=PALETTE[1], ls="--", lw=1, label=f"deadline ({deadline_days:.0f} days)")
+    ax.set_ylabel("days to respond")
+    ax.legend(loc="upper right")
+    shade_eras(ax, system)
+    return fig

@@ -5,7 +5,7 @@
 ``Measure``                   how the book measures one target: owning page, window, function, or why not
 ``MEASURES``                  target id -> :class:`Measure`, one entry for every target in system.yml
 ``BookInputs``                the data the measures read, loaded once and shared (lazy)
-``page_parameters``           the default assumptions of a notebook's ``parameters`` cell
+``page_parameters``           a notebook's default assumptions, from the parameter registry
 ``measure_all``               ``{target_id: value}`` for every measured target, at the story's last month
 ``measure_book``              the same, but a target whose data does not reach the month is set aside with why
 ``format_value``              a value in its target's unit, for a table (fractions as %, money, minutes)
@@ -23,7 +23,6 @@ column says which). A target nothing in the book measures has no function and a 
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
 import json
@@ -36,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dfp.book.params import page_defaults
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir, repo_root
 from dfp.io.system import System, load_system
@@ -87,28 +87,13 @@ def scorecard(system: System, measured: Mapping[str, float], categories: tuple[s
 
 
 def page_parameters(page: str) -> dict[str, Any]:
-    """The literal assignments of a notebook's ``parameters`` cell (``page`` is a repository path
-    without ``.ipynb``), so the scorecard uses the page's own default assumptions.
+    """A notebook's default parameters (``page`` is a repository path without ``.ipynb``), from the
+    parameter registry (:data:`dfp.book.params.PAGE_DEFAULTS`), so the scorecard uses the page's own
+    default assumptions.
 
-    Raises if the notebook does not exist, has no ``parameters`` cell or assigns a non-literal.
+    Raises if the registry has no such notebook.
     """
-    path = repo_root() / f"{page}.ipynb"
-    if not path.is_file():
-        raise PlaybookError(f"page_parameters: no notebook {path}")
-    cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
-             if "parameters" in c.get("metadata", {}).get("tags", [])]
-    if len(cells) != 1:
-        raise PlaybookError(f"page_parameters: {page} has {len(cells)} cells tagged 'parameters'; expected 1")
-    src = "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) else cells[0]["source"]
-    out: dict[str, Any] = {}
-    for node in ast.parse(src).body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-            raise PlaybookError(f"page_parameters: {page}: only simple assignments allowed; got {ast.dump(node)[:80]}")
-        try:
-            out[node.targets[0].id] = ast.literal_eval(node.value)
-        except ValueError as e:
-            raise PlaybookError(f"page_parameters: {page}: {node.targets[0].id} is not a literal") from e
-    return out
+    return page_defaults(page)
 
 
 # --- the shared inputs -------------------------------------------------------------------------
@@ -443,7 +428,6 @@ def _recovery(col: str) -> Callable[[BookInputs], float]:
     def f(b: BookInputs) -> float:
         """The worst RPO/RTO over every store and survivable scenario (the store-recovery page's table)."""
         from dfp.capacity import recovery
-        from dfp.core.units import DAYS_PER_MONTH
         from dfp.io import policies
 
         p = page_parameters(PAGES["recovery"])
@@ -453,12 +437,8 @@ def _recovery(col: str) -> Callable[[BookInputs], float]:
         last = u.loc[(u["region"] == p["region"]) & (u["date"] >= b.system.month_start(b.as_of_month))
                      & (u["date"] < b.system.month_start(b.as_of_month + 1))]
         events_per_day = float(last.groupby("date")["events"].sum().mean())
-        eb = b.system.sample["mean_event_bytes"]
-        dyn = stores["state-dynamodb"]
-        sizes = {"event-store-s3": events_per_day * eb * DAYS_PER_MONTH * p["retention_months"] / 1e9,
-                 "state-dynamodb": events_per_day * dyn["key_retention_days"] * dyn["bytes_per_key"] / 1e9,
-                 "metadata-rds": float(stores["metadata-rds"]["size_gb"]),
-                 "event-stream": events_per_day * eb * pol["stream"]["retention_h"] / 24 / 1e9}
+        sizes = recovery.store_sizes_gb(events_per_day, b.system.sample["mean_event_bytes"], p["retention_months"],
+                                        stores, pol["stream"]["retention_h"])
         t = recovery.recovery_table(stores, sizes, b.system.target("rpo_min").value, b.system.target("rto_min").value)
         return float(t.loc[t["scenario"] != "region_loss", col].max())
     return f

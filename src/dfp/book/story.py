@@ -11,6 +11,9 @@
 ``era_summary``                 per era: first/last month and the series at the era's end
 ``decision_lags``               each incident-triggered decision record: days from the incident's end
 ``plot_story``                  the timeline chart (eras, incidents, ADRs and the four series)
+``load_story``                  every series above, loaded through the sections' loaders and aligned
+``story_headline``              the page's headline figures (volume, unit cost, incidents, SLOs, DORA)
+``era_headlines``               each era's figures for the era-by-era prose
 =============================  ====================================================================
 
 Nothing here computes a metric of its own. Every series comes from the function the owning section
@@ -30,26 +33,40 @@ every measured metric is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from dfp.book import adr
+from dfp.business.customers import monthly_summary
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
-from dfp.delivery.dora import LEVELS
+from dfp.cost.economics import monthly_cost
+from dfp.delivery.dora import LEVELS, dora_by_period
+from dfp.io.data import load
+from dfp.io.focus import load_billing
+from dfp.io.openslo import load_slos
 from dfp.io.system import System
+from dfp.reliability.sli import monthly_attainment
 
 __all__ = [
     "AdrLike",
+    "EraHeadline",
+    "StoryData",
+    "StoryHeadline",
     "decision_lags",
     "dora_overall_level",
+    "era_headlines",
     "era_summary",
     "incident_page",
+    "load_story",
     "monthly_story",
     "plot_story",
     "slo_month_summary",
+    "story_headline",
     "story_months",
     "timeline_events",
     "usd_per_event_by_month",
@@ -61,12 +78,18 @@ EVENT_KINDS = ("era", "region", "incident", "decision")
 class AdrLike(Protocol):
     """What the timeline reads of a decision record (``dfp.book.adr.Adr`` has these attributes)."""
 
-    number: str
-    title: str
-    date: Any
-    trigger: str
-    status: str
-    path: Path
+    @property
+    def number(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def date(self) -> Any: ...
+    @property
+    def trigger(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def path(self) -> Path: ...
 
 
 def story_months(system: System, as_of_month: int | None = None) -> pd.PeriodIndex:
@@ -355,3 +378,113 @@ def plot_story(system: System, story: pd.DataFrame, events: pd.DataFrame,
     dora_ax.set_ylabel("DORA level")
     return fig
 
+
+
+@dataclass(frozen=True)
+class StoryData:
+    """The story up to an as-of month: the event list, the monthly frame, the era summary, the decision lags."""
+
+    as_of_month: int
+    events: pd.DataFrame
+    story: pd.DataFrame
+    eras: pd.DataFrame
+    lags: pd.DataFrame
+
+
+def load_story(system: System, as_of_month: int) -> StoryData:
+    """Load every series through its section's loader and function, and align them (:func:`monthly_story`).
+
+    Decision lags are kept for records dated before the end of ``as_of_month``.
+    """
+    usage = load("usage_daily")
+    months = story_months(system, as_of_month)
+    adrs = adr.load_adrs()
+    events = timeline_events(system, adrs, as_of_month)
+    summary = monthly_summary(usage, load("revenue_monthly"), load("customers"), system)
+    attainment = monthly_attainment(load("sli_hourly"), {s.name: s.slo_target for s in load_slos()})
+    unit = usd_per_event_by_month(monthly_cost(load_billing()), usage)
+    dora = dora_by_period(load("deployments"), load("commits"), system, by="month")
+    st = monthly_story(system, summary, slo_month_summary(attainment, months), unit, dora, events, as_of_month)
+    lags = decision_lags(system, adrs)
+    lags = lags.loc[lags["adr_date"] < system.month_start(as_of_month + 1)]
+    return StoryData(as_of_month, events, st, era_summary(system, st), lags)
+
+
+@dataclass(frozen=True)
+class StoryHeadline:
+    """The page's headline figures (display units: millions of events a day, USD per million, percent)."""
+
+    first_month: str
+    last_month: str
+    events_first_m: float
+    events_last_m: float
+    volume_multiple: float
+    unit_first: float
+    unit_last: float
+    unit_target: float
+    unit_met_month: str
+    incidents: int
+    decisions: int
+    slo_months: int
+    slo_missed_months: int
+    api_worst_month: str
+    api_worst_pct: float
+    dora_first: str
+    dora_last: str
+    elite_months: int
+    max_lag_days: float
+    month_10m: str
+
+
+def story_headline(system: System, data: StoryData) -> StoryHeadline:
+    """Volume and unit cost at both ends, the month targets were first met, incidents, SLO months, DORA levels."""
+    st, events, lags = data.story, data.events, data.lags
+    target_unit = system.target("cost_usd_per_event").value * 1e6
+    first, last = st.iloc[0], st.iloc[-1]
+    met = st.index[st["usd_per_million_events"] < target_unit]
+    measured = st.loc[st["slos_measured"] > 0]
+    ten_m = st.index[st["events_per_day_avg"] >= system.target("events_per_day_avg").value]
+    return StoryHeadline(
+        str(st.index[0]), str(st.index[-1]),
+        float(first["events_per_day_avg"] / 1e6), float(last["events_per_day_avg"] / 1e6),
+        float(last["events_per_day_avg"] / first["events_per_day_avg"]),
+        float(first["usd_per_million_events"]), float(last["usd_per_million_events"]), float(target_unit),
+        str(met[0]) if len(met) else "no month of the story",
+        int((events["kind"] == "incident").sum()), int((events["kind"] == "decision").sum()),
+        len(measured), int((measured["slos_met"] < measured["slos_measured"]).sum()),
+        str(measured["api_availability"].idxmin()) if len(measured) else "none",
+        100 * float(measured["api_availability"].min()) if len(measured) else float("nan"),
+        str(first["dora_level"]), str(last["dora_level"]), int((st["dora_level"] == "elite").sum()),
+        float(lags["lag_days"].max()) if len(lags) else float("nan"),
+        str(ten_m[0]) if len(ten_m) else "not within the story",
+    )
+
+
+@dataclass(frozen=True)
+class EraHeadline:
+    """One era's figures for the prose (an era after ``as_of_month`` has its span text and zeros)."""
+
+    span: str
+    months: int
+    events_end_m: float
+    unit_end: float
+    dora_end: str
+    incidents: int
+    decisions: int
+    slo_met: int
+    slo_measured: int
+
+
+def era_headlines(system: System, eras: pd.DataFrame) -> dict[str, EraHeadline]:
+    """Each era's :class:`EraHeadline`, keyed by the short name the page's glue keys use (mvp, full, scale)."""
+    out = {}
+    for era in system.eras:
+        key = era.id.split("-")[0]
+        if era.name not in eras.index:
+            out[key] = EraHeadline("beyond this as_of_month", 0, float("nan"), float("nan"), "n/a", 0, 0, 0, 0)
+            continue
+        r = eras.loc[era.name]
+        out[key] = EraHeadline(f"{r['first']} to {r['last']}", int(r["months"]), float(r["events_per_day_end"] / 1e6),
+                               float(r["usd_per_million_end"]), str(r["dora_level_end"]), int(r["incidents"]),
+                               int(r["decisions"]), int(r["slos_met"]), int(r["slos_measured"]))
+    return out

@@ -11,7 +11,7 @@ import pandas as pd
 from dfp.business.growth import cmgr
 from dfp.core.checks import check_int_range
 from dfp.core.errors import PlaybookError
-from dfp.core.units import WEEKS_PER_MONTH
+from dfp.core.units import SLO_MONTH_DAYS, WEEKS_PER_MONTH
 from dfp.io.system import System
 from dfp.reliability.slo import allowed_downtime_min
 
@@ -37,7 +37,7 @@ def evidence(legacy: pd.DataFrame, system: System, engineers: int) -> pd.DataFra
     last = lg.iloc[-1]
     periods = len(lg) - 1
     t = system.target
-    allowance = allowed_downtime_min(t("api_availability").value, 30)
+    allowance = allowed_downtime_min(t("api_availability").value, SLO_MONTH_DAYS)
     rows = [
         ("peak-latency", "p99 latency in the busiest hour, last baseline month",
          float(last["p99_latency_peak_ms"]), t("latency_p99_ms").value, "ms", t("latency_p99_ms").op),

@@ -4,6 +4,9 @@
 ``monthly_summary``           one row per story month: volume, customers, MRR, growth, churn
 ``new_enterprise_per_quarter``  enterprise sign-ups per calendar quarter
 ``active_customers``          customers active on a date, by tier and region
+``month_usage``               one month's region share, API requests a day, a region's and a tier's customers
+``BusinessMetrics``           the business targets' measured values over the story
+``business_metrics``          compute them from the monthly summary and the customers
 ===========================  ==========================================================
 
 Inputs are the validated frames of ``dfp.io.data.load``; money is USD per month, volumes events per
@@ -12,13 +15,17 @@ day unless a name says otherwise, ratios are fractions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from dfp.business.growth import cmgr
 from dfp.core.errors import PlaybookError
 from dfp.io.system import System
 
-__all__ = ["active_customers", "monthly_summary", "new_enterprise_per_quarter", "top_share"]
+__all__ = ["BusinessMetrics", "MonthUsage", "active_customers", "business_metrics", "month_usage", "monthly_summary",
+           "new_enterprise_per_quarter", "top_share"]
 
 
 def monthly_summary(usage: pd.DataFrame, revenue: pd.DataFrame, customers: pd.DataFrame, system: System) -> pd.DataFrame:
@@ -105,3 +112,63 @@ def top_share(usage: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, n: in
         raise PlaybookError(f"top_share: no usage between {start} and {end}")
     per = sel.groupby("customer_id")["events"].sum().sort_values(ascending=False)
     return float(per.iloc[:n].sum() / per.sum())
+
+
+@dataclass(frozen=True)
+class BusinessMetrics:
+    """The business targets' measured values (:func:`business_metrics`); ratios are fractions."""
+
+    events_per_day_avg: float         # the last month's mean daily volume
+    mrr_cmgr: float                   # compound monthly MRR growth over the story
+    events_cmgr: float                # compound monthly volume growth over the story
+    new_enterprise_last_quarter: int
+    churn_ratio: float                # mean monthly churn over the last 12 months
+    first_10m_month_index: int        # first month whose mean daily volume reaches the target
+    first_10m_month: str
+    new_enterprise_by_quarter: pd.Series
+
+    def measured(self) -> dict[str, float]:
+        """The values by target id, as :func:`dfp.book.scorecard.scorecard` takes them."""
+        return {"events_per_day_avg": self.events_per_day_avg, "mrr_growth_ratio": self.mrr_cmgr,
+                "new_enterprise_per_quarter": self.new_enterprise_last_quarter, "churn_ratio": self.churn_ratio}
+
+
+def business_metrics(monthly: pd.DataFrame, customers: pd.DataFrame, system: System) -> BusinessMetrics:
+    """Volume, MRR and volume CMGR (:func:`dfp.business.growth.cmgr`), enterprise sign-ups and churn,
+    from :func:`monthly_summary` and :func:`new_enterprise_per_quarter`."""
+    last, n = monthly.iloc[-1], len(monthly) - 1
+    quarters = new_enterprise_per_quarter(customers, system)
+    reached = monthly.loc[monthly["events_per_day_avg"] >= system.target("events_per_day_avg").value]
+    if reached.empty:
+        raise PlaybookError("business_metrics: no month reaches the events_per_day_avg target")
+    first = reached.iloc[0]
+    return BusinessMetrics(float(last["events_per_day_avg"]), cmgr(monthly["mrr_usd"].iloc[0], last["mrr_usd"], n),
+                           cmgr(monthly["events_per_day_avg"].iloc[0], last["events_per_day_avg"], n),
+                           int(quarters.iloc[-1]), float(monthly.tail(12)["churn_ratio"].mean()),
+                           int(first["month_index"]), str(first["month"]), quarters)
+
+
+@dataclass(frozen=True)
+class MonthUsage:
+    """One month of usage seen from a region and a tier (:func:`month_usage`)."""
+
+    region_customers: int             # customers homed in the region, active at the month's end
+    region_events_share: float        # the region's share of the month's events (fraction)
+    api_requests_per_day: float       # mean API requests a day, all regions
+    tier_events_per_customer_day: float  # mean daily events of the tier's average customer
+
+
+def month_usage(usage: pd.DataFrame, customers: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                region: str = "eu-west-1", tier: str = "enterprise") -> MonthUsage:
+    """Usage in ``[start, end)``: the region's customers and event share, API requests a day, and the
+    mean over the tier's customers of their mean daily events."""
+    u = usage[(usage["date"] >= start) & (usage["date"] < end)]
+    if u.empty:
+        raise PlaybookError(f"month_usage: no usage between {start} and {end}")
+    ids = customers.loc[customers["tier"] == tier, "customer_id"]
+    tier_daily = u[u["customer_id"].isin(ids)].groupby(["date", "customer_id"])["events"].sum()
+    active = active_customers(customers, end - pd.Timedelta(seconds=1))
+    return MonthUsage(int(active.get(region, pd.Series(dtype=int)).sum()),
+                      float(u.loc[u["region"] == region, "events"].sum() / u["events"].sum()),
+                      float(u.groupby("date")["api_requests"].sum().mean()),
+                      float(tier_daily.groupby("customer_id").mean().mean()))

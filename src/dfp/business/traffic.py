@@ -5,7 +5,9 @@
 ``weekly_weight``            relative daily volume by day of week (weekday 1)
 ``peak_to_average``          busiest hour's rate over the mean hourly rate
 ``hourly_profile``           mean events per hour-of-day per region
+``events_per_min_on_day``    the mean event rate of each hour of one day, all regions (events/min)
 ``outage_exposure``          what one hour of ingestion outage puts at risk, by hour of day
+``peak_and_quiet_outages``   the exposure of the same outage at the busiest and the quietest hour
 ==========================  ================================================================
 
 The generators use the profiles to shape the sample data and later sections (SLIs, capacity)
@@ -22,13 +24,16 @@ import pandas as pd
 
 from dfp.core.checks import check_fraction, check_range
 from dfp.core.errors import PlaybookError
+from dfp.core.units import SLO_MONTH_MIN
 
 __all__ = [
     "OutageExposure",
     "diurnal_weight",
+    "events_per_min_on_day",
     "hourly_profile",
     "outage_events",
     "outage_exposure",
+    "peak_and_quiet_outages",
     "peak_to_average",
     "weekly_weight",
 ]
@@ -117,7 +122,7 @@ class OutageExposure:
         events: events that arrive during the outage and must be buffered by clients or are lost.
         share_of_day: ``events`` as a fraction of an average day's events.
         customers: customers sending events in the affected regions.
-        availability: the month's availability after the outage (fraction, 730-hour month).
+        availability: the month's availability after the outage (fraction, over the SLA's rolling 30 days).
         sla_credit_usd: service credits owed to the affected customers for the month (USD).
     """
 
@@ -128,6 +133,22 @@ class OutageExposure:
     customers: int
     availability: float
     sla_credit_usd: float
+
+
+def events_per_min_on_day(traffic_hourly: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
+    """Mean events a minute in each hour of the UTC day containing ``when``, summed over regions.
+
+    ``events_per_min[h] = sum over regions of events in hour h / 60``; indexed by the hour's start.
+
+    >>> t = pd.DataFrame({"hour": pd.to_datetime(["2025-01-01 00:00", "2025-01-01 00:00", "2025-01-02 00:00"]),
+    ...                   "events": [60, 120, 600]})
+    >>> events_per_min_on_day(t, pd.Timestamp("2025-01-01 00:30")).tolist()
+    [3.0]
+    """
+    day = traffic_hourly.loc[traffic_hourly["hour"].dt.floor("D") == when.floor("D")]
+    if day.empty:
+        raise PlaybookError(f"events_per_min_on_day: traffic_hourly has no hours on {when:%Y-%m-%d}")
+    return day.groupby("hour")["events"].sum() / 60.0
 
 
 def outage_events(profile: pd.Series, start_hour_utc: int, hours: float) -> float:
@@ -171,11 +192,10 @@ def outage_exposure(
         mrr_usd: those customers' monthly recurring revenue (USD/month).
         credit_tiers: the SLA credit schedule (``system.yml`` ``pricing.sla_credit``).
     """
-    from dfp.core.units import HOURS_PER_MONTH
     from dfp.reliability.slo import sla_credit_ratio
 
     events = outage_events(profile, start_hour_utc, hours)
-    availability = max(0.0, 1.0 - float(hours) / HOURS_PER_MONTH)
+    availability = max(0.0, 1.0 - float(hours) * 60.0 / SLO_MONTH_MIN)  # the SLA's rolling 30 days
     return OutageExposure(
         start_hour_utc=int(start_hour_utc),
         hours=float(hours),
@@ -185,3 +205,10 @@ def outage_exposure(
         availability=availability,
         sla_credit_usd=float(mrr_usd) * sla_credit_ratio(availability, credit_tiers),
     )
+
+
+def peak_and_quiet_outages(profile: pd.Series, hours: float, customers: int, mrr_usd: float,
+                           credit_tiers: list[dict[str, float]]) -> tuple[OutageExposure, OutageExposure]:
+    """:func:`outage_exposure` of one outage starting at the profile's busiest hour and at its quietest."""
+    return tuple(outage_exposure(profile, int(h), hours, customers, mrr_usd, credit_tiers)  # type: ignore[return-value]
+                 for h in (profile.idxmax(), profile.idxmin()))

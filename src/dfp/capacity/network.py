@@ -25,7 +25,8 @@ import pandas as pd
 from dfp.core.checks import check_int_range, check_non_negative
 from dfp.core.errors import PlaybookError
 
-__all__ = ["address_plan", "carve_subnets", "overlaps", "subnet_headroom", "usable_ips", "vpc_cidr"]
+__all__ = ["address_plan", "address_space", "carve_subnets", "overlaps", "subnet_growth_room", "subnet_headroom", "usable_ips",
+           "vpc_cidr"]
 
 _ERAS = ("mvp", "full-platform", "scale")
 
@@ -123,3 +124,22 @@ def subnet_headroom(usable: int, needed: float) -> float:
     u = check_non_negative("usable", usable)
     n = check_non_negative("needed", needed)
     return float("inf") if n == 0 else u / n
+
+
+def address_space(prod_plan: pd.DataFrame, reserved_per_subnet: int, vpc_prefix: int) -> pd.DataFrame:
+    """Addresses of each region's VPC by the era its subnets were first used in, plus ``unallocated``
+    (columns in story order), from the prod rows of :func:`address_plan`."""
+    space = prod_plan.assign(addresses=prod_plan["usable_ips"] + reserved_per_subnet).pivot_table(
+        index="region", columns="first_era", values="addresses", aggfunc="sum").fillna(0)
+    space["unallocated"] = 2 ** (32 - vpc_prefix) - space.sum(axis=1)
+    return space[[c for c in ["mvp", "full-platform", "scale", "reserved", "unallocated"] if c in space.columns]]
+
+
+def subnet_growth_room(usable_by_tier: pd.Series, nodes_per_az: int, max_pods_per_node: float,
+                       data_ips: int = 16, public_ips: int = 8) -> pd.DataFrame:
+    """Per tier: usable and needed addresses in one AZ and the growth room (:func:`subnet_headroom`).
+    The private tier needs one address per pod slot plus one per node: ``nodes x (max_pods + 1)``."""
+    need = pd.Series({"private": nodes_per_az * (max_pods_per_node + 1), "data": data_ips, "public": public_ips})
+    room = pd.DataFrame({"usable_ips": usable_by_tier, "needed_ips": need})
+    room["growth_room_x"] = [subnet_headroom(u, n) for u, n in zip(room["usable_ips"], room["needed_ips"], strict=True)]
+    return room

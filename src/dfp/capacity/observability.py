@@ -7,6 +7,11 @@
 ``log_gb_per_day``            log volume from the event rate, bytes per event and pod overhead
 ``log_cost_usd_per_month``    ingestion plus retained storage of a log volume
 ``audit_cost_usd_per_month``  CloudTrail data events plus their storage, hot then cold
+``MetricsBudget``             series, samples, TSDB size and both storage options' cost for a fleet
+``metrics_budget``            compute it from pods, nodes, tenants and the policy
+``LogBudget``                 daily log volume at info and debug level and both log stores' cost
+``log_budget``                compute it from the event rate, pods and the policy
+``debug_log_gb_per_day``      daily application-log volume, with debug logging during an incident window
 ===========================  ================================================================
 
 Volumes are computed from the traffic data; prices come from external_facts.yml (illustrative).
@@ -14,15 +19,26 @@ Volumes are computed from the traffic data; prices come from external_facts.yml 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
 from dfp.core.checks import check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH
 
 __all__ = [
+    "LogBudget",
+    "MetricsBudget",
     "active_series",
     "audit_cost_usd_per_month",
+    "debug_log_gb_per_day",
+    "log_budget",
     "log_cost_usd_per_month",
     "log_gb_per_day",
+    "metrics_budget",
     "samples_per_month",
     "tsdb_gb",
 ]
@@ -112,3 +128,65 @@ def audit_cost_usd_per_month(data_events_per_month: float, usd_per_100k_events: 
     gb_per_day = n / DAYS_PER_MONTH * check_positive("bytes_per_event", bytes_per_event) / 1e9
     return (n / 1e5 * check_non_negative("usd_per_100k_events", usd_per_100k_events)
             + gb_per_day * h * hot_usd_per_gb_month + gb_per_day * (r - h) * cold_usd_per_gb_month)
+
+
+@dataclass(frozen=True)
+class MetricsBudget:
+    """Metric volume and storage cost of one fleet (:func:`metrics_budget`)."""
+
+    series: float
+    tenant_series: float
+    samples_per_month: float
+    tsdb_gb: float
+    self_hosted_usd_per_month: float   # TSDB on gp3, two replicas
+    managed_usd_per_month: float       # managed Prometheus, per 10 M samples
+
+
+def metrics_budget(pods: int, nodes: int, tenants: int, regions: int, policy: Mapping[str, Any],
+                   ebs_usd_per_gb_month: float, managed_usd_per_10m_samples: float) -> MetricsBudget:
+    """Series (:func:`active_series`), samples, retained TSDB and the two storage options' monthly cost.
+
+    ``policy``: the ``observability`` section of ``data/platform.yml``.
+    """
+    ob = policy
+    series = active_series(pods, nodes, tenants, regions, ob["series_per_pod"], ob["series_per_node"],
+                           ob["per_tenant_series"])
+    samples = samples_per_month(series, ob["scrape_interval_s"])
+    tsdb = tsdb_gb(series, ob["scrape_interval_s"], ob["metrics_retention_days"], ob["bytes_per_sample"])
+    return MetricsBudget(series, tenants * regions * ob["per_tenant_series"], samples, tsdb,
+                         tsdb * 2 * ebs_usd_per_gb_month, samples / 1e7 * managed_usd_per_10m_samples)
+
+
+@dataclass(frozen=True)
+class LogBudget:
+    """Application-log volume and the two log stores' monthly cost (:func:`log_budget`)."""
+
+    info_gb_per_day: float
+    debug_gb_per_day: float
+    loki_usd_per_month: float        # Loki on S3: storage only
+    cloudwatch_usd_per_month: float  # CloudWatch Logs: ingestion plus storage
+
+
+def log_budget(events_per_day: float, pods: int, policy: Mapping[str, Any], s3_usd_per_gb_month: float,
+               cloudwatch_ingest_usd_per_gb: float, cloudwatch_usd_per_gb_month: float) -> LogBudget:
+    """Daily volume at info and debug level (:func:`log_gb_per_day`) and each store's cost at info level."""
+    ob = policy
+    info = log_gb_per_day(events_per_day, ob["log_bytes_per_event_info"], pods, ob["log_fixed_gb_per_pod_day"])
+    debug = log_gb_per_day(events_per_day, ob["log_bytes_per_event_debug"], pods, ob["log_fixed_gb_per_pod_day"])
+    return LogBudget(info, debug,
+                     log_cost_usd_per_month(info, 0.0, s3_usd_per_gb_month, ob["log_retention_days"]),
+                     log_cost_usd_per_month(info, cloudwatch_ingest_usd_per_gb, cloudwatch_usd_per_gb_month,
+                                            ob["log_retention_days"]))
+
+
+def debug_log_gb_per_day(usage: pd.DataFrame, policy: Mapping[str, Any], region: str, start: pd.Timestamp,
+                         end: pd.Timestamp, multiple: float = 1.0) -> pd.Series:
+    """Application logs a day (GB): all events at info level, plus ``region``'s events at the debug
+    level's extra bytes on days from ``start``'s day to before ``end`` (an incident's debug logging)."""
+    ob = policy
+    daily = usage.groupby("date")["events"].sum() * multiple
+    regional = usage.loc[usage["region"] == region].groupby("date")["events"].sum() * multiple
+    window = (daily.index >= start.floor("D")) & (daily.index < end)
+    extra = (regional.reindex(daily.index, fill_value=0)
+             * (ob["log_bytes_per_event_debug"] - ob["log_bytes_per_event_info"]) / 1e9).where(window, 0.0)
+    return daily * ob["log_bytes_per_event_info"] / 1e9 + extra

@@ -6,6 +6,8 @@ and durability against the 11-nines target.
 ``recovery_table``        RPO and RTO of every store in every scenario, checked against targets
 ``replicated_durability`` annual durability of n independent copies: 1 - (1 - d)^n
 ``durability_nines``      -log10(1 - d)
+``store_sizes_gb``        each store's size at a daily volume (the page and the scorecard use it)
+``state_rebuild``         replaying the dedupe state's window through the processors, at minimum and scaled out
 =======================  =====================================================================
 
 Scenarios: ``az_loss`` (one AZ gone: synchronous multi-AZ copies lose nothing), ``corruption``
@@ -17,13 +19,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from dfp.capacity.sizing import drain_time_s
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive
+from dfp.core.units import DAYS_PER_MONTH
 
-__all__ = ["SCENARIOS", "durability_nines", "recovery_table", "replicated_durability", "restore_time_min"]
+__all__ = ["SCENARIOS", "StateRebuild", "durability_nines", "recovery_table", "replicated_durability", "restore_time_min",
+           "state_rebuild", "store_sizes_gb"]
 
 SCENARIOS = ("az_loss", "corruption", "region_loss")
 
@@ -84,3 +90,48 @@ def durability_nines(durability: float) -> float:
     """
     d = check_fraction("durability", durability, closed=True)
     return math.inf if d == 1.0 else -math.log10(1.0 - d)
+
+
+def store_sizes_gb(events_per_day: float, event_bytes: float, retention_months: float,
+                   stores: Mapping[str, Mapping[str, Any]], stream_retention_h: float) -> dict[str, float]:
+    """Each store's size (GB) at a daily volume: the event store keeps ``retention_months`` billing months
+    of events, the dedupe state ``key_retention_days`` of keys, the stream ``stream_retention_h`` hours;
+    the metadata database has its fixed size (``data/platform.yml`` ``recovery.stores``).
+
+    >>> s = store_sizes_gb(1e6, 1000, 1, {"state-dynamodb": {"key_retention_days": 7, "bytes_per_key": 100},
+    ...                                    "metadata-rds": {"size_gb": 5}}, 24)
+    >>> round(s["event-store-s3"], 2), s["state-dynamodb"], s["event-stream"]
+    (30.42, 0.7, 1.0)
+    """
+    dyn = stores["state-dynamodb"]
+    return {"event-store-s3": events_per_day * event_bytes * DAYS_PER_MONTH * retention_months / 1e9,
+            "state-dynamodb": events_per_day * dyn["key_retention_days"] * dyn["bytes_per_key"] / 1e9,
+            "metadata-rds": float(stores["metadata-rds"]["size_gb"]),
+            "event-stream": events_per_day * event_bytes * stream_retention_h / 24 / 1e9}
+
+
+@dataclass(frozen=True)
+class StateRebuild:
+    """Rebuilding the dedupe state by replaying its retention window (:func:`state_rebuild`)."""
+
+    backlog_events: float
+    min_pods: int            # processor pods at their minimum replicas
+    rebuild_min: float       # minutes to replay with them
+    fast_pods: int           # fewest pods that replay within half the RTO
+    fast_rebuild_min: float
+
+
+def state_rebuild(events_per_day: float, key_retention_days: float, kube: Mapping[str, Any],
+                  rto_min: float) -> StateRebuild:
+    """Replay ``key_retention_days`` of events through the processors while traffic keeps arriving; each
+    worker runs at the autoscaler's target utilisation of its service rate (:func:`drain_time_s`). The fast
+    case scales out to the fewest pods that finish within half the RTO, leaving the rest for detection
+    and the decision to rebuild."""
+    mu = 1000.0 / kube["processor"]["service_time_ms"]
+    per_pod = kube["services"]["processors"]["workers_per_pod"]
+    min_pods = kube["services"]["processors"]["min_replicas"]
+    arrival, backlog = events_per_day / 86_400, events_per_day * key_retention_days
+    usable = kube["hpa_cpu_target"] * mu
+    pods_fast = -(-(backlog / (rto_min * 60 / 2) + arrival) // (usable * per_pod))
+    return StateRebuild(backlog, int(min_pods), drain_time_s(backlog, min_pods * per_pod * usable, arrival) / 60,
+                        int(pods_fast), drain_time_s(backlog, pods_fast * per_pod * usable, arrival) / 60)

@@ -14,6 +14,13 @@
 ``pack_first_fit_decreasing``    place pod requests onto identical nodes, never overcommitting
 ``nodes_surviving_az_loss``      nodes to run so losing one AZ leaves enough capacity
 ``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
+``stream_sizing``                per region: peak, shards for the peak alone and with a tenant at its limit
+``tenant_replay``                one tenant's replay against the stream under three partitioning designs
+``replay_curves``                the hottest shard's utilisation over a tenant's write rate, per design
+``queue_table``                  M/M/c figures for worker counts around the fewest that meet a latency quantile
+``drain_table``                  minutes to drain a backlog for several worker counts
+``node_type_plans``              :func:`cluster_plan` for every node type, at the peak and at the average
+``utilisation_by_multiple``      average CPU utilisation per node type as traffic grows
 ==============================  ==============================================================
 
 Rates are per second, times in seconds, CPU in millicores and memory in MiB.
@@ -37,21 +44,30 @@ __all__ = [
     "HotShardLoad",
     "Node",
     "NodeType",
+    "NodeTypePlans",
     "Pod",
     "ShardSizing",
+    "TenantReplay",
     "cluster_plan",
+    "drain_table",
     "drain_time_s",
     "erlang_c",
     "hot_shard_load",
     "littles_law",
     "mmc_mean_response_s",
     "mmc_response_quantile_s",
+    "node_type_plans",
     "nodes_surviving_az_loss",
     "pack_first_fit_decreasing",
     "peak_events_per_s",
+    "queue_table",
+    "replay_curves",
     "servers_for_quantile",
     "shards_needed",
     "stream_shards",
+    "stream_sizing",
+    "tenant_replay",
+    "utilisation_by_multiple",
 ]
 
 
@@ -409,3 +425,132 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
     alloc = total * nt["cpu_m"]
     return ClusterPlan(node_type, replicas, servers, p99_ms, packed, total, used, alloc, used / alloc,
                        total * usd_per_hour * HOURS_PER_MONTH)
+
+
+def stream_sizing(traffic_hourly: pd.DataFrame, regions: Sequence[str], burst_factor: float, record_bytes: float,
+                  tenant_limit_events_per_s: float, headroom: float, **limits: float) -> pd.DataFrame:
+    """Per region: the peak (:func:`peak_events_per_s`), shards for it alone (and the binding limit) and
+    the shards the rule adopted after INC-01 provisions (:func:`stream_shards`).
+
+    ``limits``: ``shard_records_per_s`` and ``shard_mb_per_s``.
+    """
+    rows = []
+    for region in regions:
+        peak = peak_events_per_s(traffic_hourly, burst_factor, region)
+        plain = shards_needed(peak, record_bytes, headroom=headroom, **limits)
+        rows.append({"region": region, "peak_events_per_s": peak, "shards_for_peak_only": plain.shards,
+                     "binding_limit": plain.binding, "shards_with_tenant_burst": stream_shards(
+                         peak, tenant_limit_events_per_s, record_bytes, headroom, **limits)})
+    return pd.DataFrame(rows).set_index("region")
+
+
+@dataclass(frozen=True)
+class TenantReplay:
+    """One tenant replaying a backlog into a stream of ``shards`` shards (:func:`tenant_replay`).
+
+    Attributes:
+        replay_events_per_s: the tenant's replay rate. background_events_per_s: everyone else's rate.
+        designs: the hottest shard's load under each partitioning design (name -> :class:`HotShardLoad`).
+    """
+
+    replay_events_per_s: float
+    background_events_per_s: float
+    shards: int
+    designs: dict[str, HotShardLoad]
+
+
+def _designs(buckets: int, shards: int, tenant_limit: float) -> list[tuple[str, int, float | None]]:
+    spread = min(buckets, shards)
+    return [("tenant id as partition key", 1, None), (f"tenant id + {buckets} buckets", spread, None),
+            (f"{buckets} buckets + tenant rate limit", spread, tenant_limit)]
+
+
+def _hot(rate: float, background: float, spread: int, cap: float | None, shards: int, record_bytes: float,
+         **limits: float) -> HotShardLoad:
+    t = rate if cap is None else min(rate, cap)
+    total = t + background
+    return hot_shard_load(total, t / total / spread, shards, record_bytes=record_bytes, **limits)
+
+
+def tenant_replay(replay_events: float, window_s: float, background_events_per_s: float, shards: int, buckets: int,
+                  tenant_limit_events_per_s: float, record_bytes: float, **limits: float) -> TenantReplay:
+    """A replay of ``replay_events`` within ``window_s`` seconds, under three designs: the tenant id as the
+    partition key (one shard takes it all), the id spread over ``buckets`` keys (over at most ``shards``),
+    and buckets plus a per-tenant rate limit (the tenant's rate capped at ``tenant_limit_events_per_s``).
+
+    >>> r = tenant_replay(7_000_000, 3600, 100.0, 2, 8, 1000.0, 900.0)
+    >>> round(r.replay_events_per_s), [round(d.utilisation, 2) for d in r.designs.values()]
+    (1944, [1.99, 1.51, 0.8])
+    """
+    rate = check_positive("replay_events", replay_events) / check_positive("window_s", window_s)
+    return TenantReplay(rate, background_events_per_s, shards, {
+        name: _hot(rate, background_events_per_s, spread, cap, shards, record_bytes, **limits)
+        for name, spread, cap in _designs(buckets, shards, tenant_limit_events_per_s)})
+
+
+def replay_curves(rates_per_s: Sequence[float], background_events_per_s: float, shards: int, buckets: int,
+                  tenant_limit_events_per_s: float, record_bytes: float, **limits: float) -> dict[str, list[float]]:
+    """The hottest shard's utilisation for each tenant write rate, per design (labels as on the chart)."""
+    labels = ["tenant id as partition key", f"{buckets} buckets", f"{buckets} buckets + rate limit"]
+    return {label: [_hot(r, background_events_per_s, spread, cap, shards, record_bytes, **limits).utilisation
+                    for r in rates_per_s]
+            for label, (_n, spread, cap) in zip(labels, _designs(buckets, shards, tenant_limit_events_per_s),
+                                                strict=True)}
+
+
+def queue_table(events_per_s: float, service_time_ms: float, latency_budget_ms: float,
+                quantile: float = 0.99) -> tuple[int, pd.DataFrame]:
+    """The fewest workers whose response-time ``quantile`` fits the budget (:func:`servers_for_quantile`),
+    and per stable worker count from two below to three above it: utilisation, P(wait), p99 (ms) and
+    events in flight (Little's law on the mean response time).
+
+    >>> n, t = queue_table(1000.0, 12.0, 100.0)
+    >>> n, list(t.index)
+    (13, [13, 14, 15, 16])
+    """
+    mu = 1000.0 / check_positive("service_time_ms", service_time_ms)
+    servers = servers_for_quantile(events_per_s, mu, check_positive("latency_budget_ms", latency_budget_ms) / 1000,
+                                   quantile)
+    rows = [{"workers": c, "utilisation": events_per_s / (c * mu), "p_wait": erlang_c(c, events_per_s, mu),
+             "p99_ms": 1000 * mmc_response_quantile_s(c, events_per_s, mu),
+             "in_flight_events": littles_law(events_per_s, mmc_mean_response_s(c, events_per_s, mu))}
+            for c in range(max(1, servers - 2), servers + 4) if c * mu > events_per_s]
+    return servers, pd.DataFrame(rows).set_index("workers")
+
+
+def drain_table(backlog: float, arrival_rate_per_s: float, workers: Sequence[int], service_rate_per_s: float,
+                utilisation_cap: float) -> pd.DataFrame:
+    """Minutes to drain ``backlog`` events with each worker count, each worker at ``utilisation_cap`` of its
+    service rate while ``arrival_rate_per_s`` keeps arriving (:func:`drain_time_s`)."""
+    return pd.DataFrame({"workers": list(workers), "drain_min": [
+        drain_time_s(backlog, w * service_rate_per_s * utilisation_cap, arrival_rate_per_s) / 60 for w in workers]})
+
+
+@dataclass(frozen=True)
+class NodeTypePlans:
+    """:func:`cluster_plan` per node type at the peak and at the average rate, and their comparison table."""
+
+    at_peak: dict[str, ClusterPlan]
+    at_average: dict[str, ClusterPlan]
+    table: pd.DataFrame
+
+
+def node_type_plans(kube: Mapping[str, Any], peak_events_per_s: float, average_events_per_s: float,
+                    usd_per_hour: Mapping[str, float]) -> NodeTypePlans:
+    """Plan the cluster on every node type; the table has nodes packed and run, CPU utilisation at the
+    peak and on average (%) and the monthly cost."""
+    peak = {nt: cluster_plan(kube, nt, peak_events_per_s, usd_per_hour[nt]) for nt in kube["node_types"]}
+    avg = {nt: cluster_plan(kube, nt, average_events_per_s, usd_per_hour[nt]) for nt in kube["node_types"]}
+    table = pd.DataFrame({nt: {"nodes_packed": p.nodes_packed, "nodes_run": p.nodes_with_az_headroom,
+                               "cpu_util_at_peak_pct": 100 * p.cpu_utilisation,
+                               "cpu_util_average_pct": 100 * avg[nt].cpu_utilisation,
+                               "cost_usd_per_month": p.cost_usd_per_month} for nt, p in peak.items()}).T
+    return NodeTypePlans(peak, avg, table)
+
+
+def utilisation_by_multiple(kube: Mapping[str, Any], node_types: Sequence[str], events_per_s: float,
+                            multiples: Sequence[float], usd_per_hour: Mapping[str, float]) -> pd.DataFrame:
+    """Average CPU utilisation (fraction) of the cluster per node type (columns) at ``events_per_s x m``
+    for each multiple ``m`` (index)."""
+    return pd.DataFrame({nt: [cluster_plan(kube, nt, events_per_s * m, usd_per_hour[nt]).cpu_utilisation
+                              for m in multiples] for nt in node_types}, index=multiples)

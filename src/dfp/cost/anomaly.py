@@ -3,6 +3,9 @@
 =========================  ==================================================================
 ``detect_cost_anomalies``   per day: expected cost, excess, robust z-score, flag
 ``first_flag``              first flagged day inside a window (detection of a known incident)
+``threshold_sweep``         false-positive days and detection of a known incident per z threshold
+``DetectionReplay``         a known incident's excess cost as it happened and with the detector
+``replay_detection``        compute it from the scores, the export's latency and the response time
 =========================  ==================================================================
 
 The detector, per day ``t`` of a daily cost series:
@@ -22,6 +25,7 @@ Days without a full baseline (the first ``baseline_weeks`` weeks) are never flag
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,7 +33,7 @@ import pandas as pd
 from dfp.core.checks import check_int_range, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 
-__all__ = ["detect_cost_anomalies", "first_flag"]
+__all__ = ["DetectionReplay", "detect_cost_anomalies", "first_flag", "replay_detection", "threshold_sweep"]
 
 
 def detect_cost_anomalies(daily_cost_usd: pd.Series, z_threshold: float = 6.0, baseline_weeks: int = 4,
@@ -85,3 +89,48 @@ def first_flag(result: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> 
     """First flagged day with ``start <= day < end``; ``None`` if the window has no flag."""
     window = result[(result.index >= start) & (result.index < end) & result["flag"]]
     return None if window.empty else pd.Timestamp(window.index[0])
+
+
+def threshold_sweep(daily_cost_usd: pd.Series, thresholds: Sequence[float], start: pd.Timestamp, end: pd.Timestamp,
+                    incident_id: str, **detector: object) -> pd.DataFrame:
+    """Per z threshold: flagged days outside the incident window ``[start's day, end]``, the incident's
+    first flagged day ("missed" if none) and its days flagged. ``detector``: other
+    :func:`detect_cost_anomalies` arguments."""
+    rows = []
+    for thr in thresholds:
+        r = detect_cost_anomalies(daily_cost_usd, z_threshold=thr, **detector)  # type: ignore[arg-type]
+        f = r.index[r["flag"]]
+        hit = first_flag(r, start.normalize(), end)
+        rows.append({"z threshold": thr, "false-positive days": int(((f < start.normalize()) | (f > end)).sum()),
+                     f"{incident_id} first flagged": "missed" if hit is None else hit.strftime("%Y-%m-%d"),
+                     f"{incident_id} days flagged": int(((f >= start.normalize()) & (f <= end)).sum())})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class DetectionReplay:
+    """A cost incident as it happened and replayed with the detector (:func:`replay_detection`)."""
+
+    excess_usd: float             # excess over expected from start to end
+    fixed_at: pd.Timestamp        # when the fix would have been live with the detector
+    excess_with_detector_usd: float
+
+    @property
+    def avoidable_usd(self) -> float:
+        """Excess the detector would have saved."""
+        return self.excess_usd - self.excess_with_detector_usd
+
+
+def replay_detection(scores: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, first: pd.Timestamp | None,
+                     data_latency_h: float, response_h: float) -> DetectionReplay:
+    """Spread each incident day's excess evenly over its hours inside ``[start, end]``; the detector sees
+    the first flagged day ``first`` once the day has closed and ``data_latency_h`` has passed, and the
+    fix is live ``response_h`` later (never after ``end``)."""
+    days = pd.date_range(start.normalize(), end.normalize(), freq="D")
+    hours_in = np.array([min(end, d + pd.Timedelta(days=1)) - max(start, d) for d in days]) / pd.Timedelta(hours=1)
+    rate = scores.loc[days, "excess_usd"].clip(lower=0).to_numpy() / hours_in
+    hourly = pd.Series(np.repeat(rate, hours_in.astype(int)),
+                       index=pd.date_range(start, periods=int(hours_in.sum()), freq="h"))
+    detect_at = None if first is None else first + pd.Timedelta(days=1) + pd.Timedelta(hours=data_latency_h)
+    fixed_at = end if detect_at is None else min(end, detect_at + pd.Timedelta(hours=response_h))
+    return DetectionReplay(float(hourly.sum()), fixed_at, float(hourly[hourly.index < fixed_at].sum()))

@@ -9,6 +9,8 @@
 ``realised_savings``            per month and commitment: list value covered, cost, unused, savings
 ``purchases``                   the commitments bought, with level (USD/h) and term start
 ``hourly_spend_profile``        hourly eligible spend rebuilt from daily spend and hourly events
+``realised_summary``            what the bought commitments saved in all, and their worst month's use
+``plan_next_commitment``        the next term's savings curve and recommended level from a bill
 =============================  ==============================================================
 
 A commitment of ``c`` USD/hour at discount ``d`` buys on-demand-equivalent usage worth up to
@@ -29,12 +31,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from dfp.core.checks import check_fraction, check_non_negative
 from dfp.core.errors import PlaybookError
+from dfp.core.units import HOURS_PER_MONTH
+from dfp.cost.projection import estimate_growth
 
-__all__ = ["CommitmentOutcome", "breakeven_utilisation", "commitment_outcome", "eligible_daily_spend",
-           "hourly_spend_profile", "purchases", "realised_savings", "recommend_level", "savings_by_level"]
+__all__ = ["CommitmentOutcome", "CommitmentPlan", "RealisedSummary", "breakeven_utilisation", "commitment_outcome",
+           "eligible_daily_spend", "hourly_spend_profile", "plan_next_commitment", "purchases", "realised_savings",
+           "realised_summary", "recommend_level", "savings_by_level"]
 
 
 def breakeven_utilisation(discount_ratio: float) -> float:
@@ -196,3 +202,78 @@ def hourly_spend_profile(daily_spend_usd: pd.Series, daily_events: pd.Series, ho
     x = np.column_stack([np.full(len(daily_events), 24.0), daily_events.to_numpy(float)])
     (a, b), *_ = np.linalg.lstsq(x, daily_spend_usd.to_numpy(float), rcond=None)
     return (a + b * hourly_events.astype(float)).clip(lower=0.0).rename("spend_usd_per_h")
+
+
+@dataclass(frozen=True)
+class RealisedSummary:
+    """What the commitments in a bill saved (:func:`realised_summary`).
+
+    Attributes:
+        saved_usd: savings since the first purchase (USD). saved_ratio: of the amortised bill since then.
+        min_utilisation_ratio: the worst month's utilisation over all commitments.
+        by_commitment: savings per month (rows) and commitment (columns), USD.
+    """
+
+    saved_usd: float
+    saved_ratio: float
+    min_utilisation_ratio: float
+    by_commitment: pd.DataFrame
+
+
+def realised_summary(billing: pd.DataFrame, monthly_cost_usd: pd.Series) -> RealisedSummary:
+    """Sum :func:`realised_savings` over the story; ``monthly_cost_usd`` is the amortised bill per month."""
+    saved = realised_savings(billing)
+    total = float(saved["savings_usd"].sum())
+    by_month = saved.groupby("month")[["covered_cost_usd", "unused_usd"]].sum()
+    wide = saved.pivot_table(index="month", columns="commitment", values="savings_usd", aggfunc="sum").fillna(0.0)
+    return RealisedSummary(total, total / float(monthly_cost_usd.loc[saved["month"].min():].sum()),
+                           float((by_month["covered_cost_usd"] / by_month.sum(axis=1)).min()), wide)
+
+
+@dataclass(frozen=True)
+class CommitmentPlan:
+    """The next term's commitment analysis (:func:`plan_next_commitment`).
+
+    Attributes:
+        growth_rate: growth of eligible spend used (fraction/month). curve: :func:`savings_by_level`.
+        recommended_usd_per_h / current_usd_per_h: recommended level, and Compute Savings Plans in force.
+        expected_savings_usd_per_year: the recommended level's expected savings over a year (730 h months).
+    """
+
+    growth_rate: float
+    curve: pd.DataFrame
+    recommended_usd_per_h: float
+    current_usd_per_h: float
+    expected_savings_usd_per_year: float
+
+
+def plan_next_commitment(billing: pd.DataFrame, traffic_hourly: pd.DataFrame, discount_ratio: float,
+                         max_loss_probability: float, growth_rate: float | None = None,
+                         profile_days: int = 28, term_months: int = 12) -> CommitmentPlan:
+    """Size the next Compute Savings Plan from the bill's eligible spend and the hourly traffic.
+
+    The hourly profile of the last ``profile_days`` (:func:`hourly_spend_profile`) is scaled for each
+    month of the term by ``(1 + g) ** m * exp(z * sigma * sqrt(m))`` over 11 quantiles ``z`` from 5 % to
+    95 % (``g``: ``growth_rate`` or the log-linear growth of the last 12 months of eligible spend,
+    ``sigma`` its scatter); 41 levels from 0 to 1.6 x the profile's peak committed rate are evaluated
+    (:func:`savings_by_level`) and :func:`recommend_level` picks one.
+    """
+    d = check_fraction("discount_ratio", discount_ratio, closed=True)
+    eligible = eligible_daily_spend(billing)
+    fit = estimate_growth(eligible.groupby(eligible.index.to_period("M")).mean().iloc[-12:].to_numpy())
+    g = fit.rate if growth_rate is None else growth_rate
+    hourly = traffic_hourly.groupby(traffic_hourly["hour"].dt.tz_localize(None))["events"].sum()
+    daily = hourly.groupby(hourly.index.normalize()).sum()
+    days = eligible.index[-profile_days:]
+    profile = hourly_spend_profile(eligible.loc[days], daily.loc[days], hourly[hourly.index >= days[0]]).to_numpy()
+    months = np.arange(1, term_months + 1)
+    z = norm.ppf(np.linspace(0.05, 0.95, 11))
+    scale = ((1 + g) ** months[:, None] * np.exp(z[None, :] * fit.sigma * np.sqrt(months[:, None]))).ravel()
+    levels = np.round(np.linspace(0, profile.max() * (1 - d) * 1.6, 41), 3)
+    curve = savings_by_level(profile, scale, levels, d)
+    best = recommend_level(curve, max_loss_probability)
+    bought, last_day = purchases(billing), billing["ChargePeriodStart"].max()
+    active = bought[(bought["type"] == "Compute Savings Plan") & (bought["start"] <= last_day)
+                    & (bought["start"] + pd.Timedelta(days=365) > last_day)]
+    return CommitmentPlan(g, curve, float(best["commit_usd_per_h"]), float(active["level_usd_per_h"].sum()),
+                          float(best["expected_savings_usd_per_h"]) * HOURS_PER_MONTH * 12)

@@ -5,6 +5,11 @@
 ``fit_cost_model``      ``cost = fixed + variable x events`` by least squares, with residual spread
 ``project_cost``        monthly cost path for a growth/price scenario with a p10-p90 band
 ``month_threshold_hit`` first projected month a path reaches a threshold (e.g. the cap)
+``fitted_history``      the story's monthly cost and volume with the one cost model and growth fit
+``fit_table``           that fit as a labelled table
+``run_scenarios``       project named growth/price scenarios and find each one's cap months
+``month_label``         a month ``k`` months after the last one, or "not within the horizon"
+``scenario_table``      the scenarios as a labelled table
 =====================  ==================================================================
 
 The model: ``cost_m = (fixed_usd + usd_per_million_events x events_m / 1e6) x (1 + price_change_ratio)``
@@ -17,6 +22,7 @@ quadrature (an approximation, stated).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,8 +33,8 @@ from dfp.core.checks import check_int_range, check_positive, check_range
 from dfp.core.errors import PlaybookError
 from dfp.io.system import System
 
-__all__ = ["CostModel", "FittedHistory", "GrowthEstimate", "estimate_growth", "fit_cost_model", "fitted_history", "month_threshold_hit",
-           "project_cost"]
+__all__ = ["CostModel", "FittedHistory", "GrowthEstimate", "ScenarioRun", "estimate_growth", "fit_cost_model", "fit_table",
+           "fitted_history", "month_label", "month_threshold_hit", "project_cost", "run_scenarios", "scenario_table"]
 
 
 @dataclass(frozen=True)
@@ -167,3 +173,62 @@ def fitted_history(system: System, billing: pd.DataFrame, usage: pd.DataFrame) -
     scale = total.index[system.era("scale").first_month:]
     model = fit_cost_model(events.loc[scale].to_numpy(), total.loc[scale].to_numpy())
     return FittedHistory(total, events, model, estimate_growth(events.iloc[-12:].to_numpy()))
+
+
+def fit_table(history: FittedHistory) -> pd.DataFrame:
+    """The cost model and the volume growth fit, as a labelled one-column table of formatted values."""
+    m, g = history.model, history.growth
+    return pd.DataFrame({"value": [f"{m.fixed_usd_per_month:,.0f} USD/month", f"{m.usd_per_million_events:.2f} USD",
+                                   f"{m.r2:.3f}", f"{m.resid_sigma_ratio:.1%}", f"{g.rate:.2%}/month",
+                                   f"{g.sigma:.2%}"]},
+                        index=["fixed", "per million events", "R squared", "relative residual (1 sd)",
+                               "fitted volume growth", "growth scatter (1 sd of monthly log change)"])
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One projected scenario (:func:`run_scenarios`).
+
+    Attributes:
+        growth_rate: volume growth (fraction/month). price_change_ratio: price change from next month.
+        path: :func:`project_cost`'s monthly path. cap_month / cap_month_p90: index (0-based, months
+            ahead minus one) of the first month the median / the 90th percentile reaches the cap, or None.
+    """
+
+    growth_rate: float
+    price_change_ratio: float
+    path: pd.DataFrame
+    cap_month: int | None
+    cap_month_p90: int | None
+
+
+def run_scenarios(history: FittedHistory, scenarios: Mapping[str, tuple[float, float]], horizon_months: int,
+                  cap_usd: float) -> dict[str, ScenarioRun]:
+    """Project each ``{name: (growth_rate, price_change_ratio)}`` from the last month's volume with the fitted model.
+
+    Every scenario uses the same cost model and the fitted growth scatter for its band.
+    """
+    e0 = float(history.events_per_month.iloc[-1])
+    out = {}
+    for name, (rate, price) in scenarios.items():
+        p = project_cost(history.model, e0, rate, horizon_months, price, history.growth.sigma)
+        out[name] = ScenarioRun(rate, price, p, month_threshold_hit(p["cost_usd"], cap_usd),
+                                month_threshold_hit(p["cost_high_usd"], cap_usd))
+    return out
+
+
+def month_label(last: pd.Period, k: int | None) -> str:
+    """The month ``k + 1`` months after ``last`` (a 0-based index of a projected path), or "not within the horizon".
+
+    >>> month_label(pd.Period("2026-10", "M"), 2), month_label(pd.Period("2026-10", "M"), None)
+    ('2027-01', 'not within the horizon')
+    """
+    return "not within the horizon" if k is None else str(last + int(k) + 1)
+
+
+def scenario_table(runs: Mapping[str, ScenarioRun], last: pd.Period) -> pd.DataFrame:
+    """The scenarios side by side: growth, price change, cost at the horizon with its band, cap months."""
+    return pd.DataFrame([{"scenario": name, "growth / month": r.growth_rate, "price change": r.price_change_ratio,
+                          "cost at horizon": r.path["cost_usd"].iloc[-1], "p10": r.path["cost_low_usd"].iloc[-1],
+                          "p90": r.path["cost_high_usd"].iloc[-1], "cap month": month_label(last, r.cap_month),
+                          "cap month (p90)": month_label(last, r.cap_month_p90)} for name, r in runs.items()])

@@ -9,6 +9,12 @@
 ``detectable_error_ratio``      the smallest canary error ratio a given number of requests can detect
 ``simulate_canary``             seeded simulation of a canary judged every minute (detection, alarms)
 ``step_verdict``                the judge of one canary step from per-minute cumulative counts
+``canary_study``                a canary step against one incident: sizing, simulated detection and alarms
+``incident_exposure``           failed events of an incident as it happened and with a canary in front
+``detection_sweep``             minutes to detect regressions of several sizes at a given traffic
+``study_table``                 a :class:`CanaryStudy` as a labelled table with units
+``exposure_table``              an incident's failed events as it happened and with the canary
+``step_reach``                  what one step detects: events and minutes to a target, smallest regression
 =============================  ====================================================================
 
 The test. Canary and baseline serve the same traffic mix; the canary gets ``canary_share`` of it.
@@ -43,6 +49,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import binom, norm
 
@@ -50,16 +57,25 @@ from dfp.core.checks import check_fraction, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 
 __all__ = [
+    "CanaryExposure",
     "CanarySimulation",
+    "CanaryStudy",
+    "StepReach",
     "StepVerdict",
     "TwoProportionTest",
+    "canary_study",
     "detectable_error_ratio",
     "detection_power",
+    "detection_sweep",
     "exact_conditional_test",
+    "exposure_table",
+    "incident_exposure",
     "minutes_to_detect",
     "required_canary_requests",
     "simulate_canary",
+    "step_reach",
     "step_verdict",
+    "study_table",
     "two_proportion_test",
 ]
 
@@ -301,3 +317,154 @@ def step_verdict(canary_errors: list[int], canary_events: list[int], baseline_er
         if canary_events[i] >= min_canary_events:
             return StepVerdict("pass", i + 1, p)
     return StepVerdict("timeout" if n == max_minutes else "wait", n, p)
+
+
+@dataclass(frozen=True)
+class CanaryStudy:
+    """A canary step held against one incident's traffic (:func:`canary_study`). Ratios are fractions."""
+
+    requests_per_min: float          # all traffic at the incident's hour (events/min)
+    canary_per_min: float            # of which the canary (events/min)
+    p_base: float                    # baseline error ratio
+    p_bad: float                     # the bad change's error ratio
+    look_alpha: float                # alpha per look (Bonferroni over the step's minutes)
+    required_events: float           # canary events needed (closed form)
+    detect_min: int                  # first one-minute look that has them (>= 1)
+    caught: CanarySimulation         # bad change, exact test, Bonferroni
+    false_alarms: CanarySimulation   # good change, exact test, Bonferroni
+    false_alarms_z: CanarySimulation       # good change, z-test, Bonferroni
+    false_alarms_naive: CanarySimulation   # good change, exact test, every look at alpha
+    one_look_z: CanarySimulation     # one look at the per-look alpha, z-test
+    one_look_exact: CanarySimulation  # one look at the per-look alpha, exact test
+
+
+def canary_study(rng: np.random.Generator, requests_per_min: float, p_base: float, p_bad: float,
+                 canary_share: float, minutes: int, alpha: float, power: float) -> CanaryStudy:
+    """Size a canary step for a regression ``p_base -> p_bad`` and simulate it (runs: 2000, 4000, 200 000).
+
+    ``detect_min = max(1, ceil(required_events / (requests_per_min * canary_share)))``: the step is
+    judged once a minute, so the first look is the earliest. The simulations draw from ``rng`` in a
+    fixed order (caught, false alarms exact / z / uncorrected, one look z / exact), so a seeded stream
+    gives the same study every time.
+
+    Args:
+        rng: the seeded random stream. requests_per_min: all traffic (events/min), > 0.
+        p_base, p_bad: error ratios in (0, 1). canary_share: share of traffic in the canary, in (0, 1).
+        minutes: the step's longest run, one look a minute. alpha: false-alarm probability of the
+            whole step. power: detection probability the sample size is planned for.
+
+    >>> st = canary_study(np.random.default_rng(1), 6000, 0.0004, 0.02, 0.1, 120, 0.05, 0.8)
+    >>> st.detect_min, round(st.caught.flagged_ratio, 2)
+    (1, 1.0)
+    """
+    look_alpha = check_fraction("alpha", alpha) / minutes
+    n = required_canary_requests(p_base, p_bad, look_alpha, power, canary_share)
+    per_min = check_positive("requests_per_min", requests_per_min) * canary_share
+    sim = {}
+    for key, p_c, runs, look_minutes, kw in (
+        ("caught", p_bad, 2000, minutes, {}),
+        ("false_alarms", p_base, 4000, minutes, {}),
+        ("false_alarms_z", p_base, 4000, minutes, {"method": "z"}),
+        ("false_alarms_naive", p_base, 4000, minutes, {"bonferroni": False}),
+        ("one_look_z", p_base, 200_000, 1, {"bonferroni": False, "method": "z"}),
+        ("one_look_exact", p_base, 200_000, 1, {"bonferroni": False}),
+    ):
+        a = alpha if look_minutes == minutes else look_alpha
+        sim[key] = simulate_canary(rng, requests_per_min, p_base, p_c, canary_share, look_minutes, a, runs=runs, **kw)
+    return CanaryStudy(float(requests_per_min), per_min, p_base, p_bad, look_alpha, n,
+                       max(1, math.ceil(n / per_min)), **sim)
+
+
+@dataclass(frozen=True)
+class CanaryExposure:
+    """Failed events of one incident as it happened and with a canary in front (:func:`incident_exposure`)."""
+
+    impact_min: float          # minutes every event went through the bad change
+    rollback_min: float        # minutes from the failed look to the stable version serving everything
+    canary_min: float          # minutes the canary was exposed: detection + rollback
+    canary_share: float        # share of traffic the canary took (fraction)
+    actual_failed: float       # events failed as it happened
+    canary_failed: float       # events failed with the canary
+    reduction: float           # actual / canary
+
+
+def incident_exposure(study: CanaryStudy, impact_min: float, rollback_min: float) -> CanaryExposure:
+    """Failed events: ``p_bad * rate * impact_min`` against ``p_bad * canary_rate * (detect_min + rollback_min)``.
+
+    >>> st = canary_study(np.random.default_rng(1), 6000, 0.0004, 0.02, 0.1, 120, 0.05, 0.8)
+    >>> e = incident_exposure(st, 46.0, 1.5)
+    >>> round(e.actual_failed), round(e.canary_failed), round(e.reduction)
+    (5520, 30, 184)
+    """
+    impact_min = check_non_negative("impact_min", impact_min)
+    rollback_min = check_non_negative("rollback_min", rollback_min)
+    canary_min = study.detect_min + rollback_min
+    actual = study.p_bad * study.requests_per_min * impact_min
+    with_canary = study.p_bad * study.canary_per_min * canary_min
+    return CanaryExposure(impact_min, rollback_min, canary_min, study.canary_per_min / study.requests_per_min,
+                          actual, with_canary, actual / with_canary)
+
+
+def exposure_table(e: CanaryExposure) -> pd.DataFrame:
+    """As it happened against with the canary: exposed share, minutes exposed, failed events."""
+    return pd.DataFrame({"exposed share": [1.0, e.canary_share], "minutes exposed": [e.impact_min, e.canary_min],
+                         "failed events": [e.actual_failed, e.canary_failed]},
+                        index=["what happened (rolling sync)", "with the canary"])
+
+
+@dataclass(frozen=True)
+class StepReach:
+    """What one canary step can see at a target error ratio and within its longest run (:func:`step_reach`)."""
+
+    target_events: float                 # canary events to detect the target error ratio
+    target_min: dict[str, float]         # minutes that takes at each traffic level
+    detectable_factor: dict[str, float]  # smallest detectable canary/baseline ratio within the step, per level
+
+
+def step_reach(requests_per_min: dict[str, float], p_base: float, p_target: float, minutes: int, look_alpha: float,
+               power: float, canary_share: float) -> StepReach:
+    """Events and minutes to detect ``p_target``, and the smallest regression a ``minutes`` step detects.
+
+    ``detectable_factor[k] = detectable_error_ratio(rate_k * share * minutes) / p_base``.
+
+    >>> r = step_reach({"peak": 10_000.0}, 0.001, 0.002, 120, 0.05 / 120, 0.8, 0.1)
+    >>> round(r.target_min["peak"], 1), r.detectable_factor["peak"] < 2
+    (24.1, True)
+    """
+    n = required_canary_requests(p_base, p_target, look_alpha, power, canary_share)
+    return StepReach(
+        n,
+        {k: minutes_to_detect(r, p_base, p_target, look_alpha, power, canary_share) for k, r in requests_per_min.items()},
+        {k: detectable_error_ratio(r * canary_share * minutes, p_base, look_alpha, power, canary_share) / p_base
+         for k, r in requests_per_min.items()},
+    )
+
+
+def detection_sweep(requests_per_min: dict[str, float], p_base: float, factors: np.ndarray, alpha: float,
+                    power: float, canary_share: float) -> dict[str, list[float]]:
+    """Minutes to detect a canary error ratio of ``p_base * factor``, for each named traffic level.
+
+    >>> detection_sweep({"peak": 10_000}, 0.001, np.array([2.0]), 0.05, 0.8, 0.1)["peak"][0] > 0
+    True
+    """
+    return {k: [minutes_to_detect(r, p_base, p_base * float(f), alpha, power, canary_share) for f in factors]
+            for k, r in requests_per_min.items()}
+
+
+def study_table(st: CanaryStudy, incident_id: str) -> pd.DataFrame:
+    """The study's figures with human labels and units (percentages of runs as %)."""
+    rows = [
+        (f"traffic at {incident_id}'s hour", st.requests_per_min, "events/min"),
+        ("of which the canary", st.canary_per_min, "events/min"),
+        ("baseline error ratio", st.p_base, "fraction"),
+        ("canary error ratio (bad config)", st.p_bad, "fraction"),
+        ("alpha per look (Bonferroni)", st.look_alpha, "per look"),
+        ("canary events needed (closed form)", st.required_events, "canary events"),
+        ("minutes to detect (closed form)", st.detect_min, "min"),
+        ("simulated rollouts caught", 100 * st.caught.flagged_ratio, "% of runs"),
+        ("simulated minute of detection (median)", st.caught.median_minutes_to_flag, "min"),
+        ("false alarms: exact test, Bonferroni", 100 * st.false_alarms.flagged_ratio, "% of good rollouts"),
+        ("false alarms: z-test, Bonferroni", 100 * st.false_alarms_z.flagged_ratio, "% of good rollouts"),
+        ("false alarms: exact test, no correction", 100 * st.false_alarms_naive.flagged_ratio, "% of good rollouts"),
+    ]
+    return pd.DataFrame({"value": [r[1] for r in rows], "unit": [r[2] for r in rows]}, index=[r[0] for r in rows])

@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from dfp.io.external import fact
-from dfp.io.policies import workload
+from dfp.io.policies import load_policies, workload
 from dfp.io.system import System
 
 __all__ = ["COMMITMENT_PURCHASES", "WORKLOAD", "generate"]
@@ -75,6 +75,9 @@ REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "eu-west-1": "Europe (Irel
 
 #: The fictional system's workload coefficients (``data/platform.yml``, section ``workload``).
 WORKLOAD: dict[str, float] = workload()
+#: Events/s one ingest node sustains: the ingest-service pod's rate (``kubernetes.services``), the one
+#: capacity coefficient the Kubernetes capacity page sizes with (one ingest pod's rate per node).
+INGEST_EPS_PER_NODE: float = float(load_policies()["kubernetes"]["services"]["ingest-service"]["events_per_s_per_pod"])
 
 #: Commitment purchases: (id, kind, start date, term days). Compute SP levels are sized from data.
 COMMITMENT_PURCHASES: tuple[tuple[str, str, str], ...] = (
@@ -203,7 +206,7 @@ def _node_hours(region: str, hm: np.ndarray, live: np.ndarray, dev_nodes: np.nda
     mn = w["min_nodes_per_group"]
     nodes = {
         "system": np.full(hm.shape, w["system_nodes"]),
-        "ingest": np.maximum(mn, np.ceil(eps / w["ingest_eps_per_node"])),
+        "ingest": np.maximum(mn, np.ceil(eps / INGEST_EPS_PER_NODE)),
         "process": np.maximum(mn, np.ceil(eps / w["process_eps_per_node"])),
         "deliver": np.maximum(mn, np.ceil(eps / w["deliver_eps_per_node"])),
         "staging": np.full(hm.shape, w["staging_nodes"] if region == "us-east-1" else 0.0),

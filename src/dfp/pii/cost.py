@@ -7,6 +7,10 @@
 ``ai_option_cost``              fixed + variable monthly cost of one option (pure)
 ``ai_monthly_cost_usd``         the one number the cost projection needs: USD/month at a volume
 ``ai_latency_ms_per_event``     the latency one scanned event adds, per option (cost model)
+``options_table``               the options side by side: EU handling, effective recall, latency, cost
+``cost_by_month``               each option's monthly cost over a series of months (volume, EU share)
+``cost_by_sample_fraction``     each option's monthly cost at one volume as the sampled share varies
+``first_month_above``           the first month one option costs more than another (None if never)
 =============================  ================================================================
 
 Formulas (months are 30.42 days, ``dfp.core.units``):
@@ -25,15 +29,20 @@ Human review of flags is the same for every option and is not included here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
+
+import numpy as np
+import pandas as pd
 
 from dfp.core.checks import check_fraction, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.units import DAYS_PER_MONTH
 
 __all__ = ["OPTIONS", "AiCostAssumptions", "AiPrices", "Option", "OptionCost", "ai_latency_ms_per_event",
-           "ai_monthly_cost_usd", "ai_option_cost", "ai_prices"]
+           "ai_monthly_cost_usd", "ai_option_cost", "ai_prices", "cost_by_month", "cost_by_sample_fraction",
+           "first_month_above", "options_table"]
 
 OptionId = Literal["build", "buy", "hosted_api"]
 
@@ -193,3 +202,48 @@ def ai_latency_ms_per_event(option: str, a: AiCostAssumptions, p: AiPrices) -> f
     if opt.id == "build":
         return a.build_cpu_ms_per_field * a.fields_per_event
     return p.dlp_latency_p95_ms if opt.id == "buy" else p.llm_latency_p95_ms
+
+
+def options_table(costs: Mapping[str, OptionCost], events_per_day: float, eu_share: float, recall_model: float,
+                  recall_rules: float, a: AiCostAssumptions, p: AiPrices) -> pd.DataFrame:
+    """Per option (rows by name): EU payloads in region, effective recall in %, latency, costs, USD per M events.
+
+    Effective recall: the model's where the option may process EU payloads in region, else the share-
+    weighted mix ``(1 - eu) x model + eu x rules`` (EU payloads fall back to the rules).
+    """
+    events_month = events_per_day * DAYS_PER_MONTH
+    rows = []
+    for o, c in costs.items():
+        opt = OPTIONS[o]
+        recall = recall_model if opt.eu_in_region else (1 - eu_share) * recall_model + eu_share * recall_rules
+        rows.append({"option": opt.name, "EU payloads in region": "yes" if opt.eu_in_region else "no (rules only)",
+                     "effective recall %": 100 * recall, "latency ms/event": ai_latency_ms_per_event(o, a, p),
+                     "variable USD/month": c.variable_usd, "fixed USD/month": c.fixed_usd,
+                     "total USD/month": c.total_usd, "USD per M events": c.total_usd / events_month * 1e6})
+    return pd.DataFrame(rows).set_index("option")
+
+
+def cost_by_month(monthly: pd.DataFrame, a: AiCostAssumptions, p: AiPrices) -> pd.DataFrame:
+    """Each option's monthly cost (columns by option name) for months with ``events_per_day_avg`` and
+    ``eu_events_share`` (rows indexed by the month's first day)."""
+    return pd.DataFrame({
+        OPTIONS[o].name: [ai_monthly_cost_usd(float(r.events_per_day_avg), o, float(r.eu_events_share), a, p)
+                          for r in monthly.itertuples()]
+        for o in OPTIONS}, index=pd.PeriodIndex(monthly["month"]).to_timestamp())
+
+
+def cost_by_sample_fraction(events_per_day: float, eu_share: float, a: AiCostAssumptions, p: AiPrices,
+                            fractions: Sequence[float]) -> dict[str, list[float]]:
+    """Each option's total monthly cost (by option name) at ``events_per_day`` for each sampled share."""
+    return {OPTIONS[o].name: [ai_option_cost(events_per_day, o, replace(a, sample_fraction=float(f)), p,
+                                             eu_share).total_usd for f in fractions] for o in OPTIONS}
+
+
+def first_month_above(series: pd.DataFrame, higher: str, lower: str) -> int | None:
+    """Position of the first row where column ``higher`` exceeds column ``lower`` (None if never).
+
+    >>> first_month_above(pd.DataFrame({"a": [1, 3], "b": [2, 2]}), "a", "b")
+    1
+    """
+    above = (series[higher] > series[lower]).to_numpy()
+    return int(np.argmax(above)) if above.any() else None

@@ -5,7 +5,7 @@
 ``parallel``                    any one of n independent replicas suffices: 1 - prod(1 - a_i)
 ``k_of_n``                      at least k of n identical independent replicas needed
 ``compose``                     evaluate a nested block spec (serial / parallel / k_of_n / leaf)
-``downtime_min_per_month``      expected minutes of unavailability in a 730 h month
+``downtime_min_per_month``      expected minutes of unavailability in the 30-day budget month
 ``nines``                       -log10(1 - availability): 0.999 -> 3.0
 ``required_part_availability``  the availability each of n serial parts needs to reach a target
 =============================  ===============================================================
@@ -27,7 +27,7 @@ from typing import Any
 
 from dfp.core.checks import check_fraction, check_int_range
 from dfp.core.errors import PlaybookError
-from dfp.core.units import HOURS_PER_MONTH
+from dfp.core.units import SLO_MONTH_MIN
 
 __all__ = [
     "compose",
@@ -132,13 +132,17 @@ def compose(spec: Any, leaves: Mapping[str, float]) -> float:
 
 
 def downtime_min_per_month(availability: float) -> float:
-    """Expected minutes of unavailability in an average month (730 h): ``(1 - a) * 730 * 60``.
+    """Expected minutes of unavailability in the budget month: ``(1 - a) * 30 * 1440``.
+
+    The month is :data:`dfp.core.units.SLO_MONTH_DAYS` (the SLOs' and the SLA's rolling 30 days), so
+    the figure equals the error budget :func:`dfp.reliability.slo.allowed_downtime_min` gives for the
+    same target over 30 days.
 
     >>> round(downtime_min_per_month(0.9995), 1)
-    21.9
+    21.6
     """
     a = check_fraction("availability", availability, closed=True)
-    return (1.0 - a) * HOURS_PER_MONTH * 60.0
+    return (1.0 - a) * SLO_MONTH_MIN
 
 
 def nines(availability: float) -> float:

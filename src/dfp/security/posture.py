@@ -41,6 +41,8 @@ __all__ = [
     "SecurityPolicy",
     "audit_log_retention",
     "coverage",
+    "dsr_as_of",
+    "dsr_by_era",
     "dsr_turnaround",
     "expiry_report",
     "load_controls",
@@ -52,6 +54,7 @@ __all__ = [
     "residency_share",
     "reviews_on_time",
     "risk_band",
+    "sla_by_era",
     "sla_compliance",
 ]
 
@@ -377,3 +380,27 @@ def audit_log_retention(config: Mapping[str, Any], name: str = "audit-log bucket
         raise PlaybookError(f"{name}: lifecycle expires logs after {expire_days} days, before the {locked}-day lock")
     queryable = min(archive) if archive else (expire_days if expire_days is not None else 10**6)
     return AuditRetention(queryable, locked, expire_days)
+
+
+def sla_by_era(remediated: pd.DataFrame, eras: list[str]) -> pd.DataFrame:
+    """Share of decided findings fixed within SLA per era (rows, in ``eras`` order) and severity, plus the
+    era's finding count; ``remediated`` is :func:`remediation` with an ``era`` column."""
+    decided = remediated.loc[remediated["within_sla"].notna()].assign(ok=lambda d: d["within_sla"].astype(bool))
+    by_era = decided.pivot_table(index="era", columns="severity", values="ok", aggfunc="mean")
+    by_era = by_era.reindex(index=eras, columns=list(SEVERITIES))
+    return by_era.assign(findings=remediated.groupby("era")["finding_id"].count().reindex(by_era.index))
+
+
+def dsr_as_of(dsrs: pd.DataFrame, deadline_days: float, as_of: pd.Timestamp) -> pd.DataFrame:
+    """:func:`dsr_turnaround` of the requests received before ``as_of``, as they stood then (a
+    completion after ``as_of`` counts as still open)."""
+    d = dsr_turnaround(dsrs.loc[dsrs["received_at"] < as_of], deadline_days, as_of)
+    d = d.assign(completed_at=d["completed_at"].where(d["completed_at"] < as_of))
+    return dsr_turnaround(d.drop(columns=["days", "open_days", "within_deadline"]), deadline_days, as_of)
+
+
+def dsr_by_era(decided: pd.DataFrame, eras: list[str]) -> pd.DataFrame:
+    """Per era (rows in ``eras`` order): requests, median and max days, share within the deadline."""
+    return decided.groupby("era", sort=False).agg(
+        requests=("request_id", "count"), median_days=("days", "median"), max_days=("days", "max"),
+        within=("within_deadline", lambda s: s.astype(bool).mean())).reindex(eras)
