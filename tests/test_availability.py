@@ -114,7 +114,7 @@ def test_one_month_for_budgets_downtime_and_credits():
     from dfp.business.traffic import outage_exposure
     from dfp.io.openslo import load_slos
 
-    assert {s.window_days for s in load_slos()} == {SLO_MONTH_DAYS}
+    assert {s.period_days for s in load_slos()} == {SLO_MONTH_DAYS}
     profile = pd.Series([3600.0] * 24, index=range(24))
     e = outage_exposure(profile, 0, 21.6 / 60, 1, 1000.0, [{"below_availability": 0.9995, "credit_ratio": 0.1}])
     assert e.availability == pytest.approx(0.9995)

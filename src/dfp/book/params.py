@@ -169,7 +169,7 @@ PAGE_DEFAULTS: dict[str, dict[str, Any]] = {
     "dora-metrics": {"lead_time_quantile": 0.95},
     "ai-fallback": {"pii_timeout_ms": 1000.0, "slo_target": 0.99, "window_days": 28, "pii_miss_cost_usd": 250.0,
                     "pii_false_flag_cost_usd": 5.0},
-    "alerting": {"window_days": 30, "team_engineers": None, "page_handling_min": 60.0, "ticket_handling_min": 20.0,
+    "alerting": {"period_days": 30, "team_engineers": None, "page_handling_min": 60.0, "ticket_handling_min": 20.0,
                  "significant_budget_share": 0.01},
     "availability-composition": {"slo_target": None, "node_availability": None, "api_gateway_availability": None},
     "incident-review": {"window_days": None},
@@ -188,6 +188,7 @@ PAGE_DEFAULTS: dict[str, dict[str, Any]] = {
     "where-the-money-goes": {"as_of_month": 23},
     "scorecard": {"as_of_month": 23},
     "story-over-time": {"as_of_month": 23},
+    "system-at-a-glance": {"as_of_month": 23},
     "data-dictionary": {"show_rows": True},
 }
 
