@@ -2,10 +2,9 @@
 differently shaped sample generated in the repository. Runs the real command line (``python -m dfp``)
 in a subprocess, from a folder outside the repository, as a user would.
 
-MERGE HOOK: ``OWN_DATA_COMMANDS`` lists the commands. Each entry is ``(name, argv_factory)``, where the
-factory takes a scratch folder and returns ``{sample name: argv}`` for both samples. The FOCUS
-(``dfp focus check``, ``dfp cost report``) and SLO (``dfp slo check``, ``dfp slo backtest``) commands
-join the list at merge with their own factories.
+``OWN_DATA_COMMANDS`` lists the commands. Each entry is ``(name, argv_factory)``, where the factory takes
+a scratch folder and returns ``{sample name: argv}``: the platform's own data in the standard format, and
+a second, differently shaped sample generated in the repository.
 """
 
 from __future__ import annotations
@@ -17,12 +16,20 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dfp.core.paths import DATA_DIR_ENV, data_dir
+from dfp.generate.focus_sample import write_sample_export
+from dfp.generate.promexport import platform_export
+from dfp.generate.promexport import write_sample as write_promexport_sample
 from dfp.generate.samples import write_team_deploy_log
+from dfp.generate.sli import load_minutes
 from dfp.io.data import load
 from dfp.io.deploylog import to_github_deployments
+from dfp.io.openslo import load_slos
+from dfp.io.promexport import write_query_range
+from dfp.io.system import load_system
 
 
 def _dora_samples(tmp: Path) -> dict[str, list[str]]:
@@ -35,10 +42,52 @@ def _dora_samples(tmp: Path) -> dict[str, list[str]]:
     }
 
 
+def _focus_samples(tmp: Path) -> dict[str, list[str]]:
+    other = write_sample_export(tmp / "nimbus-focus.csv", rows=2000)
+    return {
+        "platform bill (FOCUS 1.2, USD)": ["focus", "check", str(data_dir() / "billing_daily.csv.gz"), "--scope", "bill"],
+        "second sample: another provider's FOCUS 1.0 shape, EUR, x_ columns": ["focus", "check", str(other)],
+    }
+
+
+def _cost_samples(tmp: Path) -> dict[str, list[str]]:
+    other = write_sample_export(tmp / "nimbus-focus.csv", rows=2000)
+    return {
+        "platform bill by service": ["cost", "report", str(data_dir() / "billing_daily.csv.gz")],
+        "second sample by service category": ["cost", "report", str(other), "--by", "ServiceCategory"],
+    }
+
+
+def _platform_slo_export(tmp: Path) -> Path:
+    sim = load_minutes()
+    specs = load_slos()
+    start = load_system().incident("INC-02").impact_start.normalize() - pd.Timedelta(days=1)
+    return write_query_range(tmp / "platform.json", platform_export(sim, specs, "us-east-1", start, 2 * 1440))
+
+
+def _slo_samples(tmp: Path) -> dict[str, list[str]]:
+    slos, _ = write_promexport_sample(tmp / "sample")
+    return {"platform specs (data/slos)": ["slo", "check", str(data_dir() / "slos")],
+            "second sample: a shop's OpenSLO file": ["slo", "check", str(slos)]}
+
+
+def _backtest_samples(tmp: Path) -> dict[str, list[str]]:
+    slos, export = write_promexport_sample(tmp / "sample")
+    return {
+        "platform minutes around INC-02 as a query_range export": [
+            "slo", "backtest", "--slos", str(data_dir() / "slos"), "--series", str(_platform_slo_export(tmp)),
+            "--policies", str(data_dir() / "reliability" / "alert-policies.yaml")],
+        "second sample: two pods, 30 s scrapes, counter resets and gaps": [
+            "slo", "backtest", "--slos", str(slos), "--series", str(export)],
+    }
+
+
 OWN_DATA_COMMANDS: list[tuple[str, Callable[[Path], dict[str, list[str]]]]] = [
     ("dfp dora", _dora_samples),
-    # merge: ("dfp focus check", _focus_samples), ("dfp cost report", _cost_samples),
-    # merge: ("dfp slo check", _slo_samples), ("dfp slo backtest", _backtest_samples),
+    ("dfp focus check", _focus_samples),
+    ("dfp cost report", _cost_samples),
+    ("dfp slo check", _slo_samples),
+    ("dfp slo backtest", _backtest_samples),
 ]
 
 
