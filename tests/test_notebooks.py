@@ -19,9 +19,6 @@ from dfp.core.paths import repo_root
 ROOT = repo_root()
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 #: notebooks other helpers own in this round; they move to ``setup`` at merge
-LEGACY_CHECK = {"alerting", "dora-metrics"}
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_skeleton(path: Path):
     nb = nbformat.read(str(path), as_version=4)
@@ -33,10 +30,7 @@ def test_skeleton(path: Path):
     unknown = set(params) - set(PARAMETERS)
     assert not unknown, f"parameters missing from the dfp.book.params registry: {unknown}"
     nxt = code[tagged[0] + 1].source
-    if path.stem in LEGACY_CHECK:
-        assert "check_parameters(" in nxt, "the cell after the parameters cell checks them"
-    else:
-        assert f'page = setup("{path.stem}", globals())' in nxt, "the cell after the parameters cell sets the page up"
+    assert f'page = setup("{path.stem}", globals())' in nxt, "the cell after the parameters cell sets the page up"
     assert nb.cells[0].cell_type == "markdown" and "\n# " in "\n" + nb.cells[0].source, "starts with a title"
     for c in code:
         assert c.outputs is not None

@@ -24,7 +24,6 @@ column says which). A target nothing in the book measures has no function and a 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -37,7 +36,8 @@ import pandas as pd
 
 from dfp.book.params import page_defaults
 from dfp.core.errors import PlaybookError
-from dfp.core.paths import data_dir, repo_root
+from dfp.core.paths import data_dir
+from dfp.io.cache import content_key, fetch_json, store_json
 from dfp.io.system import System, load_system
 
 __all__ = [
@@ -174,29 +174,20 @@ class BookInputs:
     def alerting(self) -> dict[str, float]:
         """The adopted alerting policy's row of :func:`dfp.reliability.alerting.policy_summary` (the page's defaults).
 
-        The backtest replays every SLI minute (seconds of work), so its result is cached on disk under
-        ``_build/cache/scorecard``, keyed on everything it reads: the SLI and traffic data, the SLO specs,
-        the alert policies, system.yml, the alerting page's parameters and the source of the modules.
+        The backtest replays every SLI minute (seconds of work), so its result is cached through
+        :mod:`dfp.io.cache`, keyed on everything it reads: the SLI and traffic data, the SLO specs, the alert
+        policies, system.yml, the alerting page's parameters and the package's source.
         """
         p = page_parameters(PAGES["alerting"])
-        digest = hashlib.sha256(json.dumps(p, sort_keys=True).encode("utf-8"))
         d = data_dir()
-        for f in ("sli_hourly.csv.gz", "traffic_hourly.csv.gz", "system.yml", "reliability/alert-policies.yaml",
-                  *sorted(str(x.relative_to(d)) for x in (d / "slos").glob("*.yaml"))):
-            digest.update((d / f).read_bytes())
-        pkg = Path(__file__).parents[1]
-        for mod in ("reliability/alerting", "reliability/sli", "generate/sli", "reliability/slo", "book/scorecard"):
-            digest.update((pkg / f"{mod}.py").read_bytes())
-        path = repo_root() / "_build" / "cache" / "scorecard" / f"alerting-{digest.hexdigest()[:20]}.json"
-        if path.is_file():
-            return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
-        row = alerting_backtest(self.system, p)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(row, sort_keys=True), encoding="utf-8")
-        except OSError:  # a read-only checkout computes the row every time (to move onto dfp.io.cache)
-            pass
-        return row
+        inputs = [d / f for f in ("sli_hourly.csv.gz", "traffic_hourly.csv.gz", "system.yml",
+                                   "reliability/alert-policies.yaml")]
+        key = content_key(json.dumps(p, sort_keys=True), *inputs, d / "slos", Path(__file__).parents[1])
+        row = fetch_json("scorecard", key)
+        if row is None:
+            row = alerting_backtest(self.system, p)
+            store_json("scorecard", key, row)  # a read-only checkout computes it again next time
+        return {k: float(v) for k, v in row.items()}
 
     @functools.cached_property
     def security_as_of(self) -> pd.Timestamp:
