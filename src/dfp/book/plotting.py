@@ -82,7 +82,7 @@ def use_style() -> None:
         "figure.constrained_layout.use": True,
     })
     try:  # inline backend in notebooks: PNG only, so stored outputs stay comparable
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
+        from matplotlib_inline.backend_inline import set_matplotlib_formats  # noqa: PLC0415 - optional: only inside Jupyter
 
         set_matplotlib_formats("png")
     except ImportError:  # pragma: no cover - outside Jupyter
