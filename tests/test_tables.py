@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dfp.book.tables import COLUMNS, KINDS, Col, fmt, human_table, label
+from dfp.book.tables import COLUMNS, KINDS, Col, fmt, fmt_with_unit, human_table, label
 from dfp.core.errors import PlaybookError
 
 BAD = re.compile(r"\b(nan|NaN|None|True|False|inf)\b|\d[eE][+-]?\d")
@@ -103,3 +103,16 @@ def test_long_cells_are_never_cut():
     assert long in out._repr_html_() and long in repr(out)
     assert "..." in pd.DataFrame({"w": [long]})._repr_html_()  # what plain pandas would show
     assert isinstance(out.T, type(out))
+
+
+@pytest.mark.parametrize(("value", "expected"), [(3890.2, "3,890"), (12.14, "12.1"), (1.456, "1.46"),
+                                                 (0.1063, "0.106"), (0.0004, "0.000400"), (0.0, "0"),
+                                                 (-2.5, "-2.50"), (2.0, "2"), (10.0, "10")])
+def test_auto_keeps_three_significant_digits(value, expected):
+    assert fmt(value, "auto") == expected
+
+
+def test_fmt_with_unit():
+    assert fmt_with_unit(0.95, "fraction") == "95.0 %"
+    assert fmt_with_unit(1.46, "deploys/week") == "1.46 deploys/week"
+    assert fmt_with_unit(float("nan"), "ms", missing="not measured") == "not measured"

@@ -4,6 +4,7 @@
 ``Col``                 one column's label (with its unit) and kind of quantity
 ``COLUMNS``             labels and kinds for column names used on more than one page
 ``fmt``                 one value as display text for a kind of quantity
+``fmt_with_unit``       a value and its unit in one cell, fractions as percent
 ``human_table``         a display copy of a DataFrame: labelled, formatted, missing as "—"
 ``HumanFrame``          the DataFrame it returns: shows every cell in full, never cut with "..."
 ``label``               the human label of a column or criterion name
@@ -13,6 +14,8 @@ Kinds (the value is the stored quantity; conversion happens only here, for displ
 
 - ``count``: integers with thousands separators (``182``, ``3,954``)
 - ``number``: ``decimals`` places (default 2) with thousands separators
+- ``auto``: three significant digits, at most 6 decimal places, whole numbers without decimals
+  (``3,890``, ``12.1``, ``0.106``, ``2``)
 - ``usd``: whole US dollars with thousands separators
 - ``usd_per_million``: USD per million events, one decimal (stored as USD per event, x 1e6)
 - ``percent``: a ratio in [0, 1] shown as percent, ``decimals`` places (default 1)
@@ -36,9 +39,9 @@ import pandas as pd
 
 from dfp.core.errors import PlaybookError
 
-__all__ = ["COLUMNS", "KINDS", "Col", "HumanFrame", "fmt", "human_table", "label"]
+__all__ = ["COLUMNS", "KINDS", "Col", "HumanFrame", "fmt", "fmt_with_unit", "human_table", "label"]
 
-KINDS = ("count", "number", "usd", "usd_per_million", "percent", "yesno", "text")
+KINDS = ("count", "number", "auto", "usd", "usd_per_million", "percent", "yesno", "text")
 MISSING = "—"
 
 
@@ -127,6 +130,8 @@ def fmt(value: Any, kind: str = "number", decimals: int | None = None, missing: 
         x, places = x * 100, 1 if decimals is None else decimals
     elif kind in ("count", "usd"):
         places = 0 if decimals is None else decimals
+    elif kind == "auto" and decimals is None:
+        places = 0 if x.is_integer() else min(6, max(0, 2 - math.floor(math.log10(abs(x)))))
     else:
         places = 2 if decimals is None else decimals
     if math.isinf(x):  # a huge finite value scaled past the float range
@@ -149,6 +154,19 @@ class HumanFrame(pd.DataFrame):
     def __repr__(self) -> str:
         with pd.option_context("display.max_colwidth", None, "display.max_columns", None, "display.width", 120):
             return super().__repr__()
+
+
+def fmt_with_unit(value: Any, unit: str, missing: str = MISSING) -> str:
+    """``value`` with three significant digits and its unit; a ``fraction`` unit shows as percent.
+
+    >>> fmt_with_unit(3890.2, "ms"), fmt_with_unit(0.1063, "fraction/month"), fmt_with_unit(None, "ms")
+    ('3,890 ms', '10.6 %/month', '—')
+    """
+    if _is_missing(value):
+        return missing
+    if unit.startswith("fraction"):
+        return f"{fmt(value, 'percent', 1)} %{unit[len('fraction'):]}"
+    return f"{fmt(value, 'auto')} {unit}"
 
 
 def _known(specs: Mapping[str, Col | None]) -> dict[str, Col]:
