@@ -37,7 +37,6 @@ NOT_YET: set[str] = {
     "07-cost/commitments.ipynb",
     "07-cost/customer-attribution.ipynb",
     "07-cost/sustainability.ipynb",
-    "07-cost/unit-economics.ipynb",
     "overview/story-over-time.ipynb",
 }
 

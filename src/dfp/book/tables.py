@@ -8,6 +8,7 @@
 ``human_table``         a display copy of a DataFrame: labelled, formatted, missing as "—"
 ``HumanFrame``          the DataFrame it returns: shows every cell in full, never cut with "..."
 ``label``               the human label of a column or criterion name
+``usd_per_million``     USD per event as USD per million events, the unit readers see
 =====================  ==================================================================
 
 Kinds (the value is the stored quantity; conversion happens only here, for display):
@@ -39,7 +40,7 @@ import pandas as pd
 
 from dfp.core.errors import PlaybookError
 
-__all__ = ["COLUMNS", "KINDS", "Col", "HumanFrame", "fmt", "fmt_with_unit", "human_table", "label"]
+__all__ = ["COLUMNS", "KINDS", "Col", "HumanFrame", "fmt", "fmt_with_unit", "human_table", "label", "usd_per_million"]
 
 KINDS = ("count", "number", "auto", "usd", "usd_per_million", "percent", "yesno", "text")
 MISSING = "—"
@@ -79,6 +80,18 @@ COLUMNS: dict[str, Col] = {
     "weight": Col("Weight", "number", 2),
     "score": Col("Weighted score", "number", 2),
 }
+
+
+EVENTS_PER_MILLION = 1e6
+
+
+def usd_per_million(usd_per_event: float) -> float:
+    """Unit cost as readers see it: ``USD per million events = USD per event x 1e6``.
+
+    >>> round(usd_per_million(5.7e-05), 6)
+    57.0
+    """
+    return float(usd_per_event) * EVENTS_PER_MILLION
 
 
 def label(name: str, columns: Mapping[str, Col] | None = None) -> str:
@@ -125,7 +138,7 @@ def fmt(value: Any, kind: str = "number", decimals: int | None = None, missing: 
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     if kind == "usd_per_million":
-        x, places = x * 1e6, 1 if decimals is None else decimals
+        x, places = usd_per_million(x), 1 if decimals is None else decimals
     elif kind == "percent":
         x, places = x * 100, 1 if decimals is None else decimals
     elif kind in ("count", "usd"):
