@@ -28,7 +28,6 @@ NOT_YET: set[str] = {
     "03-platform/observability-budget.ipynb",
     "04-delivery/dora-metrics.ipynb",
     "05-reliability/ai-fallback.ipynb",
-    "05-reliability/alerting.ipynb",
     "05-reliability/availability-composition.ipynb",
     "05-reliability/incident-review.ipynb",
     "05-reliability/slis-and-slos.ipynb",

@@ -78,6 +78,19 @@ COLUMNS: dict[str, Col] = {
     "audit_effort_h_per_quarter": Col("Audit effort (h/quarter)", "number", 0),
     "team_fit_score": Col("Team fit (1-5)", "number", 0),
     "weight": Col("Weight", "number", 2),
+    # alert backtests (dfp.reliability.alerting.backtest's summary)
+    "pages": Col("Pages", "count"),
+    "incident_pages": Col("Pages during incidents", "count"),
+    "non_incident_pages": Col("Pages outside incidents", "count"),
+    "false_pages": Col("False pages", "count"),
+    "false_page_ratio": Col("False pages (% of pages)", "percent", 1),
+    "tickets": Col("Tickets", "count"),
+    "incidents_caught": Col("Incidents caught", "count"),
+    "mean_detection_min": Col("Mean detection (min)", "number", 1),
+    "max_detection_min": Col("Longest detection (min)", "count"),
+    "mean_reset_min": Col("Mean reset (min)", "number", 1),
+    "pages_per_week": Col("Pages per week", "number", 2),
+    "oncall_h_per_engineer_week": Col("On-call load (h per engineer a week)", "number", 2),
     "score": Col("Weighted score", "number", 2),
 }
 
