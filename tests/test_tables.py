@@ -106,13 +106,13 @@ def test_long_cells_are_never_cut():
 
 
 @pytest.mark.parametrize(("value", "expected"), [(3890.2, "3,890"), (12.14, "12.1"), (1.456, "1.46"),
-                                                 (0.1063, "0.106"), (0.0004, "0.000400"), (0.0, "0"),
-                                                 (-2.5, "-2.50"), (2.0, "2"), (10.0, "10")])
+                                                 (0.1063, "0.106"), (0.0004, "0.0004"), (0.0, "0"),
+                                                 (-2.5, "-2.5"), (0.1, "0.1"), (2.0, "2"), (10.0, "10")])
 def test_auto_keeps_three_significant_digits(value, expected):
     assert fmt(value, "auto") == expected
 
 
 def test_fmt_with_unit():
-    assert fmt_with_unit(0.95, "fraction") == "95.0 %"
+    assert fmt_with_unit(0.95, "fraction") == "95 %"
     assert fmt_with_unit(1.46, "deploys/week") == "1.46 deploys/week"
     assert fmt_with_unit(float("nan"), "ms", missing="not measured") == "not measured"

@@ -15,7 +15,7 @@ Kinds (the value is the stored quantity; conversion happens only here, for displ
 
 - ``count``: integers with thousands separators (``182``, ``3,954``)
 - ``number``: ``decimals`` places (default 2) with thousands separators
-- ``auto``: three significant digits, at most 6 decimal places, whole numbers without decimals
+- ``auto``: three significant digits, at most 6 decimal places, no trailing zeros
   (``3,890``, ``12.1``, ``0.106``, ``2``)
 - ``usd``: whole US dollars with thousands separators
 - ``usd_per_million``: USD per million events, one decimal (stored as USD per event, x 1e6)
@@ -163,6 +163,8 @@ def fmt(value: Any, kind: str = "number", decimals: int | None = None, missing: 
     if math.isinf(x):  # a huge finite value scaled past the float range
         return "∞" if x > 0 else "−∞"
     text = f"{x:,.{places}f}"
+    if kind == "auto" and decimals is None and "." in text:  # three significant digits, no trailing zeros
+        text = text.rstrip("0").rstrip(".")
     return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
 
 
@@ -185,13 +187,13 @@ class HumanFrame(pd.DataFrame):
 def fmt_with_unit(value: Any, unit: str, missing: str = MISSING) -> str:
     """``value`` with three significant digits and its unit; a ``fraction`` unit shows as percent.
 
-    >>> fmt_with_unit(3890.2, "ms"), fmt_with_unit(0.1063, "fraction/month"), fmt_with_unit(None, "ms")
-    ('3,890 ms', '10.6 %/month', '—')
+    >>> fmt_with_unit(3890.2, "ms"), fmt_with_unit(0.1063, "fraction/month"), fmt_with_unit(0.0004, "fraction")
+    ('3,890 ms', '10.6 %/month', '0.04 %')
     """
     if _is_missing(value):
         return missing
     if unit.startswith("fraction"):
-        return f"{fmt(value, 'percent', 1)} %{unit[len('fraction'):]}"
+        return f"{fmt(float(value) * 100, 'auto')} %{unit[len('fraction'):]}"
     return f"{fmt(value, 'auto')} {unit}"
 
 
