@@ -225,11 +225,14 @@ def human_table(df: pd.DataFrame, columns: Mapping[str, Col] | None = None, *, i
         raise PlaybookError(f"human_table: no human label for columns {unlabelled}: pass them in columns")
     out = HumanFrame({s.label: [fmt(v, s.kind, s.decimals, s.missing or missing)
                                          for v in df[c].tolist()] for c, s in _known(specs).items()}, index=df.index)
-    if index_labels is not None:
+    if isinstance(out.index, pd.MultiIndex):  # kept as it is (its level names are the caller's)
+        pass
+    elif index_labels is not None:
         out.index = pd.Index([index_labels.get(i, fmt(i, "text", missing=missing)) for i in out.index])
     else:
         out.index = pd.Index([fmt(i, "text", missing=missing) if not isinstance(i, str) else i for i in out.index])
-    out.index.name = index_label
+    if not isinstance(out.index, pd.MultiIndex):
+        out.index.name = index_label
     if transpose:
         out = out.T
         out.columns.name = None
