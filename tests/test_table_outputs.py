@@ -20,11 +20,9 @@ NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_c
 NOT_YET: set[str] = {
     "00-context/success-metrics.ipynb",
     "01-architecture/ai-pii-flagging.ipynb",
-    "02-infrastructure/address-plan.ipynb",
     "02-infrastructure/store-recovery.ipynb",
     "02-infrastructure/stream-capacity.ipynb",
     "03-platform/kubernetes-capacity.ipynb",
-    "03-platform/observability-budget.ipynb",
     "04-delivery/dora-metrics.ipynb",
     "05-reliability/ai-fallback.ipynb",
     "05-reliability/availability-composition.ipynb",
@@ -32,7 +30,6 @@ NOT_YET: set[str] = {
     "06-security/controls-measured.ipynb",
     "07-cost/commitments.ipynb",
     "07-cost/customer-attribution.ipynb",
-    "07-cost/sustainability.ipynb",
     "overview/story-over-time.ipynb",
 }
 

@@ -67,6 +67,8 @@ COLUMNS: dict[str, Col] = {
     "blast_radius_share": Col("Blast radius (% of tenants)", "percent", 1),
     "cost_index": Col("Cost index (AWS = 1)", "number", 2),
     "cost_usd_per_month": Col("Cost (USD/month)", "usd"),
+    "usd_per_month": Col("Cost (USD/month)", "usd"),
+    "gb_per_day": Col("Volume (GB/day)", "number", 1),
     "cost_with_ops_time_usd_per_month": Col("Cost with operations time (USD/month)", "usd"),
     "customers": Col("Customers", "count"),
     "durability_nines": Col("Durability (nines)", "count"),
