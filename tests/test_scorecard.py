@@ -10,6 +10,7 @@ from test_story import glued
 from dfp.book import scorecard as sc
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
+from dfp.io.cache import cache_root
 from dfp.io.system import load_system
 
 ROOT = repo_root()
@@ -133,7 +134,9 @@ def test_book_inputs_as_of_month_is_checked():
 
 def test_alerting_backtest_is_cached_and_equal_to_a_fresh_run(book):
     row = book.alerting
-    files = list((ROOT / "_build" / "cache" / "scorecard").glob("alerting-*.json"))
+    root = cache_root()
+    assert root is not None, "caching is off"
+    files = list((root / "scorecard").glob("scorecard-*.json"))
     assert files, "the backtest result was not cached"
     fresh = sc.alerting_backtest(SYSTEM, sc.page_parameters(sc.PAGES["alerting"]))
     assert fresh == pytest.approx(row)
