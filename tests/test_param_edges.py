@@ -22,8 +22,9 @@ PATHS = {p.stem: p for p in (repo_root() / "notebooks").rglob("*.ipynb") if ".ip
 
 
 def _nb(markdown: str, glued: dict[str, str], html: str = "", error: bool = False) -> nbformat.NotebookNode:
-    outputs = [nbformat.v4.new_output("display_data", {"text/plain": v}, metadata={"scrapbook": {"name": k}})
-               for k, v in glued.items()]
+    prefix = "application/papermill.record/"  # how myst_nb's glue stores a value
+    outputs = [nbformat.v4.new_output("display_data", {prefix + "text/plain": v},
+                                      metadata={"scrapbook": {"name": k, "mime_prefix": prefix}}) for k, v in glued.items()]
     if html:
         outputs.append(nbformat.v4.new_output("display_data", {"text/html": html}))
     if error:
@@ -108,17 +109,17 @@ def _run(page: str, tmp_path, **params):
 def test_a_short_outage_stays_within_the_sla_and_owes_nothing(tmp_path):
     g = _run("problem-statement", tmp_path, outage_hours=0.1)
     assert g["ps_outage_availability"] > 99.95
-    assert g["ps_sla_side"] == "still within" and g["ps_credit_usd"] == 0
-    assert g["ps_credit_clause"] == ", so no service credits are owed"
+    assert g["ps_sla_side"] == "still within" and g["ps_credit_clause"] == ", so no service credits are owed"
     g = _run("problem-statement", tmp_path, outage_hours=72.0)
-    assert g["ps_sla_side"] == "below" and g["ps_credit_usd"] > 0 and "owes" in g["ps_credit_clause"]
+    assert g["ps_outage_availability"] < 99.95
+    assert g["ps_sla_side"] == "below" and g["ps_credit_clause"].startswith(", which owes ")
 
 
 @pytest.mark.slow
 def test_the_composed_availability_verb_follows_its_sign(tmp_path):
     g = _run("availability-composition", tmp_path, node_availability=0.9)
     assert g["ac_ingest_verb"] == change_verb(g["ac_ingest_mvp"], g["ac_ingest_scale"])
-    assert g["ac_target"] != "100.00"
+    assert g["ac_target_pct"] != "100.00"
 
 
 @pytest.mark.slow

@@ -101,8 +101,8 @@ def rendered_glue(text_plain: str, spec: str | None) -> str:
 
 def _texts(output: dict[str, Any]) -> list[str]:
     data = output.get("data", {})
-    out = [str(data[k]) if not isinstance(data[k], list) else "".join(data[k]) for k in ("text/plain", "text/html")
-           if k in data]
+    out = [data[k] if isinstance(data[k], str) else "".join(data[k]) for k in data
+           if k.endswith(("text/plain", "text/html"))]
     if output.get("output_type") == "stream":
         text = output.get("text", "")
         out.append(text if isinstance(text, str) else "".join(text))
@@ -114,10 +114,11 @@ def glued_text(nb: Any) -> dict[str, str]:
     glued: dict[str, str] = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None and "text/plain" in output.get("data", {}):
-                tp = output["data"]["text/plain"]
-                glued[name] = tp if isinstance(tp, str) else "".join(tp)
+            book = output.get("metadata", {}).get("scrapbook", {})
+            key = book.get("mime_prefix", "") + "text/plain"
+            if "name" in book and key in output.get("data", {}):
+                tp = output["data"][key]
+                glued[book["name"]] = tp if isinstance(tp, str) else "".join(tp)
     return glued
 
 
