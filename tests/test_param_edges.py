@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from dfp.book.execute import run_notebook
 from dfp.book.paramcheck import edge_cases, output_problems, rendered_glue, run_glued
 from dfp.book.params import PAGE_DEFAULTS, PARAMETERS, check_page_parameters, param_range
-from dfp.book.prose import change_verb, count_range, percent
+from dfp.book.prose import change_verb, count_range, percent, weight_flip
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
 
@@ -146,3 +146,15 @@ def test_the_security_page_refuses_months_before_the_scale_era_by_name(tmp_path)
 def test_the_fastest_growth_over_the_longest_horizon_prints_plain_numbers(tmp_path):
     _run("success-metrics", tmp_path, growth_rate=PARAMETERS["growth_rate"].high,
          horizon_months=PARAMETERS["horizon_months"].high)
+
+
+@pytest.mark.slow
+def test_a_weight_that_flips_nothing_is_said_in_words_not_nan(tmp_path):
+    g = _run("alternatives", tmp_path, ops_weight=0.0)
+    assert g["alt_ai_cost_clause"].startswith(("a cost weight of ", "no cost weight between 0 and 1"))
+    assert "nan" not in g["alt_ai_cost_clause"] and "nan" not in g["alt_regions_cost_clause"]
+
+
+def test_weight_flip_reads_a_blank_flip_point_as_no_flip():
+    assert weight_flip("cost", 0.3, None, None).startswith("no cost weight")
+    assert weight_flip("cost", 0.3, 0.2222, "active-active") == "a cost weight of 0.22 instead of 0.30 hands it to active-active"

@@ -203,6 +203,9 @@ PAGE_DEFAULTS: dict[str, dict[str, Any]] = {
 #: (low, high, why). The registry's range still bounds every page; this only narrows it.
 PAGE_RANGES: dict[str, dict[str, tuple[float, float, str]]] = {
     "controls-measured": {"as_of_month": (8, 23, "it measures the Scale era, from month 7")},
+    "story-over-time": {"as_of_month": (8, 23, "it compares every era, the Scale era from month 7")},
+    # the Scale-era cost model rises with volume (a break-even exists) from month 13 on; before, it has too few months
+    "unit-economics": {"as_of_month": (13, 23, "its cost model needs six Scale-era months")},
 }
 
 

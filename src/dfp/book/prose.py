@@ -4,6 +4,7 @@
 ``percent``        a percentage with enough decimals to differ from 0 and 100 when it does
 ``change_verb``    "rises" / "falls" / "stays" by the sign of a change
 ``count_range``    "3 to 4" or "4": a range that collapses when its ends meet or cross
+``weight_flip``    "a cost weight of 0.31 instead of 0.25 hands it to X", or that no weight does
 =================  ===================================================================
 """
 
@@ -13,7 +14,7 @@ import math
 
 from dfp.core.errors import PlaybookError
 
-__all__ = ["change_verb", "count_range", "percent"]
+__all__ = ["change_verb", "count_range", "percent", "weight_flip"]
 
 
 def percent(value_pct: float, decimals: int = 2, max_decimals: int = 8) -> str:
@@ -57,3 +58,18 @@ def count_range(low: int, high: int) -> str:
     ('3 to 4', '4', '20')
     """
     return f"{low} to {high}" if low < high else f"{low}"
+
+
+def weight_flip(criterion: str, weight: float, flip_at: float | None, new_winner: object) -> str:
+    """Where a decision matrix's winner changes with one criterion's weight, as a clause.
+
+    ``flip_at`` None or NaN: no weight in [0, 1] changes the winner (the sensitivity table's blank).
+
+    >>> weight_flip("cost", 0.25, 0.3125, "buy")
+    'a cost weight of 0.31 instead of 0.25 hands it to buy'
+    >>> weight_flip("cost", 0.25, float("nan"), None)
+    'no cost weight between 0 and 1 hands it to another option'
+    """
+    if flip_at is None or not math.isfinite(flip_at):
+        return f"no {criterion} weight between 0 and 1 hands it to another option"
+    return f"a {criterion} weight of {flip_at:.2f} instead of {weight:.2f} hands it to {new_winner}"
