@@ -46,7 +46,7 @@ def interior_value(name: str, page: str = "") -> Any:
         return False
     if p.kind == "str":
         return p.choices[len(p.choices) // 2]
-    mid = float(f"{math.sqrt(low * high):.2g}") if low > 0 and high / low > 100 else (low + high) / 2
+    mid = float(f"{math.sqrt(low * high):.2g}") if low > 0 and high / low > 100 else float(f"{(low + high) / 2:.4g}")
     return round(mid) if p.kind == "int" else mid
 
 
