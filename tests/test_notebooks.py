@@ -87,3 +87,12 @@ def test_cli_reports_bad_parameter_with_exit_code():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "horizon_months must be in [1, 60]; got 0" in proc.stderr
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_readers_see_no_code_but_the_parameters(path: Path):
+    """Every code input is hidden (or removed) except the parameters cell, the overview pages included."""
+    nb = nbformat.read(str(path), as_version=4)
+    shown = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+             and not {"parameters", "hide-input", "remove-input", "remove-cell"} & set(c.metadata.get("tags", []))]
+    assert not shown, f"{path.name}: code cells shown to readers: {shown}"

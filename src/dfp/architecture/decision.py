@@ -41,6 +41,7 @@ from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
 from dfp.io.external import fact
 from dfp.io.system import System
 from dfp.io.yamlfile import check_shape, load_yaml
+from dfp.pii import cost
 from dfp.reliability.availability import compose
 
 __all__ = [
@@ -313,7 +314,6 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
 
 def _ai_drivers(events_per_day: float) -> dict[str, float]:
     """The AI capability's options priced by its own cost model (dfp.pii.cost, one home)."""
-    from dfp.pii import cost
 
     a, p = cost.AiCostAssumptions(), cost.ai_prices()
     out: dict[str, float] = {}

@@ -24,8 +24,10 @@ One model, many views: the diagrams, the component tables and the availability c
 from __future__ import annotations
 
 import functools
+import importlib
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,10 +316,8 @@ def render_icons_png(model: Model, era: str, system: System, dpi: int = 60) -> b
     Same content as :func:`diagram_dot`: one frame per live region, solid edges synchronous, dashed
     asynchronous. Rendered in a temporary folder; returns the PNG bytes.
     """
-    import importlib
-    import tempfile
 
-    from diagrams import Cluster, Diagram, Edge
+    from diagrams import Cluster, Diagram, Edge  # noqa: PLC0415 - lazy: 0.3 s to import, paid only by the commands that draw the icon diagram
 
     comps = components_in_era(model, era)
     era_end = system.era(era).end

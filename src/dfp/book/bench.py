@@ -17,11 +17,35 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from dfp.architecture import decision
+from dfp.architecture import model as architecture
+from dfp.book.execute import execute_notebook, notebook_paths
 from dfp.book.focus_bench import run_focus_bench
-from dfp.core.paths import repo_root
+from dfp.capacity.sizing import cluster_plan
+from dfp.core.paths import data_dir, repo_root
+from dfp.cost import anomaly, projection
+from dfp.cost import economics as cost
+from dfp.delivery import canary
+from dfp.delivery import dora as delivery
+from dfp.generate import generate_all
+from dfp.generate.sli import load_minutes
+from dfp.io.data import load
+from dfp.io.focus import load_billing
+from dfp.io.openslo import load_slos
+from dfp.io.policies import load_policies as load_platform_policies
+from dfp.io.system import load_system
+from dfp.pii.evaluation import evaluate
+from dfp.pii.model import train_model
+from dfp.reliability import alerting, promrules
+from dfp.reliability.alerting import alert_episodes, load_policies, notifications, synthetic_series
+from dfp.security import iam
 
 __all__ = ["cases", "run_bench"]
 
@@ -30,17 +54,12 @@ BUDGETS_S = {"notebook": 10.0, "rebuild": 10.0, "clean build": 90.0}
 
 def cases() -> list[tuple[str, Callable[[], object]]]:
     """Calculation cases timed by the benchmark (one home: sections add theirs here)."""
-    from dfp.generate import generate_all
 
     def regenerate() -> object:
         with tempfile.TemporaryDirectory() as d:
             return generate_all(d)
 
     def cost_projection() -> object:
-        from dfp.cost import economics as cost
-        from dfp.cost import projection
-        from dfp.io.data import load
-        from dfp.io.focus import load_billing
 
         billing, usage = load_billing(), load("usage_daily")
         monthly = cost.monthly_cost(billing)
@@ -50,9 +69,6 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         return projection.project_cost(model, float(events.iloc[-1]), g.rate, 36, 0.0, g.sigma)
 
     def cost_anomalies() -> object:
-        from dfp.cost import anomaly
-        from dfp.cost import economics as cost
-        from dfp.io.focus import load_billing
 
         billing = load_billing()
         daily = cost.daily_cost(billing, by="ServiceName")
@@ -60,44 +76,30 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
             anomaly.detect_cost_anomalies(daily.sum(axis=1))]
 
     def dora_by_month() -> object:
-        from dfp.delivery import dora as delivery
-        from dfp.io.data import load
-        from dfp.io.system import load_system
 
         return delivery.dora_by_period(load("deployments"), load("commits"), load_system())
 
     def canary_false_alarms() -> object:
-        import numpy as np
 
-        from dfp.delivery import canary
 
         return canary.simulate_canary(np.random.default_rng(1), 7000, 0.0004, 0.0004, 0.1, 10, 0.05, runs=4000)
 
     def iam_review() -> object:
-        from dfp.core.paths import data_dir
-        from dfp.security import iam
 
         return iam.directory_findings(data_dir() / "security" / "iam")
 
     def decision_matrices() -> object:  # issue 5: every decision matrix with its exact flip points
-        from dfp.architecture import decision
-        from dfp.architecture import model as architecture
-        from dfp.io.data import load
-        from dfp.io.system import load_system
 
         drivers = decision.drivers_at_target(load_system(), load("customers"))
         leaves = decision.decision_leaves(architecture.load_model())
         return [decision.evaluate(d, leaves, drivers) for d in decision.load_decisions().values()]
 
     def cluster_sweep() -> object:  # issue 5: M/M/c + bin-packing for 5 node types x 40 traffic levels
-        from dfp.capacity.sizing import cluster_plan
-        from dfp.io.policies import load_policies
 
-        kube = load_policies()["kubernetes"]
+        kube = load_platform_policies()["kubernetes"]
         return [cluster_plan(kube, nt, 100.0 * m, 0.2) for nt in kube["node_types"] for m in range(1, 41)]
 
     def backtest_50_slos_one_year() -> object:
-        from dfp.reliability.alerting import alert_episodes, load_policies, notifications, synthetic_series
 
         series = synthetic_series(50, 365 * 1440, seed=20241101)
         return notifications(alert_episodes(load_policies(), series))
@@ -119,9 +121,6 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
 
 def _pii_cases() -> list[tuple[str, Callable[[], object]]]:
     """AI PII flagging: training, scoring (per-field latency = time / fields), the full evaluation."""
-    from dfp.io.data import load
-    from dfp.pii.evaluation import evaluate
-    from dfp.pii.model import train_model
 
     fields = load("pii_fields")
     train, test = fields[fields["split"] == "train"], fields[fields["split"] == "test"]
@@ -151,7 +150,6 @@ def _line(label: str, seconds: float, budget: float | None = None) -> None:
 
 def run_bench(skip_build: bool = False) -> None:
     """Run every measurement and print one line each."""
-    from dfp.book.execute import execute_notebook, notebook_paths
 
     root = repo_root()
     bin_dir = Path(sys.executable).parent
@@ -190,7 +188,6 @@ def run_bench(skip_build: bool = False) -> None:
 
 def _lower_bound_s(series: list, windows: list[int]) -> float:
     """numpy's floor for the backtest: a bare cumulative sum and windowed difference per window, same points."""
-    import numpy as np
 
     t0 = time.perf_counter()
     for s in series:
@@ -212,10 +209,7 @@ def alerting_bench(n_slos: tuple[int, ...] = (5, 50), years: float = 1.0, replay
        ``replay_days`` days of one SLO's minutes with ``promtool test rules``, which must expect
        exactly the backtest's firing state at every minute; prints both times and their ratio.
     """
-    import tracemalloc
 
-    from dfp.reliability import alerting
-    from dfp.reliability.alerting import synthetic_series
 
     pols = alerting.load_policies()
     windows = sorted({w for p in pols for r in p.rules for w in r.windows_min})
@@ -246,12 +240,7 @@ def alerting_bench(n_slos: tuple[int, ...] = (5, 50), years: float = 1.0, replay
 
 
 def _promtool_replay(days: int) -> None:
-    import pandas as pd
 
-    from dfp.generate.sli import load_minutes
-    from dfp.io.openslo import load_slos
-    from dfp.io.system import load_system
-    from dfp.reliability import alerting, promrules
 
     if shutil.which("promtool") is None:
         print("promtool not found: install the Debian package 'prometheus' for the replay benchmark", flush=True)

@@ -29,11 +29,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from dfp.book import slocli
+from dfp.book.bench import run_bench
+from dfp.book.bookcache import prime
+from dfp.book.build import build_book
 from dfp.book.execute import execute_notebook, notebook_paths, run_notebook
 from dfp.book.focus_cli import cost_report, focus_check
 from dfp.book.params import parse_value
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import DATA_DIR_ENV, repo_root
+from dfp.delivery.report import run_dora
+from dfp.generate import generate_all
+from dfp.reliability.promrules import RULES_FILE, write_rules
 
 __all__ = ["main"]
 
@@ -103,7 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ[DATA_DIR_ENV] = str(args.data_dir.resolve())
     try:
         if args.cmd == "generate":
-            from dfp.generate import generate_all
 
             t0 = time.perf_counter()
             print("== generating data/ from the seed, one dataset group at a time", flush=True)
@@ -124,20 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"   [{i}/{len(paths)}] {execute_notebook(nb):6.1f} s  {shown}", flush=True)
             print(f"== executed {len(paths)} notebook(s) in {time.perf_counter() - t0:.1f} s")
         elif args.cmd == "prime-cache":
-            from dfp.book.bookcache import prime
 
             prime(repo_root(), args.cache, workers=args.workers)
         elif args.cmd == "book":
-            from dfp.book.build import build_book
 
             index = build_book(repo_root(), args.output, workers=args.workers)
             print(f"\nBook built. Open: file://{index}")
         elif args.cmd == "bench":
-            from dfp.book.bench import run_bench
 
             run_bench(skip_build=args.skip_build)
         elif args.cmd == "rules":
-            from dfp.reliability.promrules import RULES_FILE, write_rules
 
             current = write_rules(check=args.check)
             if args.check and not current:
@@ -145,11 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
             print(f"{'unchanged' if current else 'wrote    '} {RULES_FILE}")
         elif args.cmd == "dora":
-            from dfp.delivery.report import run_dora
 
             run_dora(args.path, args.commits, args.environment, args.json, sys.stdout)
         elif args.cmd == "slo":
-            from dfp.book import slocli
 
             if args.slo_cmd == "check":
                 print(slocli.check_report(args.files))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,9 +31,8 @@ def notebook_paths(paths: Sequence[str]) -> list[Path]:
 
 def notebook_parameters(path: Path) -> dict[str, object]:
     """The names and default values assigned in a notebook's ``parameters``-tagged cell."""
-    import ast
 
-    import nbformat
+    import nbformat  # noqa: PLC0415 - lazy: 0.6 s to import, paid only by the commands that read notebooks
 
     nb = nbformat.read(str(path), as_version=4)
     cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
@@ -49,10 +50,9 @@ def notebook_parameters(path: Path) -> dict[str, object]:
 
 def execute_notebook(path: Path, timeout_s: int = 300) -> float:
     """Execute a notebook in place in its own folder (as nbval and Jupyter Book do); return seconds."""
-    import time
 
-    import nbformat
-    from nbclient import NotebookClient
+    import nbformat  # noqa: PLC0415 - lazy: 0.6 s to import, paid only by the commands that execute notebooks
+    from nbclient import NotebookClient  # noqa: PLC0415 - lazy: 0.7 s to import, paid only by the commands that execute notebooks
 
     nb = nbformat.read(str(path), as_version=4)
     t0 = time.perf_counter()
@@ -71,7 +71,7 @@ def run_notebook(path: Path, params: dict[str, object], out_dir: Path | None = N
     :data:`dfp.book.params.PAGE_DEFAULTS` (the notebook's parameters) before anything runs, and
     coerced to their kinds.
     """
-    import papermill as pm
+    import papermill as pm  # noqa: PLC0415 - lazy: 1.7 s to import, paid only by the commands that run a notebook with parameters
 
     path = path.resolve()
     known = page_defaults(path)

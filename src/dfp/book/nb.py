@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from myst_nb import glue as _glue
 
 __all__ = ["glue", "glue_fields", "plain", "table"]
 
@@ -32,8 +33,6 @@ def plain(value: Any) -> Any:
 
 def glue(name: str, value: Any, display: bool = False) -> Any:
     """Glue ``value`` under ``name`` for ``{glue:text}`` roles; returns the plain value."""
-    from myst_nb import glue as _glue
-
     v = plain(value)
     _glue(name, v, display=display)
     return v

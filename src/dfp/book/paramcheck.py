@@ -19,6 +19,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import nbformat
+
 from dfp.book.execute import run_notebook
 from dfp.book.params import PAGE_DEFAULTS, PARAMETERS, param_range
 from dfp.core.errors import PlaybookError
@@ -165,8 +167,6 @@ def output_problems(nb: Any) -> list[str]:
 
 def run_glued(path: Path, params: dict[str, Any], out_dir: Path | None = None) -> tuple[list[str], dict[str, Any]]:
     """Run a notebook with ``params``; return its problems and its glued values (strings unquoted, numbers as numbers)."""
-    import nbformat
-
     try:
         out = run_notebook(path, params, out_dir)
     except PlaybookError as exc:

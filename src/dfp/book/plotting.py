@@ -8,6 +8,7 @@ reads against the same timeline. Figures are PNG (deterministic for nbval; SVG i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -26,6 +27,7 @@ from dfp.io.system import System
 __all__ = [
     "ERA_COLOURS",
     "PALETTE",
+    "DecisionPanel",
     "address_space_chart",
     "ai_cost_chart",
     "anomaly_score_chart",
@@ -38,6 +40,7 @@ __all__ = [
     "cost_path_chart",
     "cost_share_chart",
     "daily_events_chart",
+    "decision_bars_chart",
     "detection_chart",
     "dsr_chart",
     "event_path_chart",
@@ -82,7 +85,7 @@ def use_style() -> None:
         "figure.constrained_layout.use": True,
     })
     try:  # inline backend in notebooks: PNG only, so stored outputs stay comparable
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
+        from matplotlib_inline.backend_inline import set_matplotlib_formats  # noqa: PLC0415 - optional: only inside Jupyter
 
         set_matplotlib_formats("png")
     except ImportError:  # pragma: no cover - outside Jupyter
@@ -285,6 +288,47 @@ def score_curve_chart(curve: pd.DataFrame, labels: Mapping[str, str], weight: fl
     ax.set_xlabel(f"weight of {criterion}")
     ax.set_ylabel("weighted score")
     ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+@dataclass(frozen=True)
+class DecisionPanel:
+    """One decision's bars: a title, weighted score by option label, the winner's label, and a note
+    per option label (where its flip point lies) written beside its bar."""
+
+    title: str
+    scores: pd.Series
+    winner: str
+    notes: Mapping[str, str]
+
+
+def decision_bars_chart(panels: Sequence[DecisionPanel], font_pt: float = 14.0) -> Figure:
+    """Each decision's weighted scores as horizontal bars, one panel per decision stacked on a
+    10-inch-wide figure (fonts ``font_pt``, about 9 pt at a 630 px column). Option names sit above
+    their bars; the winner's bar is dark and named as such; each option's note (its flip point)
+    follows its score at the end of the bar."""
+    heights = [len(p.scores) + 0.6 for p in panels]
+    fig, axes = plt.subplots(nrows=len(panels), ncols=1, figsize=(10.0, 0.75 * sum(heights) + 0.6),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False, sharex=True)
+    for ax, p in zip(axes[:, 0], panels, strict=True):
+        s = p.scores.sort_values()
+        colours = [PALETTE[0] if name == p.winner else "#9dadbd" for name in s.index]
+        ax.barh(range(len(s)), s.to_numpy(), color=colours, height=0.38, align="edge")
+        for y, (name, v) in enumerate(s.items()):
+            winner = name == p.winner
+            ax.text(0, y + 0.44, f"{name}  (winner)" if winner else str(name), va="bottom", fontsize=font_pt,
+                    fontweight="bold" if winner else "normal")
+            ax.text(v + 0.02, y + 0.19, f"{v:.2f}   {p.notes.get(str(name), '')}".rstrip(), va="center",
+                    fontsize=font_pt, color="#333333")
+        ax.set_ylim(-0.1, len(s) + 0.05)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.set_title(p.title, loc="left", fontsize=font_pt, fontweight="bold", color=PALETTE[0])
+        ax.grid(axis="y", visible=False)
+    axes[-1, 0].set_xlim(0, 2.15)
+    axes[-1, 0].set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    axes[-1, 0].tick_params(axis="x", labelsize=font_pt)
+    axes[-1, 0].set_xlabel("weighted score (0 to 1, higher is better)", fontsize=font_pt, loc="left")
     return fig
 
 

@@ -34,11 +34,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dfp.book import story
 from dfp.book.params import page_defaults
+from dfp.business import customers as business
+from dfp.business import growth
+from dfp.capacity import recovery
+from dfp.capacity import sizing as capacity
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
+from dfp.core.units import DAYS_PER_MONTH
+from dfp.cost import attribution as cost_attribution
+from dfp.cost import economics as cost
+from dfp.cost import projection
+from dfp.delivery import dora as delivery
+from dfp.generate import sli as simulation
+from dfp.io import policies
 from dfp.io.cache import content_key, fetch_json, store_json
+from dfp.io.data import load
+from dfp.io.external import fact
+from dfp.io.focus import load_billing
+from dfp.io.openslo import load_slos
 from dfp.io.system import System, load_system
+from dfp.reliability import alerting, incidents, sli, slo
+from dfp.security import posture as security
 
 __all__ = [
     "MEASURES",
@@ -113,7 +131,6 @@ class BookInputs:
         self.month = self.system.month_start(m).tz_localize(None).to_period("M")
 
     def _load(self, name: str) -> pd.DataFrame:
-        from dfp.io.data import load
 
         return load(name)
 
@@ -131,13 +148,11 @@ class BookInputs:
 
     @functools.cached_property
     def summary(self) -> pd.DataFrame:
-        from dfp.business import customers as business
 
         return business.monthly_summary(self.usage, self.revenue, self.customers, self.system)
 
     @functools.cached_property
     def slo_objectives(self) -> dict[str, float]:
-        from dfp.io.openslo import load_slos
 
         return {s.name: s.slo_target for s in load_slos()}
 
@@ -147,7 +162,6 @@ class BookInputs:
 
     @functools.cached_property
     def attainment(self) -> pd.DataFrame:
-        from dfp.reliability import sli
 
         return sli.monthly_attainment(self.sli_hourly, self.slo_objectives)
 
@@ -157,7 +171,6 @@ class BookInputs:
 
     @functools.cached_property
     def dora_eras(self) -> pd.DataFrame:
-        from dfp.delivery import dora as delivery
 
         q = page_parameters(PAGES["dora"])["lead_time_quantile"]
         return delivery.dora_by_period(self._load("deployments"), self._load("commits"), self.system,
@@ -165,7 +178,6 @@ class BookInputs:
 
     @functools.cached_property
     def incident_check(self) -> pd.DataFrame:
-        from dfp.reliability import incidents
 
         log = incidents.load_event_log(self.system)
         return incidents.targets_check(incidents.incident_times(log), log, self.system)
@@ -196,19 +208,16 @@ class BookInputs:
 
     @functools.cached_property
     def billing(self) -> pd.DataFrame:
-        from dfp.io.focus import load_billing
 
         return load_billing()
 
     @functools.cached_property
     def monthly_cost(self) -> pd.Series:
-        from dfp.cost import economics as cost
 
         return cost.monthly_cost(self.billing)
 
     @functools.cached_property
     def attribution(self) -> Any:
-        from dfp.cost import attribution as cost_attribution
 
         return cost_attribution.attribute(self.billing, self.usage)
 
@@ -216,9 +225,6 @@ class BookInputs:
 def alerting_backtest(system: System, p: Mapping[str, Any]) -> dict[str, float]:
     """Replay the SLI history through the adopted policy with :func:`dfp.reliability.alerting.backtest`,
     the alerting page's entry point, with that page's parameters ``p``."""
-    from dfp.generate import sli as simulation
-    from dfp.io.openslo import load_slos
-    from dfp.reliability import alerting, sli
 
     engineers = system.team["platform_engineers_min"] if p["team_engineers"] is None else p["team_engineers"]
     adopted = next(pol for pol in alerting.load_policies() if pol.adopted)
@@ -280,7 +286,6 @@ def sli_month(b: BookInputs, slo_name: str) -> float:
 
 def _latency_quantile(b: BookInputs, q: float) -> float:
     """The as-of month's processing-latency quantile (ms) of the worst region, from the SLI buckets."""
-    from dfp.reliability import sli
 
     lat = b.latency_hourly
     lat = lat.loc[lat["hour"].dt.tz_localize(None).dt.to_period("M") == b.month]
@@ -292,8 +297,6 @@ def _latency_quantile(b: BookInputs, q: float) -> float:
 
 def _api_availability_30d(b: BookInputs) -> float:
     """API availability over the SLA's rolling window ending at the as-of month's end (worst region)."""
-    from dfp.io.openslo import load_slos
-    from dfp.reliability import slo
 
     spec = next(s for s in load_slos() if s.name == "api-availability")
     end = b.system.month_start(b.as_of_month + 1)
@@ -319,7 +322,6 @@ def _incident(tid: str) -> Callable[[BookInputs], float]:
 
 def _critical_patch_h(b: BookInputs) -> float:
     """Slowest fix (h) of the critical findings found in the current era and decided by the snapshot."""
-    from dfp.security import posture as security
 
     policy = security.load_policy(b.system)
     findings = b._load("vuln_findings")
@@ -332,14 +334,12 @@ def _critical_patch_h(b: BookInputs) -> float:
 
 
 def _reviews_on_time(b: BookInputs) -> float:
-    from dfp.security import posture as security
 
     return float(security.reviews_on_time(b._load("access_reviews"), b.security_as_of))
 
 
 def _dsr_days(b: BookInputs) -> float:
     """Slowest data-subject request (days) received since the Full platform era and completed by the snapshot."""
-    from dfp.security import posture as security
 
     deadline = float(b.system.constraints["dsr_deadline_days"])
     d = b._load("dsr_requests")
@@ -351,21 +351,18 @@ def _dsr_days(b: BookInputs) -> float:
 
 
 def _audit_retention_days(b: BookInputs) -> float:
-    from dfp.security import posture as security
 
     r = security.audit_log_retention(json.loads((data_dir() / "security" / "audit-log-bucket.json").read_text()))
     return float(min(r.queryable_days, r.locked_days))
 
 
 def _mrr_cmgr(b: BookInputs) -> float:
-    from dfp.business import growth
 
     s = b.summary.set_index("month").loc[: b.month]
     return float(growth.cmgr(s["mrr_usd"].iloc[0], s["mrr_usd"].iloc[-1], len(s) - 1))
 
 
 def _new_enterprise(b: BookInputs) -> float:
-    from dfp.business import customers as business
 
     q = business.new_enterprise_per_quarter(b.customers, b.system)
     q = q.loc[: b.month.asfreq("Q")]
@@ -380,16 +377,12 @@ def _churn_12m(b: BookInputs) -> float:
 
 
 def _usd_per_event(b: BookInputs) -> float:
-    from dfp.book import story
 
     return float(story.usd_per_event_by_month(b.monthly_cost, b.usage).loc[b.month])
 
 
 def _cost_at_reference(b: BookInputs) -> float:
     """Monthly cost at 10 M events/day from the unit-economics page's fitted cost model (Scale-era months)."""
-    from dfp.core.units import DAYS_PER_MONTH
-    from dfp.cost import economics as cost
-    from dfp.cost import projection
 
     ref = b.system.target("events_per_day_avg").value
     scale_first = b.system.era("scale").first_month
@@ -402,7 +395,6 @@ def _cost_at_reference(b: BookInputs) -> float:
 
 def _enterprise_cost_max(b: BookInputs) -> float:
     """The highest attributed monthly cost of any active enterprise customer in the as-of month."""
-    from dfp.cost import attribution as cost_attribution
 
     cap = b.system.target("cost_usd_per_enterprise_customer").value
     month = max(b.month, b.attribution.customer_month["month"].min())
@@ -418,8 +410,6 @@ def _attributed_ratio(b: BookInputs) -> float:
 def _recovery(col: str) -> Callable[[BookInputs], float]:
     def f(b: BookInputs) -> float:
         """The worst RPO/RTO over every store and survivable scenario (the store-recovery page's table)."""
-        from dfp.capacity import recovery
-        from dfp.io import policies
 
         p = page_parameters(PAGES["recovery"])
         pol = policies.load_policies()
@@ -436,8 +426,6 @@ def _recovery(col: str) -> Callable[[BookInputs], float]:
 
 
 def _durability_nines(b: BookInputs) -> float:
-    from dfp.capacity import recovery
-    from dfp.io.external import fact
 
     # 1 - 0.99999999999 is not exact in binary floating point (-log10 gives 10.99999996...): round
     # away the representation error, not the design value.
@@ -446,9 +434,6 @@ def _durability_nines(b: BookInputs) -> float:
 
 def _cpu_utilisation(b: BookInputs) -> float:
     """Average CPU utilisation of the kubernetes-capacity page's plan at the as-of month's average rate."""
-    from dfp.capacity import sizing as capacity
-    from dfp.io import policies
-    from dfp.io.external import fact
 
     p = page_parameters(PAGES["kubernetes"])
     kube = policies.load_policies()["kubernetes"]

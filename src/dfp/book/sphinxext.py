@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx.util import logging
 
 from dfp.book.bookcache import inputs_key, refresh_cache
 
@@ -68,8 +69,6 @@ def _link_adrs(app: Any, doctree: nodes.document, docname: str) -> None:
         for m in _ADR.finditer(value):
             target = docs.get(m.group(1))
             if target is None:
-                from sphinx.util import logging
-
                 logging.getLogger(__name__).warning(
                     f"{m.group(0)} is mentioned but no decision record {m.group(1)} exists", location=(docname, None))
                 continue

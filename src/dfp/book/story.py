@@ -40,7 +40,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from dfp.book import adr
+from dfp.book import adr, plotting
 from dfp.business.customers import monthly_summary
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
@@ -319,7 +319,6 @@ def plot_story(system: System, story: pd.DataFrame, events: pd.DataFrame,
     events; DORA overall level. ``targets`` may hold ``events_per_day_avg``, ``api_availability``
     and ``usd_per_million_events`` to draw as dashed lines. Returns the figure.
     """
-    from dfp.book import plotting
 
     targets = dict(targets or {})
     x = story.index.to_timestamp()

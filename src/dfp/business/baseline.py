@@ -12,7 +12,7 @@ from dfp.business.growth import cmgr
 from dfp.core.checks import check_int_range
 from dfp.core.errors import PlaybookError
 from dfp.core.units import SLO_MONTH_DAYS, WEEKS_PER_MONTH
-from dfp.io.system import System
+from dfp.io.system import _OPS, System
 from dfp.reliability.slo import allowed_downtime_min
 
 __all__ = ["evidence"]
@@ -60,7 +60,6 @@ def evidence(legacy: pd.DataFrame, system: System, engineers: int) -> pd.DataFra
         ("weak-isolation", "data-access paths with tenant-scoped, audited credentials",
          float(last["data_access_paths_audited"]) / float(last["data_access_paths"]), 1.0, "fraction", ">="),
     ]
-    from dfp.io.system import _OPS
 
     out = pd.DataFrame(rows, columns=["problem", "evidence", "measured", "target", "unit", "op"])
     out["met"] = [bool(_OPS[o](m, tv)) for m, tv, o in zip(out["measured"], out["target"], out["op"], strict=True)]

@@ -25,6 +25,7 @@ import pandas as pd
 from dfp.core.checks import check_fraction, check_range
 from dfp.core.errors import PlaybookError
 from dfp.core.units import SLO_MONTH_MIN
+from dfp.reliability.slo import sla_credit_ratio
 
 __all__ = [
     "OutageExposure",
@@ -192,7 +193,6 @@ def outage_exposure(
         mrr_usd: those customers' monthly recurring revenue (USD/month).
         credit_tiers: the SLA credit schedule (``system.yml`` ``pricing.sla_credit``).
     """
-    from dfp.reliability.slo import sla_credit_ratio
 
     events = outage_events(profile, start_hour_utc, hours)
     availability = max(0.0, 1.0 - float(hours) * 60.0 / SLO_MONTH_MIN)  # the SLA's rolling 30 days

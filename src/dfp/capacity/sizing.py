@@ -38,6 +38,7 @@ from scipy.optimize import brentq
 
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive, check_range
 from dfp.core.errors import PlaybookError
+from dfp.core.units import HOURS_PER_MONTH
 
 __all__ = [
     "ClusterPlan",
@@ -394,7 +395,6 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
       ``cpu_m_per_event_per_s`` per event/s, fixed services at ``fixed_usage_ratio``.
     Cost is nodes x ``usd_per_hour`` x 730 h.
     """
-    from dfp.core.units import HOURS_PER_MONTH
 
     rate = check_non_negative("events_per_s", events_per_s)
     nt = kube["node_types"][node_type]

@@ -30,6 +30,7 @@ from dfp.business.growth import cmgr
 from dfp.core.checks import check_int_range, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH
+from dfp.io.focus import parse_tags
 
 __all__ = [
     "STAGE_OF_APP",
@@ -219,7 +220,6 @@ def unit_cost_by_stage(billing: pd.DataFrame, events_in_month: float, month: pd.
     so covered and uncovered node-hours of one node group are one line. Columns ``stage``, ``line``,
     ``cost_usd``, ``usd_per_million_events``; lines with no cost are dropped.
     """
-    from dfp.io.focus import parse_tags
 
     e = check_positive("events_in_month", events_in_month)
     u = usage_cost(billing)

@@ -31,6 +31,7 @@ from scipy.stats import norm
 
 from dfp.core.checks import check_int_range, check_positive, check_range
 from dfp.core.errors import PlaybookError
+from dfp.cost import economics as cost
 from dfp.io.system import System
 
 __all__ = ["CostModel", "FittedHistory", "GrowthEstimate", "ScenarioRun", "estimate_growth", "fit_cost_model", "fit_table",
@@ -166,7 +167,6 @@ class FittedHistory:
 
 def fitted_history(system: System, billing: pd.DataFrame, usage: pd.DataFrame) -> FittedHistory:
     """The one fit every projection in the book starts from (07-cost and 00-context use it alike)."""
-    from dfp.cost import economics as cost
 
     total = cost.monthly_cost(billing)
     events = cost.events_per_billing_month(usage)

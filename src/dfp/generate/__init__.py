@@ -26,8 +26,10 @@ import pandas as pd
 
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
+from dfp.generate import billing, business, delivery, pii, reliability, security
 from dfp.generate.seed import rng_for
 from dfp.io.schema import validate_frame
+from dfp.io.schemas import SCHEMAS
 from dfp.io.system import System, load_system
 
 __all__ = ["DATASETS", "generate_all", "rng_for", "to_csv_bytes"]
@@ -36,7 +38,6 @@ Generator = Callable[[System, np.random.Generator], dict[str, pd.DataFrame]]
 
 
 def _datasets() -> dict[str, Generator]:
-    from dfp.generate import billing, business, delivery, pii, reliability, security
 
     return {
         "business": business.generate,
@@ -88,7 +89,6 @@ def generate_all(
     Returns:
         ``{filename: written}``; ``written`` is False when the file already held the same content.
     """
-    from dfp.io.schemas import SCHEMAS
 
     system = system or load_system()
     out = Path(out_dir) if out_dir is not None else data_dir()

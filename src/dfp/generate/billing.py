@@ -55,14 +55,21 @@ the business data of the same run.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import TypedDict
 
 import numpy as np
 import pandas as pd
 
+from dfp.generate import business
+from dfp.generate.seed import rng_for
 from dfp.io.external import fact
+from dfp.io.focus import validate_focus
 from dfp.io.policies import load_policies, workload
+from dfp.io.schema import validate_frame
+from dfp.io.schemas import SCHEMAS
+from dfp.io.schemas.billing import billing_daily
 from dfp.io.system import System
 
 __all__ = ["COMMITMENT_PURCHASES", "WORKLOAD", "generate"]
@@ -248,10 +255,6 @@ def _expires_before(cid: str, day: pd.Timestamp) -> bool:
 def _business(system: System) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The usage, hourly traffic and customer frames the bill is driven by, regenerated from the same
     seed in-process (so ``dfp generate --out DIR`` never mixes a fresh bill with stale business data)."""
-    from dfp.generate import business
-    from dfp.generate.seed import rng_for
-    from dfp.io.schema import validate_frame
-    from dfp.io.schemas import SCHEMAS
 
     frames = business.generate(system, rng_for(system, "business"))
     by_file = {s.file: s for s in SCHEMAS.values()}
@@ -512,11 +515,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
 
 def _check_focus(frame: pd.DataFrame) -> None:
     """Round-trip the frame through the loader's checks and every FOCUS and project rule before it is written."""
-    import io
 
-    from dfp.io.focus import validate_focus
-    from dfp.io.schema import validate_frame
-    from dfp.io.schemas.billing import billing_daily
 
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n")
@@ -546,7 +545,6 @@ def _resource_type_and_name(arn: str) -> tuple[str, str]:
 
 
 def _frame(bill: _Bill) -> pd.DataFrame:
-    from dfp.io.schemas.billing import billing_daily
 
     df = pd.concat(bill.parts, ignore_index=True)
     df = df.sort_values(["ChargePeriodStart", "RegionId", "ServiceName", "ChargeDescription", "ResourceId"],

@@ -29,7 +29,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dfp.generate.sli import INCIDENT_IMPACT, simulate, to_hourly
+from dfp.io.data import load
+from dfp.io.openslo import load_slos
 from dfp.io.system import Incident, System
+from dfp.reliability.alerting import alert_episodes, load_policies, notifications
+from dfp.reliability.sli import sli_series
 
 __all__ = ["generate"]
 
@@ -41,10 +46,6 @@ def _working_hours(ts: pd.Timestamp) -> bool:
 
 
 def _event_log(system: System, sim: object, rng: np.random.Generator) -> pd.DataFrame:
-    from dfp.generate.sli import INCIDENT_IMPACT
-    from dfp.io.openslo import load_slos
-    from dfp.reliability.alerting import alert_episodes, load_policies, notifications
-    from dfp.reliability.sli import sli_series
 
     policy = next(p for p in load_policies() if p.production)
     notes = notifications(alert_episodes(policy, sli_series(sim, load_slos())))  # type: ignore[arg-type]
@@ -92,8 +93,6 @@ def _detection(inc: Incident, pages: pd.DataFrame, sli_impact: bool) -> tuple[pd
 
 def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Generate the reliability datasets; returns ``{filename: frame}`` ready to write."""
-    from dfp.generate.sli import simulate, to_hourly
-    from dfp.io.data import load
 
     sim = simulate(system, load("traffic_hourly"), rng)
     sli, lat = to_hourly(sim)

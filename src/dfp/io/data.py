@@ -29,7 +29,7 @@ __all__ = ["SCHEMAS", "load"]
 
 def _pyarrow_version() -> str:
     try:
-        import pyarrow
+        import pyarrow  # noqa: PLC0415 - optional: only its presence and version matter to the cache key
     except ImportError:
         return "no pyarrow"
     return str(pyarrow.__version__)

@@ -39,6 +39,7 @@ import pandas as pd
 from dfp.core.checks import check_fraction, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.units import DAYS_PER_MONTH
+from dfp.io.external import fact
 
 __all__ = ["OPTIONS", "AiCostAssumptions", "AiPrices", "Option", "OptionCost", "ai_latency_ms_per_event",
            "ai_monthly_cost_usd", "ai_option_cost", "ai_prices", "cost_by_month", "cost_by_sample_fraction",
@@ -112,7 +113,6 @@ class AiPrices:
 
 def ai_prices() -> AiPrices:
     """The unit prices from ``data/external_facts.yml`` (entries ``prices.ai_*``, ``slas.ai_*``)."""
-    from dfp.io.external import fact
 
     return AiPrices(
         vcpu_hour_usd=fact("prices.ai_vcpu_hour_usd").value,

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from dfp.core.errors import PlaybookError
+
 __all__ = ["RULE_ORDER", "luhn_valid", "rules_classify"]
 
 RULE_ORDER = ("value:email", "value:payment_card", "value:government_id", "value:ip_address",
@@ -85,7 +87,6 @@ def rules_classify(field_names: Sequence[str] | pd.Series, values: Sequence[str]
     names = pd.Series(list(field_names), dtype=object).astype(str).str.lower()
     vals = pd.Series(list(values), dtype=object).astype(str).str.strip()
     if len(names) != len(vals):
-        from dfp.core.errors import PlaybookError
 
         raise PlaybookError(f"rules_classify: {len(names)} field names but {len(vals)} values")
     out = np.full(len(vals), "none", dtype=object)

@@ -51,7 +51,7 @@ from dfp.core.paths import data_dir
 from dfp.io.openslo import SloSpec, parse_duration_min
 from dfp.io.system import Incident
 from dfp.io.yamlfile import load_yaml
-from dfp.reliability.slo import burn_rate_threshold
+from dfp.reliability.slo import burn_rate_threshold, detection_time_min
 
 __all__ = [
     "BacktestResult",
@@ -661,7 +661,6 @@ def rule_detection_min(rule: Rule, error_ratio: float, slo_target: float, period
     >>> round(rule_detection_min(Rule("page", (60, 5), budget_share=0.02), 1.0, 0.999, 30), 3)
     0.864
     """
-    from dfp.reliability.slo import detection_time_min
 
     thr = rule.threshold(period_days)
     return max(detection_time_min(error_ratio, slo_target, w, thr) for w in rule.windows_min) + rule.for_min

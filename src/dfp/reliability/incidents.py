@@ -29,6 +29,7 @@ import pandas as pd
 from dfp.core.checks import check_fraction
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
+from dfp.io.data import load
 from dfp.io.system import System
 from dfp.io.yamlfile import check_shape, load_yaml
 
@@ -56,7 +57,6 @@ def load_event_log(system: System, frame: pd.DataFrame | None = None) -> pd.Data
     Raises:
         PlaybookError: naming the incident, the column and the rule.
     """
-    from dfp.io.data import load
 
     log = load("incident_events") if frame is None else frame.copy()
     ids = [i.id for i in system.incidents]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +151,6 @@ def main(argv: list[str] | None = None) -> int:
 
     The CI gate of ``book/04-delivery/pipelines/build-and-promote.yml`` (the ``policy`` job).
     """
-    import sys
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
