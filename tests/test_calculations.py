@@ -206,7 +206,7 @@ def test_check_fraction_closed_interval():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"growth_rate": -0.1}, r"growth_rate must be in \[0.0, 1.0\]; got -0.1"),
+        ({"growth_rate": -0.1}, r"growth_rate must be in \[0.0, 0.3\]; got -0.1"),
         ({"slo_target": 1.5}, r"slo_target must be in \[0.9, 0.99999\]; got 1.5"),
         ({"horizon_months": 2.5}, "horizon_months must be an integer; got 2.5"),
         ({"warp_factor": 9}, "unknown parameter 'warp_factor'"),

@@ -46,7 +46,7 @@ def test_in_the_book(path: Path):
 
 def test_run_rejects_bad_values_before_executing(tmp_path):
     nb = ROOT / "notebooks" / "00-context" / "success-metrics.ipynb"
-    with pytest.raises(PlaybookError, match=r"growth_rate must be in \[0.0, 1.0\]; got -0.2"):
+    with pytest.raises(PlaybookError, match=r"growth_rate must be in \[0.0, 0.3\]; got -0.2"):
         run_notebook(nb, {"growth_rate": -0.2}, tmp_path)
     with pytest.raises(PlaybookError, match=r"has no parameter\(s\) \['slo_target'\]"):
         run_notebook(nb, {"slo_target": 0.999}, tmp_path)
@@ -86,7 +86,7 @@ def test_cli_reports_bad_parameter_with_exit_code():
     proc = subprocess.run([sys.executable, "-m", "dfp.book.cli", "run", str(nb), "-p", "horizon_months", "0"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert "horizon_months must be in [1, 120]; got 0" in proc.stderr
+    assert "horizon_months must be in [1, 60]; got 0" in proc.stderr
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))

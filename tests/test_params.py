@@ -128,9 +128,9 @@ def injected(monkeypatch):
 
 def test_run_accepts_scientific_notation_and_coerces_whole_floats(injected, tmp_path):
     nb = ROOT / "notebooks" / "07-cost" / "unit-economics.ipynb"
-    assert main(["run", str(nb), "-p", "cost_usd_per_event", "1e-05", "-p", "as_of_month", "12.0",
+    assert main(["run", str(nb), "-p", "cost_usd_per_event", "1e-05", "-p", "as_of_month", "14.0",
                  "--out", str(tmp_path)]) == 0
-    assert injected == {"cost_usd_per_event": 1e-05, "as_of_month": 12}
+    assert injected == {"cost_usd_per_event": 1e-05, "as_of_month": 14}
     assert type(injected["as_of_month"]) is int
 
 
@@ -145,10 +145,17 @@ def test_run_rejects_two_and_a_half_engineers(injected, tmp_path, capsys):
 
 def test_run_reports_a_notebook_error_in_one_line(monkeypatch, tmp_path, capsys):
     def failing(inp, out, parameters, **kw):
-        raise papermill.PapermillExecutionError(3, 4, "source", "PlaybookError", "as_of_month=12: bad fit", [])
+        raise papermill.PapermillExecutionError(3, 4, "source", "PlaybookError", "as_of_month=14: bad fit", [])
 
     monkeypatch.setattr(papermill, "execute_notebook", failing)
     nb = ROOT / "notebooks" / "07-cost" / "unit-economics.ipynb"
-    assert main(["run", str(nb), "-p", "as_of_month", "12", "--out", str(tmp_path)]) == 2
+    assert main(["run", str(nb), "-p", "as_of_month", "14", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "unit-economics.ipynb stopped (PlaybookError): as_of_month=12: bad fit" in err
+    assert "unit-economics.ipynb stopped (PlaybookError): as_of_month=14: bad fit" in err
+
+
+def test_run_refuses_a_month_outside_the_pages_range_by_name(injected, tmp_path, capsys):
+    nb = ROOT / "notebooks" / "07-cost" / "unit-economics.ipynb"
+    assert main(["run", str(nb), "-p", "as_of_month", "12", "--out", str(tmp_path)]) == 2
+    assert "as_of_month must be in [13, 23] on unit-economics" in capsys.readouterr().err
+    assert not injected

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dfp.book.bookcache import kernel_config
-from dfp.book.params import check_parameters, page_defaults
+from dfp.book.params import check_page_parameters, page_defaults
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
 
@@ -78,7 +78,7 @@ def run_notebook(path: Path, params: dict[str, object], out_dir: Path | None = N
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise PlaybookError(f"{path.name} has no parameter(s) {unknown}; its parameters are {sorted(known)}")
-    params = check_parameters(**params)  # coerced: 24.0 -> 24 where an integer is expected
+    params = check_page_parameters(path.stem, **params)  # coerced: 24.0 -> 24 where an integer is expected
     out_dir = out_dir or repo_root() / "_build" / "runs"
     out_dir.mkdir(parents=True, exist_ok=True)
     tag = "-".join(f"{k}={v}" for k, v in sorted(params.items())) or "defaults"

@@ -38,18 +38,33 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
     return v
 
 
+def _infinite(value: Any) -> str:
+    """``"∞"``/``"-∞"`` for an infinite number, else ``""``."""
+    if isinstance(value, float | np.floating) and np.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    return ""
+
+
 def table(df: pd.DataFrame, formats: dict[str, str] | None = None, index: bool = True) -> pd.DataFrame:
     """A display copy of ``df`` with columns formatted as strings (``{"cost": "{:,.0f}"}``).
 
     Plain DataFrames render deterministically (a pandas Styler embeds a random id, which would
-    make stored outputs differ on every run). ``index=False`` blanks the index.
+    make stored outputs differ on every run). ``index=False`` blanks the index. No page shows
+    ``NaN``/``None``/``inf``: a missing value is blank in every column, and an infinite one in a
+    formatted column is "∞" (a detection that never comes, a loss no backup recovers).
 
     >>> table(pd.DataFrame({"x": [1234.5]}), {"x": "{:,.0f}"})["x"].tolist()
     ['1,234']
+    >>> t = table(pd.DataFrame({"x": [float("inf"), float("nan")], "who": ["a", None]}), {"x": "{:.1f}"})
+    >>> t["x"].tolist(), t["who"].tolist()
+    (['∞', ''], ['a', ''])
     """
     out = df.copy()
     for col, fmt in (formats or {}).items():
-        out[col] = [("" if pd.isna(v) else fmt.format(v)) for v in out[col]]
+        out[col] = [("" if pd.isna(v) else _infinite(v) or fmt.format(v)) for v in out[col]]
+    for col in out.columns:
+        if col not in (formats or {}) and out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), "")
     if not index:
         out.index = pd.Index([""] * len(out))
     return out

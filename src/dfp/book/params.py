@@ -10,6 +10,9 @@ naming the parameter and the range, whichever way the notebook is run.
 =====================  ===================================================================
 ``PARAMETERS``          every parameter: kind, inclusive range, unit, meaning, its system.yml default
 ``PAGE_DEFAULTS``       each notebook's parameters and their default values (``None``: system.yml)
+``PAGE_RANGES``         narrower ranges a page needs for one of its parameters, with the reason
+``param_range``         a parameter's inclusive range on one page
+``check_page_parameters``  check a page's values: the registry, then the page's narrower ranges
 ``check_parameters``    check (and coerce) named values against the registry
 ``parse_value``         a command-line value: ``1e-05``, ``24``, ``true``, ``m6i.xlarge``
 ``setup``               a notebook's one set-up call: check, coerce, fill ``None``, plot style
@@ -35,8 +38,8 @@ from dfp.io.openslo import load_slos
 from dfp.io.policies import load_policies
 from dfp.io.system import System, load_system
 
-__all__ = ["PAGE_DEFAULTS", "PARAMETERS", "Page", "Param", "check_parameters", "page_defaults", "parse_value",
-           "setup"]
+__all__ = ["PAGE_DEFAULTS", "PAGE_RANGES", "PARAMETERS", "Page", "Param", "check_page_parameters", "check_parameters",
+           "page_defaults", "param_range", "parse_value", "setup"]
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,10 @@ class Param:
 
 
 _P = [
-    Param("growth_rate", "float", 0.0, 1.0, "fraction/month",
+    # 30 %/month for 60 months already multiplies volume by about 7 million: past that a projection says nothing
+    Param("growth_rate", "float", 0.0, 0.3, "fraction/month",
           "Month-over-month growth of revenue and event volume used by projections"),
-    Param("horizon_months", "int", 1, 120, "months", "How far a projection looks ahead"),
+    Param("horizon_months", "int", 1, 60, "months", "How far a projection looks ahead"),
     Param("cost_usd_per_event", "float", 1e-7, 1e-2, "USD/event", "Infrastructure cost per event assumed by a projection",
           default_from=lambda s: s.target("cost_usd_per_event").value),
     Param("slo_target", "float", 0.9, 0.99999, "fraction", "Availability objective, e.g. 0.9995",
@@ -88,7 +92,8 @@ _P = [
           default_from=lambda s: int(load_slos()[0].period_days)),
     Param("team_engineers", "int", 1, 20, "engineers", "Platform engineers who share operations",
           default_from=lambda s: int(s.team["platform_engineers_min"])),
-    Param("period_days", "int", 1, 365, "days", "SLO period: the window its error budget is counted over",
+    # the slowest burn-rate alert window is 3 days; a period shorter than a week leaves it nothing to judge
+    Param("period_days", "int", 7, 365, "days", "SLO period: the window its error budget is counted over",
           default_from=lambda s: int(load_slos()[0].period_days)),
     Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
@@ -118,7 +123,8 @@ _P = [
     Param("test_alpha", "float", 0.001, 0.2, "fraction", "False-alarm probability of one statistical test"),
     Param("test_power", "float", 0.5, 0.999, "fraction", "Probability a test detects the regression it is sized for"),
     Param("canary_minutes", "int", 1, 240, "min", "Longest a canary step may run, judged once a minute"),
-    Param("regression_error_ratio", "float", 1e-4, 1.0, "fraction",
+    # above the story's baseline error ratio (0.04 %, system.yml) and below certain failure
+    Param("regression_error_ratio", "float", 1e-3, 0.5, "fraction",
           "Canary error ratio to detect; None = the INC-03 bad config's ratio in system.yml",
           default_from=lambda s: float(s.sample["delivery"]["inc03_processing_error_ratio"])),
     Param("risk_appetite_score", "int", 1, 25, "likelihood x impact", "Residual risk needing action"),
@@ -134,7 +140,7 @@ _P = [
     Param("pii_fields_per_event", "float", 1.0, 500.0, "fields/event", "AI PII flagging: payload fields per event"),
     Param("price_change_ratio", "float", -0.5, 1.0, "fraction",
           "Change of all unit prices from now on in a cost projection (-0.1 = 10 % cheaper)"),
-    Param("discount_ratio", "float", 0.0, 0.9, "fraction", "Commitment discount off on-demand (savings plan rate)",
+    Param("discount_ratio", "float", 0.05, 0.9, "fraction", "Commitment discount off on-demand (savings plan rate)",
           default_from=lambda s: fact("prices.compute_savings_plan_1y_discount_ratio").value),
     Param("max_loss_probability", "float", 0.0, 1.0, "fraction",
           "Largest chance of a commitment level losing money that the buyer accepts"),
@@ -193,6 +199,44 @@ PAGE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Where a page needs a narrower range than the registry's for one of its parameters: page -> parameter ->
+#: (low, high, why). The registry's range still bounds every page; this only narrows it.
+PAGE_RANGES: dict[str, dict[str, tuple[float, float, str]]] = {
+    "controls-measured": {"as_of_month": (8, 23, "it measures the Scale era, from month 7")},
+    "story-over-time": {"as_of_month": (8, 23, "it compares every era, the Scale era from month 7")},
+    # the Scale-era cost model rises with volume (a break-even exists) from month 13 on; before, it has too few months
+    "unit-economics": {"as_of_month": (13, 23, "its cost model needs six Scale-era months")},
+}
+
+
+def param_range(page: str, name: str) -> tuple[float, float]:
+    """The inclusive range of parameter ``name`` on ``page``: the registry's, narrowed by :data:`PAGE_RANGES`.
+
+    >>> param_range("controls-measured", "as_of_month"), param_range("scorecard", "as_of_month")
+    ((8, 23), (0, 23))
+    """
+    p = PARAMETERS[name]
+    low, high, _ = PAGE_RANGES.get(Path(page).name.removesuffix(".ipynb"), {}).get(name, (p.low, p.high, ""))
+    return low, high
+
+
+def check_page_parameters(page: str, **values: object) -> dict[str, object]:
+    """:func:`check_parameters`, then each value against the page's narrower range in :data:`PAGE_RANGES`.
+
+    >>> check_page_parameters("controls-measured", as_of_month=3)
+    Traceback (most recent call last):
+    ...
+    dfp.core.errors.PlaybookError: as_of_month must be in [8, 23] on controls-measured (it measures the Scale era, from month 7); got 3
+    """
+    out = check_parameters(**values)
+    narrow = PAGE_RANGES.get(Path(page).name.removesuffix(".ipynb"), {})
+    for name, value in out.items():
+        if name in narrow and isinstance(value, int | float) and not narrow[name][0] <= value <= narrow[name][1]:
+            low, high, why = narrow[name]
+            raise PlaybookError(f"{name} must be in [{low}, {high}] on {Path(page).name} ({why}); got {value!r}")
+    return out
+
+
 def page_defaults(page: str | Path) -> dict[str, Any]:
     """A notebook's parameters and default values (``page``: its name, file or repository path).
 
@@ -218,7 +262,7 @@ def check_parameters(**values: object) -> dict[str, object]:
     >>> check_parameters(growth_rate=-0.1)
     Traceback (most recent call last):
     ...
-    dfp.core.errors.PlaybookError: growth_rate must be in [0.0, 1.0]; got -0.1
+    dfp.core.errors.PlaybookError: growth_rate must be in [0.0, 0.3]; got -0.1
     """
     out: dict[str, object] = {}
     for name, value in values.items():
@@ -298,7 +342,7 @@ def setup(page: str, namespace: MutableMapping[str, Any] | None = None, **values
     unknown = sorted(set(given) - set(defaults))
     if unknown:
         raise PlaybookError(f"{page} has no parameter(s) {unknown}; its parameters are {sorted(defaults)}")
-    params = check_parameters(**{n: given.get(n, defaults[n]) for n in defaults})
+    params = check_page_parameters(page, **{n: given.get(n, defaults[n]) for n in defaults})
     system = load_system()
     for n, v in params.items():
         resolve = PARAMETERS[n].default_from

@@ -28,7 +28,8 @@ from dfp.capacity.sizing import drain_time_s
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive
 from dfp.core.units import DAYS_PER_MONTH
 
-__all__ = ["SCENARIOS", "StateRebuild", "durability_nines", "recovery_table", "replicated_durability", "restore_time_min",
+__all__ = ["SCENARIOS", "StateRebuild", "durability_nines", "recovery_table", "replicated_durability", "replicated_durability_nines",
+           "restore_time_min",
            "state_rebuild", "store_sizes_gb"]
 
 SCENARIOS = ("az_loss", "corruption", "region_loss")
@@ -80,6 +81,19 @@ def replicated_durability(durability: float, copies: int) -> float:
     d = check_fraction("durability", durability, closed=True)
     n = check_int_range("copies", copies, 1, 100)
     return 1.0 - (1.0 - d) ** n
+
+
+def replicated_durability_nines(durability: float, copies: int) -> float:
+    """Nines of ``copies`` independent copies: ``copies * -log10(1 - d)``.
+
+    Computed from the loss probability ``(1 - d) ** copies`` in logs, so two copies of an 11-nines store
+    give 22 nines instead of the ``inf`` that ``1 - (1 - d) ** 2`` rounds to in floating point.
+
+    >>> round(replicated_durability_nines(0.99999999999, 2), 6), durability_nines(replicated_durability(0.99999999999, 2))
+    (22.0, inf)
+    """
+    check_int_range("copies", copies, 1, 100)
+    return copies * durability_nines(durability)
 
 
 def durability_nines(durability: float) -> float:
