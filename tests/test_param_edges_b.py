@@ -13,6 +13,7 @@ PAGES = sorted(PAGE_DEFAULTS)[1::2]  # test_param_edges_a.py takes the others
 
 
 @pytest.mark.slow
+@pytest.mark.sweep
 @pytest.mark.parametrize(("page", "name", "value"), edge_cases(PAGES), ids=lambda v: str(v))
 def test_page_runs_clean_at_the_edges(page, name, value, tmp_path):
     assert check_run(PATHS[page], {name: value}, tmp_path) == []
