@@ -72,7 +72,7 @@ from dfp.io.schemas import SCHEMAS
 from dfp.io.schemas.billing import billing_daily
 from dfp.io.system import System
 
-__all__ = ["COMMITMENT_PURCHASES", "WORKLOAD", "generate"]
+__all__ = ["COMMITMENT_PURCHASES", "generate"]
 
 ACCOUNT = "111122223333"
 ACCOUNT_NAME = "DataFlow Platform"
@@ -80,11 +80,14 @@ SUB_ACCOUNT, SUB_ACCOUNT_NAME = "444455556666", "dataflow-workloads"
 #: AWS's display names of the regions the platform runs in
 REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "eu-west-1": "Europe (Ireland)"}
 
-#: The fictional system's workload coefficients (``data/platform.yml``, section ``workload``).
-WORKLOAD: dict[str, float] = workload()
-#: Events/s one ingest node sustains: the ingest-service pod's rate (``kubernetes.services``), the one
-#: capacity coefficient the Kubernetes capacity page sizes with (one ingest pod's rate per node).
-INGEST_EPS_PER_NODE: float = float(load_policies()["kubernetes"]["services"]["ingest-service"]["events_per_s_per_pod"])
+
+
+def ingest_eps_per_node() -> float:
+    """Events/s one ingest node sustains: the ingest-service pod's rate (``kubernetes.services`` in
+    ``data/platform.yml``), the one capacity coefficient the Kubernetes capacity page sizes with. Read when
+    generating, never at import, so the package imports without a data folder."""
+    return float(load_policies()["kubernetes"]["services"]["ingest-service"]["events_per_s_per_pod"])
+
 
 #: Commitment purchases: (id, kind, start date, term days). Compute SP levels are sized from data.
 COMMITMENT_PURCHASES: tuple[tuple[str, str, str], ...] = (
@@ -182,7 +185,7 @@ def _arn(service: str, region: str, what: str) -> str:
 def _drivers(system: System, usage: pd.DataFrame, hourly: pd.DataFrame, days: pd.DatetimeIndex,
              customers: pd.DataFrame) -> dict[str, _RegionDrivers]:
     """Per region: daily events, API requests, hourly events (days x 24), retained GB per pool."""
-    w = WORKLOAD
+    w = workload()  # data/platform.yml, section workload: read when generating, never at import
     ent = set(customers.loc[customers["tier"] == "enterprise", "customer_id"])
     out: dict[str, _RegionDrivers] = {}
     for region in REGIONS:
@@ -208,12 +211,12 @@ def _node_hours(region: str, hm: np.ndarray, live: np.ndarray, dev_nodes: np.nda
     ``dev_nodes`` (per day) follows the engineers' activity; ``load_test`` (per day, 0/1) scales staging
     up by ``load_test_nodes`` for ``load_test_hours`` in the afternoon (UTC) of a load-test day.
     """
-    w = WORKLOAD
+    w = workload()  # data/platform.yml, section workload: read when generating, never at import
     eps = hm / 3600.0
     mn = w["min_nodes_per_group"]
     nodes = {
         "system": np.full(hm.shape, w["system_nodes"]),
-        "ingest": np.maximum(mn, np.ceil(eps / INGEST_EPS_PER_NODE)),
+        "ingest": np.maximum(mn, np.ceil(eps / ingest_eps_per_node())),
         "process": np.maximum(mn, np.ceil(eps / w["process_eps_per_node"])),
         "deliver": np.maximum(mn, np.ceil(eps / w["deliver_eps_per_node"])),
         "staging": np.full(hm.shape, w["staging_nodes"] if region == "us-east-1" else 0.0),
@@ -265,7 +268,7 @@ def _business(system: System) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Generate ``billing_daily.csv.gz`` from the business data; returns ``{filename: frame}``."""
-    w = WORKLOAD
+    w = workload()  # data/platform.yml, section workload: read when generating, never at import
     usage, hourly, customers = _business(system)
     days = pd.date_range(system.start, system.end, freq="D", inclusive="left")
     nd = len(days)
