@@ -35,6 +35,7 @@ from dfp.architecture.model import Model, components_in_era, edges_in_era, load_
 from dfp.book.adr import load_adrs
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
+from dfp.core.units import SLO_MONTH_DAYS
 from dfp.io.system import System, load_system
 from dfp.reliability.slo import allowed_downtime_min
 
@@ -246,7 +247,7 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
 def constraint_titles(system: System, constraints: Sequence[HardConstraint]) -> list[HardConstraint]:
     """The constraints with their numbers filled in from ``system.yml`` (``{engineers}``, ``{sla_pct}``, ...).
 
-    Placeholders: ``engineers_min``, ``engineers_max``, ``sla_pct``, ``budget_min`` (downtime a 30-day
+    Placeholders: ``engineers_min``, ``engineers_max``, ``sla_pct``, ``budget_min`` (downtime a budget-month (``SLO_MONTH_DAYS``)
     window allows at the SLA), ``usd_per_million`` (the unit-cost target).
 
     >>> from dfp.io.system import load_system
@@ -259,7 +260,7 @@ def constraint_titles(system: System, constraints: Sequence[HardConstraint]) -> 
         "engineers_min": system.team["platform_engineers_min"],
         "engineers_max": system.team["platform_engineers_max"],
         "sla_pct": 100 * sla,
-        "budget_min": allowed_downtime_min(sla, 30),
+        "budget_min": allowed_downtime_min(sla, SLO_MONTH_DAYS),
         "usd_per_million": system.target("cost_usd_per_event").value * 1e6,
     }
     out = []
