@@ -37,6 +37,7 @@ from dfp.io.external import fact
 from dfp.io.openslo import load_slos
 from dfp.io.policies import load_policies
 from dfp.io.system import System, load_system
+from dfp.reliability.incidents import incident_record
 
 __all__ = ["PAGE_DEFAULTS", "PAGE_RANGES", "PARAMETERS", "Page", "Param", "check_page_parameters", "check_parameters",
            "page_defaults", "param_range", "parse_value", "setup"]
@@ -126,7 +127,7 @@ _P = [
     # above the story's baseline error ratio (0.04 %, system.yml) and below certain failure
     Param("regression_error_ratio", "float", 1e-3, 0.5, "fraction",
           "Canary error ratio to detect; None = the INC-03 bad config's ratio in system.yml",
-          default_from=lambda s: float(s.sample["delivery"]["inc03_processing_error_ratio"])),
+          default_from=lambda s: float(incident_record(s, "INC-03").sli_impact["processing-success"])),
     Param("risk_appetite_score", "int", 1, 25, "likelihood x impact", "Residual risk needing action"),
     Param("critical_sla_h", "float", 1.0, 720.0, "h", "Critical-finding remediation SLA; None = system.yml"),
     Param("dsr_deadline_days", "float", 1.0, 90.0, "days", "Data-subject request deadline; None = system.yml",

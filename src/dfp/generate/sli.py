@@ -15,6 +15,7 @@ the minutes (:class:`~dfp.reliability.sli.SliMinutes`).
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from dfp.generate.seed import rng_for
 from dfp.io.cache import cached, content_key
 from dfp.io.data import load
 from dfp.io.system import System, load_system
+from dfp.reliability.incidents import incident_records
 from dfp.reliability.sli import SLI_START_MONTH, SLOS, SliMinutes
 
 __all__ = ["INCIDENT_IMPACT", "RAMP_MIN", "load_minutes", "read_minutes", "save_minutes", "simulate", "to_hourly"]
@@ -39,15 +41,26 @@ _BUDGET = {"api-availability": 0.0005, "processing-latency": 0.01, "processing-s
 _LAT_MEDIAN_MS, _LAT_SIGMA, _LAT_LOAD = 52.0, 0.75, 0.3
 _BLIPS_PER_MONTH, _SLOW_BURNS_PER_QUARTER = 3.0, 1.0
 
-#: Incident -> SLO -> impact during the impact window. A number is the bad ratio; for the latency
-#: SLO it is the factor on the median processing latency.
-INCIDENT_IMPACT: dict[str, dict[str, float]] = {
-    "INC-01": {"processing-latency": 8.0, "api-availability": 0.004, "delivery-freshness": 0.09},
-    "INC-02": {"api-availability": 0.15, "processing-latency": 3.0, "processing-success": 0.012,
-               "delivery-success": 0.004, "delivery-freshness": 0.25},
-    "INC-03": {"processing-success": 0.22},
-    "INC-04": {"delivery-success": 0.035, "delivery-freshness": 0.45},
-}
+class _ImpactFromRecord(Mapping[str, Mapping[str, float]]):
+    """Incident -> SLO -> impact during the impact window, read from the incident record
+    (``system.yml`` ``incidents[].sli_impact``) at first use. A number is the bad ratio; for the latency
+    SLO it is the factor on the median processing latency. Incidents users did not see are absent."""
+
+    def _table(self) -> dict[str, Mapping[str, float]]:
+        return {r.id: r.sli_impact for r in incident_records(load_system()) if r.sli_impact}
+
+    def __getitem__(self, key: str) -> Mapping[str, float]:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+#: Incident -> SLO -> impact (see :class:`_ImpactFromRecord`); the record in ``system.yml`` is its one home.
+INCIDENT_IMPACT: Mapping[str, Mapping[str, float]] = _ImpactFromRecord()
 RAMP_MIN = 3  # minutes from first impact to full severity
 
 
@@ -85,8 +98,9 @@ def simulate(system: System, traffic_hourly: pd.DataFrame, rng: np.random.Genera
     counts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     latency: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
     inc_windows = {}
+    impacts = {r.id: r.sli_impact for r in incident_records(system) if r.sli_impact}
     for inc in system.incidents:
-        if inc.id in INCIDENT_IMPACT:
+        if inc.id in impacts:
             a = int((inc.impact_start - start) / pd.Timedelta(minutes=1))
             b = int((inc.impact_end - start) / pd.Timedelta(minutes=1))
             if not 0 <= a < b <= n:
@@ -109,7 +123,7 @@ def simulate(system: System, traffic_hourly: pd.DataFrame, rng: np.random.Genera
             impact = np.zeros(n)
             lat_factor = np.ones(n)
             for inc_id, (a, b, regions) in inc_windows.items():
-                value = INCIDENT_IMPACT[inc_id].get(slo)
+                value = impacts[inc_id].get(slo)
                 if value is None or region not in regions:
                     continue
                 ramp = np.minimum((np.arange(b - a) + 1) / RAMP_MIN, 1.0)
