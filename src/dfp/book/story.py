@@ -433,6 +433,7 @@ class StoryHeadline:
     elite_months: int
     max_lag_days: float
     month_10m: str
+    min_lag_days: float
 
 
 def story_headline(system: System, data: StoryData) -> StoryHeadline:
@@ -456,6 +457,7 @@ def story_headline(system: System, data: StoryData) -> StoryHeadline:
         str(first["dora_level"]), str(last["dora_level"]), int((st["dora_level"] == "elite").sum()),
         float(lags["lag_days"].max()) if len(lags) else float("nan"),
         str(ten_m[0]) if len(ten_m) else "not within the story",
+        float(lags["lag_days"].min()) if len(lags) else float("nan"),
     )
 
 
