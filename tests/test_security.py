@@ -17,6 +17,7 @@ from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir, repo_root
 from dfp.io.data import load
 from dfp.io.system import load_system
+from dfp.reliability.incidents import incident_record
 from dfp.security import iam
 from dfp.security import posture as security
 
@@ -277,7 +278,8 @@ def test_access_review_found_inc06_on_its_date():
     system = load_system()
     r = load("access_reviews")
     row = r.loc[r["incident_id"] == "INC-06"].iloc[0]
-    assert row["completed_on"] == system.incident("INC-06").impact_end.floor("D")
+    # the review that found it: the incident record's detection day (system.yml incidents[].detected)
+    assert row["completed_on"] == incident_record(system, "INC-06").detected_at.floor("D")
     assert row["scope"] == "tenant-storage"
 
 

@@ -443,7 +443,7 @@ def freeze_effect(deploys: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     >>> log = pd.DataFrame({"deployed_at": pd.to_datetime(["2025-01-20", "2025-02-03"], utc=True),
     ...     "service": ["api", "api"], "commits": [1, 1], "work": ["feature", "reliability"]})
     >>> freeze_effect(log, w)[["in_freeze", "features_in_freeze", "before_per_week"]].values.tolist()
-    [[1, 0, 0.25]]
+    [[1.0, 0.0, 0.25]]
     """
     changes = change_deploys(deploys)
     work = changes["work"] if "work" in changes else pd.Series("feature", index=changes.index)

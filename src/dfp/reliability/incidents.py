@@ -45,6 +45,7 @@ __all__ = [
     "IncidentData",
     "IncidentFigures",
     "IncidentRecord",
+    "action_items_frame",
     "budget_consumed",
     "budget_policy_actions",
     "check_record",
@@ -63,6 +64,7 @@ __all__ = [
     "parse_record",
     "remedy_anachronisms",
     "targets_check",
+    "timeline_frame",
     "window_budget_share",
 ]
 
@@ -515,7 +517,7 @@ def freeze_windows(hourly: pd.DataFrame, slos: Sequence[Any], policy: BudgetPoli
         Frame: service, slo, region, start, end, days, min_remaining (one row per window, by start).
 
     >>> h = pd.DataFrame({"hour": pd.date_range("2025-01-01", periods=4, freq="h", tz="UTC"), "slo": "s",
-    ...     "region": "r", "total": [100] * 4, "good": [100, 98, 100, 100]})
+    ...     "region": "r", "total": [100] * 4, "good": [100, 97, 100, 100]})
     >>> from types import SimpleNamespace as N
     >>> spec = N(name="s", service="api", slo_target=0.99, period_days=2 / 24)
     >>> freeze_windows(h, [spec], load_budget_policy())[["start", "end"]].astype(str).values.tolist()
@@ -701,3 +703,35 @@ def _sla_credit(rec: IncidentRecord, data: IncidentData) -> tuple[float, float, 
         credit += r * float(rev_month.loc[rev_month["customer_id"].isin(ids), "revenue_usd"].sum())
         worst, ratio = min(worst, av), max(ratio, r)
     return worst, ratio, credit
+
+
+def timeline_frame(rec: IncidentRecord) -> pd.DataFrame:
+    """The record's timeline as rows (``at`` as ``YYYY-MM-DD HH:MM`` UTC, ``event``), in time order; a deploy
+    cause adds the deploy and the start of its rollback.
+
+    >>> from dfp.io.system import load_system
+    >>> timeline_frame(incident_record(load_system(), "INC-03"))["at"].tolist()[:2]
+    ['2025-11-18 19:09', '2025-11-18 19:12']
+    """
+    rows = [(rec.impact_start, "impact starts"), (rec.detected_at, f"detected: {rec.detected_how}"),
+            (rec.acknowledged_at, f"acknowledged by {rec.acknowledged_who}: {rec.acknowledged_how}"),
+            (rec.mitigated_at, f"mitigated: {rec.remediation}"),
+            (rec.resolved_at, "resolved: clean-up done, incident closed")]
+    d = rec.cause_deploy
+    if d is not None:
+        rows += [(d.deployed_at, f"the causing change is deployed ({d.service}, {d.change_type})"),
+                 (d.rollback_started_at, "rollback of the change starts")]
+    out = pd.DataFrame(rows, columns=["ts", "event"]).sort_values("ts", kind="stable")
+    return pd.DataFrame({"at": out["ts"].dt.strftime("%Y-%m-%d %H:%M").to_numpy(), "event": out["event"].to_numpy()})
+
+
+def action_items_frame(rec: IncidentRecord) -> pd.DataFrame:
+    """The record's action items, numbered from 1: ``item`` and ``decision`` (``"(no record)"`` when none).
+
+    >>> from dfp.io.system import load_system
+    >>> action_items_frame(incident_record(load_system(), "INC-04"))["decision"].tolist()
+    ['ADR-0012', 'ADR-0012', 'ADR-0012']
+    """
+    return pd.DataFrame({"item": [a.item for a in rec.action_items],
+                         "decision": [a.decision or "(no record)" for a in rec.action_items]},
+                        index=range(1, len(rec.action_items) + 1))
