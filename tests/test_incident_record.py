@@ -223,3 +223,16 @@ def test_inc03_failed_events_are_one_number():
 def test_no_page_says_a_dlq_existed_at_inc03():
     text = (ROOT / "book/05-reliability/postmortems/inc-03-bad-config-rollout.md").read_text(encoding="utf-8")
     assert "replayed from the DLQ" not in text and "stream's 7-day retention" in text
+
+
+def test_decision_records_quote_the_record_window():
+    adrs = {f"ADR-{a.number}": a for a in load_adrs()}
+    for r in RECORDS:
+        for dec in r.decisions:
+            text = Path(adrs[dec].path).read_text(encoding="utf-8") if Path(adrs[dec].path).is_absolute() else \
+                (ROOT / adrs[dec].path).read_text(encoding="utf-8")
+            window = f"({r.impact_start:%Y-%m-%d %H:%M} to {r.mitigated_at:%Y-%m-%d %H:%M} UTC"
+            assert window in text, (dec, window)
+    # seeded: INC-04's window before it moved to the night is no longer quoted anywhere in its record
+    assert "(2026-01-27 16:30 to" not in (ROOT / "book/01-architecture/decision-records/0012-delivery-backoff-dlq-slo.md"
+                                          ).read_text(encoding="utf-8")
