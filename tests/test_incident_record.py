@@ -8,9 +8,12 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dfp.architecture.model import load_model
 from dfp.book.adr import load_adrs
@@ -236,3 +239,18 @@ def test_decision_records_quote_the_record_window():
     # seeded: INC-04's window before it moved to the night is no longer quoted anywhere in its record
     assert "(2026-01-27 16:30 to" not in (ROOT / "book/01-architecture/decision-records/0012-delivery-backoff-dlq-slo.md"
                                           ).read_text(encoding="utf-8")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=48), st.integers(min_value=1, max_value=12))
+def test_freeze_windows_cover_exactly_the_overspent_hours(bad, period_h):
+    hours = pd.date_range("2025-01-01", periods=len(bad), freq="h", tz="UTC")
+    h = pd.DataFrame({"hour": hours, "slo": "s", "region": "r", "total": 100, "good": [100 - b for b in bad]})
+    spec = SimpleNamespace(name="s", service="api", slo_target=0.99, period_days=period_h / 24)
+    fw = incidents.freeze_windows(h, [spec], incidents.load_budget_policy())
+    ends = hours + pd.Timedelta(hours=1)
+    frozen = incidents.in_freeze(pd.Series(ends - pd.Timedelta(minutes=1)), pd.Series(["api"] * len(ends)), fw)
+    # the naive rule: remaining budget over the last period_h hours below zero at the end of the hour
+    naive = [sum(bad[max(0, i + 1 - period_h): i + 1]) > 0.01 * 100 * min(period_h, i + 1) for i in range(len(bad))]
+    # a window opens at the end of an overspent hour: the hour after it is the first frozen one
+    assert frozen[1:].tolist() == naive[:-1]
