@@ -62,6 +62,7 @@ __all__ = [
     "era_headlines",
     "era_summary",
     "incident_page",
+    "lag_clause",
     "load_story",
     "monthly_story",
     "plot_story",
@@ -431,9 +432,8 @@ class StoryHeadline:
     dora_first: str
     dora_last: str
     elite_months: int
-    max_lag_days: float
     month_10m: str
-    min_lag_days: float
+    lag_clause: str
 
 
 def story_headline(system: System, data: StoryData) -> StoryHeadline:
@@ -455,10 +455,28 @@ def story_headline(system: System, data: StoryData) -> StoryHeadline:
         str(measured["api_availability"].idxmin()) if len(measured) else "none",
         100 * float(measured["api_availability"].min()) if len(measured) else float("nan"),
         str(first["dora_level"]), str(last["dora_level"]), int((st["dora_level"] == "elite").sum()),
-        float(lags["lag_days"].max()) if len(lags) else float("nan"),
         str(ten_m[0]) if len(ten_m) else "not within the story",
-        float(lags["lag_days"].min()) if len(lags) else float("nan"),
+        lag_clause(lags),
     )
+
+
+def lag_clause(lags: pd.DataFrame) -> str:
+    """The sentence part that says how long incident-triggered decision records took (from ``decision_lags``).
+
+    >>> lag_clause(pd.DataFrame({"lag_days": [2.0, 25.0]}))
+    'every incident-triggered decision record came 2 to 25 days after its incident ended'
+    >>> lag_clause(pd.DataFrame({"lag_days": [7.0]}))
+    'the one incident-triggered decision record came 7 days after its incident ended'
+    >>> lag_clause(pd.DataFrame({"lag_days": []}))
+    'no incident had led to a decision record yet'
+    """
+    if lags.empty:
+        return "no incident had led to a decision record yet"
+    lo, hi = float(lags["lag_days"].min()), float(lags["lag_days"].max())
+    if len(lags) == 1:
+        return f"the one incident-triggered decision record came {hi:.0f} days after its incident ended"
+    span = f"{lo:.0f} days" if lo == hi else f"{lo:.0f} to {hi:.0f} days"
+    return f"every incident-triggered decision record came {span} after its incident ended"
 
 
 @dataclass(frozen=True)
