@@ -1,6 +1,15 @@
-"""Incident metrics: time to detect/acknowledge/mitigate/resolve, budget burned, targets, policy.
+"""Incidents: the one record per incident, every figure about one, the error-budget policy and its freezes.
 
 ==========================  ==================================================================
+``incident_records``         the record of every incident (``system.yml`` ``incidents:``), validated
+``incident_record``          one incident's record (timeline, cause, SLI impact, remedy, action items)
+``event_log_frame``          the rows of ``incident_events.csv``, written from the record
+``timeline_frame``           one record's timeline as rows (what the postmortems show)
+``action_items_frame``       one record's action items with their decision records
+``remedy_anachronisms``      remedy components that do not exist yet at the incident's start
+``incident_figures``         every number about one incident (:class:`IncidentFigures`), from one place
+``freeze_windows``           the feature freezes the policy imposed, computed from the hourly SLI history
+``in_freeze``                whether deploys fall inside a freeze of their service
 ``load_event_log``           the incident event log, checked against the calendar and for order
 ``incident_times``           TTD, TTA, TTM (time to restore), TTR per incident (minutes)
 ``window_budget_share``      budget share the bad events of a minute window spent (vectorised)
