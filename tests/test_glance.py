@@ -7,13 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dfp.architecture.model import components_in_era, load_model
+from dfp.architecture.model import Model, components_at, load_model, month_of
 from dfp.book import plotting
 from dfp.book.adr import load_adrs
 from dfp.book.glance import (
     MIN_FONT_PT,
     decisions_by_component,
     draw_system_map,
+    drawn_components,
     grid_positions,
     hardest_constraints,
 )
@@ -33,8 +34,8 @@ def test_every_decision_on_the_map_is_a_record():
 
 
 def test_every_live_component_is_placed_once_per_cell():
-    for era in ("mvp", "full-platform", "scale"):
-        comps = components_in_era(MODEL, era)
+    for month in sorted({c["introduced"] for c in MODEL.components.values()}):
+        comps = components_at(MODEL, month)
         cell = comps.loc[comps["per_region"]]
         pos = grid_positions(cell)
         assert set(pos) == set(cell.index)
@@ -72,6 +73,32 @@ def test_map_is_true_at_every_month(month):
     assert shown <= taken and not (shown & later), f"decisions drawn before they were taken: {sorted(shown & later)}"
     for region in live:
         assert any(t.startswith(f"{region.id} cell") for t in texts)
+    plotting.close(page.figure)
+
+
+def drawn_before_month(page, month: str, model) -> list[str]:
+    """Components the map draws that ``model`` says do not exist in ``month``."""
+    return sorted(drawn_components(page.figure) - set(components_at(model, month).index))
+
+
+@pytest.mark.parametrize("month", [0, 9, 10, 14, 15, 23])
+def test_no_component_is_on_the_map_before_its_month(month):
+    page = draw_system_map(month, SYSTEM, MODEL)
+    m = month_of(SYSTEM.month_start(month))
+    assert not drawn_before_month(page, m, MODEL)
+    assert drawn_components(page.figure) == set(components_at(MODEL, m).index)
+    plotting.close(page.figure)
+
+
+def test_map_check_fails_on_a_seeded_early_component():
+    """The spill buffer and the dead-letter queue drawn from the MVP are caught against the real model."""
+    early = {cid: ({**c, "introduced": "2024-11"} if cid in ("spill-buffer", "delivery-dlq") else c)
+             for cid, c in MODEL.components.items()}
+    edges = tuple({**e, "introduced": "2024-11"} if {"spill-buffer", "delivery-dlq"} & {e["from"], e["to"]} else e
+                  for e in MODEL.edges)
+    seeded = Model(early, edges, MODEL.paths)
+    page = draw_system_map(9, SYSTEM, seeded)
+    assert drawn_before_month(page, "2025-08", MODEL) == ["delivery-dlq", "spill-buffer"]
     plotting.close(page.figure)
 
 

@@ -8,10 +8,12 @@
 ``system_map``              the figure: one panel per live region, externals on both sides,
                             decision numbers on the components, the hardest constraints below
 ``draw_system_map``         the page's figure and the counts it quotes, at a story month
+``drawn_components``        the component ids a system map draws (each box carries its id)
+``draw_story``              the story-over-time figure (:func:`dfp.book.story.plot_story`), for the landing page
 =========================  ==================================================================
 
-Everything drawn comes from the model: which components exist in the era, which are per region, which
-edges are synchronous (solid) or asynchronous (dashed), and which regions are live at the era's end. The
+Everything drawn comes from the model at one month: which components exist in it, which are per region, which
+edges are synchronous (solid) or asynchronous (dashed), and which regions are live in it. The
 picture is a view, never a second source: a component added to ``architecture.yml`` appears here.
 Fonts are at least 14 pt on a 10-inch figure, so at the book's content width at 1,280 px (about 630 px of a
 1,000 px image) no text falls below 9 pt.
@@ -31,7 +33,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from dfp.architecture.model import Model, components_in_era, edges_in_era, load_model
+from dfp.architecture.model import Model, components_at, edges_at, load_model, month_of, regions_at
+from dfp.book import story
 from dfp.book.adr import load_adrs
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
@@ -40,7 +43,7 @@ from dfp.io.system import System, load_system
 from dfp.reliability.slo import allowed_downtime_min
 
 __all__ = ["MIN_FONT_PT", "HardConstraint", "SystemMapPage", "constraint_titles", "decisions_by_component",
-           "draw_system_map", "grid_positions", "hardest_constraints", "system_map"]
+           "draw_story", "draw_system_map", "drawn_components", "grid_positions", "hardest_constraints", "system_map"]
 
 #: Smallest font on the figure, in points at the figure's own size (10 in wide).
 MIN_FONT_PT = 14.0
@@ -169,13 +172,13 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
                decisions: Mapping[str, Sequence[str]]) -> Figure:
     """The design live just before ``as_of``: its regional cells, externals, edges, decisions and constraints.
 
-    The era is the one ``as_of`` falls in (its components and edges from the model); the cells are the
-    regions live before ``as_of``. Decision numbers (blue) are drawn on the first region's cell only:
-    every cell is the same design. Returns a 10-inch-wide figure (at 100 dpi: 1,000 px).
+    The month is the one just before ``as_of``: its components and edges from the model
+    (:func:`dfp.architecture.model.components_at`), its cells the regions live in it. Decision numbers
+    (blue) are drawn on the first region's cell only: every cell is the same design. Returns a 10-inch-wide figure (at 100 dpi: 1,000 px).
     """
-    era = system.era_of(as_of - pd.Timedelta(minutes=1)).id
-    comps = components_in_era(model, era)
-    regions = [r.id for r in system.regions if r.live_from < as_of]
+    month = month_of(as_of - pd.Timedelta(minutes=1))
+    comps = components_at(model, month)
+    regions = [r.id for r in regions_at(system, month)]
     if not regions:
         raise PlaybookError(f"system map: no region is live before {as_of}")
     cell = comps.loc[comps["per_region"]]
@@ -208,8 +211,9 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
             shown = decisions.get(cid, ()) if i == 0 else ()
             patches[(cid, region)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 2 if shown else 3),
                                           str(comps.loc[cid, "kind"]), shown)
+            patches[(cid, region)].set_gid(f"{cid}@{region}")  # what is drawn, for the tests
     cells_mid = height - 0.15 - len(regions) * cell_h / 2
-    edges = edges_in_era(model, era)
+    edges = edges_at(model, month)
     fed_by_cell = set(edges.loc[edges["from"].isin(cell.index), "to"])  # externals the cells call: drawn right
     sides = {"left": [c for c in outside.index if c not in fed_by_cell], "right": [c for c in outside.index if c in fed_by_cell]}
     for side, ids in sides.items():
@@ -217,6 +221,7 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
         for j, cid in enumerate(ids):
             y = cells_mid + (len(ids) - 1) / 2 * _ROW_PITCH * 1.4 - j * _ROW_PITCH * 1.4
             patches[(cid, None)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 3, 12), "external", ())
+            patches[(cid, None)].set_gid(cid)
     per_region = set(cell.index)
     for _, e in edges.iterrows():
         for region in regions:
@@ -242,6 +247,11 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
         ax.text(x + 0.18, band_h - 1.25, "\n".join(lines), ha="left", va="top", fontsize=MIN_FONT_PT,
                 color=_DECISION_COLOUR, zorder=2, linespacing=1.25)
     return fig
+
+
+def drawn_components(fig: Figure) -> set[str]:
+    """The component ids drawn on a :func:`system_map` figure (each box's gid is ``id`` or ``id@region``)."""
+    return {str(p.get_gid()).split("@")[0] for ax in fig.axes for p in ax.patches if p.get_gid()}
 
 
 def constraint_titles(system: System, constraints: Sequence[HardConstraint]) -> list[HardConstraint]:
@@ -305,10 +315,10 @@ def draw_system_map(as_of_month: int, system: System | None = None, model: Model
     constraints = [HardConstraint(c.id, c.title, tuple((d, t) for d, t in c.answers if d in taken))
                    for c in constraint_titles(system, hardest_constraints())]
     fig = system_map(model, system, as_of, constraints, decisions)
-    era = system.era_of(as_of - pd.Timedelta(minutes=1)).id
-    comps = components_in_era(model, era)
+    month = month_of(as_of - pd.Timedelta(minutes=1))
+    comps = components_at(model, month)
     cell = comps.index[comps["per_region"]]
-    live = [r for r in system.regions if r.live_from < as_of]
+    live = regions_at(system, month)
     shown = {d for cid in comps.index for d in decisions.get(cid, ())}
     n = len(live)
     if n == 1:
@@ -319,3 +329,15 @@ def draw_system_map(as_of_month: int, system: System | None = None, model: Model
                     "data path between them: a customer's events are accepted, processed, stored and delivered "
                     "inside the cell of the customer's region")
     return SystemMapPage(fig, system.month_start(as_of_month).strftime("%Y-%m"), n, sentence, len(cell), len(shown))
+
+
+def draw_story(as_of_month: int, system: System | None = None) -> Figure:
+    """The story-over-time figure up to story month ``as_of_month``, drawn by the function the story page uses
+    (:func:`dfp.book.story.plot_story`) with the same three target lines: volume, API availability and cost per
+    million events.
+    """
+    system = system or load_system()
+    data = story.load_story(system, as_of_month)
+    targets = {k: system.target(k).value for k in ("events_per_day_avg", "api_availability")}
+    unit_target = story.story_headline(system, data).unit_target
+    return story.plot_story(system, data.story, data.events, {**targets, "usd_per_million_events": unit_target})
