@@ -8,6 +8,7 @@
 ``system_map``              the figure: one panel per live region, externals on both sides,
                             decision numbers on the components, the hardest constraints below
 ``draw_system_map``         the page's figure and the counts it quotes, at a story month
+``component_timeline``      every component as a bar from the month it arrived, with the record that introduced it
 ``drawn_components``        the component ids a system map draws (each box carries its id)
 ``draw_story``              the story-over-time figure (:func:`dfp.book.story.plot_story`), for the landing page
 =========================  ==================================================================
@@ -33,8 +34,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from dfp.architecture.model import Model, components_at, edges_at, load_model, month_of, regions_at
-from dfp.book import story
+from dfp.architecture.model import Model, arrivals, components_at, edges_at, load_model, month_of, regions_at
+from dfp.book import plotting, story
 from dfp.book.adr import load_adrs
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
@@ -42,7 +43,8 @@ from dfp.core.units import SLO_MONTH_DAYS
 from dfp.io.system import System, load_system
 from dfp.reliability.slo import allowed_downtime_min
 
-__all__ = ["MIN_FONT_PT", "HardConstraint", "SystemMapPage", "constraint_titles", "decisions_by_component",
+__all__ = ["MIN_FONT_PT", "HardConstraint", "SystemMapPage", "component_timeline", "constraint_titles",
+           "decisions_by_component",
            "draw_story", "draw_system_map", "drawn_components", "grid_positions", "hardest_constraints", "system_map"]
 
 #: Smallest font on the figure, in points at the figure's own size (10 in wide).
@@ -341,3 +343,48 @@ def draw_story(as_of_month: int, system: System | None = None) -> Figure:
     targets = {k: system.target(k).value for k in ("events_per_day_avg", "api_availability")}
     unit_target = story.story_headline(system, data).unit_target
     return story.plot_story(system, data.story, data.events, {**targets, "usd_per_million_events": unit_target})
+
+
+def component_timeline(model: Model, system: System, first_customers: Mapping[str, pd.Timestamp] | None = None) -> Figure:
+    """Every component of the model as a bar from the month it arrived to the end of the story (or the month it
+    left), eras shaded, each region's go-live and (optional) first customer marked, and the number of the decision
+    record that introduced a component at the start of its bar.
+
+    Drawn from :func:`dfp.architecture.model.arrivals`, so a component's bar starts in its month and nowhere
+    earlier; blue bars were introduced by a decision record (its number on the bar), grey ones by the era's build. Text is ``MIN_FONT_PT`` on a 10-inch figure (at least 9 pt at the book's content width).
+    """
+    arr = arrivals(model)
+    start, end = system.start.tz_localize(None), system.end.tz_localize(None)
+    fig, ax = plotting.new_figure(figsize=(10.0, 0.42 * len(arr) + 2.2))
+    plotting.shade_eras(ax, system, label=False)
+    for era in system.eras:
+        a, b = era.start.tz_localize(None), era.end.tz_localize(None)
+        ax.text(a + (b - a) / 2, 1.0, era.name, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                fontsize=MIN_FONT_PT, color="#555555")
+    for y, (_cid, row) in enumerate(arr.iterrows()):
+        a = pd.Timestamp(f"{row['introduced']}-01")
+        b = pd.Timestamp(f"{row['retired']}-01") if isinstance(row["retired"], str) else end
+        colour = _DECISION_COLOUR if isinstance(row["introduced_by"], str) else "#8c8c8c"
+        ax.barh(y, (b - a).days, left=a, height=0.6, color=colour, alpha=0.85, zorder=2)
+        if isinstance(row["introduced_by"], str):
+            ax.text(a + pd.Timedelta(days=10), y, f"ADR-{row['introduced_by']}", ha="left", va="center",
+                    fontsize=MIN_FONT_PT, color="white", zorder=3)
+    for r in system.regions:
+        if r.live_from.tz_localize(None) > start:
+            x = r.live_from.tz_localize(None)
+            ax.axvline(x, color=plotting.PALETTE[2], lw=1.5, ls=":", zorder=1)
+            ax.text(x, -1.55, f" {r.id} live ({x:%Y-%m-%d})", color=plotting.PALETTE[2], fontsize=MIN_FONT_PT,
+                    va="center")
+    for region, when in (first_customers or {}).items():
+        x = pd.Timestamp(when).tz_localize(None) if pd.Timestamp(when).tzinfo else pd.Timestamp(when)
+        if x > start:
+            ax.axvline(x, color=plotting.PALETTE[4], lw=1.5, ls="--", zorder=1)
+            ax.text(x, -0.85, f" first {region} customer ({x:%Y-%m-%d})", color=plotting.PALETTE[4],
+                    fontsize=MIN_FONT_PT, va="center")
+    ax.set_yticks(range(len(arr)), [str(lbl).split(" (")[0] for lbl in arr["label"]], fontsize=MIN_FONT_PT)
+    ax.invert_yaxis()
+    ax.set_ylim(len(arr) - 0.4, -2.2)
+    ax.set_xlim(start, end)
+    ax.tick_params(axis="x", labelsize=MIN_FONT_PT)
+    ax.grid(axis="y", visible=False)
+    return fig
