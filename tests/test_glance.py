@@ -12,6 +12,7 @@ from dfp.book import plotting
 from dfp.book.adr import load_adrs
 from dfp.book.glance import (
     MIN_FONT_PT,
+    component_timeline,
     decisions_by_component,
     draw_system_map,
     drawn_components,
@@ -112,3 +113,18 @@ def test_text_is_legible_at_page_width():
     displayed_pt = MIN_FONT_PT * 630 / (width_in * 100)  # the image is 1,000 px wide, shown at about 630 px
     assert displayed_pt >= 8.8
     plotting.close(page.figure)
+
+
+def test_timeline_bars_start_in_their_components_month_and_are_legible():
+    import matplotlib.dates as mdates
+
+    fig = component_timeline(MODEL, SYSTEM, {"eu-west-1": pd.Timestamp("2025-06-04", tz="UTC")})
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if p.get_height() == pytest.approx(0.6)]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    starts = {lbl: mdates.num2date(b.get_x()).strftime("%Y-%m") for lbl, b in zip(labels, bars, strict=True)}
+    expected = {c["label"].split(" (")[0]: c["introduced"] for c in MODEL.components.values()}
+    assert starts == expected
+    texts = [t for t in ax.texts if t.get_text()] + ax.get_yticklabels() + ax.get_xticklabels()
+    assert min(t.get_fontsize() for t in texts) >= MIN_FONT_PT
+    plotting.close(fig)

@@ -351,7 +351,8 @@ def component_timeline(model: Model, system: System, first_customers: Mapping[st
     record that introduced a component at the start of its bar.
 
     Drawn from :func:`dfp.architecture.model.arrivals`, so a component's bar starts in its month and nowhere
-    earlier; blue bars were introduced by a decision record (its number on the bar), grey ones by the era's build. Text is ``MIN_FONT_PT`` on a 10-inch figure (at least 9 pt at the book's content width).
+    earlier; blue bars were introduced by a decision record (its number on the bar), grey ones by the era's
+    build. Text is ``MIN_FONT_PT`` on a 10-inch figure (at least 9 pt at the book's content width).
     """
     arr = arrivals(model)
     start, end = system.start.tz_localize(None), system.end.tz_localize(None)
