@@ -175,8 +175,10 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
     """The design live just before ``as_of``: its regional cells, externals, edges, decisions and constraints.
 
     The month is the one just before ``as_of``: its components and edges from the model
-    (:func:`dfp.architecture.model.components_at`), its cells the regions live in it. Decision numbers
-    (blue) are drawn on the first region's cell only: every cell is the same design. Returns a 10-inch-wide figure (at 100 dpi: 1,000 px).
+    (:func:`dfp.architecture.model.components_at`), its cells the regions live in it. The first region's cell is
+    drawn in full with the decision numbers (blue); every other cell runs the same design and is drawn as one
+    strip that says so, with its own arrows to the externals, so the picture, the constraints below it and a line
+    of text fit a laptop's first screen. Returns a 10-inch-wide figure (at 100 dpi: 1,000 px).
     """
     month = month_of(as_of - pd.Timedelta(minutes=1))
     comps = components_at(model, month)
@@ -186,9 +188,10 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
     cell = comps.loc[comps["per_region"]]
     outside = comps.loc[~comps["per_region"]]
     pos = grid_positions(cell)
-    cell_h = _N_ROWS * _ROW_PITCH + 0.7
+    cell_h, strip_h = _N_ROWS * _ROW_PITCH + 0.7, 1.45
+    heights = [cell_h] + [strip_h] * (len(regions) - 1)
     band_h = 4.1
-    height = len(regions) * cell_h + band_h + 0.3
+    height = sum(heights) + band_h + 0.3
     width = (_N_COLS + 2) * _COL_PITCH + 0.4
     fig = plt.figure(figsize=(10.0, 10.0 * height / width), layout="none")
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
@@ -199,25 +202,40 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
     patches: dict[tuple[str, str | None], FancyBboxPatch] = {}
     x_left = _BOX_W / 2 + 0.08  # externals on the left; column 0 of a cell one pitch and a gap further
     x0 = x_left + _COL_PITCH + 0.12
+    top = height - 0.15
+    strips: dict[str, dict[str, FancyBboxPatch]] = {}  # a same-design cell: its arrows meet its left or right end
     for i, region in enumerate(regions):
-        top = height - 0.15 - i * cell_h
+        h = heights[i]
         role = next(r.role for r in system.regions if r.id == region)
-        ax.add_patch(FancyBboxPatch((x0 - _COL_PITCH / 2 + 0.05, top - cell_h + 0.1), _N_COLS * _COL_PITCH - 0.1,
-                                    cell_h - 0.15, boxstyle="round,pad=0.0,rounding_size=0.12", fc="#fcfcfc",
-                                    ec=_DECISION_COLOUR, lw=1.4, zorder=1))
+        frame = FancyBboxPatch((x0 - _COL_PITCH / 2 + 0.05, top - h + 0.1), _N_COLS * _COL_PITCH - 0.1, h - 0.15,
+                               boxstyle="round,pad=0.0,rounding_size=0.12", fc="#fcfcfc", ec=_DECISION_COLOUR,
+                               lw=1.4, zorder=1)
+        ax.add_patch(frame)
         title = f"{region} cell: {role}" + (", same design" if i else "")
         ax.text(x0 - _COL_PITCH / 2 + 0.2, top - 0.12, title, ha="left", va="top",
                 fontsize=MIN_FONT_PT + 1, fontweight="bold", color=_DECISION_COLOUR)
-        for cid, (col, row) in pos.items():
-            x, y = x0 + col * _COL_PITCH, top - 0.95 - row * _ROW_PITCH
-            shown = decisions.get(cid, ()) if i == 0 else ()
-            patches[(cid, region)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 2 if shown else 3),
-                                          str(comps.loc[cid, "kind"]), shown)
-            patches[(cid, region)].set_gid(f"{cid}@{region}")  # what is drawn, for the tests
-    cells_mid = height - 0.15 - len(regions) * cell_h / 2
+        if i:  # the same design: one strip stands for every component of the cell
+            ax.text(x0 - _COL_PITCH / 2 + 0.2, top - 0.72, f"the same {len(cell)} components; no data path to "
+                    f"{regions[0]}", ha="left", va="top", fontsize=MIN_FONT_PT, color="#333333")
+            y_mid = top - h / 2 + 0.02
+            strips[region] = {side: ax.add_patch(FancyBboxPatch((x, y_mid - 0.3), 0.01, 0.6, alpha=0.0))
+                              for side, x in (("left", x0 - _COL_PITCH / 2 + 0.05),
+                                              ("right", x0 + (_N_COLS - 0.5) * _COL_PITCH - 0.06))}
+        else:
+            for cid, (col, row) in pos.items():
+                x, y = x0 + col * _COL_PITCH, top - 0.95 - row * _ROW_PITCH
+                shown = decisions.get(cid, ())
+                patches[(cid, region)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 2 if shown else 3),
+                                              str(comps.loc[cid, "kind"]), shown)
+                patches[(cid, region)].set_gid(f"{cid}@{region}")  # what is drawn, for the tests
+        top -= h
+    cells_mid = height - 0.15 - sum(heights) / 2
     edges = edges_at(model, month)
     fed_by_cell = set(edges.loc[edges["from"].isin(cell.index), "to"])  # externals the cells call: drawn right
-    sides = {"left": [c for c in outside.index if c not in fed_by_cell], "right": [c for c in outside.index if c in fed_by_cell]}
+    # externals the cells call sit on the right; on the left, those that call a cell sit lowest, nearest the strips
+    calls_cell = set(edges.loc[edges["to"].isin(cell.index), "from"])
+    left = sorted((c for c in outside.index if c not in fed_by_cell), key=lambda c: c in calls_cell)
+    sides = {"left": left, "right": [c for c in outside.index if c in fed_by_cell]}
     for side, ids in sides.items():
         x = x_left if side == "left" else x0 + (_N_COLS - 0.5) * _COL_PITCH + 0.12 + _COL_PITCH / 2
         for j, cid in enumerate(ids):
@@ -225,13 +243,24 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
             patches[(cid, None)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 3, 12), "external", ())
             patches[(cid, None)].set_gid(cid)
     per_region = set(cell.index)
+
+    def end(cid: str, other: str, region: str) -> FancyBboxPatch | None:
+        if cid not in per_region:
+            return patches.get((cid, None))
+        if region in strips:  # the strip's end on the side of the external at the other end
+            return strips[region]["left" if other in sides["left"] else "right"]
+        return patches.get((cid, region))
+
+    drawn: set[tuple[int, int]] = set()
     for _, e in edges.iterrows():
         for region in regions:
-            a = patches.get((e["from"], region if e["from"] in per_region else None))
-            b = patches.get((e["to"], region if e["to"] in per_region else None))
-            if a is not None and b is not None and not (e["from"] not in per_region and e["to"] not in per_region
-                                                        and region != regions[0]):
-                _arrow(ax, a, b, bool(e["sync"]))
+            if region in strips and e["from"] in per_region and e["to"] in per_region:
+                continue  # inside a same-design cell
+            a, b = end(e["from"], e["to"], region), end(e["to"], e["from"], region)
+            if a is None or b is None or (id(a), id(b)) in drawn:
+                continue  # an edge between two externals is drawn once
+            drawn.add((id(a), id(b)))
+            _arrow(ax, a, b, bool(e["sync"]))
 
     ax.text(0.2, band_h - 0.02, "Solid: synchronous call. Dashed: asynchronous. Blue: decision records.",
             ha="left", va="top", fontsize=MIN_FONT_PT, color="#333333")
