@@ -255,3 +255,45 @@ def test_cell_lead_rejects_a_customer_before_go_live():
         cell_lead(SYSTEM, "eu-west-1", cust, pd.DataFrame({"deployed_at": []}))
     with pytest.raises(PlaybookError, match="no customer in region 'eu-west-1'"):
         cell_lead(SYSTEM, "eu-west-1", cust.assign(region="us-east-1"), pd.DataFrame({"deployed_at": []}))
+
+
+# --- the architecture model against the platform model (data/platform.yml resources) ----------------------------
+
+def month_mismatches(table: pd.DataFrame) -> list[str]:
+    """``component@region: introduced X, first resource Y`` for every row of :func:`resource_months` that disagrees."""
+    bad = table.loc[~table["agrees"]]
+    return [f"{c}@{r}: expected {row['expected']}, first resource {row['first_resource']}" for (c, r), row in bad.iterrows()]
+
+
+def test_each_component_arrives_with_its_resources():
+    from dfp.io.platform import resource_history
+
+    table = arch.resource_months(MODEL, SYSTEM, resource_history())
+    assert not month_mismatches(table)
+    # every live region bills its copy of a per-region component that has regional resources
+    regional = table.drop(index="(global)", level="region", errors="ignore")
+    for cid in set(regional.index.get_level_values("component")):
+        assert set(regional.loc[cid].index) == {r.id for r in SYSTEM.regions}, cid
+    # a component with no resource is an external or a service on the shared node groups
+    unbilled = set(MODEL.components) - set(table.index.get_level_values("component"))
+    assert all(MODEL.components[c]["kind"] in ("external", "eks") for c in unbilled), sorted(unbilled)
+
+
+def test_month_check_fails_on_a_seeded_early_component_or_resource(tmp_path):
+    from dfp.io.platform import resource_history
+
+    def early(raw):
+        raw["components"]["delivery-dlq"]["introduced"] = "2025-06"
+        for e in raw["edges"]:
+            if "delivery-dlq" in (e["from"], e["to"]):
+                e["introduced"] = "2025-06"
+    seeded = load_model(_write(tmp_path, early))
+    assert month_mismatches(arch.resource_months(seeded, SYSTEM, resource_history())) == [
+        "delivery-dlq@eu-west-1: expected 2025-06, first resource 2026-02",
+        "delivery-dlq@us-east-1: expected 2025-06, first resource 2026-02"]
+    history = resource_history()
+    history.loc[history["id"] == "spill-us-east-1", "start"] = pd.Timestamp("2025-07-01", tz="UTC")
+    assert month_mismatches(arch.resource_months(MODEL, SYSTEM, history)) == [
+        "spill-buffer@us-east-1: expected 2025-09, first resource 2025-07"]
+    with pytest.raises(PlaybookError, match=re.escape("not in architecture.yml: ['ghost']")):
+        arch.resource_months(MODEL, SYSTEM, history.assign(component="ghost"))

@@ -22,6 +22,7 @@
 ``block_shares``            the serial blocks of a design's ingest path and their share of its downtime
 ``ingest_alternatives``     the chosen design against a better API Gateway and two regions active-active
 ``cell_lead``               how long a region's cell ran before its first customer, and what reached it
+``resource_months``         each component's month against the first month of its billed resources (platform.yml)
 =========================  ==================================================================
 
 One model, many views: the diagrams, the component tables and the availability composition
@@ -78,6 +79,7 @@ __all__ = [
     "regions_at",
     "render_icons_png",
     "render_png",
+    "resource_months",
 ]
 
 _KINDS = {"aws", "eks", "external"}
@@ -613,3 +615,39 @@ def cell_lead(system: System, region_id: str, customers: pd.DataFrame, deploymen
     return CellLead(region_id, region.live_from, str(first["customer_id"]), first_signup, days, days / 7,
                     int(((deployed >= region.live_from) & (deployed < first_signup)).sum()), str(first["tier"]),
                     float(first["base_events_per_day"]))
+
+
+def resource_months(model: Model, system: System, history: pd.DataFrame) -> pd.DataFrame:
+    """Each component's month in the architecture model against the first month of its resources in the platform
+    model (``data/platform.yml`` ``resources``, :func:`dfp.io.platform.resource_history`).
+
+    One row per (component, region) that has resources: ``introduced`` (the architecture model's month),
+    ``expected`` (the month the component should first be billed in that region: ``max(introduced, the region's
+    go-live month)``; the component's own month for a resource without a region), ``first_resource`` (the first
+    month any of its resources exists there) and ``agrees``. Components without resources (externals, services
+    that run on the shared node groups) have no row.
+
+    >>> from dfp.io.platform import resource_history
+    >>> from dfp.io.system import load_system
+    >>> t = resource_months(load_model(), load_system(), resource_history())
+    >>> bool(t["agrees"].all()), t.loc[("spill-buffer", "eu-west-1"), "first_resource"]
+    (True, '2025-09')
+    """
+    for col in ("component", "region", "start"):
+        if col not in history.columns:
+            raise PlaybookError(f"resource_months: the resource history has no column {col!r}")
+    drawn = history.loc[history["component"].notna()]
+    unknown = sorted(set(drawn["component"]) - set(model.components))
+    if unknown:
+        raise PlaybookError(f"resource_months: resources name components not in architecture.yml: {unknown}")
+    live = {r.id: month_of(r.live_from) for r in system.regions}
+    first = (drawn.assign(region=drawn["region"].fillna("(global)"),
+                          month=[month_of(t) for t in drawn["start"]])
+             .groupby(["component", "region"])["month"].min())
+    rows = []
+    for (cid, region), month in first.items():
+        introduced = model.components[cid]["introduced"]
+        expected = max(introduced, live[region]) if region in live else introduced
+        rows.append({"component": cid, "region": region, "introduced": introduced, "expected": expected,
+                     "first_resource": month, "agrees": month == expected})
+    return pd.DataFrame(rows).set_index(["component", "region"])
