@@ -22,6 +22,7 @@
 ``block_shares``            the serial blocks of a design's ingest path and their share of its downtime
 ``ingest_alternatives``     the chosen design against a better API Gateway and two regions active-active
 ``cell_lead``               how long a region's cell ran before its first customer, and what reached it
+``archive_replicas``        where each region's event archive replicates to (platform.yml), within its geography
 ``resource_months``         each component's month against the first month of its billed resources (platform.yml)
 =========================  ==================================================================
 
@@ -58,6 +59,7 @@ __all__ = [
     "CellLead",
     "IngestAlternatives",
     "Model",
+    "archive_replicas",
     "arrivals",
     "block_shares",
     "cell_lead",
@@ -651,3 +653,22 @@ def resource_months(model: Model, system: System, history: pd.DataFrame) -> pd.D
         rows.append({"component": cid, "region": region, "introduced": introduced, "expected": expected,
                      "first_resource": month, "agrees": month == expected})
     return pd.DataFrame(rows).set_index(["component", "region"])
+
+
+def archive_replicas(resources: pd.DataFrame, component: str = "event-store-s3") -> dict[str, str]:
+    """Region -> the region its event archive replicates to, from the platform model's resources live at one
+    time (:func:`dfp.io.platform.resources_at`): the ``component``'s buckets with a ``replication_to``.
+
+    >>> from dfp.io.platform import resources_at
+    >>> archive_replicas(resources_at("2026-10"))
+    {'eu-west-1': 'eu-central-1', 'us-east-1': 'us-west-2'}
+    """
+    for col in ("id", "component", "region", "replication_to"):
+        if col not in resources.columns:
+            raise PlaybookError(f"archive_replicas: the resources have no column {col!r}")
+    by_id = resources.set_index("id")
+    source = by_id.loc[(by_id["component"] == component) & by_id["replication_to"].notna()]
+    missing = sorted(set(source["replication_to"]) - set(by_id.index))
+    if missing:
+        raise PlaybookError(f"archive_replicas: replication_to names resources not live then: {missing}")
+    return {str(r["region"]): str(by_id.loc[r["replication_to"], "region"]) for _, r in source.sort_values("region").iterrows()}
