@@ -128,3 +128,14 @@ def test_timeline_bars_start_in_their_components_month_and_are_legible():
     texts = [t for t in ax.texts if t.get_text()] + ax.get_yticklabels() + ax.get_xticklabels()
     assert min(t.get_fontsize() for t in texts) >= MIN_FONT_PT
     plotting.close(fig)
+
+
+def test_era_map_without_constraints_draws_the_same_components_and_no_band():
+    full, bare = draw_system_map(6, SYSTEM, MODEL), draw_system_map(6, SYSTEM, MODEL, with_constraints=False)
+    assert drawn_components(bare.figure) == drawn_components(full.figure) == set(components_at(MODEL, "2025-05").index)
+    texts = [t.get_text() for t in bare.figure.axes[0].texts]
+    assert not any(t.startswith(("People:", "A 99", "Unit cost:")) for t in texts)
+    assert min(t.get_fontsize() for t in bare.figure.axes[0].texts if t.get_text()) >= MIN_FONT_PT
+    assert bare.figure.get_size_inches()[1] < full.figure.get_size_inches()[1]
+    plotting.close(full.figure)
+    plotting.close(bare.figure)

@@ -170,7 +170,7 @@ def _arrow(ax: Axes, a: FancyBboxPatch, b: FancyBboxPatch, sync: bool) -> None:
                             "patchA": a, "patchB": b, "shrinkA": 1, "shrinkB": 1, "mutation_scale": 12})
 
 
-def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: Sequence[HardConstraint],
+def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: Sequence[HardConstraint] | None,
                decisions: Mapping[str, Sequence[str]]) -> Figure:
     """The design live just before ``as_of``: its regional cells, externals, edges, decisions and constraints.
 
@@ -178,7 +178,8 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
     (:func:`dfp.architecture.model.components_at`), its cells the regions live in it. The first region's cell is
     drawn in full with the decision numbers (blue); every other cell runs the same design and is drawn as one
     strip that says so, with its own arrows to the externals, so the picture, the constraints below it and a line
-    of text fit a laptop's first screen. Returns a 10-inch-wide figure (at 100 dpi: 1,000 px).
+    of text fit a laptop's first screen. ``constraints=None`` leaves the constraint band out (the legend stays).
+    Returns a 10-inch-wide figure (at 100 dpi: 1,000 px).
     """
     month = month_of(as_of - pd.Timedelta(minutes=1))
     comps = components_at(model, month)
@@ -190,7 +191,7 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
     pos = grid_positions(cell)
     cell_h, strip_h = _N_ROWS * _ROW_PITCH + 0.7, 1.45
     heights = [cell_h] + [strip_h] * (len(regions) - 1)
-    band_h = 4.1
+    band_h = 4.1 if constraints is not None else 0.55
     height = sum(heights) + band_h + 0.3
     width = (_N_COLS + 2) * _COL_PITCH + 0.4
     fig = plt.figure(figsize=(10.0, 10.0 * height / width), layout="none")
@@ -264,6 +265,8 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
 
     ax.text(0.2, band_h - 0.02, "Solid: synchronous call. Dashed: asynchronous. Blue: decision records.",
             ha="left", va="top", fontsize=MIN_FONT_PT, color="#333333")
+    if constraints is None:
+        return fig
     # the hardest constraints, each with the records that answer it
     band_h -= 0.4
     bw = (width - 0.4) / max(len(constraints), 1)
@@ -329,10 +332,12 @@ class SystemMapPage:
     decisions: int
 
 
-def draw_system_map(as_of_month: int, system: System | None = None, model: Model | None = None) -> SystemMapPage:
+def draw_system_map(as_of_month: int, system: System | None = None, model: Model | None = None, *,
+                    with_constraints: bool = True) -> SystemMapPage:
     """The system map at the end of story month ``as_of_month`` with the counts the page quotes.
 
-    Only decision records dated before the month's end appear, on the components and under the constraints.
+    Only decision records dated before the month's end appear, on the components and under the constraints
+    (``with_constraints=False``: the map alone, as the era sections of the system design page draw it).
 
     >>> page = draw_system_map(0)
     >>> page.month, page.regions, page.cells_sentence
@@ -345,7 +350,7 @@ def draw_system_map(as_of_month: int, system: System | None = None, model: Model
     decisions = {cid: tuple(d for d in ds if d in taken) for cid, ds in decisions_by_component(model).items()}
     constraints = [HardConstraint(c.id, c.title, tuple((d, t) for d, t in c.answers if d in taken))
                    for c in constraint_titles(system, hardest_constraints())]
-    fig = system_map(model, system, as_of, constraints, decisions)
+    fig = system_map(model, system, as_of, constraints if with_constraints else None, decisions)
     month = month_of(as_of - pd.Timedelta(minutes=1))
     comps = components_at(model, month)
     cell = comps.index[comps["per_region"]]
