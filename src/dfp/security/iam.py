@@ -5,6 +5,8 @@
 ``policy_findings``         excess grants in one document (the rules below), as a DataFrame
 ``principal_findings``      unused principals and humans without MFA, from ``iam_principals``
 ``directory_findings``      ``policy_findings`` over every ``*.json`` in a folder
+``access_levels``           what an action pattern allows: list, read, write, delete, permissions, tagging
+``statement_access``        one row per Allow statement: the access levels it grants and examples
 =========================  ========================================================================
 
 Rules (each finding names the document, the statement ``Sid`` and the rule):
@@ -27,6 +29,7 @@ rejected at review time instead of being found by a quarterly review weeks later
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import sys
@@ -37,13 +40,83 @@ import pandas as pd
 
 from dfp.core.errors import PlaybookError
 
-__all__ = ["FINDING_COLUMNS", "directory_findings", "load_policy_document", "main", "policy_findings",
-           "principal_findings"]
+__all__ = ["ACCESS_LEVELS", "FINDING_COLUMNS", "access_levels", "directory_findings", "load_policy_document", "main",
+           "policy_findings", "principal_findings", "statement_access"]
 
 FINDING_COLUMNS = ["document", "sid", "rule", "detail"]
 _TENANT_TAG = "${aws:PrincipalTag/tenant_id}"
 _READ_ONLY = re.compile(r"^[a-z0-9-]+:(Describe|List|Get[A-Za-z]*Metric|FilterLogEvents|GetAuthorizationToken)",
                         re.IGNORECASE)
+
+
+#: What an Allow can let a principal do, coarsest first. ``delete`` is split out of IAM's "Write" access
+#: level because "can it destroy data?" is the review question; ``permissions`` is IAM's "Permissions
+#: management" (changing who else may act: bucket policies, ACLs, the public-access block).
+ACCESS_LEVELS = ("list", "read", "write", "delete", "permissions", "tagging")
+
+#: Representative S3 actions per access level (names from the Service Authorization Reference for
+#: Amazon S3); a wildcard pattern is classified by the representatives it matches.
+_S3_CATALOGUE = {
+    "list": ("s3:ListBucket", "s3:ListBucketVersions", "s3:ListAllMyBuckets"),
+    "read": ("s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketPolicy"),
+    "write": ("s3:PutObject", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
+              "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration"),
+    "delete": ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:DeleteBucket"),
+    "permissions": ("s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutObjectAcl",
+                    "s3:PutBucketPublicAccessBlock"),
+    "tagging": ("s3:PutObjectTagging", "s3:DeleteObjectTagging"),
+}
+_VERBS = (("permissions", re.compile(r"^(Put|Delete|Attach|Detach|Update)\w*(Policy|Acl|PublicAccessBlock)")),
+          ("tagging", re.compile(r"^(Tag|Untag|(Put|Delete)\w*Tagging)")),
+          ("delete", re.compile(r"^Delete")),
+          ("list", re.compile(r"^(List|Describe)")),
+          ("read", re.compile(r"^(Get|Head|Select|Decrypt)")))
+
+
+def access_levels(action: str) -> frozenset[str]:
+    """The access levels an action or action pattern allows (:data:`ACCESS_LEVELS`).
+
+    A pattern with a wildcard is classified by the representative S3 actions it matches (``s3:*``
+    and ``*`` match every level); a single action by its verb (``Get`` read, ``List`` list, ``Delete``
+    delete, ``Put...Policy`` permissions, anything else write).
+
+    >>> sorted(access_levels("s3:*"))
+    ['delete', 'list', 'permissions', 'read', 'tagging', 'write']
+    >>> sorted(access_levels("s3:Get*"))
+    ['read']
+    >>> sorted(access_levels("s3:DeleteBucketPolicy")), sorted(access_levels("s3:PutObject"))
+    (['permissions'], ['write'])
+    """
+    if action != "*" and ":" not in action:
+        raise PlaybookError(f"action must be '*' or service:Action; got {action!r}")
+    if "*" in action or "?" in action:
+        if action == "*" or action.lower().startswith("s3:"):
+            return frozenset(level for level, acts in _S3_CATALOGUE.items()
+                             if any(fnmatch.fnmatchcase(a.lower(), action.lower()) for a in acts))
+        return frozenset(ACCESS_LEVELS) if action.endswith(":*") else frozenset({"write"})
+    verb = action.split(":", 1)[1]
+    return frozenset({next((lvl for lvl, rx in _VERBS if rx.match(verb)), "write")})
+
+
+def statement_access(doc: dict[str, Any], name: str) -> pd.DataFrame:
+    """One row per Allow statement: ``document``, ``sid``, ``levels`` (comma-separated, in
+    :data:`ACCESS_LEVELS` order) and ``destructive`` (it allows delete or permissions changes).
+
+    >>> doc = {"Version": "2012-10-17", "Statement": [{"Sid": "L", "Effect": "Allow", "Action": "s3:*",
+    ...        "Resource": "arn:aws:s3:::b"}]}
+    >>> statement_access(doc, "p.json").iloc[0][["levels", "destructive"]].tolist()
+    ['list, read, write, delete, permissions, tagging', True]
+    """
+    rows = []
+    for i, st in enumerate(doc["Statement"]):
+        if st["Effect"] != "Allow":
+            continue
+        levels: set[str] = set(ACCESS_LEVELS) if "NotAction" in st else set().union(
+            *(access_levels(a) for a in _as_list(st["Action"])))
+        ordered = [lvl for lvl in ACCESS_LEVELS if lvl in levels]
+        rows.append((name, st.get("Sid", f"Statement[{i}]"), ", ".join(ordered),
+                     bool(levels & {"delete", "permissions"})))
+    return pd.DataFrame(rows, columns=["document", "sid", "levels", "destructive"])
 
 
 def _as_list(value: Any) -> list[str]:
