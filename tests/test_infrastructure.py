@@ -1,7 +1,9 @@
 """02 Infrastructure: the address plan, the Terraform that must match it, stream sizing and recovery."""
 
+import dataclasses
 import ipaddress
 import math
+import re
 from pathlib import Path
 
 import hcl2
@@ -13,11 +15,13 @@ from dfp.capacity.network import address_plan, carve_subnets, overlaps, usable_i
 from dfp.capacity.recovery import durability_nines, recovery_table, replicated_durability, restore_time_min
 from dfp.capacity.sizing import peak_events_per_s, stream_shards
 from dfp.core.errors import PlaybookError
-from dfp.core.paths import repo_root
+from dfp.core.paths import data_dir, repo_root
 from dfp.io.data import load
 from dfp.io.external import fact
 from dfp.io.policies import load_policies
 from dfp.io.system import load_system
+from dfp.security.iam import load_policy_document
+from dfp.security.residency import ReplicationRule, replication_findings
 
 TF = repo_root() / "book" / "02-infrastructure" / "terraform"
 REGIONS = ["us-east-1", "eu-west-1"]
@@ -124,6 +128,82 @@ def _resource(doc, kind, name):
     raise AssertionError(f"{kind}.{name} not in the HCL")
 
 
+def _providers(doc) -> dict[str | None, str]:
+    """Provider alias (None = the default provider) -> region, from the file's provider blocks."""
+    out = {}
+    for block in doc["provider"]:
+        for cfg in block.values():
+            alias = cfg.get("alias")
+            out[f"aws.{alias}" if alias else None] = cfg["region"]
+    return out
+
+
+def _ref(value: str) -> tuple[str, str]:
+    """``${aws_s3_bucket.events_replica.arn}`` -> (resource type, name)."""
+    m = re.fullmatch(r"\$\{(\w+)\.(\w+)\.\w+\}", value)
+    assert m, f"not a reference: {value}"
+    return m.group(1), m.group(2)
+
+
+def buckets(doc) -> dict[str, dict]:
+    """Terraform name -> {bucket, region, versioning, sse, kms_key, bucket_key, public_access_block,
+    object_lock_days} for every aws_s3_bucket in a parsed HCL file."""
+    regions, out = _providers(doc), {}
+    for block in doc["resource"]:
+        for name, b in block.get("aws_s3_bucket", {}).items():
+            out[name] = {"bucket": b["bucket"], "region": regions[_provider(b)],
+                         "object_lock_enabled": b.get("object_lock_enabled", False)}
+    for block in doc["resource"]:
+        for kind, items in block.items():
+            for cfg in items.values():
+                if "bucket" not in cfg or kind == "aws_s3_bucket" or not str(cfg["bucket"]).startswith("${"):
+                    continue
+                b = out[_ref(cfg["bucket"])[1]]
+                if kind == "aws_s3_bucket_versioning":
+                    b["versioning"] = cfg["versioning_configuration"][0]["status"] == "Enabled"
+                elif kind == "aws_s3_bucket_server_side_encryption_configuration":
+                    rule = cfg["rule"][0]
+                    sse = rule["apply_server_side_encryption_by_default"][0]
+                    b["sse"], b["kms_key"] = sse["sse_algorithm"], _ref(sse["kms_master_key_id"])[1]
+                    b["bucket_key"] = rule["bucket_key_enabled"]
+                elif kind == "aws_s3_bucket_public_access_block":
+                    b["public_access_block"] = all(cfg[k] is True for k in (
+                        "block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+                elif kind == "aws_s3_bucket_object_lock_configuration":
+                    ret = cfg["rule"][0]["default_retention"][0]
+                    b["object_lock_mode"], b["object_lock_days"] = ret["mode"], ret["days"]
+    return out
+
+
+def _provider(cfg) -> str | None:
+    p = cfg.get("provider")
+    return p.strip("${}") if p else None
+
+
+def replication_rules(doc) -> list[ReplicationRule]:
+    """The S3 replication rules of a parsed HCL file, with regions resolved through the providers."""
+    bs, out = buckets(doc), []
+    for block in doc["resource"]:
+        for cfg in block.get("aws_s3_bucket_replication_configuration", {}).values():
+            src = bs[_ref(cfg["bucket"])[1]]
+            account = cfg["role"].split(":")[4]
+            for rule in cfg["rule"]:
+                dst = bs[_ref(rule["destination"][0]["bucket"])[1]]
+                markers = rule.get("delete_marker_replication", [{"status": "Disabled"}])[0]["status"] == "Enabled"
+                out.append(ReplicationRule(src["bucket"], src["region"], dst["bucket"], dst["region"], account, markers))
+    return out
+
+
+def _scp():
+    return load_policy_document(data_dir() / "security" / "scp" / "eu-region-lock.json")
+
+
+def _scp_regions(scp) -> list[str]:
+    lock = next(st for st in scp["Statement"] if "aws:RequestedRegion" in st.get("Condition", {}).get(
+        "StringNotEquals", {}))
+    return lock["Condition"]["StringNotEquals"]["aws:RequestedRegion"]
+
+
 def test_eu_store_protection_matches_the_recovery_model():
     doc, stores = _eu_data(), load_policies()["recovery"]["stores"]
     rds = _resource(doc, "aws_db_instance", "metadata")
@@ -134,8 +214,34 @@ def test_eu_store_protection_matches_the_recovery_model():
     rule = _resource(doc, "aws_s3_bucket_replication_configuration", "events")["rule"][0]
     rtc = rule["destination"][0]["replication_time"][0]["time"][0]["minutes"]
     assert rtc == stores["event-store-s3"]["replication_lag_min"] == fact("quotas.s3_rtc_replication_min").value
-    assert "eu-" in rule["destination"][0]["bucket"] or "euc1" in rule["destination"][0]["bucket"]
-    assert "use1" not in rule["destination"][0]["bucket"]  # GDPR: EU data never replicates to the US
+    for b in buckets(doc).values():  # both copies: versioned, locked, SSE-KMS, never public
+        assert b["versioning"] and b["object_lock_enabled"] and b["public_access_block"]
+        assert b["sse"] == "aws:kms" and b["object_lock_mode"] == "GOVERNANCE"
+
+
+def test_scp_allows_exactly_the_replication_terraform_configures():
+    scp, rules = _scp(), replication_rules(_eu_data())
+    assert rules and all(r.source_region == "eu-west-1" for r in rules)
+    assert replication_findings(scp, rules, _scp_regions(scp)) == []
+
+
+@pytest.mark.parametrize("seed", ["us-replica", "delete-markers", "other-account", "other-bucket"])
+def test_scp_check_fails_on_a_seeded_contradiction(seed):
+    scp, (rule,) = _scp(), replication_rules(_eu_data())
+    bad = {"us-replica": dataclasses.replace(rule, destination_region="us-east-1"),
+           "delete-markers": dataclasses.replace(rule, delete_markers=True),
+           "other-account": dataclasses.replace(rule, destination_account="111122223333"),
+           "other-bucket": dataclasses.replace(rule, destination_bucket="dfp-events-eu-central-1-archive")}[seed]
+    assert replication_findings(scp, [bad], _scp_regions(scp))
+
+
+def test_a_replication_denied_by_the_scp_is_reported_even_inside_the_allowed_regions():
+    scp = {"Version": "2012-10-17", "Statement": [{"Sid": "NoReplication", "Effect": "Deny",
+                                                   "Action": "s3:PutReplicationConfiguration", "Resource": "*"}]}
+    (rule,) = replication_rules(_eu_data())
+    assert replication_findings(scp, [rule], ["eu-west-1", "eu-central-1"]) == [
+        f"{rule.source_bucket} -> {rule.destination_bucket}: s3:PutReplicationConfiguration in eu-west-1 is denied"
+        " by ['NoReplication']"]
 
 
 def test_recovery_table_by_hand():

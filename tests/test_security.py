@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir, repo_root
@@ -231,7 +233,7 @@ def test_iam_document_validation(tmp_path):
     p = tmp_path / "bad.json"
     st = {"Sid": "S", "Effect": "Allow", "Action": "s3:*"}
     p.write_text(json.dumps({"Version": "2012-10-17", "Statement": [st]}))
-    with pytest.raises(PlaybookError, match=r"bad.json: Statement\[0\] \(S\) has no Resource"):
+    with pytest.raises(PlaybookError, match=r"bad.json: Statement\[0\] \(S\) needs exactly one of Resource and NotResource"):
         iam.load_policy_document(p)
     p.write_text("{not json")
     with pytest.raises(PlaybookError, match="not a readable JSON policy document"):
@@ -240,11 +242,18 @@ def test_iam_document_validation(tmp_path):
 
 def test_eu_region_lock_scp():
     scp = iam.load_policy_document(data_dir() / "security" / "scp" / "eu-region-lock.json")
-    lock = next(st for st in scp["Statement"] if st["Sid"] == "DenyOutsideEuWest1")
+    lock = next(st for st in scp["Statement"] if st["Sid"] == "DenyOutsideTheEuRegions")
     assert lock["Effect"] == "Deny"
-    assert lock["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == ["eu-west-1"]
+    assert lock["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == ["eu-west-1", "eu-central-1"]
     assert not any(a.startswith(("s3:", "kinesis:", "dynamodb:", "kms:")) for a in lock["NotAction"])
     assert iam.policy_findings(scp, "eu-region-lock.json").empty  # deny-only: grants nothing
+
+
+def test_policy_document_needs_one_of_resource_and_not_resource(tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_text('{"Version": "2012-10-17", "Statement": [{"Sid": "B", "Effect": "Deny", "Action": "s3:*"}]}')
+    with pytest.raises(PlaybookError, match=r"bad.json: Statement\[0\] \(B\) needs exactly one of Resource"):
+        iam.load_policy_document(p)
 
 
 def test_allow_with_not_action_is_a_wildcard():
@@ -315,7 +324,7 @@ def test_pipeline_gates_and_validator_catches_a_broken_workflow(tmp_path):
     assert jobs["build"]["needs"] == ["test", "policy"]
     assert jobs["build"]["permissions"]["id-token"] == "write"
     assert "python -m dfp.security.iam deploy/iam" in [s.get("run") for s in jobs["policy"]["steps"]]
-    assert jobs["promote-production"]["environment"] == "production"
+    assert {jobs[j]["environment"] for j in ("promote-prod-eu-west-1", "promote-prod-us-east-1")} == {"production"}
     broken = tmp_path / "broken.yml"
     broken.write_text(PIPELINES[0].read_text().replace("runs-on: ubuntu-24.04", "runs-on: [1, 2]", 1)
                       .replace("timeout-minutes: 15", "timeout-minutes: soon", 1))
@@ -344,3 +353,81 @@ def test_sla_and_dsr_by_era():
     dsr["era"] = dsr["received_at"].map(lambda t: system.era_of(t).name)
     s = posture.dsr_by_era(dsr.loc[dsr["within_deadline"].notna()], [e.name for e in system.eras])
     assert list(s.index) == [e.name for e in system.eras]
+
+
+# Keys and encryption context: IAM conditions must test a context key the encryption actually sets.
+
+def _tf_bucket_key_enabled() -> set[bool]:
+    import hcl2
+
+    tf = repo_root() / "book" / "02-infrastructure" / "terraform" / "environments" / "prod-eu-west-1" / "data" / "main.tf"
+    with tf.open() as f:
+        doc = hcl2.load(f)
+    key = '"aws_s3_bucket_server_side_encryption_configuration"'  # python-hcl2 keeps the quotes
+    return {r["rule"][0]["bucket_key_enabled"] for block in doc["resource"]
+            for rk, items in block.items() if rk.strip('"') == key.strip('"') for r in items.values()}
+
+
+def test_every_encryption_context_condition_is_one_s3_sets():
+    from dfp.security.encryption import S3_CONTEXT_KEY, context_findings
+
+    (bucket_key,) = _tf_bucket_key_enabled()
+    assert bucket_key is False  # the context is the object ARN, so a prefix-bound decrypt can match
+    found = []
+    for p in sorted(IAM_DIR.glob("*.json")):
+        found += context_findings(iam.load_policy_document(p), p.name, {S3_CONTEXT_KEY}, bucket_key)
+    assert found == []
+    processor = iam.load_policy_document(IAM_DIR / "processor-2026-05-14.json")
+    from dfp.security.encryption import context_condition_keys
+    assert context_condition_keys(processor) == {"DecryptOwnTenantObjectsOnly": {S3_CONTEXT_KEY}}
+
+
+def test_context_check_fails_on_a_tenant_id_context_and_on_bucket_keys():
+    from dfp.security.encryption import S3_CONTEXT_KEY, context_findings, s3_encryption_context
+
+    doc = iam.load_policy_document(IAM_DIR / "processor-2026-05-14.json")
+    seeded = json.loads(json.dumps(doc))
+    cond = seeded["Statement"][-1]["Condition"]
+    cond["StringEquals"]["kms:EncryptionContext:tenant_id"] = "${aws:PrincipalTag/tenant_id}"
+    assert any("tenant_id" in f for f in context_findings(seeded, "p.json", {S3_CONTEXT_KEY}, False))
+    assert any("S3 Bucket Key" in f for f in context_findings(doc, "p.json", {S3_CONTEXT_KEY}, True))
+    with pytest.raises(PlaybookError, match="context_keys"):
+        context_findings(doc, "p.json", set(), False)
+    # the object ARN S3 uses as context is matched by the policy's pattern only under the caller's prefix
+    import fnmatch
+
+    pattern = cond["StringLike"]["kms:EncryptionContext:aws:s3:arn"].replace("${aws:PrincipalTag/tenant_id}", "t1")
+    own = s3_encryption_context("dfp-events-us-east-1", "tenants/t1/2026/11/a.json.gz", False)[S3_CONTEXT_KEY]
+    other = s3_encryption_context("dfp-events-us-east-1", "tenants/t2/2026/11/a.json.gz", False)[S3_CONTEXT_KEY]
+    assert fnmatch.fnmatchcase(own, pattern) and not fnmatch.fnmatchcase(other, pattern)
+
+
+def test_legacy_analytics_role_can_delete_and_change_permissions_not_just_read():
+    doc = iam.load_policy_document(IAM_DIR / "analytics-legacy.json")
+    row = iam.statement_access(doc, "analytics-legacy.json").iloc[0]
+    assert bool(row["destructive"]) and {"read", "delete", "permissions"} <= set(row["levels"].split(", "))
+    reader = {"Version": "2012-10-17", "Statement": [{"Sid": "R", "Effect": "Allow",
+                                                      "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}]}
+    row = iam.statement_access(reader, "r.json").iloc[0]
+    assert row["levels"] == "list, read" and not bool(row["destructive"])
+
+
+@pytest.mark.parametrize(("action", "levels"), [
+    ("s3:GetObject", {"read"}), ("s3:ListBucket", {"list"}), ("s3:DeleteObjectVersion", {"delete"}),
+    ("s3:PutBucketPolicy", {"permissions"}), ("s3:PutObjectTagging", {"tagging"}), ("s3:PutObject", {"write"}),
+    ("s3:Delete*", {"delete", "permissions", "tagging"}), ("kinesis:*", set(iam.ACCESS_LEVELS)),
+])
+def test_access_levels(action, levels):
+    assert iam.access_levels(action) == levels
+
+
+def test_access_levels_rejects_a_malformed_action():
+    with pytest.raises(PlaybookError, match="service:Action"):
+        iam.access_levels("GetObject")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(["Get", "List", "Put", "Delete", "Describe", "Tag", "Create", "Head"]),
+       st.sampled_from(["Object", "Bucket", "BucketPolicy", "ObjectAcl", "ObjectTagging", "Stream", "Key"]))
+def test_a_service_wildcard_covers_every_action_of_the_service(verb, noun):
+    assert iam.access_levels(f"s3:{verb}{noun}") <= iam.access_levels("s3:*")

@@ -104,8 +104,9 @@ def statement_access(doc: dict[str, Any], name: str) -> pd.DataFrame:
 
     >>> doc = {"Version": "2012-10-17", "Statement": [{"Sid": "L", "Effect": "Allow", "Action": "s3:*",
     ...        "Resource": "arn:aws:s3:::b"}]}
-    >>> statement_access(doc, "p.json").iloc[0][["levels", "destructive"]].tolist()
-    ['list, read, write, delete, permissions, tagging', True]
+    >>> row = statement_access(doc, "p.json").iloc[0]
+    >>> row["levels"], bool(row["destructive"])
+    ('list, read, write, delete, permissions, tagging', True)
     """
     rows = []
     for i, st in enumerate(doc["Statement"]):
@@ -125,7 +126,7 @@ def _as_list(value: Any) -> list[str]:
 
 def load_policy_document(path: Path | str) -> dict[str, Any]:
     """Read an IAM policy document or SCP and check its shape (Version; each Statement with Effect,
-    Resource and exactly one of Action / NotAction).
+    exactly one of Action / NotAction and exactly one of Resource / NotResource).
 
     Raises:
         PlaybookError: naming the file and the statement that is malformed.
@@ -141,9 +142,11 @@ def load_policy_document(path: Path | str) -> dict[str, Any]:
     if not isinstance(stmts, list) or not stmts:
         raise PlaybookError(f"{path.name}: Statement must be a non-empty list")
     for i, st in enumerate(stmts):
-        for key in ("Effect", "Resource"):
-            if key not in st:
-                raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) has no {key}")
+        if "Effect" not in st:
+            raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) has no Effect")
+        if ("Resource" in st) == ("NotResource" in st):
+            raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) needs exactly one of"
+                                " Resource and NotResource")
         if ("Action" in st) == ("NotAction" in st):
             raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) needs exactly one of"
                                 " Action and NotAction")
@@ -173,7 +176,8 @@ def policy_findings(doc: dict[str, Any], name: str) -> pd.DataFrame:
         if "NotAction" in st:  # an Allow with NotAction grants everything else: treat as a wildcard
             rows.append((name, sid, "wildcard-action", f"NotAction {st['NotAction']} allows every other action"))
             continue
-        actions, resources = _as_list(st["Action"]), _as_list(st["Resource"])
+        # an Allow with NotResource covers every other resource: as broad as "*"
+        actions, resources = _as_list(st["Action"]), _as_list(st.get("Resource", "*"))
         guarded = _mfa_guarded(st)
         wild = [a for a in actions if a == "*" or a.endswith(":*")]
         if wild and not guarded:
