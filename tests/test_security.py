@@ -416,6 +416,7 @@ def test_legacy_analytics_role_can_delete_and_change_permissions_not_just_read()
     ("s3:GetObject", {"read"}), ("s3:ListBucket", {"list"}), ("s3:DeleteObjectVersion", {"delete"}),
     ("s3:PutBucketPolicy", {"permissions"}), ("s3:PutObjectTagging", {"tagging"}), ("s3:PutObject", {"write"}),
     ("s3:Delete*", {"delete", "permissions", "tagging"}), ("kinesis:*", set(iam.ACCESS_LEVELS)),
+    ("ec2:Describe*", {"list"}), ("dynamodb:Query", {"read"}), ("sqs:SendMessage", {"write"}),
 ])
 def test_access_levels(action, levels):
     assert iam.access_levels(action) == levels

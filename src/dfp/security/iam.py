@@ -70,14 +70,15 @@ _VERBS = (("permissions", re.compile(r"^(Put|Delete|Attach|Detach|Update)\w*(Pol
           ("tagging", re.compile(r"^(Tag|Untag|(Put|Delete)\w*Tagging)")),
           ("delete", re.compile(r"^Delete")),
           ("list", re.compile(r"^(List|Describe)")),
-          ("read", re.compile(r"^(Get|Head|Select|Decrypt)")))
+          ("read", re.compile(r"^(Get|Head|Select|Decrypt|Query|Scan|BatchGet|Filter|Lookup)")))
 
 
 def access_levels(action: str) -> frozenset[str]:
     """The access levels an action or action pattern allows (:data:`ACCESS_LEVELS`).
 
-    A pattern with a wildcard is classified by the representative S3 actions it matches (``s3:*``
-    and ``*`` match every level); a single action by its verb (``Get`` read, ``List`` list, ``Delete``
+    An S3 pattern with a wildcard is classified by the representative S3 actions it matches (``s3:*``
+    and ``*`` match every level; ``<service>:*`` of any service too); a single action or another
+    service's pattern by its verb (``Get``/``Query`` read, ``List``/``Describe`` list, ``Delete``
     delete, ``Put...Policy`` permissions, anything else write).
 
     >>> sorted(access_levels("s3:*"))
@@ -93,8 +94,9 @@ def access_levels(action: str) -> frozenset[str]:
         if action == "*" or action.lower().startswith("s3:"):
             return frozenset(level for level, acts in _S3_CATALOGUE.items()
                              if any(fnmatch.fnmatchcase(a.lower(), action.lower()) for a in acts))
-        return frozenset(ACCESS_LEVELS) if action.endswith(":*") else frozenset({"write"})
-    verb = action.split(":", 1)[1]
+        if action.endswith(":*"):
+            return frozenset(ACCESS_LEVELS)
+    verb = action.split(":", 1)[1].split("*")[0].split("?")[0]  # a pattern like ec2:Describe* by its verb
     return frozenset({next((lvl for lvl, rx in _VERBS if rx.match(verb)), "write")})
 
 
