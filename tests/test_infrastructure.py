@@ -206,7 +206,7 @@ def _scp_regions(scp) -> list[str]:
 
 def test_eu_store_protection_matches_the_recovery_model():
     doc, stores = _eu_data(), load_policies()["recovery"]["stores"]
-    rds = _resource(doc, "aws_db_instance", "metadata")
+    rds = _resource(doc, "aws_db_instance", "config")
     assert rds["multi_az"] is True
     assert rds["backup_retention_period"] == stores["metadata-rds"]["backup_retention_days"]
     assert rds["allocated_storage"] == stores["metadata-rds"]["size_gb"]
@@ -231,7 +231,7 @@ def test_scp_check_fails_on_a_seeded_contradiction(seed):
     bad = {"us-replica": dataclasses.replace(rule, destination_region="us-east-1"),
            "delete-markers": dataclasses.replace(rule, delete_markers=True),
            "other-account": dataclasses.replace(rule, destination_account="111122223333"),
-           "other-bucket": dataclasses.replace(rule, destination_bucket="dfp-events-eu-central-1-archive")}[seed]
+           "other-bucket": dataclasses.replace(rule, destination_bucket="dfp-events-eu-west-1-archive")}[seed]
     assert replication_findings(scp, [bad], _scp_regions(scp))
 
 
@@ -305,3 +305,122 @@ def test_address_space_and_growth_room():
     room = network.subnet_growth_room(pd.Series({"private": 4091, "data": 251, "public": 251}), 4, 58)
     assert room.loc["private", "needed_ips"] == 4 * 59
     assert room.loc["private", "growth_room_x"] == network.subnet_headroom(4091, 236)
+
+
+# The EU data layer's Terraform against the platform model (data/platform.yml resources) in the last month.
+
+_TF_SCOPE = {"kinesis-stream", "dynamodb-table", "rds-instance"}
+_S3_SCOPE = {"events", "replica"}  # the logs bucket is the observability layer's; tenant archives come at onboarding
+_KEY_SCOPE = {"events", "config"}  # the logs key likewise
+
+
+def _last_month() -> str:
+    import pandas as pd
+
+    return f"{load_system().end - pd.Timedelta(days=1):%Y-%m}"
+
+
+def _blocks(doc, kind):
+    return {name: cfg for block in doc["resource"] for name, cfg in block.get(kind, {}).items()}
+
+
+def terraform_view(doc) -> dict[tuple[str, str, str], dict]:
+    """(kind, region, AWS name) -> settings in the model's vocabulary, for the data layer's resources."""
+    regions = _providers(doc)
+    aliases = {_ref(a["target_key_id"])[1]: (a["name"].removeprefix("alias/"), regions[_provider(a)])
+               for a in _blocks(doc, "aws_kms_alias").values()}
+    key_name = {tf: name for tf, (name, _) in aliases.items()}
+    out: dict[tuple[str, str, str], dict] = {}
+    for tf, k in _blocks(doc, "aws_kms_key").items():
+        name, region = aliases[tf]
+        assert regions[_provider(k)] == region and k["enable_key_rotation"] is True
+        out[("kms-key", region, name)] = {"data_class": k["tags"]["data_class"]}
+    m = doc["module"][0]["event_stream"]
+    out[("kinesis-stream", regions[None], m["name"])] = {"capacity_mode": "provisioned", "shards": m["shard_count"],
+                                                          "retention_h": m["retention_hours"]}
+    for t in _blocks(doc, "aws_dynamodb_table").values():
+        out[("dynamodb-table", regions[_provider(t)], t["name"])] = {
+            "capacity_mode": "on-demand" if t["billing_mode"] == "PAY_PER_REQUEST" else "provisioned",
+            "pitr": t["point_in_time_recovery"][0]["enabled"],
+            "kms_key": key_name[_ref(t["server_side_encryption"][0]["kms_key_arn"])[1]]}
+    for r in _blocks(doc, "aws_db_instance").values():
+        out[("rds-instance", regions[_provider(r)], r["identifier"])] = {
+            "instance_class": r["instance_class"], "multi_az": r["multi_az"], "storage_gb": r["allocated_storage"],
+            "engine": r["engine"], "kms_key": key_name[_ref(r["kms_key_id"])[1]]}
+    bs = buckets(doc)
+    tf_of = {b["bucket"]: tf for tf, b in bs.items()}
+    repl = {_ref(c["bucket"])[1]: c["rule"][0] for c in _blocks(doc, "aws_s3_bucket_replication_configuration").values()}
+    dest_class = {_ref(r["destination"][0]["bucket"])[1]: r["destination"][0]["storage_class"] for r in repl.values()}
+    for tf, b in bs.items():
+        rule = repl.get(tf)
+        out[("s3-bucket", b["region"], b["bucket"])] = {
+            "versioning": b["versioning"], "encryption": "sse-kms" if b["sse"] == "aws:kms" else b["sse"],
+            "kms_key": key_name[b["kms_key"]], "object_lock": b["object_lock_mode"].lower(),
+            "object_lock_days": b["object_lock_days"], "public_access_block": b["public_access_block"],
+            "bucket_key": b["bucket_key"],
+            "replication_to": bs[_ref(rule["destination"][0]["bucket"])[1]]["bucket"] if rule else None,
+            "replicate_delete_markers": bool(rule) and rule["delete_marker_replication"][0]["status"] == "Enabled",
+            "storage_class": dest_class.get(tf, "STANDARD").lower().replace("_", "-")}
+    assert set(tf_of) == {k[2] for k in out if k[0] == "s3-bucket"}
+    return out
+
+
+def model_view(month: str, regions=("eu-west-1", "eu-central-1")) -> dict[tuple[str, str, str], dict]:
+    """The same view from ``dfp.io.platform.resources_at(month)``, restricted to the data layer's scope."""
+    from dfp.io.platform import resources_at
+
+    r = resources_at(month)
+    r = r.loc[(r["env"] == "prod") & r["region"].isin(regions)]
+    names = dict(zip(r["id"], r["name"], strict=True))
+    keep = (r["kind"].isin(_TF_SCOPE) | ((r["kind"] == "s3-bucket") & r["content"].isin(_S3_SCOPE))
+            | ((r["kind"] == "kms-key") & r["data_class"].isin(_KEY_SCOPE)))
+    fields = {"kms-key": ["data_class"], "kinesis-stream": ["capacity_mode", "shards", "retention_h"],
+              "dynamodb-table": ["capacity_mode", "pitr", "kms_key"],
+              "rds-instance": ["instance_class", "multi_az", "storage_gb", "engine", "kms_key"],
+              "s3-bucket": ["versioning", "encryption", "kms_key", "object_lock", "object_lock_days",
+                            "public_access_block", "bucket_key", "replication_to", "replicate_delete_markers",
+                            "storage_class"]}
+    out = {}
+    for row in r.loc[keep].to_dict("records"):
+        vals = {}
+        for f in fields[row["kind"]]:
+            v = row[f]
+            if f in ("kms_key", "replication_to"):
+                v = None if v is None or v != v else names[v]
+            elif isinstance(v, float) and v.is_integer():
+                v = int(v)
+            vals[f] = v
+        out[(row["kind"], row["region"], row["name"])] = vals
+    return out
+
+
+def model_differences(tf: dict, model: dict) -> list[str]:
+    """What the Terraform and the model disagree on: resources only in one, and settings that differ."""
+    out = [f"{k} in Terraform, not in the model" for k in sorted(set(tf) - set(model))]
+    out += [f"{k} in the model, not in Terraform" for k in sorted(set(model) - set(tf))]
+    for k in sorted(set(tf) & set(model)):
+        for f, v in model[k].items():
+            if tf[k].get(f) != v:
+                out.append(f"{k} {f}: Terraform {tf[k].get(f)!r}, model {v!r}")
+    return out
+
+
+def test_eu_data_layer_terraform_equals_the_model_in_the_last_month():
+    assert model_differences(terraform_view(_eu_data()), model_view(_last_month())) == []
+
+
+@pytest.mark.parametrize("seed", ["replica-region", "rds-class", "bucket-key", "extra-key"])
+def test_model_check_fails_on_a_seeded_contradiction(seed):
+    doc = _eu_data()
+    if seed == "replica-region":  # one replica region in Terraform that the model lacks
+        next(p for b in doc["provider"] for p in b.values() if p.get("alias") == "replica")["region"] = "eu-north-1"
+    elif seed == "rds-class":
+        _resource(doc, "aws_db_instance", "config")["instance_class"] = "db.r6g.xlarge"
+    elif seed == "bucket-key":
+        _resource(doc, "aws_s3_bucket_server_side_encryption_configuration", "events")["rule"][0][
+            "bucket_key_enabled"] = True
+    else:
+        doc["resource"].append({"aws_kms_key": {"tenant_a": {"enable_key_rotation": True, "tags": {
+            "data_class": "events"}}}, "aws_kms_alias": {"tenant_a": {"name": "alias/tenant-a",
+                                                                       "target_key_id": "${aws_kms_key.tenant_a.key_id}"}}})
+    assert model_differences(terraform_view(doc), model_view(_last_month()))

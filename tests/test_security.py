@@ -432,3 +432,41 @@ def test_access_levels_rejects_a_malformed_action():
        st.sampled_from(["Object", "Bucket", "BucketPolicy", "ObjectAcl", "ObjectTagging", "Stream", "Key"]))
 def test_a_service_wildcard_covers_every_action_of_the_service(verb, noun):
     assert iam.access_levels(f"s3:{verb}{noun}") <= iam.access_levels("s3:*")
+
+
+#: Resources the policies name that the platform model does not carry yet (reported to the model's owner):
+#: the ingestion API's key table and the legacy warehouse export bucket.
+_UNMODELLED = {"dynamodb:dfp-tenants", "s3:dfp-warehouse-export-us-east-1"}
+
+
+def policy_resources(doc) -> set[str]:
+    """``service:name`` (``s3:bucket``, ``kinesis:stream``, ``sqs:queue``, ``dynamodb:table``) of every ARN a
+    policy's Allow statements name, for the kinds the platform model carries."""
+    import re
+
+    out = set()
+    for stmt in doc["Statement"]:
+        if stmt["Effect"] != "Allow":
+            continue
+        for arn in [stmt["Resource"]] if isinstance(stmt.get("Resource"), str) else stmt.get("Resource", []):
+            m = re.match(r"arn:aws:(s3|kinesis|sqs|dynamodb):[a-z0-9-]*:\d*:(?:stream/|table/)?([A-Za-z0-9._-]+)", arn)
+            if m:
+                out.add(f"{m.group(1)}:{m.group(2)}")
+    return out
+
+
+def test_every_stream_queue_table_and_bucket_a_policy_names_is_modelled():
+    from dfp.io.platform import resources_at
+
+    r = resources_at(f"{load_system().end - pd.Timedelta(days=1):%Y-%m}")
+    service = {"s3-bucket": "s3", "kinesis-stream": "kinesis", "sqs-queue": "sqs", "dynamodb-table": "dynamodb"}
+    modelled = {f"{service[k]}:{n}" for k, n in zip(r["kind"], r["name"], strict=True) if k in service}
+    named = set().union(*(policy_resources(iam.load_policy_document(p)) for p in IAM_DIR.glob("*.json")))
+    assert named - modelled == _UNMODELLED
+    assert {"kinesis:events", "sqs:delivery-dlq", "s3:dfp-events-us-east-1"} <= named
+
+
+def test_modelled_resource_check_fails_on_a_stream_the_model_lacks():
+    doc = iam.load_policy_document(IAM_DIR / "ingestion-api.json")
+    doc["Statement"][0]["Resource"] = "arn:aws:kinesis:us-east-1:111122223333:stream/dfp-events"
+    assert "kinesis:dfp-events" in policy_resources(doc)

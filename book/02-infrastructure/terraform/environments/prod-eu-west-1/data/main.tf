@@ -46,35 +46,53 @@ data "terraform_remote_state" "network" {
   }
 }
 
-# Keys: one customer-managed key per region and data class (control C05). Tenant isolation is not a key
-# per tenant: it is the caller's role, bound to its tenant's prefix, and the decrypt condition on the
-# object ARN that S3 uses as encryption context (which is why the bucket has S3 Bucket Keys off).
-resource "aws_kms_key" "tenant_events" {
-  description         = "dfp prod eu-west-1 tenant-events"
+# Keys: one customer-managed key per region and data class (control C05); the alias is the key's name in
+# the platform model. Tenant isolation is not a key per tenant: it is the caller's role, bound to its
+# tenant's prefix, and the decrypt condition on the object ARN that S3 uses as encryption context (which
+# is why the event buckets have S3 Bucket Keys off). The logs key and bucket live in the observability
+# layer's state; per-customer archive buckets are created at onboarding.
+resource "aws_kms_key" "events" {
+  description         = "dfp prod eu-west-1 events"
   enable_key_rotation = true
-  tags                = { data_class = "tenant-events" }
+  tags                = { data_class = "events" }
 }
 
-resource "aws_kms_key" "metadata" {
-  description         = "dfp prod eu-west-1 metadata"
-  enable_key_rotation = true
-  tags                = { data_class = "metadata" }
+resource "aws_kms_alias" "events" {
+  name          = "alias/events"
+  target_key_id = aws_kms_key.events.key_id
 }
 
-resource "aws_kms_key" "tenant_events_replica" {
+resource "aws_kms_key" "config" {
+  description         = "dfp prod eu-west-1 config"
+  enable_key_rotation = true
+  tags                = { data_class = "config" }
+}
+
+resource "aws_kms_alias" "config" {
+  name          = "alias/config"
+  target_key_id = aws_kms_key.config.key_id
+}
+
+resource "aws_kms_key" "events_replica" {
   provider            = aws.replica
-  description         = "dfp prod eu-central-1 tenant-events"
+  description         = "dfp prod eu-central-1 events (replica)"
   enable_key_rotation = true
-  tags                = { data_class = "tenant-events" }
+  tags                = { data_class = "events" }
+}
+
+resource "aws_kms_alias" "events_replica" {
+  provider      = aws.replica
+  name          = "alias/events-replica"
+  target_key_id = aws_kms_key.events_replica.key_id
 }
 
 # Shards: regional peak plus one tenant at its rate limit, 30 % headroom (stream-capacity notebook).
 module "event_stream" {
   source          = "../../../modules/event-stream"
-  name            = "dfp-prod-euw1-events"
+  name            = "events"
   shard_count     = 2
   retention_hours = 168
-  kms_key_arn     = aws_kms_key.tenant_events.arn
+  kms_key_arn     = aws_kms_key.events.arn
 }
 
 resource "aws_s3_bucket" "events" {
@@ -94,7 +112,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "events" {
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.tenant_events.arn
+      kms_master_key_id = aws_kms_key.events.arn
     }
     bucket_key_enabled = false
   }
@@ -115,14 +133,14 @@ resource "aws_s3_bucket_object_lock_configuration" "events" {
   rule {
     default_retention {
       mode = "GOVERNANCE"
-      days = 14
+      days = 30
     }
   }
 }
 
 resource "aws_s3_bucket" "events_replica" {
   provider            = aws.replica
-  bucket              = "dfp-events-eu-central-1-replica"
+  bucket              = "dfp-events-eu-west-1-replica"
   object_lock_enabled = true
 }
 
@@ -140,7 +158,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "events_replica" {
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.tenant_events_replica.arn
+      kms_master_key_id = aws_kms_key.events_replica.arn
     }
     bucket_key_enabled = false
   }
@@ -161,7 +179,7 @@ resource "aws_s3_bucket_object_lock_configuration" "events_replica" {
   rule {
     default_retention {
       mode = "GOVERNANCE"
-      days = 14
+      days = 30
     }
   }
 }
@@ -186,9 +204,9 @@ resource "aws_s3_bucket_replication_configuration" "events" {
     }
     destination {
       bucket        = aws_s3_bucket.events_replica.arn
-      storage_class = "STANDARD_IA"
+      storage_class = "GLACIER_IR"
       encryption_configuration {
-        replica_kms_key_id = aws_kms_key.tenant_events_replica.arn
+        replica_kms_key_id = aws_kms_key.events_replica.arn
       }
       replication_time {
         status = "Enabled"
@@ -208,7 +226,7 @@ resource "aws_s3_bucket_replication_configuration" "events" {
 }
 
 resource "aws_dynamodb_table" "state" {
-  name         = "dfp-prod-euw1-state"
+  name         = "state"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"
   range_key    = "sk"
@@ -229,18 +247,18 @@ resource "aws_dynamodb_table" "state" {
 
   server_side_encryption {
     enabled     = true
-    kms_key_arn = aws_kms_key.tenant_events.arn
+    kms_key_arn = aws_kms_key.events.arn
   }
 }
 
-resource "aws_db_instance" "metadata" {
-  identifier                  = "dfp-prod-euw1-metadata"
+resource "aws_db_instance" "config" {
+  identifier                  = "tenant-config"
   engine                      = "postgres"
-  instance_class              = "db.r6g.xlarge"
+  instance_class              = "db.m6g.large"
   allocated_storage           = 100
   multi_az                    = true
   storage_encrypted           = true
-  kms_key_id                  = aws_kms_key.metadata.arn
+  kms_key_id                  = aws_kms_key.config.arn
   backup_retention_period     = 7
   deletion_protection         = true
   db_subnet_group_name        = "dfp-prod-euw1-data"
