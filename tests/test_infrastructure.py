@@ -223,6 +223,12 @@ def test_scp_allows_exactly_the_replication_terraform_configures():
     scp, rules = _scp(), replication_rules(_eu_data())
     assert rules and all(r.source_region == "eu-west-1" for r in rules)
     assert replication_findings(scp, rules, _scp_regions(scp)) == []
+    # the policy's one replica bucket is the model's replica of the EU event store, in a region the policy allows
+    model = {k: v for k, v in model_view(_last_month()).items() if k[0] == "s3-bucket"}
+    replicas = {v["replication_to"] for v in model.values() if v["replication_to"]}
+    allowed = next(st for st in scp["Statement"] if "NotResource" in st)["NotResource"]
+    assert allowed == [f"arn:aws:s3:::{b}/*" for b in sorted(replicas)]
+    assert {k[1] for k in model if k[2] in replicas} <= set(_scp_regions(scp))
 
 
 @pytest.mark.parametrize("seed", ["us-replica", "delete-markers", "other-account", "other-bucket"])

@@ -98,6 +98,9 @@ module "event_stream" {
 resource "aws_s3_bucket" "events" {
   bucket              = "dfp-events-eu-west-1"
   object_lock_enabled = true
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_versioning" "events" {
@@ -142,6 +145,9 @@ resource "aws_s3_bucket" "events_replica" {
   provider            = aws.replica
   bucket              = "dfp-events-eu-west-1-replica"
   object_lock_enabled = true
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_versioning" "events_replica" {
@@ -248,6 +254,10 @@ resource "aws_dynamodb_table" "state" {
   server_side_encryption {
     enabled     = true
     kms_key_arn = aws_kms_key.events.arn
+  }
+
+  lifecycle {
+    prevent_destroy = true
   }
 }
 
