@@ -470,3 +470,12 @@ def test_modelled_resource_check_fails_on_a_stream_the_model_lacks():
     doc = iam.load_policy_document(IAM_DIR / "ingestion-api.json")
     doc["Statement"][0]["Resource"] = "arn:aws:kinesis:us-east-1:111122223333:stream/dfp-events"
     assert "kinesis:dfp-events" in policy_resources(doc)
+
+
+def test_the_s3_context_key_is_the_cited_one():
+    from dfp.io.external import fact
+    from dfp.security.encryption import S3_CONTEXT_KEY
+
+    f = fact("quotas.s3_sse_kms_context_keys")
+    assert f.value == 1 and S3_CONTEXT_KEY in f.unit and not f.illustrative
+    assert fact("quotas.s3_replicated_version_deletes").value == 0
