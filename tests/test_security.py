@@ -479,3 +479,8 @@ def test_the_s3_context_key_is_the_cited_one():
     f = fact("quotas.s3_sse_kms_context_keys")
     assert f.value == 1 and S3_CONTEXT_KEY in f.unit and not f.illustrative
     assert fact("quotas.s3_replicated_version_deletes").value == 0
+
+
+def test_every_control_measurement_has_a_page_label():
+    keys = {k for k in security.load_controls()["measured_by"] if k}
+    assert keys == set(security.MEASUREMENT_LABELS)
