@@ -484,3 +484,44 @@ def test_the_s3_context_key_is_the_cited_one():
 def test_every_control_measurement_has_a_page_label():
     keys = {k for k in security.load_controls()["measured_by"] if k}
     assert keys == set(security.MEASUREMENT_LABELS)
+
+
+# dfp.security.residency: the SCP evaluation the replication test relies on.
+
+_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "eu-north-1", "ap-southeast-2"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.sampled_from(_REGIONS), min_size=1), st.sampled_from(_REGIONS))
+def test_a_region_lock_denies_exactly_the_regions_outside_it(allowed, region):
+    from dfp.security.residency import denied_by
+
+    scp = {"Statement": [{"Sid": "Lock", "Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*",
+                          "Condition": {"StringNotEquals": {"aws:RequestedRegion": sorted(allowed)}}}]}
+    assert bool(denied_by(scp, "s3:PutObject", "arn:aws:s3:::b/k", {"aws:RequestedRegion": region})) == (
+        region not in allowed)
+    assert denied_by(scp, "iam:CreateRole", "*", {"aws:RequestedRegion": region}) == []  # global service excepted
+
+
+def test_denied_by_not_resource_missing_keys_and_unknown_operators():
+    from dfp.security.residency import denied_by
+
+    scp = iam.load_policy_document(data_dir() / "security" / "scp" / "eu-region-lock.json")
+    ctx = {"aws:RequestedRegion": "eu-central-1", "aws:ResourceAccount": "111111111111"}
+    assert denied_by(scp, "s3:ReplicateObject", "arn:aws:s3:::dfp-events-eu-west-1-replica/tenants/t/o", ctx) == []
+    assert denied_by(scp, "s3:ReplicateObject", "arn:aws:s3:::elsewhere/o", ctx) == [
+        "ReplicasOnlyIntoTheEuReplicaBucketsOfThisAccount"]
+    assert denied_by(scp, "S3:replicateobject", "arn:aws:s3:::dfp-events-eu-west-1-replica/o",
+                     dict(ctx, **{"aws:ResourceAccount": "222222222222"})) == ["ReplicasOnlyInThisAccount"]
+    assert denied_by(scp, "dynamodb:CreateTableReplica", "*", ctx) == ["DenyTableAndKeyReplicas"]
+    # a condition on a key the request does not carry does not match (no IfExists)
+    assert denied_by(scp, "s3:PutObject", "arn:aws:s3:::b/o", {}) == []
+    odd = {"Statement": [{"Sid": "X", "Effect": "Deny", "Action": "*", "Resource": "*",
+                          "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}
+    with pytest.raises(PlaybookError, match="IpAddress"):
+        denied_by(odd, "s3:GetObject", "*", {"aws:SourceIp": "10.0.0.1"})
+    with pytest.raises(PlaybookError, match="service:Action"):
+        denied_by(scp, "GetObject", "*", ctx)
+    from dfp.security.residency import replication_findings
+    with pytest.raises(PlaybookError, match="allowed_regions"):
+        replication_findings(scp, [], [])
