@@ -525,3 +525,11 @@ def test_denied_by_not_resource_missing_keys_and_unknown_operators():
     from dfp.security.residency import replication_findings
     with pytest.raises(PlaybookError, match="allowed_regions"):
         replication_findings(scp, [], [])
+
+
+def test_the_ci_gate_rejects_a_tenant_id_encryption_context():
+    doc = iam.load_policy_document(IAM_DIR / "processor-2026-05-14.json")
+    assert "unset-encryption-context" not in set(iam.policy_findings(doc, "p.json")["rule"])
+    doc["Statement"][-1]["Condition"]["StringEquals"]["kms:EncryptionContext:tenant_id"] = "x"
+    found = iam.policy_findings(doc, "p.json")
+    assert found.loc[found["rule"] == "unset-encryption-context", "sid"].tolist() == ["DecryptOwnTenantObjectsOnly"]

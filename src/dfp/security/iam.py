@@ -20,6 +20,9 @@ Rules (each finding names the document, the statement ``Sid`` and the rule):
   ``${aws:PrincipalTag/tenant_id}``, or that covers the whole bucket: one credential reads every
   tenant (INC-06).
 * ``admin-without-mfa``: ``Action "*"`` on ``Resource "*"`` without ``aws:MultiFactorAuthPresent``.
+* ``unset-encryption-context``: a ``kms:EncryptionContext:<key>`` condition on a key the platform's
+  encryption never sets (S3 SSE-KMS sets only ``aws:s3:arn``, :mod:`dfp.security.encryption`), so the
+  statement can never match a decrypt.
 * An Allow with ``NotAction`` grants every other action, so it is reported as ``wildcard-action``;
   Deny statements (service control policies) grant nothing and are not findings.
 
@@ -39,6 +42,7 @@ from typing import Any
 import pandas as pd
 
 from dfp.core.errors import PlaybookError
+from dfp.security.encryption import S3_CONTEXT_KEY, context_condition_keys
 
 __all__ = ["ACCESS_LEVELS", "FINDING_COLUMNS", "access_levels", "directory_findings", "load_policy_document", "main",
            "policy_findings", "principal_findings", "statement_access"]
@@ -195,6 +199,9 @@ def policy_findings(doc: dict[str, Any], name: str) -> pd.DataFrame:
             whole = re.fullmatch(r"arn:aws:s3:::dfp-(events|processed)-[a-z0-9-]+/\*", r)
             if (m and _TENANT_TAG not in r and "*" in m.group(1)) or whole:
                 rows.append((name, sid, "cross-tenant-prefix", f"{r} is not bound to {_TENANT_TAG}"))
+        for key in sorted(context_condition_keys({"Statement": [dict(st, Sid=sid)]}).get(sid, set()) - {S3_CONTEXT_KEY}):
+            rows.append((name, sid, "unset-encryption-context",
+                         f"kms:EncryptionContext:{key} is never set (S3 sets only {S3_CONTEXT_KEY})"))
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
