@@ -195,3 +195,24 @@ def test_image_check_fails_on_an_image_from_another_account():
     step["run"] = step["run"].replace("111122223333.dkr.ecr.us-east-1", "111111111111.dkr.ecr.us-east-1")
     images = pipeline_images(p)
     assert len({(a, r) for a, _, r in images.values()}) == 2
+
+
+def test_the_registry_terraform_serves_every_cell_from_its_own_region():
+    import hcl2
+
+    tf = repo_root() / "book" / "02-infrastructure" / "terraform" / "environments" / "prod-us-east-1" / "registry"
+    with (tf / "main.tf").open() as f:
+        doc = hcl2.load(f)
+    res = {k.strip('"'): v for block in doc["resource"] for k, v in block.items()}
+    repo = next(iter(res["aws_ecr_repository"].values()))
+    rule = next(iter(res["aws_ecr_replication_configuration"].values()))["replication_configuration"][0]["rule"][0]
+    dest = {(d["region"].strip('"'), d["registry_id"].strip('"')) for d in rule["destination"]}
+    p = _pipeline()
+    assert repo["name"].strip('"') == p["env"]["ECR_REPOSITORY"]
+    pulled = {(region, account) for account, region, _ in pipeline_images(p).values()}
+    assert pulled == dest | {(p["env"]["AWS_REGION"], p["env"]["ECR_ACCOUNT"])}
+    # the account allowed to pull is the EU cell's, the one its service control policy names
+    scp = yaml.safe_load((data_dir() / "security" / "scp" / "eu-region-lock.json").read_text())
+    eu_account = next(st for st in scp["Statement"] if "aws:ResourceAccount" in str(st))["Condition"][
+        "StringNotEquals"]["aws:ResourceAccount"]
+    assert f"arn:aws:iam::{eu_account[0]}:root" in str(res["aws_ecr_repository_policy"])
