@@ -37,9 +37,9 @@ CHROMIUM = "/usr/bin/chromium"
 WIDTHS_PX = {"desktop": 1280, "mobile": 390}
 pytestmark = pytest.mark.slow
 
+#: The reading checks. ``small-text``: a figure shown at less than MIN_TEXT_PT / BASE_FONT_PT of its
+#: PNG's width has its house-style text (``dfp.book.plotting.use_style``) below 9 pt.
 CHECKS = ("table", "e-notation", "code", "wide", "figure", "small-text")
-#: A figure shown at less than MIN_TEXT_PT / BASE_FONT_PT of its size has its house-style text
-#: (``dfp.book.plotting.use_style``) below 9 pt.
 
 #: Pages (built HTML path) that still fail a check, per check; owners convert them and remove the entry.
 NOT_YET: dict[str, set[str]] = {

@@ -45,7 +45,9 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
 
 _ACRONYMS = {"usd": "USD", "az": "AZ", "id": "ID", "ids": "IDs", "api": "API", "slo": "SLO", "sla": "SLA", "ai": "AI",
              "eu": "EU", "cpu": "CPU", "ip": "IP", "ips": "IPs", "rpo": "RPO", "rto": "RTO", "gb": "GB", "tb": "TB",
-             "dsr": "DSR", "pii": "PII", "mttr": "MTTR", "mttd": "MTTD", "p50": "p50", "p95": "p95", "p99": "p99"}
+             "dsr": "DSR", "pii": "PII", "mttr": "MTTR", "mttd": "MTTD", "p50": "p50", "p95": "p95", "p99": "p99",
+             "ttd": "TTD", "tta": "TTA", "ttm": "TTM", "ttr": "TTR", "sli": "SLI", "slis": "SLIs", "slos": "SLOs",
+             "kms": "KMS", "iam": "IAM", "vpc": "VPC", "nat": "NAT", "dns": "DNS", "url": "URL", "dlq": "DLQ"}
 #: trailing name parts that are a unit, longest first: ``cost_usd_per_month`` is "Cost (USD/month)"
 _UNITS = (("usd_per_million_events", "USD per million events"), ("usd_per_million", "USD per million events"),
           ("usd_per_month", "USD/month"), ("usd_per_day", "USD/day"), ("usd_per_h", "USD/h"),
@@ -105,7 +107,8 @@ def table(df: pd.DataFrame, formats: dict[str, str] | None = None, index: bool =
     Kept so every page that still calls it shows a table for people: each column gets a human label
     (:func:`human_label`), a column with a format string (``{"cost": "{:,.0f}"}``) keeps it, any other
     column is formatted by its kind (integers and whole floats as counts, other floats to three
-    significant digits, booleans as Yes/No, dates as dates). A missing value reads "—", an infinite
+    significant digits, booleans as Yes/No, dates as dates, ``*usd_per_event`` as USD per million events,
+    the book's one unit for unit cost). A missing value reads "—", an infinite
     one "∞" (a detection that never comes, a loss no backup recovers); nothing shows NaN, None,
     True/False or e-notation. ``index=False`` blanks the index.
 
@@ -127,6 +130,9 @@ def table(df: pd.DataFrame, formats: dict[str, str] | None = None, index: bool =
             shown[key] = [MISSING if is_missing(v) else ("∞" if v > 0 else "−∞") if _infinite(v) else formats[col].format(v)
                           for v in values]
             columns[key] = Col(human_label(col), "text")
+        elif str(col).endswith("usd_per_event"):  # one unit per quantity: unit cost in USD per million events
+            shown[key], columns[key] = values, Col(human_label(f"{str(col)[:-len('usd_per_event')]}usd_per_million"),
+                                                   "usd_per_million")
         elif pd.api.types.is_datetime64_any_dtype(values):
             shown[key], columns[key] = _dates(values), Col(human_label(col), "text")
         else:
