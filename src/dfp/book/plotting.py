@@ -177,7 +177,7 @@ def shade_eras(ax: Axes, system: System, label: bool = True) -> None:
         ax.axvspan(start, end, color=ERA_COLOURS.get(era.id, "#f5f5f5"), zorder=0, lw=0)
         if label:
             ax.text(start + (end - start) / 2, 1.0, era.name, transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=8, color="#555555")
+                    ha="center", va="bottom", fontsize=9, color="#555555")
 
 
 def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -> None:
@@ -189,7 +189,7 @@ def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -
         x = pd.Timestamp(inc.impact_start).tz_localize(None)
         ax.axvline(x, color="#c0504d", lw=0.8, ls="--", zorder=1)
         ax.text(x, 0.98, inc.id, transform=ax.get_xaxis_transform(), rotation=90, ha="right", va="top",
-                fontsize=7, color="#c0504d")
+                fontsize=9, color="#c0504d")
 
 
 def detection_chart(factors: Sequence[float], minutes: Mapping[str, Sequence[float]], step_min: float) -> Figure:
@@ -286,13 +286,6 @@ def unit_cost_curve_chart(model: Any, target_usd_per_event: float, reference_eve
     ax.set_ylim(0, target_usd_per_event * 1e6 * 3)
     ax.legend()
     return fig
-
-
-def _box(ax: Axes, x: float, y: float, h: float, name: str, text: str, fc: str, ec: str, sizes: tuple[int, int],
-         dy: tuple[float, float]) -> None:
-    ax.add_patch(FancyBboxPatch((x, y), 1.7, h, boxstyle="round,pad=0.05", fc=fc, ec=ec))
-    ax.text(x + 0.85, y + dy[0], name, ha="center", va="center", fontsize=sizes[0], weight="bold")
-    ax.text(x + 0.85, y + dy[1], text, ha="center", va="center", fontsize=7)
 
 
 def event_path_chart(usd_per_million: Mapping[str, float], retry_usd_per_million_attempts: float) -> Figure:
