@@ -140,7 +140,7 @@ def min_text_pt(fig: Figure, column_px: float = CONTENT_PX) -> float:
     >>> close(fig)
     """
     fig.canvas.draw()
-    sizes = [t.get_fontsize() for t in fig.findobj(mpl.text.Text)
+    sizes = [float(t.get_fontsize()) for t in fig.findobj(mpl.text.Text)
              if t.get_visible() and t.get_text().strip() and t.get_window_extent().width > 0]
     if not sizes:
         return float("inf")

@@ -117,7 +117,8 @@ def per_page_numbers(fig_numbers: dict[str, dict[str, dict[str, tuple[int, ...]]
     """
     changed = []
     for docname, by_type in fig_numbers.items():
-        renumbered = {figtype: {fid: (i,) for i, fid in enumerate(ids, start=1)} for figtype, ids in by_type.items()}
+        renumbered: dict[str, dict[str, tuple[int, ...]]] = {
+            figtype: {fid: (i,) for i, fid in enumerate(ids, start=1)} for figtype, ids in by_type.items()}
         if renumbered != by_type:
             changed.append(docname)
             fig_numbers[docname] = renumbered
