@@ -127,7 +127,8 @@ SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 @pytest.mark.parametrize(("name", "expected"), [
     ("cost_usd_per_month", "Cost (USD/month)"), ("ttd_min", "TTD (min)"), ("size_gb", "Size (GB)"),
     ("meets_targets", "Meets targets"), ("az_slot", "AZ slot"), ("customers", "Customers"),
-    ("p99 ms", "p99 ms"), ("Cost (USD)", "Cost (USD)"), ("share_pct", "Share (%)"), ("min", "Min"),
+    ("p99 ms", "p99 ms"), ("p99_ms", "p99 (ms)"), ("adr_date", "ADR date"), ("Cost (USD)", "Cost (USD)"),
+    ("share_pct", "Share (%)"), ("min", "Min"),
 ])
 def test_human_label(name, expected):
     assert human_label(name) == expected

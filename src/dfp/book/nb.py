@@ -47,7 +47,8 @@ _ACRONYMS = {"usd": "USD", "az": "AZ", "id": "ID", "ids": "IDs", "api": "API", "
              "eu": "EU", "cpu": "CPU", "ip": "IP", "ips": "IPs", "rpo": "RPO", "rto": "RTO", "gb": "GB", "tb": "TB",
              "dsr": "DSR", "pii": "PII", "mttr": "MTTR", "mttd": "MTTD", "p50": "p50", "p95": "p95", "p99": "p99",
              "ttd": "TTD", "tta": "TTA", "ttm": "TTM", "ttr": "TTR", "sli": "SLI", "slis": "SLIs", "slos": "SLOs",
-             "kms": "KMS", "iam": "IAM", "vpc": "VPC", "nat": "NAT", "dns": "DNS", "url": "URL", "dlq": "DLQ"}
+             "kms": "KMS", "iam": "IAM", "vpc": "VPC", "nat": "NAT", "dns": "DNS", "url": "URL", "dlq": "DLQ",
+             "adr": "ADR", "adrs": "ADRs", "dora": "DORA", "sku": "SKU", "rps": "RPS", "ttl": "TTL"}
 #: trailing name parts that are a unit, longest first: ``cost_usd_per_month`` is "Cost (USD/month)"
 _UNITS = (("usd_per_million_events", "USD per million events"), ("usd_per_million", "USD per million events"),
           ("usd_per_month", "USD/month"), ("usd_per_day", "USD/day"), ("usd_per_h", "USD/h"),
@@ -76,8 +77,9 @@ def human_label(name: Any) -> str:
         if text.endswith("_" + tail) and len(text) > len(tail) + 1:
             text, unit = text[: -len(tail) - 1], f" ({shown})"
             break
-    words = [_ACRONYMS.get(w, w) for w in text.split("_") if w]
-    if words and words[0] == words[0].lower():
+    parts = [w for w in text.split("_") if w]
+    words = [_ACRONYMS.get(w, w) for w in parts]
+    if words and parts[0] not in _ACRONYMS:
         words[0] = words[0][:1].upper() + words[0][1:]
     return " ".join(words) + unit
 
