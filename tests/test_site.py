@@ -164,7 +164,7 @@ _CONTENT_JS = """
 (args) => {
   const [minScale, baseFont] = args;
   const article = document.querySelector('article.bd-article') || document.querySelector('main');
-  const out = {figure_px: []};  // the widths scaled-down figures are shown at: the room a figure has
+  const out = {figure_px: []};  // the room each figure has: its container's content width
   CHECKS_PLACEHOLDER
   // a hidden input (tag hide-input) sits in a closed <details> behind "Show code cell source"
   const visible = (el) => !el.closest('details:not([open])') && el.checkVisibility() && el.getClientRects().length > 0;
@@ -214,7 +214,8 @@ _CONTENT_JS = """
     }
     if (number) first = false;
     const shown = img.getBoundingClientRect().width;
-    if (img.naturalWidth > shown + 1) out.figure_px.push(Math.round(shown));
+    const box = getComputedStyle(img.parentElement);
+    out.figure_px.push(Math.floor(img.parentElement.clientWidth - parseFloat(box.paddingLeft) - parseFloat(box.paddingRight)));
     if (shown > article.clientWidth + 1) out.wide.push(`figure ${Math.round(shown)}px wide in a ${article.clientWidth}px column (${name})`);
     if (img.naturalWidth > 0 && shown / img.naturalWidth < minScale)
       out['small-text'].push(`figure ${img.naturalWidth}px shown at ${Math.round(shown)}px: its ${baseFont} pt text reads `
@@ -226,8 +227,8 @@ _CONTENT_JS = """
 
 
 def content_problems(page) -> dict[str, list[str]]:
-    """The page's problems by check (``CHECKS``) as laid out now, and ``figure_px``: the widths its scaled-down
-    figures are shown at (the room a figure has in the content column)."""
+    """The page's problems by check (``CHECKS``) as laid out now, and ``figure_px``: the room each figure has
+    (its container's content width; a wider PNG is scaled down to it)."""
     return page.evaluate(_CONTENT_JS, [MIN_TEXT_PT / BASE_FONT_PT, BASE_FONT_PT])
 
 
@@ -252,7 +253,7 @@ class SiteReport:
 
     failures: list[str] = field(default_factory=list)  # rendering faults, at either width
     problems: dict[str, dict[str, list[str]]] = field(default_factory=lambda: {c: {} for c in CHECKS})  # check: page: what
-    figure_px: dict[str, list[int]] = field(default_factory=dict)  # page: widths of its scaled-down figures at 1,280 px
+    figure_px: dict[str, list[int]] = field(default_factory=dict)  # page: the room each figure has at 1,280 px
     pages: list[str] = field(default_factory=list)
 
 
@@ -316,8 +317,8 @@ def test_not_yet_lists_only_pages_that_still_fail(report):
 def test_figures_are_drawn_for_the_column_the_pages_have(report):
     """``dfp.book.plotting`` checks figure text against CONTENT_PX: a figure must have at least that much room."""
     narrow = {rel: px for rel, widths in report.figure_px.items() for px in widths if px < CONTENT_PX}
-    assert any(report.figure_px.values()), "no scaled-down figure measured: the check measures nothing"
-    assert not narrow, f"figures shown narrower than plotting.CONTENT_PX = {CONTENT_PX} px at 1,280 px: {narrow}"
+    assert any(report.figure_px.values()), "no figure measured: the check measures nothing"
+    assert not narrow, f"figures have less room than plotting.CONTENT_PX = {CONTENT_PX} px at 1,280 px: {narrow}"
 
 
 def test_each_reading_check_catches_a_seeded_bad_page(server, browser, site):
@@ -337,7 +338,7 @@ def test_each_reading_check_catches_a_seeded_bad_page(server, browser, site):
       <p>The bill is 3.89e+03 USD.</p>
       <div class="cell docutils container"><div class="cell_input docutils container"><pre>x = load()</pre></div></div>
       <table><tbody><tr><td style="min-width:2000px">a very wide cell</td></tr></tbody></table>
-      <img id="seeded-bare" src="{png}" style="width:100px">
+      <div style="width:300px"><img id="seeded-bare" src="{png}" style="width:100px"></div>
       <figure><img id="seeded-big" src="{png}" style="width:5000px; max-width:none">
         <figcaption><span class="caption-number">Fig. 2 </span><span class="caption-text">Big.</span></figcaption></figure>
     """
@@ -352,6 +353,7 @@ def test_each_reading_check_catches_a_seeded_bad_page(server, browser, site):
     assert len(found["figure"]) == 2 and "without number and caption" in found["figure"][0], found["figure"]
     assert "not Fig. 1" in found["figure"][1]
     assert len(found["small-text"]) == 1 and "below 9 pt" in found["small-text"][0], found["small-text"]
+    assert 300 in found["figure_px"]  # a figure with less room than CONTENT_PX is measured as such
 
 
 def test_the_phone_width_check_catches_a_page_wider_than_the_viewport(server, browser, site):
