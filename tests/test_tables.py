@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dfp.book import numbers, prose, tables
 from dfp.book.nb import human_label, table
 from dfp.book.tables import COLUMNS, KINDS, Col, fmt, fmt_with_unit, human_table, label
 from dfp.core.errors import PlaybookError
@@ -156,3 +157,9 @@ def test_old_table_helper_never_shows_raw_reprs_or_snake_case(values, name):
     headers = re.findall(r"<th>(.*?)</th>", html)
     assert cells and not any(BAD.search(c) for c in cells), cells
     assert not any(SNAKE.search(h) for h in headers), headers
+
+
+def test_one_number_formatter():
+    """Tables, prose and the old helper format numbers through dfp.book.numbers, the one home."""
+    assert tables.fmt is numbers.number and tables.fmt_with_unit is numbers.with_unit
+    assert prose.percent is numbers.percent and tables.usd_per_million is numbers.usd_per_million
