@@ -19,7 +19,6 @@ NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_c
 #: Notebooks whose tables still show raw DataFrames (notebook path relative to notebooks/).
 NOT_YET: set[str] = {
     "00-context/success-metrics.ipynb",
-    "01-architecture/ai-pii-flagging.ipynb",
     "03-platform/kubernetes-capacity.ipynb",
     "04-delivery/dora-metrics.ipynb",
     "05-reliability/ai-fallback.ipynb",
