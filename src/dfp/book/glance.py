@@ -219,9 +219,10 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
             ax.text(x0 - _COL_PITCH / 2 + 0.2, top - 0.72, f"the same {len(cell)} components; no data path to "
                     f"{regions[0]}", ha="left", va="top", fontsize=MIN_FONT_PT, color="#333333")
             y_mid = top - h / 2 + 0.02
-            strips[region] = {side: ax.add_patch(FancyBboxPatch((x, y_mid - 0.3), 0.01, 0.6, alpha=0.0))
-                              for side, x in (("left", x0 - _COL_PITCH / 2 + 0.05),
-                                              ("right", x0 + (_N_COLS - 0.5) * _COL_PITCH - 0.06))}
+            ends = {"left": x0 - _COL_PITCH / 2 + 0.05, "right": x0 + (_N_COLS - 0.5) * _COL_PITCH - 0.06}
+            strips[region] = {side: FancyBboxPatch((x, y_mid - 0.3), 0.01, 0.6, alpha=0.0) for side, x in ends.items()}
+            for anchor in strips[region].values():
+                ax.add_patch(anchor)
         else:
             for cid, (col, row) in pos.items():
                 x, y = x0 + col * _COL_PITCH, top - 0.95 - row * _ROW_PITCH
