@@ -139,3 +139,44 @@ def test_era_map_without_constraints_draws_the_same_components_and_no_band():
     assert bare.figure.get_size_inches()[1] < full.figure.get_size_inches()[1]
     plotting.close(full.figure)
     plotting.close(bare.figure)
+
+
+# --- the landing page: one line, the picture, the three constraints; few numbers --------------------------------
+
+def landing_problems(text: str, max_numbers: int = 12) -> list[str]:
+    """What keeps a landing page's first screen from being: a line with the fictional note, the system map, then the
+    three constraints; and more than ``max_numbers`` glued numbers on the whole page."""
+    problems = []
+    body = text.split("\n# ", 1)[-1].split("\n", 1)[-1].lstrip("\n")
+    first_par, _, rest = body.partition("\n\n")
+    if "fictional" not in first_par or "exact" not in first_par:
+        problems.append("the first paragraph does not say the system is fictional and what is exact")
+    if not rest.lstrip().startswith("```{glue} sg_map"):
+        problems.append("the system map does not follow the first paragraph")
+    headings = [ln[3:].strip() for ln in text.splitlines() if ln.startswith("## ")]
+    if not headings or "three constraints" not in headings[0].lower():
+        problems.append(f"the first section is not the three constraints: {headings[:1]}")
+    if "fig_glance_story" not in text:
+        problems.append("the story-over-time figure is missing")
+    numbers = text.count("{glue:text}")
+    if numbers > max_numbers:
+        problems.append(f"{numbers} glued numbers (at most {max_numbers})")
+    return problems
+
+
+def test_landing_page_shows_the_picture_first_with_few_numbers():
+    from dfp.core.paths import repo_root
+
+    assert landing_problems((repo_root() / "book" / "intro.md").read_text(encoding="utf-8")) == []
+    tour = (repo_root() / "book" / "tour.md").read_text(encoding="utf-8")
+    assert "```{glue} sg_map" in tour  # the 15-minute tour includes the system drawing
+
+
+def test_landing_check_fails_on_the_old_wall_of_numbers():
+    wall = ("# Title\n\nThis playbook shows a platform.\n\n## The three constraints that bite hardest\n\n"
+            + "{glue:text}`x.ipynb::n` " * 40 + "\n\nDataFlow Platform is fictional; what is computed is exact.\n")
+    assert landing_problems(wall) == [
+        "the first paragraph does not say the system is fictional and what is exact",
+        "the system map does not follow the first paragraph",
+        "the story-over-time figure is missing",
+        "40 glued numbers (at most 12)"]
