@@ -19,12 +19,9 @@ NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_c
 #: Notebooks whose tables still show raw DataFrames (notebook path relative to notebooks/).
 NOT_YET: set[str] = {
     "00-context/success-metrics.ipynb",
-    "01-architecture/ai-pii-flagging.ipynb",
-    "02-infrastructure/store-recovery.ipynb",
     "03-platform/kubernetes-capacity.ipynb",
     "05-reliability/ai-fallback.ipynb",
     "05-reliability/availability-composition.ipynb",
-    "06-security/controls-measured.ipynb",
     "07-cost/customer-attribution.ipynb",
 }
 
