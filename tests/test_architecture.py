@@ -183,7 +183,7 @@ def arrival_mismatches(model: Model, record_dates: dict[str, object]) -> list[st
 def test_arrival_check_fails_on_a_seeded_month(tmp_path):
     seeded = load_model(_write(tmp_path, lambda r: r["components"]["delivery-dlq"].update(introduced="2025-06")))
     dates = {a.number: a.date for a in load_adrs(system=SYSTEM)}
-    assert arrival_mismatches(seeded, dates) == ["delivery-dlq: introduced 2025-06, record 0012 dated 2026-02-03"]
+    assert arrival_mismatches(seeded, dates) == ["delivery-dlq: introduced 2025-06, record 0012 dated 2026-02-13"]
 
 
 def test_no_component_predates_the_story_and_its_record_is_on_the_map():

@@ -145,7 +145,8 @@ def test_sli_impact_windows_follow_the_record():
 def test_bill_anomaly_sits_in_the_inc05_window():
     bill = load("billing_daily")
     r = incidents.incident_record(SYSTEM, "INC-05")
-    nat = bill[bill["ChargeDescription"].str.contains("NAT", na=False) & (bill["RegionId"] == "us-east-1")]
+    nat = bill[bill["ChargeDescription"].str.contains("NAT gateway data processed, Loki", na=False)
+               & (bill["RegionId"] == "us-east-1")]
     daily = nat.groupby(nat["ChargePeriodStart"].dt.floor("D"))["EffectiveCost"].sum()
     before = daily[r.impact_start - pd.Timedelta(days=28): r.impact_start - pd.Timedelta(days=1)].median()
     inside = daily[r.impact_start: r.mitigated_at.floor("D") - pd.Timedelta(days=1)]
