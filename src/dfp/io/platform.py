@@ -240,7 +240,7 @@ def _check_references(frame: pd.DataFrame, name: str) -> None:
 
 
 @functools.cache
-def _cached(path: str, mtime_ns: int, system_path: str, arch_path: str) -> pd.DataFrame:
+def _cached(path: str, mtime_ns: int, system_path: str, arch_path: str, others_mtime_ns: tuple[int, int]) -> pd.DataFrame:
     p = Path(path)
     doc = load_yaml(p) or {}
     if "resources" not in doc:
@@ -268,7 +268,8 @@ def load_resources(path: Path | str | None = None) -> pd.DataFrame:
     if not p.is_file():
         raise PlaybookError(f"platform model not found: {p}")
     sys_p, arch_p = data_dir() / "system.yml", data_dir() / "architecture.yml"
-    return _cached(str(p.resolve()), p.stat().st_mtime_ns, str(sys_p), str(arch_p)).copy()
+    others = (sys_p.stat().st_mtime_ns, arch_p.stat().st_mtime_ns)   # incident times and components come from these
+    return _cached(str(p.resolve()), p.stat().st_mtime_ns, str(sys_p), str(arch_p), others).copy()
 
 
 def _expand(frame: pd.DataFrame) -> pd.DataFrame:
