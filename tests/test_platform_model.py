@@ -172,3 +172,10 @@ def test_incident_cost_is_the_excess_over_the_lines_own_baseline():
     assert (c.baseline_usd_per_day, c.peak_usd_per_day) == (2.0, 12.0)
     with pytest.raises(PlaybookError, match="no usage line is tagged"):
         incident_cost(_bill(days, usd, gb), inc, apps=("nothing",))
+
+
+def test_a_replica_follows_its_source_regions_live_date():
+    h = resource_history()
+    eu_live = load_system().region("eu-west-1").live_from
+    for rid in ("events-replica-eu-central-1", "key-replica-eu-central-1"):
+        assert h.loc[h["id"] == rid, "start"].min() == eu_live
