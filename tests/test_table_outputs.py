@@ -22,7 +22,6 @@ NOT_YET: set[str] = {
     "03-platform/kubernetes-capacity.ipynb",
     "05-reliability/ai-fallback.ipynb",
     "05-reliability/availability-composition.ipynb",
-    "07-cost/customer-attribution.ipynb",
 }
 
 _TH = re.compile(r"<th(?:\s[^>]*)?>(.*?)</th>", re.S)

@@ -14,6 +14,7 @@
 ``pack_first_fit_decreasing``    place pod requests onto identical nodes, never overcommitting
 ``nodes_surviving_az_loss``      nodes to run so losing one AZ leaves enough capacity
 ``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
+``plans_for_rates``              :func:`cluster_plan` at many event rates: nodes and CPU used per rate
 ``nodes_for_rates``              nodes one region's cluster runs at each of many event rates (the bill's node-hours)
 ``stream_sizing``                per region: peak, shards for the peak alone and with a tenant at its limit
 ``tenant_replay``                one tenant's replay against the stream under three partitioning designs
@@ -64,6 +65,7 @@ __all__ = [
     "nodes_surviving_az_loss",
     "pack_first_fit_decreasing",
     "peak_events_per_s",
+    "plans_for_rates",
     "queue_table",
     "replay_curves",
     "servers_for_quantile",
@@ -430,14 +432,39 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
                        total * usd_per_hour * HOURS_PER_MONTH)
 
 
+def plans_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.ndarray,
+                    step_events_per_s: float = 1.0) -> pd.DataFrame:
+    """:func:`cluster_plan` at each of many event rates: one row per rate (flattened, in order) with ``nodes``
+    (``nodes_with_az_headroom``), ``cpu_used_m`` and ``cpu_allocatable_m``.
+
+    Rates are rounded up to ``step_events_per_s`` and each distinct rate is planned once.
+
+    >>> from dfp.io.policies import load_policies
+    >>> plans_for_rates(load_policies()["kubernetes"], "m6i.xlarge", np.array([0.0, 0.0]))["nodes"].tolist()
+    [6, 6]
+    """
+    rates = np.asarray(events_per_s, dtype=float).ravel()
+    if rates.size and (not np.isfinite(rates).all() or rates.min() < 0):
+        raise PlaybookError("plans_for_rates: events_per_s must be finite and non-negative")
+    if node_type not in kube["node_types"]:
+        raise PlaybookError(f"plans_for_rates: unknown node_type {node_type!r}")
+    step = check_positive("step_events_per_s", step_events_per_s)
+    rounded = np.ceil(rates / step - 1e-9) * step
+    uniq, inverse = np.unique(rounded, return_inverse=True)
+    plans = [cluster_plan(kube, node_type, float(r), 0.0) for r in uniq]
+    table = pd.DataFrame({"nodes": [p.nodes_with_az_headroom for p in plans],
+                          "cpu_used_m": [p.cpu_used_m for p in plans],
+                          "cpu_allocatable_m": [p.cpu_allocatable_m for p in plans]})
+    return table.iloc[inverse.ravel()].reset_index(drop=True)
+
+
 def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.ndarray, min_nodes: float,
                     max_nodes: float, step_events_per_s: float = 1.0) -> np.ndarray:
     """Nodes one region's cluster runs at each event rate: :func:`cluster_plan`'s ``nodes_with_az_headroom``
     (the Kubernetes capacity page's plan) clipped to the node group's autoscaling bounds.
 
-    ``clip(cluster_plan(kube, node_type, ceil(r / step) * step).nodes_with_az_headroom, min, max)``; rates are
-    rounded up to ``step_events_per_s`` and each distinct rate is planned once, so an array of hours costs as
-    many plans as it has distinct rounded rates. The same function sizes the bill's node-hours.
+    ``clip(cluster_plan(kube, node_type, ceil(r / step) * step).nodes_with_az_headroom, min, max)``
+    (:func:`plans_for_rates`). The same function sizes the bill's node-hours.
 
     Args:
         kube: the ``kubernetes`` section of ``data/platform.yml``.
@@ -453,18 +480,11 @@ def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
     [6.0, 6.0]
     """
     rates = np.asarray(events_per_s, dtype=float)
-    if rates.size and (not np.isfinite(rates).all() or rates.min() < 0):
-        raise PlaybookError("nodes_for_rates: events_per_s must be finite and non-negative")
     lo, hi = check_non_negative("min_nodes", min_nodes), check_positive("max_nodes", max_nodes)
     if lo > hi:
         raise PlaybookError(f"nodes_for_rates: min_nodes {lo} > max_nodes {hi}")
-    if node_type not in kube["node_types"]:
-        raise PlaybookError(f"nodes_for_rates: unknown node_type {node_type!r}")
-    step = check_positive("step_events_per_s", step_events_per_s)
-    rounded = np.ceil(rates / step - 1e-9) * step
-    uniq, inverse = np.unique(rounded, return_inverse=True)
-    nodes = np.array([cluster_plan(kube, node_type, float(r), 0.0).nodes_with_az_headroom for r in uniq], float)
-    return np.clip(nodes, lo, hi)[inverse].reshape(rates.shape)
+    nodes = plans_for_rates(kube, node_type, rates, step_events_per_s)["nodes"].to_numpy(float)
+    return np.clip(nodes, lo, hi).reshape(rates.shape)
 
 
 def stream_sizing(traffic_hourly: pd.DataFrame, regions: Sequence[str], burst_factor: float, record_bytes: float,
