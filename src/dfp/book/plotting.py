@@ -19,6 +19,7 @@ from itertools import pairwise
 from typing import Any
 
 import matplotlib as mpl
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
@@ -266,7 +267,7 @@ def unit_cost_chart(usd_per_event: pd.Series, target_usd_per_event: float, budge
     ax.axhline(budget_usd_per_event * 1e6, color=PALETTE[2], ls=":", label="budget at 10 M/day")
     shade_eras(ax, system)
     ax.set_ylabel("USD per million events")
-    ax.set_title("Unit cost by month")
+    ax.set_title("Unit cost by month", pad=20)  # above the era names
     ax.legend()
     return fig
 
@@ -403,8 +404,8 @@ def ai_cost_chart(by_month: pd.DataFrame, fractions: Sequence[float], by_fractio
         ax1.plot(by_month.index, by_month[col], label=col)
     shade_eras(ax1, system, label=False)
     ax1.set_ylabel("USD per month")
-    ax1.xaxis.set_major_locator(locator := mpl.dates.AutoDateLocator(maxticks=5))
-    ax1.xaxis.set_major_formatter(mpl.dates.ConciseDateFormatter(locator))
+    ax1.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=5))
+    ax1.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax1.set_title("Monthly cost over the story")
     fig.legend(*ax1.get_legend_handles_labels(), loc="outside lower center", ncols=2)
     for name, y in by_fraction.items():
@@ -431,14 +432,19 @@ def utilisation_chart(utilisation: pd.DataFrame, target_ratio: float) -> Figure:
 
 
 def service_stack_chart(by_service: pd.DataFrame, system: System) -> Figure:
-    """Monthly cost stacked by service (largest over the story at the bottom), eras shaded."""
-    fig, ax = plt.subplots()
+    """Monthly cost stacked by service (largest over the story at the bottom), eras shaded; beyond the
+    palette's six largest services the rest are one band (one colour per band, legend below the chart)."""
     order = by_service.sum().sort_values(ascending=False).index
+    if len(order) > len(PALETTE):
+        rest = order[len(PALETTE) - 1:]
+        by_service = by_service[order[:len(PALETTE) - 1]].assign(**{f"{len(rest)} other services": by_service[rest].sum(axis=1)})
+        order = by_service.columns
+    fig, ax = plt.subplots(figsize=(8.0, 3.6 + 0.15 * len(order)))
     ax.stackplot(by_service.index.to_timestamp(), *(by_service[c] for c in order), labels=order, alpha=0.9)
     shade_eras(ax, system)
     ax.set_ylabel("USD / month (amortised)")
-    ax.set_title("Monthly cost by service")
-    fig.legend(loc="outside right upper")
+    ax.set_title("Monthly cost by service", pad=20)  # above the era names
+    fig.legend(loc="outside lower center", ncols=2)
     return fig
 
 
@@ -449,7 +455,7 @@ def cost_share_chart(ratio: pd.Series, system: System) -> Figure:
     ax.set_ylabel("cost / revenue")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0%}"))
     shade_eras(ax, system)
-    ax.set_title("Infrastructure cost as a share of revenue")
+    ax.set_title("Infrastructure cost as a share of revenue", pad=20)  # above the era names
     return fig
 
 
@@ -462,8 +468,8 @@ def anomaly_window_chart(window: pd.DataFrame, start: pd.Timestamp, end: pd.Time
                label="flagged")
     ax.axvspan(start, end, color=PALETTE[1], alpha=0.08, lw=0)
     ax.set_ylabel("USD / day")
-    ax.xaxis.set_major_locator(locator := mpl.dates.AutoDateLocator(maxticks=8))
-    ax.xaxis.set_major_formatter(mpl.dates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_title(title)
     ax.legend()
     return fig
