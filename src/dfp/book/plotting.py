@@ -172,13 +172,18 @@ def fmt_millions(ax: Axes, axis: str = "y", unit: str = "M") -> None:
 
 
 def shade_eras(ax: Axes, system: System, label: bool = True) -> None:
-    """Shade each era's span on a datetime x-axis and name it at the top."""
+    """Shade each era's span on a datetime x-axis and name it at the top (as tick labels of a top axis,
+    so a title set before or after sits above the names)."""
+    middles = []
     for era in system.eras:
         start, end = era.start.tz_localize(None), era.end.tz_localize(None)
         ax.axvspan(start, end, color=ERA_COLOURS.get(era.id, "#f5f5f5"), zorder=0, lw=0)
-        if label:
-            ax.text(start + (end - start) / 2, 1.0, era.name, transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", color="#555555")
+        middles.append(mdates.date2num(start + (end - start) / 2))
+    if label:
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(middles, [era.name for era in system.eras])
+        top.tick_params(axis="x", length=0, pad=2, labelcolor="#555555")
+        top.spines["top"].set_visible(False)
 
 
 def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -> None:
@@ -237,6 +242,8 @@ def savings_stack_chart(by_commitment: pd.DataFrame) -> Figure:
     ax.stackplot(by_commitment.index.to_timestamp(), *(by_commitment[c] for c in by_commitment.columns),
                  labels=by_commitment.columns)
     ax.set_ylabel("USD saved / month")
+    ax.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=6))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_title("Realised savings by commitment")
     fig.legend(loc="outside right upper")
     return fig
@@ -267,7 +274,7 @@ def unit_cost_chart(usd_per_event: pd.Series, target_usd_per_event: float, budge
     ax.axhline(budget_usd_per_event * 1e6, color=PALETTE[2], ls=":", label="budget at 10 M/day")
     shade_eras(ax, system)
     ax.set_ylabel("USD per million events")
-    ax.set_title("Unit cost by month", pad=20)  # above the era names
+    ax.set_title("Unit cost by month")
     ax.legend()
     return fig
 
@@ -443,7 +450,7 @@ def service_stack_chart(by_service: pd.DataFrame, system: System) -> Figure:
     ax.stackplot(by_service.index.to_timestamp(), *(by_service[c] for c in order), labels=order, alpha=0.9)
     shade_eras(ax, system)
     ax.set_ylabel("USD / month (amortised)")
-    ax.set_title("Monthly cost by service", pad=20)  # above the era names
+    ax.set_title("Monthly cost by service")
     fig.legend(loc="outside lower center", ncols=2)
     return fig
 
@@ -455,7 +462,7 @@ def cost_share_chart(ratio: pd.Series, system: System) -> Figure:
     ax.set_ylabel("cost / revenue")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0%}"))
     shade_eras(ax, system)
-    ax.set_title("Infrastructure cost as a share of revenue", pad=20)  # above the era names
+    ax.set_title("Infrastructure cost as a share of revenue")
     return fig
 
 
