@@ -19,6 +19,7 @@ from itertools import pairwise
 from typing import Any
 
 import matplotlib as mpl
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
@@ -171,13 +172,18 @@ def fmt_millions(ax: Axes, axis: str = "y", unit: str = "M") -> None:
 
 
 def shade_eras(ax: Axes, system: System, label: bool = True) -> None:
-    """Shade each era's span on a datetime x-axis and name it at the top."""
+    """Shade each era's span on a datetime x-axis and name it at the top (as tick labels of a top axis,
+    so a title set before or after sits above the names)."""
+    middles = []
     for era in system.eras:
         start, end = era.start.tz_localize(None), era.end.tz_localize(None)
         ax.axvspan(start, end, color=ERA_COLOURS.get(era.id, "#f5f5f5"), zorder=0, lw=0)
-        if label:
-            ax.text(start + (end - start) / 2, 1.0, era.name, transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=9, color="#555555")
+        middles.append(mdates.date2num(start + (end - start) / 2))
+    if label:
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(middles, [era.name for era in system.eras])
+        top.tick_params(axis="x", length=0, pad=2, labelcolor="#555555")
+        top.spines["top"].set_visible(False)
 
 
 def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -> None:
@@ -189,7 +195,7 @@ def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -
         x = pd.Timestamp(inc.impact_start).tz_localize(None)
         ax.axvline(x, color="#c0504d", lw=0.8, ls="--", zorder=1)
         ax.text(x, 0.98, inc.id, transform=ax.get_xaxis_transform(), rotation=90, ha="right", va="top",
-                fontsize=9, color="#c0504d")
+                color="#c0504d")
 
 
 def detection_chart(factors: Sequence[float], minutes: Mapping[str, Sequence[float]], step_min: float) -> Figure:
@@ -226,7 +232,7 @@ def projection_chart(history: pd.Series, run: pd.DataFrame, alternative: pd.Data
     ax.set_ylim(0, cap_usd * 1.6)
     ax.set_ylabel("USD / month")
     ax.set_title("Projected monthly cost")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(loc="upper left", ncols=2)
     return fig
 
 
@@ -236,8 +242,10 @@ def savings_stack_chart(by_commitment: pd.DataFrame) -> Figure:
     ax.stackplot(by_commitment.index.to_timestamp(), *(by_commitment[c] for c in by_commitment.columns),
                  labels=by_commitment.columns)
     ax.set_ylabel("USD saved / month")
+    ax.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=6))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_title("Realised savings by commitment")
-    ax.legend(fontsize=7, loc="upper left")
+    fig.legend(loc="outside right upper")
     return fig
 
 
@@ -336,7 +344,7 @@ def replay_chart(rates_per_s: Sequence[float], curves: Mapping[str, Sequence[flo
     ax.axvline(replay_events_per_s, color="grey", linewidth=1, linestyle=":", label="INC-01 replay rate")
     ax.set_xlabel("one tenant's write rate (events/s)")
     ax.set_ylabel("hottest shard, x its limit")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
     return fig
 
 
@@ -350,7 +358,7 @@ def score_curve_chart(curve: pd.DataFrame, labels: Mapping[str, str], weight: fl
     ax.axvline(flip_at, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel(f"weight of {criterion}")
     ax.set_ylabel("weighted score")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right")
     return fig
 
 
@@ -398,14 +406,15 @@ def decision_bars_chart(panels: Sequence[DecisionPanel], font_pt: float = 14.0) 
 def ai_cost_chart(by_month: pd.DataFrame, fractions: Sequence[float], by_fraction: Mapping[str, Sequence[float]],
                   sample_fraction: float, system: System, as_of_month: int) -> Figure:
     """Two panels: each option's monthly cost over the story, and its cost as the sampled share varies."""
-    fig, (ax1, ax2) = new_figure(ncols=2, figsize=(9.0, 3.6))
+    fig, (ax1, ax2) = new_figure(ncols=2, figsize=(8.0, 3.6))
     for col in by_month.columns:
         ax1.plot(by_month.index, by_month[col], label=col)
     shade_eras(ax1, system, label=False)
     ax1.set_ylabel("USD per month")
-    ax1.tick_params(axis="x", rotation=30)
+    ax1.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=5))
+    ax1.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax1.set_title("Monthly cost over the story")
-    ax1.legend(loc="upper left", fontsize=8)
+    fig.legend(*ax1.get_legend_handles_labels(), loc="outside lower center", ncols=2)
     for name, y in by_fraction.items():
         ax2.plot(fractions, y, label=name)
     ax2.axvline(sample_fraction, color=PALETTE[6], ls="--")
@@ -430,14 +439,19 @@ def utilisation_chart(utilisation: pd.DataFrame, target_ratio: float) -> Figure:
 
 
 def service_stack_chart(by_service: pd.DataFrame, system: System) -> Figure:
-    """Monthly cost stacked by service (largest over the story at the bottom), eras shaded."""
-    fig, ax = plt.subplots()
+    """Monthly cost stacked by service (largest over the story at the bottom), eras shaded; beyond the
+    palette's six largest services the rest are one band (one colour per band, legend below the chart)."""
     order = by_service.sum().sort_values(ascending=False).index
+    if len(order) > len(PALETTE):
+        rest = order[len(PALETTE) - 1:]
+        by_service = by_service[order[:len(PALETTE) - 1]].assign(**{f"{len(rest)} other services": by_service[rest].sum(axis=1)})
+        order = by_service.columns
+    fig, ax = plt.subplots(figsize=(8.0, 3.6 + 0.15 * len(order)))
     ax.stackplot(by_service.index.to_timestamp(), *(by_service[c] for c in order), labels=order, alpha=0.9)
     shade_eras(ax, system)
     ax.set_ylabel("USD / month (amortised)")
     ax.set_title("Monthly cost by service")
-    ax.legend(loc="upper left", fontsize=7, ncol=2)
+    fig.legend(loc="outside lower center", ncols=2)
     return fig
 
 
@@ -461,8 +475,10 @@ def anomaly_window_chart(window: pd.DataFrame, start: pd.Timestamp, end: pd.Time
                label="flagged")
     ax.axvspan(start, end, color=PALETTE[1], alpha=0.08, lw=0)
     ax.set_ylabel("USD / day")
+    ax.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -480,13 +496,13 @@ def anomaly_score_chart(scores: pd.DataFrame, z_threshold: float, system: System
 
 def business_chart(monthly: pd.DataFrame, quarters: pd.Series, new_enterprise_target: float) -> Figure:
     """MRR by month, and new enterprise customers per quarter against the target."""
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.4))
     axes[0].plot(monthly["month"].dt.to_timestamp(), monthly["mrr_usd"] / 1e3, marker="o", ms=3)
     axes[0].set_title("MRR (thousand USD)")
     axes[0].tick_params(axis="x", rotation=45)
     axes[1].bar([str(p) for p in quarters.index], quarters.to_numpy(), color=PALETTE[0])
     axes[1].axhline(new_enterprise_target, color=PALETTE[1], ls="--", label="target")
-    axes[1].set_title("New enterprise customers per quarter")
+    axes[1].set_title("New enterprise customers\nper quarter")
     axes[1].tick_params(axis="x", rotation=45)
     axes[1].legend()
     return fig
@@ -503,7 +519,7 @@ def cost_path_chart(history: pd.Series, path: pd.DataFrame, growth_rate: float, 
     ax.axhline(budget_usd / 1e3, color=PALETTE[2], lw=1, label="budget")
     ax.axhline(cap_usd / 1e3, color=PALETTE[1], lw=1, label="hard cap")
     ax.set_ylabel("thousand USD per month")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
     return fig
 
 
@@ -551,28 +567,36 @@ def hourly_profile_chart(profile: pd.DataFrame) -> Figure:
 
 def fallback_diagram() -> Figure:
     """The PII flagging path: the sampled copy goes through the guard to the model or the rules fallback,
-    then to the audit record and the human review queue."""
+    then to the audit record and the human review queue.
+
+    Drawn top to bottom at the content column's width (6.7 in), so its smallest text (9 pt) reads at 9 pt.
+    """
     boxes = {  # name: (x, y, label)
-        "stream": (0.0, 1.0, "ingestion stream\n(every event delivered)"),
-        "sample": (2.2, 1.0, "sampled copy,\nnew fields per tenant"),
-        "guard": (4.4, 1.0, "guard: deadline\n+ circuit breaker"), "model": (6.6, 1.7, "model\n(in-region)"),
-        "rules": (6.6, 0.3, "rules baseline\n(fallback)"), "audit": (8.8, 1.0, "decision +\naudit record"),
-        "queue": (11.0, 1.0, "review queue:\nadmin decides"),
+        "stream": (3.35, 5.0, "ingestion stream (every event delivered)"),
+        "sample": (3.35, 4.1, "sampled copy, new fields per tenant"),
+        "guard": (3.35, 3.2, "guard: deadline + circuit breaker"), "model": (1.6, 2.0, "model (in-region)"),
+        "rules": (5.1, 2.0, "rules baseline (fallback)"), "audit": (3.35, 0.9, "decision + audit record"),
+        "queue": (3.35, 0.0, "review queue: admin decides"),
     }
     arrows = [("stream", "sample", ""), ("sample", "guard", ""), ("guard", "model", "ok"),
-              ("guard", "rules", "error / timeout\n/ circuit open"), ("model", "audit", ""), ("rules", "audit", ""),
+              ("guard", "rules", "error, timeout\nor circuit open"), ("model", "audit", ""), ("rules", "audit", ""),
               ("audit", "queue", "")]
-    fig, ax = new_figure(figsize=(9.0, 2.6))
-    for name, (x, y, label) in boxes.items():
-        ax.text(x, y, label, ha="center", va="center", fontsize=8, color="white",
-                bbox={"boxstyle": "round,pad=0.4", "fc": PALETTE[1] if name == "rules" else PALETTE[0], "ec": "none"})
+    fig, ax = new_figure(figsize=(6.7, 3.9))
+    drawn = {name: ax.text(x, y, label, ha="center", va="center", fontsize=10, color="white",
+                           bbox={"boxstyle": "round,pad=0.5", "fc": PALETTE[1] if name == "rules" else PALETTE[0],
+                                 "ec": "none"})
+             for name, (x, y, label) in boxes.items()}
     for a, b, label in arrows:
         (x0, y0, _), (x1, y1, _) = boxes[a], boxes[b]
-        ax.annotate("", xy=(x1 - 0.85, y1), xytext=(x0 + 0.85, y0), arrowprops={"arrowstyle": "->", "color": "#555555"})
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops={"arrowstyle": "->", "color": "#555555", "shrinkA": 2, "shrinkB": 2,
+                                "patchA": drawn[a].get_bbox_patch(), "patchB": drawn[b].get_bbox_patch()})
         if label:
-            ax.text((x0 + x1) / 2 - 0.15, (y0 + y1) / 2, label, ha="right", va="center", fontsize=7)
-    ax.set_xlim(-1.0, 12.0)
-    ax.set_ylim(-0.3, 2.3)
+            right = x1 > x0
+            ax.text((x0 + x1) / 2 + (0.25 if right else -0.25), (y0 + y1) / 2, label, ha="left" if right else "right",
+                    va="center", fontsize=9)
+    ax.set_xlim(0.0, 6.7)
+    ax.set_ylim(-0.35, 5.35)
     ax.axis("off")
     return fig
 
@@ -639,7 +663,7 @@ def timeline_chart(events: pd.Series, origin: pd.Timestamp, found_label: str, du
     for i, (label, d) in enumerate(days.items()):
         ax.plot(d, 0, "o", color=PALETTE[i])
         ax.annotate(f"{label}\n{events[label]:%Y-%m-%d}", (d, 0), xytext=(0, 14 if i % 2 else -32),
-                    textcoords="offset points", ha="center", fontsize=8)
+                    textcoords="offset points", ha="center")
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
     ax.set_xlabel("days after the IAM change")
