@@ -24,7 +24,8 @@ import pandas as pd
 
 from dfp.core.checks import check_fraction, check_range
 from dfp.core.errors import PlaybookError
-from dfp.core.units import SLO_MONTH_MIN
+from dfp.core.units import SLO_MONTH_DAYS
+from dfp.reliability.availability import outage_availability
 from dfp.reliability.slo import sla_credit_ratio
 
 __all__ = [
@@ -123,7 +124,8 @@ class OutageExposure:
         events: events that arrive during the outage and must be buffered by clients or are lost.
         share_of_day: ``events`` as a fraction of an average day's events.
         customers: customers sending events in the affected regions.
-        availability: the month's availability after the outage (fraction, over the SLA's rolling 30 days).
+        availability: the SLA's rolling 30 days' request-weighted availability after the outage: the
+            events the outage hit over 30 average days' events (fraction); a peak outage costs more.
         sla_credit_usd: service credits owed to the affected customers for the month (USD).
     """
 
@@ -185,6 +187,10 @@ def outage_exposure(
 ) -> OutageExposure:
     """Exposure of one ingestion outage: events at risk, customers touched, SLA credits owed.
 
+    Availability and credit are weighted by the requests the outage hit
+    (:func:`dfp.reliability.availability.outage_availability` over 30 days of the profile), so an
+    outage at the busiest hour never costs less than the same outage at the quietest.
+
     Args:
         profile: mean events per hour indexed by hour of day 0..23 (events/hour) for the affected regions.
         start_hour_utc: hour the outage starts.
@@ -195,7 +201,9 @@ def outage_exposure(
     """
 
     events = outage_events(profile, start_hour_utc, hours)
-    availability = max(0.0, 1.0 - float(hours) * 60.0 / SLO_MONTH_MIN)  # the SLA's rolling 30 days
+    # request-weighted, as the SLO counts: the events the outage hit over the 30 days' events
+    month_events = float(profile.sum()) * SLO_MONTH_DAYS
+    availability = outage_availability(min(events, month_events), month_events)
     return OutageExposure(
         start_hour_utc=int(start_hour_utc),
         hours=float(hours),

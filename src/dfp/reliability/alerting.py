@@ -55,6 +55,7 @@ from dfp.reliability.slo import burn_rate_threshold, detection_time_min
 
 __all__ = [
     "BacktestResult",
+    "OncallCosts",
     "Policy",
     "PolicyChoice",
     "Rule",
@@ -67,6 +68,7 @@ __all__ = [
     "episodes",
     "error_ratio_limit",
     "firing",
+    "load_oncall_costs",
     "load_policies",
     "match_incidents",
     "notifications",
@@ -174,6 +176,46 @@ def load_policies(path: Path | str | None = None) -> tuple[Policy, ...]:
         if sum(getattr(q, flag) for q in out) != 1:
             raise PlaybookError(f"{p.name}: exactly one policy must have {flag}: true")
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class OncallCosts:
+    """What on-call work costs (``on_call`` in ``data/reliability/alert-policies.yaml``).
+
+    Attributes:
+        page_handling_min: engineer minutes one page costs, end to end.
+        ticket_handling_min: engineer minutes one SLO ticket costs.
+        incident_responders: engineers on a paged incident from acknowledgement to resolution.
+    """
+
+    page_handling_min: float
+    ticket_handling_min: float
+    incident_responders: int
+
+
+def load_oncall_costs(path: Path | str | None = None) -> OncallCosts:
+    """The on-call cost figures, the one home every page reads them from.
+
+    >>> load_oncall_costs().page_handling_min
+    60.0
+    """
+    p = Path(path) if path is not None else data_dir() / "reliability" / "alert-policies.yaml"
+    doc = load_yaml(p)
+    raw = doc.get("on_call") if isinstance(doc, dict) else None
+    if not isinstance(raw, dict):
+        raise PlaybookError(f"{p.name}: field 'on_call' must be a mapping")
+    try:
+        costs = OncallCosts(float(raw["page_handling_min"]), float(raw["ticket_handling_min"]),
+                            int(raw["incident_responders"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlaybookError(f"{p.name}: on_call needs numbers page_handling_min, ticket_handling_min and "
+                            f"incident_responders; {exc!r}") from exc
+    check_positive(f"{p.name}: on_call.page_handling_min", costs.page_handling_min)
+    check_non_negative(f"{p.name}: on_call.ticket_handling_min", costs.ticket_handling_min)
+    if costs.incident_responders < 1 or costs.incident_responders != raw["incident_responders"]:
+        raise PlaybookError(f"{p.name}: on_call.incident_responders must be a whole number >= 1; "
+                            f"got {raw['incident_responders']!r}")
+    return costs
 
 
 def policy_from_openslo(spec: SloSpec) -> Policy | None:
