@@ -18,6 +18,10 @@
 ``rule_detection_min``      minutes until a rule fires after errors jump to a given ratio (formula)
 ``choose_policy``           the policy that meets the constraints and detects fastest
 ``synthetic_series``        seeded synthetic SLI minutes for benchmarks and property tests
+``OncallCosts``             what a page, a ticket and an incident cost (``load_oncall_costs``, one home)
+``burn_rate_table``         the Workbook policy derived for a period and an objective (the page's table)
+``detection_by_formula``    each policy's fastest page at each steady error ratio
+``detection_and_reset``     per incident, each policy's detection and reset minutes
 =========================  ================================================================
 
 Conventions: a series is sampled once a minute; the value at minute ``t`` covers
@@ -51,7 +55,7 @@ from dfp.core.paths import data_dir
 from dfp.io.openslo import SloSpec, parse_duration_min
 from dfp.io.system import Incident
 from dfp.io.yamlfile import load_yaml
-from dfp.reliability.slo import burn_rate_threshold, detection_time_min
+from dfp.reliability.slo import burn_rate_threshold, detection_time_min, multiwindow_policy, time_to_exhaustion_h
 
 __all__ = [
     "BacktestResult",
@@ -64,7 +68,10 @@ __all__ = [
     "backtest",
     "budget_spent",
     "burn_rate_over_window",
+    "burn_rate_table",
     "choose_policy",
+    "detection_and_reset",
+    "detection_by_formula",
     "episodes",
     "error_ratio_limit",
     "firing",
@@ -763,3 +770,46 @@ def synthetic_series(n_series: int, n_minutes: int, seed: int, slo_target: float
         bad = rng.binomial(total, np.minimum(p, 1))
         out.append(SliSeries(f"slo-{i:02d}", "r", slo_target, 30.0, start, bad, total))
     return out
+
+
+def burn_rate_table(period_days: float, slo_target: float) -> pd.DataFrame:
+    """The Workbook's multiwindow policy derived for a period, and what each row means for one objective.
+
+    One row per rule of :func:`dfp.reliability.slo.multiwindow_policy`: severity, budget share (%),
+    long window (h), short window (min), burn threshold, the error ratio (%) that trips it
+    (``threshold x (1 - slo_target)``), hours until the budget is gone at that burn, and minutes a
+    full outage takes to trip it.
+
+    >>> burn_rate_table(30, 0.999).loc[0, "burn_threshold"]
+    14.4
+    """
+    budget = 1.0 - slo_target
+    return pd.DataFrame([{
+        "severity": r.severity, "budget_share_pct": 100 * r.budget_share, "long_window_h": r.long_window_min / 60,
+        "short_window_min": r.short_window_min, "burn_threshold": r.burn_threshold,
+        "error_ratio_pct": 100 * r.burn_threshold * budget,
+        "budget_gone_h": time_to_exhaustion_h(r.burn_threshold, period_days),
+        "full_outage_detect_min": detection_time_min(1.0, slo_target, r.long_window_min, r.burn_threshold),
+    } for r in multiwindow_policy(period_days)])
+
+
+def detection_by_formula(policies: Sequence[Policy], error_ratios: Sequence[float], slo_target: float,
+                         period_days: float) -> pd.DataFrame:
+    """Minutes each policy's fastest page takes at each steady error ratio (``inf``: it never pages).
+
+    Rows: error ratios (fractions); columns: policy ids. ``min over page rules of rule_detection_min``.
+    """
+    out = {}
+    for p in policies:
+        pages = [r for r in p.rules if r.severity == "page"]
+        out[p.id] = [min((rule_detection_min(r, e, slo_target, period_days) for r in pages), default=np.inf)
+                     for e in error_ratios]
+    return pd.DataFrame(out, index=pd.Index(list(error_ratios), name="error_ratio"))
+
+
+def detection_and_reset(matches: pd.DataFrame, policy_ids: Sequence[str]) -> pd.DataFrame:
+    """Per incident, each policy's detection minutes (impact start to first page) and reset minutes
+    (impact end to the last page's end), columns ``<policy> detect`` and ``<policy> reset``."""
+    det = matches.pivot(index="incident", columns="policy", values="detection_min")[list(policy_ids)]
+    res = matches.pivot(index="incident", columns="policy", values="reset_min")[list(policy_ids)]
+    return pd.concat([det.add_suffix(" detect"), res.add_suffix(" reset")], axis=1)

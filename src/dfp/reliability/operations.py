@@ -10,6 +10,8 @@
 ``mean_time_to_detect``         MTTD of a population, labelled with the population and the detection source
 ``mean_time_to_restore``        impact start -> mitigated (service restored), labelled
 ``mean_time_to_resolve``        impact start -> resolved (incident closed), labelled
+``mttd_by_population``          MTTD of each population, from the record and from policy replays (a table)
+``restore_and_resolve``         mean restore and resolve times of each population (a table)
 ``incident_response_h``         engineer hours each paged incident took, acknowledged -> resolved
 ``weekly_oncall_h``             engineer hours per week: pages and tickets outside incidents + incident hours
 ``oncall_burden``               the burden per engineer per week (mean and worst week), incidents included
@@ -25,6 +27,7 @@ the value with the incidents it covers and a label that names them, and every pa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,11 +48,13 @@ __all__ = [
     "mean_time_to_detect",
     "mean_time_to_resolve",
     "mean_time_to_restore",
+    "mttd_by_population",
     "off_hours_share",
     "oncall_budget_h_per_week",
     "oncall_burden",
     "pages_per_week_capacity",
     "policy_oncall",
+    "restore_and_resolve",
     "weekly_oncall_h",
 ]
 
@@ -271,21 +276,24 @@ def weekly_oncall_h(start: pd.Timestamp, end: pd.Timestamp, pages: pd.Series, ti
     if edges[-1] < end:
         edges = edges.append(pd.DatetimeIndex([end]))
     paged = log.loc[log["sli_impact"].astype(bool)]
-    win_a = paged["impact_start"].to_numpy()
-    win_b = paged["resolved"].to_numpy()
-    p = pages.to_numpy()
-    inside = ((p[:, None] >= win_a[None, :]) & (p[:, None] <= win_b[None, :])).any(axis=1) if len(p) else np.zeros(0, bool)
-    outside = pd.Series(p[~inside])
-    cut = lambda s: pd.cut(pd.Series(s), edges, right=False, labels=edges[:-1]).value_counts(sort=False)  # noqa: E731
-    n_pages = cut(outside).to_numpy(dtype=float) if len(outside) else np.zeros(len(edges) - 1)
-    n_tickets = cut(tickets).to_numpy(dtype=float) if len(tickets) else np.zeros(len(edges) - 1)
+    utc = lambda t: pd.DatetimeIndex(t).tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]")  # noqa: E731
+    win_a, win_b, p = utc(paged["impact_start"]), utc(paged["resolved"]), utc(pages)
+    e = utc(edges)
+    inside = ((p[:, None] >= win_a[None, :]) & (p[:, None] <= win_b[None, :])).any(axis=1)
+
+    def per_week(ts: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(e, ts, side="right") - 1
+        k = k[(k >= 0) & (k < len(e) - 1)]
+        return np.bincount(k, minlength=len(e) - 1).astype(float)
+
+    n_pages, n_tickets = per_week(p[~inside]), per_week(utc(tickets))
     # overlap (h) of each response window with each week: incidents x weeks, vectorised
-    lo = np.maximum(paged["acknowledged"].to_numpy()[:, None], edges[:-1].to_numpy()[None, :])
-    hi = np.minimum(win_b[:, None], edges[1:].to_numpy()[None, :])
+    lo = np.maximum(utc(paged["acknowledged"])[:, None], e[None, :-1])
+    hi = np.minimum(win_b[:, None], e[None, 1:])
     overlap_h = np.clip((hi - lo) / np.timedelta64(1, "h"), 0.0, None)
     incident_h = overlap_h.sum(axis=0) * r
     out = pd.DataFrame({
-        "weeks": np.diff(edges.to_numpy()) / np.timedelta64(7, "D"),
+        "weeks": np.diff(e) / np.timedelta64(7, "D"),
         "pages": n_pages,
         "page_h": n_pages * pm / 60.0,
         "ticket_h": n_tickets * tm / 60.0,
@@ -400,3 +408,43 @@ def margin_response_min(log: pd.DataFrame, page_delay_min: float) -> float:
     if felt.empty:
         raise PlaybookError("margin_response_min: the incident record has no incident with an SLI impact")
     return d + float(_minutes(felt, "detected", "acknowledged").median())
+
+
+def mttd_by_population(log: pd.DataFrame, replays: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """MTTD of each population, as the incident record tells it and as each policy replay gives it.
+
+    Args:
+        log: the incident record.
+        replays: policy id -> detection minutes per incident id from a backtest (incidents a replay did
+            not catch are left out of its population and the label says so by listing the ids).
+
+    Returns:
+        Frame indexed by (population words, measured as): ``mttd_min``, ``incidents`` (count),
+        ``label`` (:attr:`MeanTime.label`).
+    """
+    rows = []
+    for pop in ("critical", "user-facing"):
+        for source, mins in [("incident record", None), *((f"replay of the {p} policy", s) for p, s in replays.items())]:
+            if mins is not None:
+                ids = incident_population(log, pop)
+                mins = mins.reindex(ids)
+                if mins.isna().any():
+                    raise PlaybookError(f"mttd_by_population: {source} did not catch {list(mins[mins.isna()].index)}")
+            m = mean_time_to_detect(log, pop, mins, source)
+            rows.append({"population": POPULATIONS[pop], "measured_as": source, "mttd_min": m.minutes,
+                         "incidents": len(m.incidents), "label": m.label})
+    return pd.DataFrame(rows).set_index(["population", "measured_as"])
+
+
+def restore_and_resolve(log: pd.DataFrame) -> pd.DataFrame:
+    """Mean time to restore and to resolve of the critical and the user-facing incidents (minutes).
+
+    Returns:
+        Frame indexed by population words: ``incidents``, ``restore_min``, ``resolve_min``.
+    """
+    rows = []
+    for pop in ("critical", "user-facing"):
+        rs, rv = mean_time_to_restore(log, pop), mean_time_to_resolve(log, pop)
+        rows.append({"population": POPULATIONS[pop], "incidents": len(rs.incidents), "restore_min": rs.minutes,
+                     "resolve_min": rv.minutes})
+    return pd.DataFrame(rows).set_index("population")
