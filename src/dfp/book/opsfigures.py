@@ -1,4 +1,4 @@
-"""The reliability pages' figures (alerting, SLIs and SLOs), in the house style of :mod:`dfp.book.plotting`.
+"""The reliability pages' and the scorecard's figures, in the house style of :mod:`dfp.book.plotting`.
 
 =========================  ====================================================================
 ``pages_timeline``          every page of each alert policy on the calendar, incidents marked
@@ -6,6 +6,7 @@
 ``oncall_weeks``            on-call hours per engineer per week, stacked by source, with the limit
 ``edge_vs_service``         one API Gateway failure seen by the edge SLI, the service counter and probes
 ``budget_remaining``        each SLO's rolling budget left, incidents marked
+``verdicts_chart``          the scorecard's verdicts per target category
 =========================  ====================================================================
 """
 
@@ -21,7 +22,7 @@ from dfp.book.plotting import PALETTE, mark_incidents, new_figure
 from dfp.io.system import Incident, System
 from dfp.reliability.alerting import SliSeries, burn_rate_over_window
 
-__all__ = ["budget_remaining", "burn_rate_around", "edge_vs_service", "oncall_weeks", "pages_timeline"]
+__all__ = ["budget_remaining", "burn_rate_around", "edge_vs_service", "oncall_weeks", "pages_timeline", "verdicts_chart"]
 
 
 def pages_timeline(notes: pd.DataFrame, policy_ids: Sequence[str], system: System, incident_ids: Iterable[str]) -> Figure:
@@ -101,4 +102,18 @@ def budget_remaining(remaining: pd.DataFrame, system: System, incident_ids: Iter
     ax.set_ylabel("budget remaining, % (rolling)")
     ax.set_ylim(-100, 105)
     ax.legend(loc="lower left", fontsize=8, ncol=2)
+    return fig
+
+
+def verdicts_chart(by_category: pd.DataFrame) -> Figure:
+    """Targets met, missed and not measured per category (``dfp.book.scorecard.verdicts_by_category``), stacked bars."""
+    counts = by_category.iloc[::-1]
+    fig, ax = new_figure(figsize=(8.0, 3.8))
+    left = pd.Series(0, index=counts.index)
+    for col, colour in zip(counts.columns, [PALETTE[2], PALETTE[1], PALETTE[6]], strict=True):
+        ax.barh(counts.index, counts[col], left=left, color=colour, label=col)
+        left = left + counts[col]
+    ax.set_xlabel("targets")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(axis="y", visible=False)
     return fig

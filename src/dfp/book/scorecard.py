@@ -14,6 +14,7 @@
 ``target_text``               a target as table text in the same format (``> 60 %``, ``< 0.000100 USD/event``)
 ``book_scorecard``            every target with value, verdict (met / missed / not measured), page
 ``verdict_counts``            how many targets are measured, met, missed and not measured
+``verdicts_by_category``      the same counts per target category
 ===========================  ======================================================================
 
 The rule for :data:`MEASURES`: a value comes from the package function the owning page calls, with
@@ -72,6 +73,7 @@ __all__ = [
     "scorecard",
     "target_text",
     "verdict_counts",
+    "verdicts_by_category",
     "window_text",
 ]
 
@@ -501,8 +503,8 @@ MEASURES: dict[str, Measure] = {
     "durability_nines": Measure(_S["recovery"], "design (S3 designed durability)", _durability_nines),
     "rpo_min": Measure(_S["recovery"], "design, worst store and survivable scenario", _recovery("rpo_min")),
     "rto_min": Measure(_S["recovery"], "design, worst store and survivable scenario", _recovery("rto_min")),
-    "mttd_min": Measure(_S["incidents"], "critical incidents of the whole story, incident record", _mttd_critical),
-    "mttr_min": Measure(_S["incidents"], "critical incidents of the whole story, impact start to resolved",
+    "mttd_min": Measure(_S["alerting"], "critical incidents of the whole story, incident record", _mttd_critical),
+    "mttr_min": Measure(_S["alerting"], "critical incidents of the whole story, impact start to resolved",
                         _mttr_resolve_critical),
     "critical_incidents_per_quarter": Measure(_S["incidents"], "worst quarter of the whole story",
                                               _incident("critical_incidents_per_quarter")),
@@ -662,6 +664,12 @@ def book_scorecard(system: System, measured: Mapping[str, float],
     card["page"] = [MEASURES[i].page or "" for i in card["id"]]
     card["reason"] = [("" if i in measured else unavailable.get(i) or MEASURES[i].reason) for i in card["id"]]
     return card.drop(columns="met")
+
+
+def verdicts_by_category(card: pd.DataFrame) -> pd.DataFrame:
+    """Targets per category (in ``system.yml`` order) and verdict: columns ``met``, ``missed``, ``not measured``."""
+    by = card.pivot_table(index="category", columns="verdict", values="id", aggfunc="count", fill_value=0, sort=False)
+    return by.reindex(columns=["met", "missed", "not measured"], fill_value=0).astype(int)
 
 
 def verdict_counts(card: pd.DataFrame) -> dict[str, int]:
