@@ -4,6 +4,8 @@
 ``diurnal_weight``           relative event rate by UTC hour (mean 1 over a day)
 ``weekly_weight``            relative daily volume by day of week (weekday 1)
 ``peak_to_average``          busiest hour's rate over the mean hourly rate
+``design_peak_events_per_s`` the peak-capacity day's busiest-hour rate in a region's diurnal shape (the one
+                             design peak every page quotes)
 ``hourly_profile``           mean events per hour-of-day per region
 ``events_per_min_on_day``    the mean event rate of each hour of one day, all regions (events/min)
 ``outage_exposure``          what one hour of ingestion outage puts at risk, by hour of day
@@ -30,6 +32,7 @@ from dfp.reliability.slo import sla_credit_ratio
 
 __all__ = [
     "OutageExposure",
+    "design_peak_events_per_s",
     "diurnal_weight",
     "events_per_min_on_day",
     "hourly_profile",
@@ -61,6 +64,22 @@ def diurnal_weight(hour_utc: npt.ArrayLike, peak_hour_utc: float, peak_to_trough
     a = (r - 1.0) / (r + 1.0)
     h = np.asarray(hour_utc, dtype=float)
     return 1.0 + a * np.cos(2.0 * np.pi * (h - peak_hour_utc) / 24.0)
+
+
+def design_peak_events_per_s(events_per_day: float, peak_hour_utc: float, peak_to_trough: float) -> float:
+    """Mean event rate of the busiest hour of a day of ``events_per_day`` in a diurnal shape (events/s).
+
+    ``events_per_day / 86,400 x diurnal_weight(peak_hour, peak_hour, peak_to_trough)``: the busiest
+    *hour's* mean, not its busiest minute (a burst factor on top of it is the stream's sizing
+    question). The platform's design peak is this with the owner's peak-capacity target
+    (15 M events/day) and us-east-1's shape from ``system.yml``.
+
+    >>> round(design_peak_events_per_s(15_000_000, 17, 3.2), 1)
+    264.6
+    """
+    d = check_range("events_per_day", events_per_day, 0.0, 1e13)
+    w = float(diurnal_weight([peak_hour_utc], peak_hour_utc, peak_to_trough)[0])
+    return d / 86_400.0 * w
 
 
 def weekly_weight(dayofweek: npt.ArrayLike, weekend_factor: float) -> np.ndarray:
