@@ -18,7 +18,6 @@ NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_c
 
 #: Notebooks whose tables still show raw DataFrames (notebook path relative to notebooks/).
 NOT_YET: set[str] = {
-    "00-context/success-metrics.ipynb",
     "01-architecture/ai-pii-flagging.ipynb",
     "02-infrastructure/store-recovery.ipynb",
     "03-platform/kubernetes-capacity.ipynb",
