@@ -23,7 +23,6 @@ NOT_YET: set[str] = {
     "03-platform/kubernetes-capacity.ipynb",
     "04-delivery/dora-metrics.ipynb",
     "05-reliability/ai-fallback.ipynb",
-    "05-reliability/availability-composition.ipynb",
     "05-reliability/incident-review.ipynb",
     "06-security/controls-measured.ipynb",
     "07-cost/customer-attribution.ipynb",

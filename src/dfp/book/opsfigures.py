@@ -7,6 +7,7 @@
 ``edge_vs_service``         one API Gateway failure seen by the edge SLI, the service counter and probes
 ``budget_remaining``        each SLO's rolling budget left, incidents marked
 ``verdicts_chart``          the scorecard's verdicts per target category
+``era_downtime``            expected downtime of each era's ingest and end-to-end paths against the budget
 =========================  ====================================================================
 """
 
@@ -22,7 +23,7 @@ from dfp.book.plotting import PALETTE, mark_incidents, new_figure
 from dfp.io.system import Incident, System
 from dfp.reliability.alerting import SliSeries, burn_rate_over_window
 
-__all__ = ["budget_remaining", "burn_rate_around", "edge_vs_service", "oncall_weeks", "pages_timeline", "verdicts_chart"]
+__all__ = ["budget_remaining", "burn_rate_around", "edge_vs_service", "era_downtime", "oncall_weeks", "pages_timeline", "verdicts_chart"]
 
 
 def pages_timeline(notes: pd.DataFrame, policy_ids: Sequence[str], system: System, incident_ids: Iterable[str]) -> Figure:
@@ -116,4 +117,18 @@ def verdicts_chart(by_category: pd.DataFrame) -> Figure:
     ax.set_xlabel("targets")
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(axis="y", visible=False)
+    return fig
+
+
+def era_downtime(paths: pd.DataFrame, budget_min: float) -> Figure:
+    """Expected downtime per month of each era's ingest and end-to-end path (``dfp.architecture.model.era_paths``),
+    against the budget of the API target (dashed)."""
+    fig, ax = new_figure()
+    x = np.arange(len(paths))
+    ax.bar(x - 0.2, paths["ingest_downtime_min"], width=0.4, label="ingest path")
+    ax.bar(x + 0.2, paths["end_to_end_downtime_min"], width=0.4, label="end to end")
+    ax.axhline(budget_min, color="black", linestyle="--", linewidth=1, label="budget of the API target")
+    ax.set_xticks(list(x), paths["era"])
+    ax.set_ylabel("expected downtime (min/month)")
+    ax.legend(loc="upper right")
     return fig
