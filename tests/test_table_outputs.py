@@ -22,7 +22,6 @@ NOT_YET: set[str] = {
     "02-infrastructure/store-recovery.ipynb",
     "03-platform/kubernetes-capacity.ipynb",
     "04-delivery/dora-metrics.ipynb",
-    "05-reliability/ai-fallback.ipynb",
     "05-reliability/incident-review.ipynb",
     "06-security/controls-measured.ipynb",
     "07-cost/customer-attribution.ipynb",

@@ -181,7 +181,7 @@ PAGE_DEFAULTS: dict[str, dict[str, Any]] = {
     "canary-analysis": {"canary_share": 0.1, "test_alpha": 0.05, "test_power": 0.8, "canary_minutes": 120,
                         "regression_error_ratio": None},
     "dora-metrics": {"lead_time_quantile": 0.95},
-    "ai-fallback": {"pii_timeout_ms": 1000.0, "slo_target": 0.99, "window_days": 28, "pii_miss_cost_usd": 250.0,
+    "ai-fallback": {"pii_timeout_ms": 1000.0, "slo_target": 0.99, "period_days": 28, "pii_miss_cost_usd": 250.0,
                     "pii_false_flag_cost_usd": 5.0},
     "alerting": {"period_days": 30, "team_engineers": None, "page_handling_min": None, "ticket_handling_min": None,
                  "incident_responders": None, "significant_budget_share": 0.01},
