@@ -111,11 +111,13 @@ def scorecard(system: System, measured: Mapping[str, float], categories: tuple[s
 def page_parameters(page: str) -> dict[str, Any]:
     """A notebook's default parameters (``page`` is a repository path without ``.ipynb``), from the
     parameter registry (:data:`dfp.book.params.PAGE_DEFAULTS`), so the scorecard uses the page's own
-    default assumptions.
+    default assumptions. A ``None`` default with a home in ``data/`` is filled from there, as the page's
+    own ``setup`` call fills it (the page cost, for instance, lives in ``alert-policies.yaml``).
 
     Raises if the registry has no such notebook.
     """
-    return page_defaults(page)
+    page_defaults(page)  # an unknown page raises here, naming it
+    return dict(setup(page).params)
 
 
 # --- the shared inputs -------------------------------------------------------------------------
@@ -199,7 +201,7 @@ class BookInputs:
         :mod:`dfp.io.cache`, keyed on everything it reads: the SLI and traffic data, the SLO specs, the alert
         policies, system.yml, the alerting page's parameters and the package's source.
         """
-        p = dict(setup(PAGES["alerting"]).params)  # the page's defaults, filled from data/ where None
+        p = page_parameters(PAGES["alerting"])
         d = data_dir()
         inputs = [d / f for f in ("sli_hourly.csv.gz", "traffic_hourly.csv.gz", "system.yml",
                                    "reliability/alert-policies.yaml")]
