@@ -162,3 +162,21 @@ def test_minute_weighted_availability_would_fail_the_peak_property():
     peak, quiet = peak_and_quiet_outages(profile, 1.0, 5, 1000.0, [{"below_availability": 0.9995, "credit_ratio": 0.1}])
     minutes_only = 1.0 - 60.0 / (30 * 1440)
     assert peak.availability < minutes_only < quiet.availability
+
+
+def test_a_peak_hour_outage_in_the_traffic_record_costs_at_least_the_trough_hours():
+    """The same hour of outage, on the same day of the record, at us-east-1's busiest and quietest hour."""
+    from dfp.io.data import load
+    from dfp.io.system import load_system
+    from dfp.reliability.availability import outage_credit
+
+    system, traffic = load_system(), load("traffic_hourly")
+    day = traffic.loc[(traffic["region"] == "us-east-1") & (traffic["hour"].dt.normalize() == pd.Timestamp("2026-10-14", tz="UTC"))]
+    peak, trough = day.loc[day["events"].idxmax(), "hour"], day.loc[day["events"].idxmin(), "hour"]
+    tiers = system.pricing["sla_credit"]
+    at = {h: outage_credit(traffic, h, h + pd.Timedelta(hours=1), ["us-east-1"], 10_000.0, tiers) for h in (peak, trough)}
+    assert at[peak].requests_hit > at[trough].requests_hit
+    assert at[peak].availability < at[trough].availability
+    assert at[peak].credit_usd >= at[trough].credit_usd
+    with pytest.raises(PlaybookError, match="no traffic"):
+        outage_credit(traffic, peak, peak + pd.Timedelta(hours=1), ["ap-south-1"], 1.0, tiers)
