@@ -314,6 +314,7 @@ class OncallBurden:
         worst_week_h_per_engineer: the heaviest full week's hours per engineer.
         worst_week: that week's start (UTC).
         weeks_over_limit: full weeks whose hours per engineer exceed ``limit_h``.
+        alert_weeks_over_limit: full weeks whose pages and tickets alone exceed ``limit_h`` per engineer.
         full_weeks: full weeks in the history.
     """
 
@@ -323,6 +324,7 @@ class OncallBurden:
     worst_week_h_per_engineer: float
     worst_week: pd.Timestamp
     weeks_over_limit: int
+    alert_weeks_over_limit: int
     full_weeks: int
 
 
@@ -337,8 +339,8 @@ def oncall_burden(weekly: pd.DataFrame, engineers: int, limit_h: float) -> Oncal
     ...                   "incident_h": [0.0, 9.0], "total_h": [1.0, 9.0]},
     ...                  index=pd.to_datetime(["2025-01-06", "2025-01-13"]))
     >>> b = oncall_burden(w, 2, 2.0)
-    >>> b.mean_h_per_engineer_week, b.worst_week_h_per_engineer, b.weeks_over_limit
-    (2.5, 4.5, 1)
+    >>> b.mean_h_per_engineer_week, b.worst_week_h_per_engineer, b.weeks_over_limit, b.alert_weeks_over_limit
+    (2.5, 4.5, 1, 0)
     """
     n = check_int_range("engineers", engineers, 1, 1000)
     limit = check_positive("limit_h", limit_h)
@@ -355,6 +357,7 @@ def oncall_burden(weekly: pd.DataFrame, engineers: int, limit_h: float) -> Oncal
         worst_week_h_per_engineer=float(per_eng.max()) if len(per_eng) else 0.0,
         worst_week=pd.Timestamp(per_eng.idxmax()) if len(per_eng) else pd.NaT,
         weeks_over_limit=int((per_eng > limit).sum()),
+        alert_weeks_over_limit=int(((full["page_h"] + full["ticket_h"]) / n > limit).sum()),
         full_weeks=len(full),
     )
 
