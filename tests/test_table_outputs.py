@@ -18,12 +18,9 @@ NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_c
 
 #: Notebooks whose tables still show raw DataFrames (notebook path relative to notebooks/).
 NOT_YET: set[str] = {
-    "01-architecture/ai-pii-flagging.ipynb",
-    "02-infrastructure/store-recovery.ipynb",
     "03-platform/kubernetes-capacity.ipynb",
     "04-delivery/dora-metrics.ipynb",
     "05-reliability/incident-review.ipynb",
-    "06-security/controls-measured.ipynb",
     "07-cost/customer-attribution.ipynb",
     "overview/story-over-time.ipynb",
 }

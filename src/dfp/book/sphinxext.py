@@ -7,6 +7,9 @@
    becomes a link to that record, so pages written in parallel never leave a record unlinked and a
    renamed record cannot leave a stale link (an unknown number raises a warning, an error under -W).
 3. Adds the book's stylesheet (``_static/playbook.css``).
+5. Numbers figures, tables and code blocks per page: the first figure of every page is "Fig. 1".
+   Without numbered toctrees Sphinx counts them across the whole book in table-of-contents order,
+   so a page's first figure read "Fig. 3" (or "Fig. 27" once every page numbers its figures).
 4. Keeps the execution cache honest: before Sphinx decides what to re-read, the jupyter-cache is
    emptied if ``data/`` or the package changed since it was filled
    (:func:`dfp.book.bookcache.refresh_cache`), and then every page is re-read, so even a plain
@@ -103,9 +106,34 @@ def _refresh_execution_cache(app: Any, env: Any, added: set[str], changed: set[s
     return []
 
 
+def per_page_numbers(fig_numbers: dict[str, dict[str, dict[str, tuple[int, ...]]]]) -> list[str]:
+    """Renumber Sphinx's ``env.toc_fignumbers`` in place so each page counts each kind from 1, in page order.
+
+    Returns the pages whose numbers changed.
+
+    >>> numbers = {"a": {"figure": {"x": (1,), "y": (2,)}}, "b": {"figure": {"z": (3,)}, "table": {"t": (4,)}}}
+    >>> per_page_numbers(numbers), numbers["b"]
+    (['b'], {'figure': {'z': (1,)}, 'table': {'t': (1,)}})
+    """
+    changed = []
+    for docname, by_type in fig_numbers.items():
+        renumbered: dict[str, dict[str, tuple[int, ...]]] = {
+            figtype: {fid: (i,) for i, fid in enumerate(ids, start=1)} for figtype, ids in by_type.items()}
+        if renumbered != by_type:
+            changed.append(docname)
+            fig_numbers[docname] = renumbered
+    return sorted(changed)
+
+
+def _number_per_page(app: Any, env: Any) -> list[str]:
+    return per_page_numbers(env.toc_fignumbers)
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("env-get-outdated", _refresh_execution_cache)
+    # after Sphinx's own toctree collector (priority 500) has numbered them across the book
+    app.connect("env-get-updated", _number_per_page, priority=900)
     app.connect("html-page-context", _strip_thebe, priority=900)
     app.connect("doctree-resolved", _link_adrs)
     app.add_css_file("playbook.css")
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "3"}
