@@ -76,8 +76,6 @@ def test_the_claim_finder_can_fail():
     assert chosen_policy_claims("the chosen\n  multiwindow burn-rate policy caught 4") == ["multiwindow"]
 
 
-@pytest.mark.xfail(strict=True, reason="book/intro.md (the landing page, owned elsewhere) still says the chosen "
-                                       "policy is 'multiwindow'; once it names the adopted policy, remove this mark")
 def test_no_page_names_another_policy_as_chosen():
     adopted = next(p for p in load_policies() if p.adopted).id
     for page in sorted((ROOT / "book").rglob("*.md")):
