@@ -18,10 +18,7 @@ NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_c
 
 #: Notebooks whose tables still show raw DataFrames (notebook path relative to notebooks/).
 NOT_YET: set[str] = {
-    "00-context/success-metrics.ipynb",
     "03-platform/kubernetes-capacity.ipynb",
-    "05-reliability/ai-fallback.ipynb",
-    "05-reliability/availability-composition.ipynb",
 }
 
 _TH = re.compile(r"<th(?:\s[^>]*)?>(.*?)</th>", re.S)
