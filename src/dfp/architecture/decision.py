@@ -10,6 +10,8 @@
 ``evaluate``                one decision end to end: values, matrix, sensitivity
 ``score_curve``             every option's score as one criterion's weight sweeps 0..1
 ``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
+``ai_option_drivers``       the AI capability's options priced by ``dfp.pii.cost`` at a volume and EU share
+``ai_cost_inputs``          the EU share and characters per field those prices use, at a story month
 ``decision_leaves``         availability inputs: SLA leaves plus the alternatives' own
 ``values_with_ops_cost``    an evaluation's values plus cost with the operations time priced in
 ``value_formats``           display formats for a values table by column name
@@ -48,6 +50,8 @@ __all__ = [
     "Evaluation",
     "FlipPoint",
     "MatrixResult",
+    "ai_cost_inputs",
+    "ai_option_drivers",
     "decision_leaves",
     "decisions_summary",
     "drivers_at_target",
@@ -284,14 +288,17 @@ def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
 
 
 def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int | None = None,
-                      retention_months: int = 13, headroom: float = 0.3) -> dict[str, float]:
+                      retention_months: int = 13, headroom: float = 0.3, *, ai_eu_share: float = 0.0,
+                      ai_chars_per_field: float | None = None) -> dict[str, float]:
     """Quantities the options' costs and values scale with, at the owner's throughput target.
 
     ``events_million_month`` (average target x 30.42 days / 1e6), ``event_gb_month`` (x bytes / 1e9),
     ``stored_gb`` (x retention), ``shards`` (provisioned shards for the peak-capacity day's busiest
     hour in us-east-1's diurnal shape, with ``headroom``), ``customers`` active at the story's end,
     ``one_tenant_share`` (1 / customers), ``us_share`` (their share in us-east-1), ``us_half_share``,
-    and the AI capability's cost, latency and upkeep per option from its own model (``dfp.pii.cost``).
+    and the AI capability's cost, latency and upkeep per option from its own model (``dfp.pii.cost``),
+    priced like the cost section prices it: on the non-EU share ``1 - ai_eu_share`` for the options that
+    may not see EU payloads, with ``ai_chars_per_field`` characters a field (None: the model's default).
     """
     b = int(system.sample["mean_event_bytes"]) if event_bytes is None else event_bytes
     per_day = system.target("events_per_day_avg").value
@@ -308,17 +315,44 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
            "stored_gb": ev_m * 1e6 * b / 1e9 * retention_months, "shards": float(shards),
            "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
            "us_share": us / n, "us_half_share": us / n / 2}
-    out.update(_ai_drivers(per_day))
+    out.update(ai_option_drivers(per_day, ai_eu_share, ai_chars_per_field))
     return out
 
 
-def _ai_drivers(events_per_day: float) -> dict[str, float]:
-    """The AI capability's options priced by its own cost model (dfp.pii.cost, one home)."""
+def ai_cost_inputs(monthly: pd.DataFrame, fields: pd.DataFrame, month_index: int) -> tuple[float, float]:
+    """The two measured inputs of the AI options' prices at a story month: the EU share of events that
+    month (``eu_events_share`` of :func:`dfp.business.customers.monthly_summary`) and the mean characters
+    per labelled field (name plus sample value, ``pii_fields``). The matrix and the cost section price the
+    options with these, so their figures differ only by the volume they state.
 
-    a, p = cost.AiCostAssumptions(), cost.ai_prices()
+    Raises:
+        PlaybookError: no row for ``month_index``.
+    """
+    row = monthly.loc[monthly["month_index"] == month_index]
+    if row.empty:
+        raise PlaybookError(f"ai_cost_inputs: no month_index {month_index} in the monthly summary")
+    chars = float((fields["field_name"].str.len() + fields["sample_value"].str.len()).mean())
+    return float(row["eu_events_share"].iloc[0]), chars
+
+
+def ai_option_drivers(events_per_day: float, eu_share: float = 0.0,
+                      chars_per_field: float | None = None) -> dict[str, float]:
+    """The AI capability's options priced by its own cost model (``dfp.pii.cost.ai_option_cost``, one home):
+    ``ai_cost_<option>`` (USD/month), ``ai_latency_ms_<option>``, ``ai_ops_h_per_week_<option>``.
+
+    Every cost is non-decreasing in ``events_per_day`` at a fixed EU share, so a matrix priced at a lower
+    volume can never show an option dearer than a decision record priced at a higher one with the same
+    inputs (``tests/test_decision.py`` checks it, and that it fails when the EU share differs).
+
+    >>> d = ai_option_drivers(10_000_000, 0.25)
+    >>> d["ai_cost_buy"] <= ai_option_drivers(14_000_000, 0.25)["ai_cost_buy"]
+    True
+    """
+    a = cost.AiCostAssumptions() if chars_per_field is None else cost.AiCostAssumptions(chars_per_field=chars_per_field)
+    p = cost.ai_prices()
     out: dict[str, float] = {}
     for o in ("build", "buy", "hosted_api"):
-        c = cost.ai_option_cost(events_per_day, o, a, p)
+        c = cost.ai_option_cost(events_per_day, o, a, p, eu_share)
         out[f"ai_cost_{o}"] = c.total_usd
         out[f"ai_latency_ms_{o}"] = cost.ai_latency_ms_per_event(o, a, p)
     out["ai_ops_h_per_week_build"] = a.build_upkeep_h_per_month / WEEKS_PER_MONTH

@@ -13,6 +13,11 @@
 ``drain_time_s``                 time to work off a backlog at a spare processing rate
 ``pack_first_fit_decreasing``    place pod requests onto identical nodes, never overcommitting
 ``nodes_surviving_az_loss``      nodes to run so losing one AZ leaves enough capacity
+``processor_workers``            fewest processor workers per event rate, vectorised (M/M/c thresholds)
+``consumer_bound``               how a stream's shard leases bound the processors (KCL: one lease, one worker)
+``service_pods``                 pods per service at each event rate (rate-sized, queue-sized, fixed)
+``node_group_sizing``            nodes, CPU used and CPU paid for per node group at each event rate:
+                                 the one function behind the capacity page's plan and the bill's node-hours
 ``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
 ``stream_sizing``                per region: peak, shards for the peak alone and with a tenant at its limit
 ``tenant_replay``                one tenant's replay against the stream under three partitioning designs
@@ -33,7 +38,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive, check_range
@@ -42,14 +49,17 @@ from dfp.core.units import HOURS_PER_MONTH
 
 __all__ = [
     "ClusterPlan",
+    "ConsumerBound",
     "HotShardLoad",
     "Node",
+    "NodeGroupSizing",
     "NodeType",
     "NodeTypePlans",
     "Pod",
     "ShardSizing",
     "TenantReplay",
     "cluster_plan",
+    "consumer_bound",
     "drain_table",
     "drain_time_s",
     "erlang_c",
@@ -57,13 +67,16 @@ __all__ = [
     "littles_law",
     "mmc_mean_response_s",
     "mmc_response_quantile_s",
+    "node_group_sizing",
     "node_type_plans",
     "nodes_surviving_az_loss",
     "pack_first_fit_decreasing",
     "peak_events_per_s",
+    "processor_workers",
     "queue_table",
     "replay_curves",
     "servers_for_quantile",
+    "service_pods",
     "shards_needed",
     "stream_shards",
     "stream_sizing",
@@ -366,6 +379,241 @@ def nodes_surviving_az_loss(nodes_needed: int, azs: int) -> int:
     return z * math.ceil(n / (z - 1))
 
 
+def _max_rate_for_servers(servers: int, service_rate_per_s: float, target_s: float, quantile: float) -> float:
+    """The highest arrival rate at which ``servers`` M/M/c servers keep the response-time ``quantile``
+    within ``target_s`` (the quantile grows with the rate, so the bound is one root)."""
+    top = servers * service_rate_per_s * (1.0 - 1e-9)
+    if mmc_response_quantile_s(servers, top, service_rate_per_s, quantile) <= target_s:
+        return top
+    return float(brentq(lambda lam: mmc_response_quantile_s(servers, lam, service_rate_per_s, quantile) - target_s,
+                        0.0, top, xtol=1e-9))
+
+
+def processor_workers(events_per_s: ArrayLike, service_time_ms: float, latency_budget_ms: float,
+                      quantile: float = 0.99) -> np.ndarray:
+    """Fewest processor workers at each event rate: :func:`servers_for_quantile`, vectorised.
+
+    For ``c = 1, 2, ...`` the highest rate ``lambda_c`` that ``c`` workers carry within the budget is
+    solved once; a rate ``r`` then needs the first ``c`` with ``lambda_c >= r``. An hourly series of a
+    whole story costs a handful of root solves instead of one search per hour. A rate of 0 needs 1.
+
+    Args:
+        events_per_s: event rates (events/s), any shape.
+        service_time_ms: mean service time of one worker (ms, exponential).
+        latency_budget_ms: the response-time ``quantile`` target (ms).
+
+    Returns:
+        Integer worker counts, the shape of ``events_per_s``.
+
+    >>> processor_workers([0.0, 346.0, 1000.0], 12.0, 250.0).tolist()
+    [1, 5, 13]
+    """
+    rates = np.asarray(events_per_s, dtype=float)
+    if rates.size and (not np.isfinite(rates).all() or (rates < 0).any()):
+        raise PlaybookError("processor_workers: events_per_s must be finite and >= 0")
+    mu = 1000.0 / check_positive("service_time_ms", service_time_ms)
+    t = check_positive("latency_budget_ms", latency_budget_ms) / 1000.0
+    q = check_fraction("quantile", quantile)
+    if t < math.log(1.0 / (1.0 - q)) / mu:
+        raise PlaybookError(f"latency_budget_ms {latency_budget_ms} is below the service time's own {q} quantile")
+    top = float(rates.max()) if rates.size else 0.0
+    limits: list[float] = []
+    while not limits or limits[-1] < top:
+        if len(limits) >= 100_000:
+            raise PlaybookError("processor_workers: more than 100,000 workers needed")
+        limits.append(_max_rate_for_servers(len(limits) + 1, mu, t, q))
+    return np.searchsorted(np.asarray(limits), rates, side="left").astype(int) + 1
+
+
+@dataclass(frozen=True)
+class ConsumerBound:
+    """How a stream's shards bound its consumer (:func:`consumer_bound`).
+
+    Attributes:
+        pods: processor pods run. busy_pods: pods holding at least one shard lease. idle_pods: the rest.
+        max_workers: the most workers the leases keep busy (shards x workers per pod).
+        workers_needed: workers the latency target needs. shards_needed: the fewest shards that let them run.
+    """
+
+    pods: int
+    busy_pods: int
+    idle_pods: int
+    max_workers: int
+    workers_needed: int
+    shards_needed: int
+
+
+def consumer_bound(workers_needed: int, workers_per_pod: int, min_pods: int, shards: int) -> ConsumerBound:
+    """Processor pods and the workers a stream's shard leases let them run.
+
+    A Kinesis Client Library (KCL) consumer holds one lease per shard, and a lease belongs to one
+    worker at a time: a pod beyond the shard count holds no lease and idles, and a shard's records are
+    processed in order by the pod that holds it. Each pod fans a shard's batch out to
+    ``workers_per_pod`` threads by partition key, so per-entity order holds and one lease keeps that
+    many workers busy: ``max_workers = shards x workers_per_pod``.
+    ``pods = max(min_pods, ceil(workers / workers_per_pod))``, ``busy = min(pods, shards)``;
+    ``shards_needed = ceil(workers / workers_per_pod)``: scaling out on lag past the shard count needs a
+    reshard, not more pods.
+
+    >>> b = consumer_bound(6, 4, 3, 2)
+    >>> b.pods, b.busy_pods, b.idle_pods, b.max_workers, b.shards_needed
+    (3, 2, 1, 8, 2)
+    """
+    w = check_int_range("workers_needed", workers_needed, 0, 10_000_000)
+    k = check_int_range("workers_per_pod", workers_per_pod, 1, 10_000)
+    n = check_int_range("min_pods", min_pods, 0, 100_000)
+    s = check_int_range("shards", shards, 1, 1_000_000)
+    pods = max(n, math.ceil(w / k))
+    busy = min(pods, s)
+    return ConsumerBound(pods, busy, pods - busy, s * k, w, max(1, math.ceil(w / k)))
+
+
+def service_pods(kube: Mapping[str, Any], events_per_s: ArrayLike, quantile: float = 0.99) -> dict[str, np.ndarray]:
+    """Pods per service (``kubernetes.services`` of ``data/platform.yml``) at each event rate.
+
+    - rate-sized services (``events_per_s_per_pod``): ``max(min_replicas, ceil(rate / per_pod))``, the
+      HorizontalPodAutoscaler's steady state;
+    - the processors (``workers_per_pod``): ``max(min_replicas, ceil(workers / workers_per_pod))`` with
+      the workers from :func:`processor_workers`;
+    - fixed services: ``min_replicas``.
+
+    >>> from dfp.io.policies import load_policies
+    >>> service_pods(load_policies()["kubernetes"], [100.0, 2000.0])["ingest-service"].tolist()
+    [3, 5]
+    """
+    rates = np.asarray(events_per_s, dtype=float)
+    proc = kube["processor"]
+    workers = processor_workers(rates, proc["service_time_ms"], proc["latency_budget_ms"], quantile)
+    out: dict[str, np.ndarray] = {}
+    for name, svc in kube["services"].items():
+        floor = int(svc["min_replicas"])
+        if "events_per_s_per_pod" in svc:
+            n = np.maximum(floor, np.ceil(rates / svc["events_per_s_per_pod"] - 1e-9))
+        elif "workers_per_pod" in svc:
+            n = np.maximum(floor, np.ceil(workers / svc["workers_per_pod"]))
+        else:
+            n = np.full(rates.shape, floor)
+        out[name] = n.astype(int)
+    return out
+
+
+def _service_cpu_used_m(kube: Mapping[str, Any], name: str, rates: np.ndarray, pods: np.ndarray) -> np.ndarray:
+    """CPU one service uses (millicores): rate-sized pods at the HPA target of their requests scaled to
+    the rate, processors at ``cpu_m_per_event_per_s`` per event/s, fixed services at ``fixed_usage_ratio``."""
+    svc = kube["services"][name]
+    if "events_per_s_per_pod" in svc:
+        return rates / svc["events_per_s_per_pod"] * svc["cpu_m"] * kube["hpa_cpu_target"]
+    if "workers_per_pod" in svc:
+        return rates * kube["processor"]["cpu_m_per_event_per_s"]
+    return pods * svc["cpu_m"] * kube["fixed_usage_ratio"]
+
+
+@dataclass(frozen=True)
+class NodeGroupSizing:
+    """Per prod node group at each event rate (:func:`node_group_sizing`); arrays have the rates' shape.
+
+    Attributes:
+        node_type: instance type per group. nodes_packed: nodes the group's pods fill.
+        nodes: nodes run (AZ spread, the group's minimum and maximum applied).
+        cpu_used_m: CPU the group's pods and daemonsets use (millicores).
+        cpu_paid_m: CPU the group's nodes bring (vCPU x 1000): what the bill pays for.
+        pods: pods per service.
+    """
+
+    node_type: dict[str, str]
+    nodes_packed: dict[str, np.ndarray]
+    nodes: dict[str, np.ndarray]
+    cpu_used_m: dict[str, np.ndarray]
+    cpu_paid_m: dict[str, np.ndarray]
+    pods: dict[str, np.ndarray]
+
+    def total_nodes(self) -> np.ndarray:
+        """Nodes of all groups at each rate."""
+        return np.sum(list(self.nodes.values()), axis=0)
+
+    def cpu_utilisation(self) -> np.ndarray:
+        """CPU used over CPU paid for, all groups, at each rate."""
+        return np.sum(list(self.cpu_used_m.values()), axis=0) / np.sum(list(self.cpu_paid_m.values()), axis=0)
+
+
+def _per_group(value: Mapping[str, Any] | Any, group: str, name: str) -> Any:
+    if isinstance(value, Mapping):
+        if group not in value:
+            raise PlaybookError(f"node_group_sizing: {name} has no entry for node group {group!r}")
+        return value[group]
+    return value
+
+
+def node_group_sizing(kube: Mapping[str, Any], events_per_s: ArrayLike, node_types: Mapping[str, str] | str,
+                      min_nodes: Mapping[str, int] | int = 0, max_nodes: Mapping[str, int] | int | None = None, *,
+                      quantile: float = 0.99, az_headroom: bool = True) -> NodeGroupSizing:
+    """Nodes per prod node group at each event rate: the capacity page's plan and the bill's node-hours.
+
+    For each group of ``kubernetes.node_groups`` (services by group): the services' pods
+    (:func:`service_pods`) are packed first-fit decreasing (:func:`pack_first_fit_decreasing`) onto the
+    group's instance type net of the per-node daemonsets; the packed count is spread so losing one AZ
+    keeps it (:func:`nodes_surviving_az_loss`, when ``az_headroom``), then held between the group's
+    ``min_nodes`` and ``max_nodes`` (the autoscaling bounds). Packing is done once per distinct pod mix,
+    so an hourly series of two years costs a few dozen packings.
+
+    CPU used: the services' use (:func:`service_pods`' rules) plus the daemonsets at
+    ``fixed_usage_ratio``; CPU paid: ``nodes x vcpu x 1000`` millicores.
+
+    Args:
+        events_per_s: event rates (events/s), any shape (e.g. days x 24 hours).
+        node_types: instance type per group, or one type for all.
+        min_nodes, max_nodes: autoscaling bounds per group (or one value for all); ``max_nodes`` None: unbounded.
+
+    Raises:
+        PlaybookError: a group without services or an instance type, a type missing from ``node_types``.
+
+    >>> from dfp.io.policies import load_policies
+    >>> s = node_group_sizing(load_policies()["kubernetes"], [100.0, 6000.0], "m6i.large", min_nodes=3)
+    >>> {g: n.tolist() for g, n in s.nodes.items()}
+    {'system': [6, 6], 'ingest': [3, 9], 'process': [6, 30], 'deliver': [3, 12]}
+    """
+    groups = kube.get("node_groups")
+    if not groups:
+        raise PlaybookError("node_group_sizing: kubernetes.node_groups is missing or empty in data/platform.yml")
+    rates = np.asarray(events_per_s, dtype=float)
+    pods = service_pods(kube, rates, quantile)
+    ds = kube["daemonset_per_node"]
+    out_type: dict[str, str] = {}
+    packed_by: dict[str, np.ndarray] = {}
+    nodes_by: dict[str, np.ndarray] = {}
+    used_by: dict[str, np.ndarray] = {}
+    paid_by: dict[str, np.ndarray] = {}
+    for group, services in groups.items():
+        unknown = [s for s in services if s not in kube["services"]]
+        if not services or unknown:
+            raise PlaybookError(f"node_group_sizing: node group {group!r} lists unknown or no services {unknown}")
+        nt_name = str(_per_group(node_types, group, "node_types"))
+        if nt_name not in kube["node_types"]:
+            raise PlaybookError(f"node_group_sizing: node group {group!r} has unknown instance type {nt_name!r}; "
+                                f"known: {sorted(kube['node_types'])}")
+        nt = kube["node_types"][nt_name]
+        node = NodeType(nt_name, nt["cpu_m"] - ds["cpu_m"], nt["mem_mib"] - ds["mem_mib"])
+        mix = np.stack([pods[s].ravel() for s in services], axis=1)
+        combos, back = np.unique(mix, axis=0, return_inverse=True)
+        packed_combo = np.array([len(pack_first_fit_decreasing(
+            [Pod(f"{s}-{i}", kube["services"][s]["cpu_m"], kube["services"][s]["mem_mib"])
+             for s, n in zip(services, row, strict=True) for i in range(int(n))], node)) for row in combos])
+        packed = packed_combo[np.asarray(back).ravel()].reshape(rates.shape)
+        run = kube["azs"] * np.ceil(packed / (kube["azs"] - 1)) if az_headroom else packed.astype(float)
+        run = np.maximum(run, float(_per_group(min_nodes, group, "min_nodes")))
+        top = _per_group(max_nodes, group, "max_nodes") if max_nodes is not None else None
+        if top is not None:
+            run = np.minimum(run, float(top))
+        run = run.astype(int)
+        used = sum(_service_cpu_used_m(kube, s, rates, pods[s]) for s in services)
+        out_type[group] = nt_name
+        packed_by[group] = packed
+        nodes_by[group] = run
+        used_by[group] = used + run * ds["cpu_m"] * kube["fixed_usage_ratio"]
+        paid_by[group] = run * nt["vcpu"] * 1000.0
+    return NodeGroupSizing(out_type, packed_by, nodes_by, used_by, paid_by, pods)
+
+
 @dataclass(frozen=True)
 class ClusterPlan:
     """One region's cluster at a given event rate on one node type."""
@@ -402,21 +650,11 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
     node = NodeType(node_type, nt["cpu_m"] - ds["cpu_m"], nt["mem_mib"] - ds["mem_mib"], usd_per_hour)
     proc = kube["processor"]
     mu = 1000.0 / proc["service_time_ms"]
-    servers = servers_for_quantile(rate, mu, proc["latency_budget_ms"] / 1000.0, quantile) if rate > 0 else 1
+    servers = int(processor_workers([rate], proc["service_time_ms"], proc["latency_budget_ms"], quantile)[0])
     p99_ms = 1000.0 * mmc_response_quantile_s(servers, rate, mu, quantile)
-    replicas: dict[str, int] = {}
-    used = 0.0
-    for name, svc in kube["services"].items():
-        if "events_per_s_per_pod" in svc:
-            n = max(int(svc["min_replicas"]), math.ceil(rate / svc["events_per_s_per_pod"]))
-            used += rate / svc["events_per_s_per_pod"] * svc["cpu_m"] * kube["hpa_cpu_target"]
-        elif "workers_per_pod" in svc:
-            n = max(int(svc["min_replicas"]), math.ceil(servers / svc["workers_per_pod"]))
-            used += rate * proc["cpu_m_per_event_per_s"]
-        else:
-            n = int(svc["min_replicas"])
-            used += n * svc["cpu_m"] * kube["fixed_usage_ratio"]
-        replicas[name] = n
+    counts = service_pods(kube, [rate], quantile)
+    replicas = {name: int(n[0]) for name, n in counts.items()}
+    used = float(sum(_service_cpu_used_m(kube, name, np.array([rate]), counts[name])[0] for name in replicas))
     pods = [Pod(f"{name}-{i}", kube["services"][name]["cpu_m"], kube["services"][name]["mem_mib"])
             for name, n in replicas.items() for i in range(n)]
     packed = len(pack_first_fit_decreasing(pods, node))
