@@ -21,7 +21,6 @@ NOT_YET: set[str] = {
     "00-context/success-metrics.ipynb",
     "01-architecture/ai-pii-flagging.ipynb",
     "02-infrastructure/store-recovery.ipynb",
-    "03-platform/kubernetes-capacity.ipynb",
     "04-delivery/dora-metrics.ipynb",
     "05-reliability/ai-fallback.ipynb",
     "05-reliability/availability-composition.ipynb",

@@ -18,6 +18,14 @@
 ``service_pods``                 pods per service at each event rate (rate-sized, queue-sized, fixed)
 ``node_group_sizing``            nodes, CPU used and CPU paid for per node group at each event rate:
                                  the one function behind the capacity page's plan and the bill's node-hours
+``model_node_groups``            the platform model's production node groups in a month
+``model_stream_shards``          the platform model's ingest-stream shards per region in a month
+``month_node_plan``              the model's prod node groups through one month of hourly traffic
+``billed_node_hours``            what a FOCUS bill paid for in EC2 in a month: node-hours, mean nodes, vCPU-hours
+``plan_vs_bill``                 the plan beside the bill per region and node group
+``check_plan_matches_bill``      raise unless the bill's production node groups are the plan's
+``node_hours_split``             billed cluster node-hours split into load, AZ headroom, minimums, staging/dev
+``billed_utilisation_by_month``  CPU used over CPU billed, per month
 ``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
 ``stream_sizing``                per region: peak, shards for the peak alone and with a tenant at its limit
 ``tenant_replay``                one tenant's replay against the stream under three partitioning designs
@@ -34,7 +42,7 @@ Rates are per second, times in seconds, CPU in millicores and memory in MiB.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +54,10 @@ from scipy.optimize import brentq
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive, check_range
 from dfp.core.errors import PlaybookError
 from dfp.core.units import HOURS_PER_MONTH
+from dfp.io.data import load
+from dfp.io.external import fact
+from dfp.io.policies import load_policies, workload
+from dfp.io.system import load_system
 
 __all__ = [
     "ClusterPlan",
@@ -53,11 +65,15 @@ __all__ = [
     "HotShardLoad",
     "Node",
     "NodeGroupSizing",
+    "NodeHoursSplit",
     "NodeType",
     "NodeTypePlans",
     "Pod",
     "ShardSizing",
     "TenantReplay",
+    "billed_node_hours",
+    "billed_utilisation_by_month",
+    "check_plan_matches_bill",
     "cluster_plan",
     "consumer_bound",
     "drain_table",
@@ -67,11 +83,16 @@ __all__ = [
     "littles_law",
     "mmc_mean_response_s",
     "mmc_response_quantile_s",
+    "model_node_groups",
+    "model_stream_shards",
+    "month_node_plan",
     "node_group_sizing",
+    "node_hours_split",
     "node_type_plans",
     "nodes_surviving_az_loss",
     "pack_first_fit_decreasing",
     "peak_events_per_s",
+    "plan_vs_bill",
     "processor_workers",
     "queue_table",
     "replay_curves",
@@ -612,6 +633,237 @@ def node_group_sizing(kube: Mapping[str, Any], events_per_s: ArrayLike, node_typ
         used_by[group] = used + run * ds["cpu_m"] * kube["fixed_usage_ratio"]
         paid_by[group] = run * nt["vcpu"] * 1000.0
     return NodeGroupSizing(out_type, packed_by, nodes_by, used_by, paid_by, pods)
+
+
+def model_node_groups(month: str) -> pd.DataFrame:
+    """The production node groups live in ``month`` (``YYYY-MM``): ``region``, ``node_group``,
+    ``instance_type``, ``min_nodes``, ``max_nodes`` (NaN: unbounded), for :func:`month_node_plan`.
+
+    Provisional until the platform model lands: every region live by the month's end runs the groups of
+    ``kubernetes.node_groups`` on the bill's instance type with the workload floors.
+    """
+    w = workload()
+    system = load_system()
+    end = pd.Period(month, "M").end_time.tz_localize("UTC")
+    groups = load_policies()["kubernetes"]["node_groups"]
+    rows = [{"region": r.id, "node_group": g, "instance_type": "m6i.2xlarge",
+             "min_nodes": int(w["system_nodes"] if g == "system" else w["min_nodes_per_group"]),
+             "max_nodes": float("nan")} for r in system.regions if r.live_from <= end for g in groups]
+    return pd.DataFrame(rows, columns=["region", "node_group", "instance_type", "min_nodes", "max_nodes"])
+
+
+def model_stream_shards(month: str) -> dict[str, int]:
+    """Provisioned shards of each region's ingest stream in ``month`` (``YYYY-MM``).
+
+    Provisional until the platform model lands: the sizing rule of ADR-0009 (:func:`stream_sizing`) on
+    the story's traffic.
+    """
+    pol, system = load_policies()["stream"], load_system()
+    s = stream_sizing(load("traffic_hourly"), [r.id for r in system.regions], pol["burst_factor"],
+                      system.sample["mean_event_bytes"], pol["tenant_limit_events_per_s"], pol["headroom"],
+                      shard_records_per_s=fact("quotas.kinesis_shard_write_records_s").value,
+                      shard_mb_per_s=fact("quotas.kinesis_shard_write_mb_s").value)
+    return {r: int(n) for r, n in s["shards_with_tenant_burst"].items()}
+
+
+def month_node_plan(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month: str, groups: pd.DataFrame,
+                    quantile: float = 0.99, az_headroom: bool = True) -> pd.DataFrame:
+    """The model's prod node groups run through one month of hourly traffic (:func:`node_group_sizing`).
+
+    ``groups`` has one row per prod node group: ``region``, ``node_group`` (a key of
+    ``kubernetes.node_groups``), ``instance_type``, ``min_nodes`` and ``max_nodes`` (NaN: unbounded).
+    Each hour's rate is its events / 3600 (what the autoscalers follow). Columns of the result, per
+    region and node group: ``instance_type``, ``node_hours``, ``mean_nodes``, ``peak_nodes`` (the busiest
+    hour), ``cpu_used_vcpu_hours`` and ``cpu_paid_vcpu_hours``.
+
+    A region without traffic in the month (live, waiting for its first customer) runs at rate 0.
+
+    Raises:
+        PlaybookError: a ``node_group`` the services do not name.
+    """
+    period = pd.Period(month, "M")
+    hour = traffic_hourly["hour"].dt.tz_localize(None)
+    rows = []
+    for region, spec in groups.groupby("region", sort=False):
+        t = traffic_hourly.loc[(traffic_hourly["region"] == region) & (hour.dt.to_period("M") == period)]
+        # a live region without traffic yet (a cell waiting for its first customer) runs at rate 0
+        rates = (t.groupby("hour")["events"].sum().to_numpy(float) / 3600.0 if not t.empty
+                 else np.zeros(period.days_in_month * 24))
+        spec = spec.set_index("node_group")
+        known = set(kube.get("node_groups") or {})
+        extra = sorted(set(spec.index) - known)
+        if extra:
+            raise PlaybookError(f"month_node_plan: node groups {extra} in {region} are not in kubernetes.node_groups")
+        tops = spec["max_nodes"].astype(float)
+        s = node_group_sizing(kube, rates, spec["instance_type"].to_dict(), spec["min_nodes"].astype(int).to_dict(),
+                              {g: int(v) for g, v in tops.items() if np.isfinite(v)} | {
+                                  g: 1_000_000 for g, v in tops.items() if not np.isfinite(v)},
+                              quantile=quantile, az_headroom=az_headroom)
+        for g in spec.index:
+            n = s.nodes[g]
+            rows.append({"region": region, "node_group": g, "instance_type": s.node_type[g],
+                         "node_hours": float(n.sum()), "mean_nodes": float(n.mean()), "peak_nodes": int(n.max()),
+                         "cpu_used_vcpu_hours": float(s.cpu_used_m[g].sum()) / 1000.0,
+                         "cpu_paid_vcpu_hours": float(s.cpu_paid_m[g].sum()) / 1000.0})
+    return pd.DataFrame(rows)
+
+
+def billed_node_hours(billing: pd.DataFrame, month: str, vcpu_by_type: Mapping[str, float]) -> pd.DataFrame:
+    """What a FOCUS bill paid for in EC2 in one month, per billed resource: node-hours, the mean node
+    count, vCPU-hours and the effective cost.
+
+    Rows are the bill's EC2 usage lines (``ServiceName`` "Amazon Elastic Compute Cloud", ``ChargeCategory``
+    "Usage") grouped by region, ``ResourceName`` (``<cluster>/<node group>`` for EKS node groups) and
+    instance type (the ``SkuId`` after ``BoxUsage:``); covered and on-demand hours together. Columns:
+    ``region``, ``cluster``, ``node_group``, ``instance_type``, ``node_hours``, ``mean_nodes``
+    (node-hours over the month's hours), ``vcpu_hours`` and ``effective_cost_usd``. ``vcpu_by_type``
+    maps instance types to vCPUs (``kubernetes.node_types`` of ``data/platform.yml``); a type missing
+    from it gets no vCPU-hours (NaN), so a sandbox instance is shown but never counted as cluster capacity.
+
+    Raises:
+        PlaybookError: no EC2 usage in ``month`` (``YYYY-MM``).
+    """
+    period = pd.Period(month, "M")
+    start = billing["ChargePeriodStart"].dt.tz_localize(None)
+    ec2 = billing[(billing["ServiceName"] == "Amazon Elastic Compute Cloud") & (billing["ChargeCategory"] == "Usage")
+                  & (start.dt.to_period("M") == period)]
+    if ec2.empty:
+        raise PlaybookError(f"billed_node_hours: no EC2 usage in the bill for {month}")
+    name = ec2["ResourceName"].fillna(ec2["ResourceId"].fillna("")).astype(str)
+    parts = name.str.split("/", n=1, expand=True).reindex(columns=[0, 1])
+    g = pd.DataFrame({
+        "region": ec2["RegionId"].to_numpy(),
+        "cluster": np.where(parts[1].notna(), parts[0], "").astype(str),
+        "node_group": parts[1].fillna(parts[0]).astype(str).to_numpy(),
+        "instance_type": ec2["SkuId"].fillna("").str.replace("BoxUsage:", "", regex=False).to_numpy(),
+        "node_hours": ec2["ConsumedQuantity"].astype(float).to_numpy(),
+        "effective_cost_usd": ec2["EffectiveCost"].astype(float).to_numpy(),
+    }).groupby(["region", "cluster", "node_group", "instance_type"], as_index=False).sum()
+    hours = period.days_in_month * 24
+    g["mean_nodes"] = g["node_hours"] / hours
+    g["vcpu_hours"] = g["node_hours"] * g["instance_type"].map(lambda t: vcpu_by_type.get(t, float("nan")))
+    return g[["region", "cluster", "node_group", "instance_type", "node_hours", "mean_nodes", "vcpu_hours",
+              "effective_cost_usd"]]
+
+
+def plan_vs_bill(plan: pd.DataFrame, billed: pd.DataFrame) -> pd.DataFrame:
+    """The plan (:func:`month_node_plan`) beside the bill (:func:`billed_node_hours`) per region and node
+    group, production groups and every other billed cluster node group: ``instance_type``,
+    ``planned_mean_nodes`` (NaN where nothing is planned), ``peak_nodes``, ``billed_mean_nodes`` and
+    ``billed_usd``. Sandbox instances (no vCPU count, no cluster) are left out.
+    """
+    b = billed.loc[billed["vcpu_hours"].notna()].groupby(["region", "node_group", "instance_type"], as_index=False)[
+        ["mean_nodes", "effective_cost_usd"]].sum().rename(columns={"mean_nodes": "billed_mean_nodes",
+                                                                   "effective_cost_usd": "billed_usd"})
+    p = plan[["region", "node_group", "instance_type", "mean_nodes", "peak_nodes"]].rename(
+        columns={"mean_nodes": "planned_mean_nodes"})
+    out = p.merge(b, on=["region", "node_group", "instance_type"], how="outer")
+    out["billed_mean_nodes"] = out["billed_mean_nodes"].fillna(0.0)
+    out["billed_usd"] = out["billed_usd"].fillna(0.0)
+    return out[["region", "node_group", "instance_type", "planned_mean_nodes", "peak_nodes", "billed_mean_nodes",
+                "billed_usd"]]
+
+
+def check_plan_matches_bill(plan: pd.DataFrame, billed: pd.DataFrame, tolerance_ratio: float = 0.01) -> None:
+    """Raise unless the bill's production node groups are the plan's: the same (region, node group,
+    instance type) keys, and node-hours within ``tolerance_ratio`` of each other.
+
+    ``plan`` from :func:`month_node_plan`, ``billed`` from :func:`billed_node_hours`; production clusters
+    are those whose name starts with ``prod-``.
+
+    Raises:
+        PlaybookError: naming every node group billed but not planned, planned but not billed, or off by
+            more than the tolerance.
+    """
+    tol = check_range("tolerance_ratio", tolerance_ratio, 0.0, 1.0)
+    keys = ["region", "node_group", "instance_type"]
+    b = billed.loc[billed["vcpu_hours"].notna() & billed["cluster"].str.startswith("prod-")]
+    b = b.groupby(keys)["node_hours"].sum()
+    p = plan.groupby(keys)["node_hours"].sum()
+    problems = [f"billed, not planned: {'/'.join(k)}" for k in b.index.difference(p.index)]
+    problems += [f"planned, not billed: {'/'.join(k)}" for k in p.index.difference(b.index)]
+    both = b.index.intersection(p.index)
+    off = (b[both] - p[both]).abs() > tol * p[both].clip(lower=1.0)
+    problems += [f"{'/'.join(k)}: billed {b[k]:,.1f} node-hours, planned {p[k]:,.1f}" for k in both[off.to_numpy()]]
+    if problems:
+        raise PlaybookError("the bill's production node groups differ from the plan: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class NodeHoursSplit:
+    """Why the bill's cluster nodes run (:func:`node_hours_split`), as mean nodes over the month.
+
+    Attributes:
+        mean_nodes: ``billed_cluster`` and its parts ``load`` (what the pods need, packed), ``az_headroom``
+            (the spread that keeps a lost AZ's capacity), ``minimum_per_az`` (the node groups' floors above
+            that), ``staging_and_dev`` (non-production clusters) and ``unexplained`` (billed production
+            nodes the plan does not run; negative when the bill has fewer).
+        by_region: the same parts per region (rows), mean nodes.
+        explained_ratio: planned over billed production node-hours.
+        sandbox_usd: EC2 billed outside any cluster (instances with no node type in the model).
+    """
+
+    mean_nodes: dict[str, float]
+    by_region: pd.DataFrame
+    explained_ratio: float
+    sandbox_usd: float
+
+
+def node_hours_split(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month: str, groups: pd.DataFrame,
+                     billed: pd.DataFrame) -> NodeHoursSplit:
+    """Split the month's billed cluster node-hours into load, AZ headroom, the per-group minimum,
+    non-production clusters and the rest, by running :func:`month_node_plan` three times: without AZ
+    spread or minimum (load), with the spread (plus headroom), with the model's minimums (the plan).
+
+    Production clusters are the bill's ``cluster`` names that start with ``prod-``.
+    """
+    hours = pd.Period(month, "M").days_in_month * 24
+    load = month_node_plan(kube, traffic_hourly, month, groups.assign(min_nodes=0), az_headroom=False)
+    spread = month_node_plan(kube, traffic_hourly, month, groups.assign(min_nodes=0))
+    plan = month_node_plan(kube, traffic_hourly, month, groups)
+    cluster = billed.loc[billed["vcpu_hours"].notna()]
+    prod = cluster["cluster"].str.startswith("prod-")
+
+    def per_region(frame: pd.DataFrame) -> pd.Series:
+        return frame.groupby("region")["node_hours"].sum() / hours
+
+    parts = pd.DataFrame({
+        "load": per_region(load), "az_headroom": per_region(spread) - per_region(load),
+        "minimum_per_az": per_region(plan) - per_region(spread),
+        "staging_and_dev": per_region(cluster.loc[~prod]),
+        "unexplained": per_region(cluster.loc[prod]).sub(per_region(plan), fill_value=0.0),
+    }).fillna(0.0)
+    billed_prod = float(cluster.loc[prod, "node_hours"].sum())
+    means = {k: float(v) for k, v in parts.sum().items()}
+    means["billed_cluster"] = float(cluster["node_hours"].sum()) / hours
+    sandbox = float(billed.loc[billed["vcpu_hours"].isna(), "effective_cost_usd"].sum())
+    return NodeHoursSplit(means, parts, float(plan["node_hours"].sum()) / billed_prod if billed_prod else float("nan"),
+                          sandbox)
+
+
+def billed_utilisation_by_month(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, billing: pd.DataFrame,
+                                groups_at: Callable[[str], pd.DataFrame], vcpu_by_type: Mapping[str, float],
+                                months: Sequence[str]) -> pd.DataFrame:
+    """CPU used over CPU billed per month: the workloads' use (:func:`month_node_plan`'s
+    ``cpu_used_vcpu_hours`` on the model's node groups, ``groups_at(month)``) over the vCPU-hours of the
+    bill's production clusters (``production``) and of every cluster (``all_clusters``). Months with no
+    EC2 usage are left out.
+    """
+    rows = {}
+    for month in months:
+        try:
+            billed = billed_node_hours(billing, month, vcpu_by_type)
+        except PlaybookError:
+            continue
+        cluster = billed.loc[billed["vcpu_hours"].notna()]
+        groups = groups_at(month)
+        if groups.empty:
+            continue
+        used = float(month_node_plan(kube, traffic_hourly, month, groups)["cpu_used_vcpu_hours"].sum())
+        prod = float(cluster.loc[cluster["cluster"].str.startswith("prod-"), "vcpu_hours"].sum())
+        rows[pd.Period(month, "M")] = {"production": used / prod if prod else float("nan"),
+                                       "all_clusters": used / float(cluster["vcpu_hours"].sum())}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 @dataclass(frozen=True)
