@@ -11,6 +11,7 @@
 ``score_curve``             every option's score as one criterion's weight sweeps 0..1
 ``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
 ``ai_option_drivers``       the AI capability's options priced by ``dfp.pii.cost`` at a volume and EU share
+``check_prices_monotone``   raise unless every option's price grows with volume
 ``ai_cost_inputs``          the EU share and characters per field those prices use, at a story month
 ``decision_leaves``         availability inputs: SLA leaves plus the alternatives' own
 ``values_with_ops_cost``    an evaluation's values plus cost with the operations time priced in
@@ -26,6 +27,7 @@ flip points are exact (no grid search).
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +54,7 @@ __all__ = [
     "MatrixResult",
     "ai_cost_inputs",
     "ai_option_drivers",
+    "check_prices_monotone",
     "decision_leaves",
     "decisions_summary",
     "drivers_at_target",
@@ -317,6 +320,28 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
            "us_share": us / n, "us_half_share": us / n / 2}
     out.update(ai_option_drivers(per_day, ai_eu_share, ai_chars_per_field))
     return out
+
+
+def check_prices_monotone(priced: Mapping[float, Mapping[str, float]], what: str = "option") -> None:
+    """Raise unless every option's monthly price is non-decreasing in volume.
+
+    ``priced`` maps a volume (events a day) to prices by option (USD/month), e.g. the decision matrix at
+    the target volume and a decision record at the story's volume.
+
+    Raises:
+        PlaybookError: naming the option and both volumes where a larger volume is priced lower.
+
+    >>> check_prices_monotone({1e7: {"buy": 2600.0}, 1.4e7: {"buy": 2900.0}})
+    """
+    vols = sorted(priced)
+    problems = []
+    for lo, hi in itertools.pairwise(vols):
+        for o in set(priced[lo]) & set(priced[hi]):
+            if priced[hi][o] < priced[lo][o] - 1e-9:
+                problems.append(f"{what} {o}: {priced[lo][o]:,.0f} USD/month at {lo:,.0f} events/day but "
+                                f"{priced[hi][o]:,.0f} at {hi:,.0f}")
+    if problems:
+        raise PlaybookError("prices fall with volume: " + "; ".join(problems))
 
 
 def ai_cost_inputs(monthly: pd.DataFrame, fields: pd.DataFrame, month_index: int) -> tuple[float, float]:
