@@ -27,6 +27,7 @@
 ``node_hours_split``             billed cluster node-hours split into load, AZ headroom, minimums, staging/dev
 ``billed_utilisation_by_month``  CPU used over CPU billed, per month
 ``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
+``nodes_for_rates``              nodes one region's cluster runs at each of many event rates (the bill's node-hours)
 ``stream_sizing``                per region: peak, shards for the peak alone and with a tenant at its limit
 ``tenant_replay``                one tenant's replay against the stream under three partitioning designs
 ``replay_curves``                the hottest shard's utilisation over a tenant's write rate, per design
@@ -89,6 +90,7 @@ __all__ = [
     "node_group_sizing",
     "node_hours_split",
     "node_type_plans",
+    "nodes_for_rates",
     "nodes_surviving_az_loss",
     "pack_first_fit_decreasing",
     "peak_events_per_s",
@@ -915,6 +917,43 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
     alloc = total * nt["cpu_m"]
     return ClusterPlan(node_type, replicas, servers, p99_ms, packed, total, used, alloc, used / alloc,
                        total * usd_per_hour * HOURS_PER_MONTH)
+
+
+def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.ndarray, min_nodes: float,
+                    max_nodes: float, step_events_per_s: float = 1.0) -> np.ndarray:
+    """Nodes one region's cluster runs at each event rate: :func:`cluster_plan`'s ``nodes_with_az_headroom``
+    (the Kubernetes capacity page's plan) clipped to the node group's autoscaling bounds.
+
+    ``clip(cluster_plan(kube, node_type, ceil(r / step) * step).nodes_with_az_headroom, min, max)``; rates are
+    rounded up to ``step_events_per_s`` and each distinct rate is planned once, so an array of hours costs as
+    many plans as it has distinct rounded rates. The same function sizes the bill's node-hours.
+
+    Args:
+        kube: the ``kubernetes`` section of ``data/platform.yml``.
+        node_type: a key of ``kube["node_types"]``.
+        events_per_s: event rates (events/s), any shape.
+        min_nodes, max_nodes: the node group's autoscaling bounds.
+
+    Returns:
+        Node counts, the shape of ``events_per_s``.
+
+    >>> from dfp.io.policies import load_policies
+    >>> nodes_for_rates(load_policies()["kubernetes"], "m6i.xlarge", np.array([0.0, 200.0]), 3, 12).tolist()
+    [6.0, 6.0]
+    """
+    rates = np.asarray(events_per_s, dtype=float)
+    if rates.size and (not np.isfinite(rates).all() or rates.min() < 0):
+        raise PlaybookError("nodes_for_rates: events_per_s must be finite and non-negative")
+    lo, hi = check_non_negative("min_nodes", min_nodes), check_positive("max_nodes", max_nodes)
+    if lo > hi:
+        raise PlaybookError(f"nodes_for_rates: min_nodes {lo} > max_nodes {hi}")
+    if node_type not in kube["node_types"]:
+        raise PlaybookError(f"nodes_for_rates: unknown node_type {node_type!r}")
+    step = check_positive("step_events_per_s", step_events_per_s)
+    rounded = np.ceil(rates / step - 1e-9) * step
+    uniq, inverse = np.unique(rounded, return_inverse=True)
+    nodes = np.array([cluster_plan(kube, node_type, float(r), 0.0).nodes_with_az_headroom for r in uniq], float)
+    return np.clip(nodes, lo, hi)[inverse].reshape(rates.shape)
 
 
 def stream_sizing(traffic_hourly: pd.DataFrame, regions: Sequence[str], burst_factor: float, record_bytes: float,
