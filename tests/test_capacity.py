@@ -253,21 +253,25 @@ def test_more_traffic_never_fewer_nodes(a, b):
 def test_node_group_sizing_matches_cluster_plan_pods_and_bounds():
     import numpy as np
 
-    from dfp.capacity.sizing import cluster_plan, node_group_sizing
+    from dfp.capacity.sizing import cluster_plan, node_group_sizing, nodes_for_rates
     from dfp.io.policies import load_policies
 
     kube = load_policies()["kubernetes"]
-    s = node_group_sizing(kube, [900.0], {"system": "m6i.xlarge", "ingest": "m6i.large", "process": "m6i.large",
-                                          "deliver": "m6i.large"}, min_nodes=0, max_nodes={"system": 9, "ingest": 9,
-                                                                                           "process": 2, "deliver": 9})
+    s = node_group_sizing(kube, [900.0], {"workers": "m6i.xlarge"}, min_nodes=0, max_nodes={"workers": 4})
     p = cluster_plan(kube, "m6i.xlarge", 900.0, 0.192)
     assert {k: int(v[0]) for k, v in s.pods.items()} == p.replicas          # one pod rule for both
-    assert s.nodes["process"][0] <= 2                                         # the autoscaling maximum holds
-    assert np.all(s.cpu_paid_m["system"] == s.nodes["system"] * 4000)
+    assert s.nodes["workers"][0] == min(4, p.nodes_with_az_headroom)         # the autoscaling maximum holds
+    assert np.all(s.cpu_paid_m["workers"] == s.nodes["workers"] * 4000)
+    # the bill's function is the same sizing, hour by hour
+    rates = np.array([0.0, 150.0, 900.0, 2500.0])
+    want = [min(12, max(3, cluster_plan(kube, "m6i.xlarge", r, 0.0).nodes_with_az_headroom)) for r in rates]
+    assert nodes_for_rates(kube, "m6i.xlarge", rates, 3, 12).tolist() == want
     with pytest.raises(PlaybookError, match="unknown instance type"):
         node_group_sizing(kube, [1.0], "m9.huge")
     with pytest.raises(PlaybookError, match="no entry for node group"):
         node_group_sizing(kube, [1.0], {"system": "m6i.large"})
+    with pytest.raises(PlaybookError, match="name one of the node groups"):
+        nodes_for_rates(kube, "m6i.xlarge", rates, 3, 12, node_group="gpu")
 
 
 def _bill_rows(rows):

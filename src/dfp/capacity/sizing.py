@@ -19,7 +19,7 @@
 ``node_group_sizing``            nodes, CPU used and CPU paid for per node group at each event rate:
                                  the one function behind the capacity page's plan and the bill's node-hours
 ``model_node_groups``            the platform model's production node groups in a month
-``model_stream_shards``          the platform model's ingest-stream shards per region in a month
+``model_stream_shards``          the platform model's provisioned stream shards per region in a month
 ``month_node_plan``              the model's prod node groups through one month of hourly traffic
 ``billed_node_hours``            what a FOCUS bill paid for in EC2 in a month: node-hours, mean nodes, vCPU-hours
 ``plan_vs_bill``                 the plan beside the bill per region and node group
@@ -55,10 +55,7 @@ from scipy.optimize import brentq
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive, check_range
 from dfp.core.errors import PlaybookError
 from dfp.core.units import HOURS_PER_MONTH
-from dfp.io.data import load
-from dfp.io.external import fact
-from dfp.io.policies import load_policies, workload
-from dfp.io.system import load_system
+from dfp.io.platform import resources_at
 
 __all__ = [
     "ClusterPlan",
@@ -568,8 +565,9 @@ def _per_group(value: Mapping[str, Any] | Any, group: str, name: str) -> Any:
 
 
 def node_group_sizing(kube: Mapping[str, Any], events_per_s: ArrayLike, node_types: Mapping[str, str] | str,
-                      min_nodes: Mapping[str, int] | int = 0, max_nodes: Mapping[str, int] | int | None = None, *,
-                      quantile: float = 0.99, az_headroom: bool = True) -> NodeGroupSizing:
+                      min_nodes: Mapping[str, float] | float = 0, max_nodes: Mapping[str, float] | float | None = None,
+                      *, quantile: float = 0.99, az_headroom: bool = True,
+                      only: Sequence[str] | None = None) -> NodeGroupSizing:
     """Nodes per prod node group at each event rate: the capacity page's plan and the bill's node-hours.
 
     For each group of ``kubernetes.node_groups`` (services by group): the services' pods
@@ -586,6 +584,7 @@ def node_group_sizing(kube: Mapping[str, Any], events_per_s: ArrayLike, node_typ
         events_per_s: event rates (events/s), any shape (e.g. days x 24 hours).
         node_types: instance type per group, or one type for all.
         min_nodes, max_nodes: autoscaling bounds per group (or one value for all); ``max_nodes`` None: unbounded.
+        only: size only these groups (None: all of ``kubernetes.node_groups``).
 
     Raises:
         PlaybookError: a group without services or an instance type, a type missing from ``node_types``.
@@ -593,7 +592,7 @@ def node_group_sizing(kube: Mapping[str, Any], events_per_s: ArrayLike, node_typ
     >>> from dfp.io.policies import load_policies
     >>> s = node_group_sizing(load_policies()["kubernetes"], [100.0, 6000.0], "m6i.large", min_nodes=3)
     >>> {g: n.tolist() for g, n in s.nodes.items()}
-    {'system': [6, 6], 'ingest': [3, 9], 'process': [6, 30], 'deliver': [3, 12]}
+    {'workers': [12, 42]}
     """
     groups = kube.get("node_groups")
     if not groups:
@@ -607,6 +606,8 @@ def node_group_sizing(kube: Mapping[str, Any], events_per_s: ArrayLike, node_typ
     used_by: dict[str, np.ndarray] = {}
     paid_by: dict[str, np.ndarray] = {}
     for group, services in groups.items():
+        if only is not None and group not in only:
+            continue
         unknown = [s for s in services if s not in kube["services"]]
         if not services or unknown:
             raise PlaybookError(f"node_group_sizing: node group {group!r} lists unknown or no services {unknown}")
@@ -638,43 +639,38 @@ def node_group_sizing(kube: Mapping[str, Any], events_per_s: ArrayLike, node_typ
 
 
 def model_node_groups(month: str) -> pd.DataFrame:
-    """The production node groups live in ``month`` (``YYYY-MM``): ``region``, ``node_group``,
-    ``instance_type``, ``min_nodes``, ``max_nodes`` (NaN: unbounded), for :func:`month_node_plan`.
-
-    Provisional until the platform model lands: every region live by the month's end runs the groups of
-    ``kubernetes.node_groups`` on the bill's instance type with the workload floors.
+    """The production node groups of the platform model (``resources`` of ``data/platform.yml``, kind
+    ``eks-nodegroup``, env ``prod``) live at the end of ``month`` (``YYYY-MM``): ``region``, ``node_group``
+    (the part of the resource name after the cluster), ``instance_type``, ``min_nodes``, ``max_nodes``,
+    for :func:`month_node_plan`.
     """
-    w = workload()
-    system = load_system()
-    end = pd.Period(month, "M").end_time.tz_localize("UTC")
-    groups = load_policies()["kubernetes"]["node_groups"]
-    rows = [{"region": r.id, "node_group": g, "instance_type": "m6i.2xlarge",
-             "min_nodes": int(w["system_nodes"] if g == "system" else w["min_nodes_per_group"]),
-             "max_nodes": float("nan")} for r in system.regions if r.live_from <= end for g in groups]
-    return pd.DataFrame(rows, columns=["region", "node_group", "instance_type", "min_nodes", "max_nodes"])
+    r = resources_at(month)
+    ng = r.loc[(r["kind"] == "eks-nodegroup") & (r["env"] == "prod")]
+    return pd.DataFrame({"region": ng["region"].to_numpy(),
+                         "node_group": ng["name"].str.split("/").str[-1].to_numpy(),
+                         "instance_type": ng["instance_type"].to_numpy(),
+                         "min_nodes": ng["min_nodes"].astype(float).to_numpy(),
+                         "max_nodes": ng["max_nodes"].astype(float).to_numpy()})
 
 
-def model_stream_shards(month: str) -> dict[str, int]:
-    """Provisioned shards of each region's ingest stream in ``month`` (``YYYY-MM``).
-
-    Provisional until the platform model lands: the sizing rule of ADR-0009 (:func:`stream_sizing`) on
-    the story's traffic.
+def model_stream_shards(month: str) -> dict[str, int | None]:
+    """Provisioned shards of each region's ingest stream in the platform model at the end of ``month``
+    (``YYYY-MM``); None for a stream in on-demand mode.
     """
-    pol, system = load_policies()["stream"], load_system()
-    s = stream_sizing(load("traffic_hourly"), [r.id for r in system.regions], pol["burst_factor"],
-                      system.sample["mean_event_bytes"], pol["tenant_limit_events_per_s"], pol["headroom"],
-                      shard_records_per_s=fact("quotas.kinesis_shard_write_records_s").value,
-                      shard_mb_per_s=fact("quotas.kinesis_shard_write_mb_s").value)
-    return {r: int(n) for r, n in s["shards_with_tenant_burst"].items()}
+    r = resources_at(month)
+    st = r.loc[r["kind"] == "kinesis-stream"]
+    return {str(row.region): (int(row.shards) if row.capacity_mode == "provisioned" else None)
+            for row in st.itertuples()}
 
 
 def month_node_plan(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month: str, groups: pd.DataFrame,
-                    quantile: float = 0.99, az_headroom: bool = True) -> pd.DataFrame:
+                    quantile: float = 0.99, az_headroom: bool = True, step_events_per_s: float = 1.0) -> pd.DataFrame:
     """The model's prod node groups run through one month of hourly traffic (:func:`node_group_sizing`).
 
     ``groups`` has one row per prod node group: ``region``, ``node_group`` (a key of
     ``kubernetes.node_groups``), ``instance_type``, ``min_nodes`` and ``max_nodes`` (NaN: unbounded).
-    Each hour's rate is its events / 3600 (what the autoscalers follow). Columns of the result, per
+    Each hour's rate is its events / 3600 (what the autoscalers follow), rounded up to ``step_events_per_s``
+    as :func:`nodes_for_rates` rounds it for the bill. Columns of the result, per
     region and node group: ``instance_type``, ``node_hours``, ``mean_nodes``, ``peak_nodes`` (the busiest
     hour), ``cpu_used_vcpu_hours`` and ``cpu_paid_vcpu_hours``.
 
@@ -691,6 +687,8 @@ def month_node_plan(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month
         # a live region without traffic yet (a cell waiting for its first customer) runs at rate 0
         rates = (t.groupby("hour")["events"].sum().to_numpy(float) / 3600.0 if not t.empty
                  else np.zeros(period.days_in_month * 24))
+        step = check_positive("step_events_per_s", step_events_per_s)
+        rates = np.ceil(rates / step - 1e-9) * step
         spec = spec.set_index("node_group")
         known = set(kube.get("node_groups") or {})
         extra = sorted(set(spec.index) - known)
@@ -920,13 +918,13 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
 
 
 def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.ndarray, min_nodes: float,
-                    max_nodes: float, step_events_per_s: float = 1.0) -> np.ndarray:
-    """Nodes one region's cluster runs at each event rate: :func:`cluster_plan`'s ``nodes_with_az_headroom``
-    (the Kubernetes capacity page's plan) clipped to the node group's autoscaling bounds.
+                    max_nodes: float, step_events_per_s: float = 1.0, node_group: str | None = None) -> np.ndarray:
+    """Nodes one region's production node group runs at each event rate (the bill's node-hours):
+    :func:`node_group_sizing` for ``node_group`` (None: the one group of ``kubernetes.node_groups``) on
+    ``node_type``, held between the autoscaling bounds.
 
-    ``clip(cluster_plan(kube, node_type, ceil(r / step) * step).nodes_with_az_headroom, min, max)``; rates are
-    rounded up to ``step_events_per_s`` and each distinct rate is planned once, so an array of hours costs as
-    many plans as it has distinct rounded rates. The same function sizes the bill's node-hours.
+    Rates are rounded up to ``step_events_per_s`` first (:func:`month_node_plan` rounds the same way), so the
+    bill and the capacity page count the same nodes hour by hour.
 
     Args:
         kube: the ``kubernetes`` section of ``data/platform.yml``.
@@ -935,7 +933,7 @@ def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
         min_nodes, max_nodes: the node group's autoscaling bounds.
 
     Returns:
-        Node counts, the shape of ``events_per_s``.
+        Node counts (float), the shape of ``events_per_s``.
 
     >>> from dfp.io.policies import load_policies
     >>> nodes_for_rates(load_policies()["kubernetes"], "m6i.xlarge", np.array([0.0, 200.0]), 3, 12).tolist()
@@ -949,11 +947,14 @@ def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
         raise PlaybookError(f"nodes_for_rates: min_nodes {lo} > max_nodes {hi}")
     if node_type not in kube["node_types"]:
         raise PlaybookError(f"nodes_for_rates: unknown node_type {node_type!r}")
+    groups = list(kube.get("node_groups") or {})
+    group = node_group if node_group is not None else (groups[0] if len(groups) == 1 else None)
+    if group is None or group not in groups:
+        raise PlaybookError(f"nodes_for_rates: name one of the node groups {groups}; got {node_group!r}")
     step = check_positive("step_events_per_s", step_events_per_s)
     rounded = np.ceil(rates / step - 1e-9) * step
-    uniq, inverse = np.unique(rounded, return_inverse=True)
-    nodes = np.array([cluster_plan(kube, node_type, float(r), 0.0).nodes_with_az_headroom for r in uniq], float)
-    return np.clip(nodes, lo, hi)[inverse].reshape(rates.shape)
+    s = node_group_sizing(kube, rounded, {group: node_type}, {group: lo}, {group: hi}, only=[group])
+    return s.nodes[group].astype(float)
 
 
 def stream_sizing(traffic_hourly: pd.DataFrame, regions: Sequence[str], burst_factor: float, record_bytes: float,
