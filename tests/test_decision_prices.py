@@ -54,3 +54,45 @@ def test_ai_cost_inputs_reject_an_unknown_month():
     monthly = business.monthly_summary(load("usage_daily"), load("revenue_monthly"), load("customers"), system)
     with pytest.raises(PlaybookError, match="no month_index 99"):
         decision.ai_cost_inputs(monthly, load("pii_fields"), 99)
+
+
+#: how far a matrix option's price per million events may sit from the bill's (the matrix prices a steady state
+#: at the 10 M target; the bill's month carries the story's growth and eu-west-1's higher prices)
+TOLERANCE = 0.25
+MONTH = "2026-10"
+
+
+def _event_store_per_million(decisions=None):
+    from dfp.architecture import model as arch
+
+    system = load_system()
+    drivers = decision.drivers_at_target(system, load("customers"))
+    ds = decisions or decision.load_decisions()
+    ev = decision.evaluate(ds["event-store"], decision.decision_leaves(arch.load_model()), drivers)
+    return ev.values.loc["s3-dynamodb", "cost_usd_per_month"] / drivers["events_million_month"]
+
+
+def _billed_per_million():
+    from dfp.io.focus import load_billing
+
+    usage = load("usage_daily")
+    month = usage["date"].dt.tz_localize(None).dt.to_period("M") == MONTH
+    events_m = float(usage.loc[month, "events"].sum()) / 1e6
+    return decision.billed_component_usd(load_billing(), MONTH, ["event-store-s3", "state-dynamodb"]) / events_m
+
+
+def test_event_store_matrix_prices_what_the_bill_charges():
+    decision.check_price_near_bill(_event_store_per_million(), _billed_per_million(), TOLERANCE, "S3 + DynamoDB")
+
+
+def test_the_event_store_check_fails_on_the_old_matrix_prices():
+    import copy
+
+    ds = copy.deepcopy(decision.load_decisions())
+    # the matrix as it was: one write unit per event at a pre-2024-11 price, raw event bytes, no reads
+    ds["event-store"]["options"]["s3-dynamodb"]["cost_items"] = [
+        {"price": "prices.s3_standard_gb_month", "quantity": "event_gb_month", "per": 13},
+        {"price": "prices.s3_put_thousand", "quantity": "events_million_month"},
+        {"price": "prices.dynamodb_write_million", "quantity": "events_million_month"}]
+    with pytest.raises(PlaybookError, match="S3 \\+ DynamoDB: the matrix prices"):
+        decision.check_price_near_bill(_event_store_per_million(ds), _billed_per_million(), TOLERANCE, "S3 + DynamoDB")

@@ -11,6 +11,8 @@
 ``score_curve``             every option's score as one criterion's weight sweeps 0..1
 ``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
 ``ai_option_drivers``       the AI capability's options priced by ``dfp.pii.cost`` at a volume and EU share
+``billed_component_usd``    what the bill charged a month to the model's resources of some components
+``check_price_near_bill``   raise unless a matrix price per million events is near the bill's
 ``check_prices_monotone``   raise unless every option's price grows with volume
 ``ai_cost_inputs``          the EU share and characters per field those prices use, at a story month
 ``decision_leaves``         availability inputs: SLA leaves plus the alternatives' own
@@ -28,7 +30,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,8 @@ from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
 from dfp.io.external import fact
+from dfp.io.platform import arn_pattern, resources_at
+from dfp.io.policies import workload
 from dfp.io.system import System
 from dfp.io.yamlfile import check_shape, load_yaml
 from dfp.pii import cost
@@ -54,6 +59,8 @@ __all__ = [
     "MatrixResult",
     "ai_cost_inputs",
     "ai_option_drivers",
+    "billed_component_usd",
+    "check_price_near_bill",
     "check_prices_monotone",
     "decision_leaves",
     "decisions_summary",
@@ -257,13 +264,18 @@ def load_decisions(path: Path | str | None = None) -> dict[str, dict[str, Any]]:
     return _cached(str(p.resolve()), p.stat().st_mtime_ns)
 
 
+def _per_hour(unit: str) -> bool:
+    """A price per hour (``USD/h per instance``, ``USD/shard-hour``, ``USD/instance-hour``)?"""
+    return "/h" in unit or unit.endswith("-hour") or "-hour " in unit
+
+
 def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
                   drivers: Mapping[str, float]) -> pd.DataFrame:
     """Raw criterion values of every option (rows) of one decision.
 
     ``availability`` comes from the option's ``availability_spec`` composed over ``leaves``;
     ``cost_usd_per_month`` from its ``cost_items``: ``sum(price * quantity)`` where a price is an
-    external fact (per hour prices are multiplied by 730 h) and a quantity is a number or the
+    external fact (per hour prices, ``USD/h ...`` or ``USD/<thing>-hour``, are multiplied by 730 h) and a quantity is a number or the
     name of a driver (e.g. ``events_million_month``), times ``per``. A criterion value given as a
     string names a driver too (e.g. ``one_tenant_share``).
     """
@@ -284,7 +296,7 @@ def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
                 if isinstance(q, str) and q not in drivers:
                     raise PlaybookError(f"option {oid}: unknown cost driver {q!r}; known: {sorted(drivers)}")
                 qty = (float(drivers[q]) if isinstance(q, str) else float(q)) * float(item.get("per", 1.0))
-                total += f.value * qty * (HOURS_PER_MONTH if "/h" in f.unit else 1.0)
+                total += f.value * qty * (HOURS_PER_MONTH if _per_hour(f.unit) else 1.0)
             vals["cost_usd_per_month"] = total
         rows[oid] = vals
     return pd.DataFrame.from_dict(rows, orient="index")[list(decision["criteria"])]
@@ -296,7 +308,11 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
     """Quantities the options' costs and values scale with, at the owner's throughput target.
 
     ``events_million_month`` (average target x 30.42 days / 1e6), ``event_gb_month`` (x bytes / 1e9),
-    ``stored_gb`` (x retention), ``shards`` (provisioned shards for the peak-capacity day's busiest
+    ``stored_gb`` (x the model's stored KB per event x retention), the request volumes the bill is generated
+    with (``workload`` in ``data/platform.yml``): ``s3_put_thousand_month`` (one PUT per
+    ``events_per_s3_object`` events), ``dynamodb_wru_million_month`` / ``dynamodb_rru_million_month``
+    (request units per event) and ``dynamodb_event_wru_million_month`` (the same writes plus the event itself,
+    one unit per KB, for a DynamoDB-only store), ``shards`` (provisioned shards for the peak-capacity day's busiest
     hour in us-east-1's diurnal shape, with ``headroom``), ``customers`` active at the story's end,
     ``one_tenant_share`` (1 / customers), ``us_share`` (their share in us-east-1), ``us_half_share``,
     and the AI capability's cost, latency and upkeep per option from its own model (``dfp.pii.cost``),
@@ -314,8 +330,14 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
     n = int(active.to_numpy().sum())
     us = int(active["us-east-1"].sum()) if "us-east-1" in active.columns else 0
     ev_m = per_day * DAYS_PER_MONTH / 1e6
+    w = workload()  # the platform model's per-event coefficients, the ones the bill is generated with
+    stored_gb = ev_m * 1e6 * w["stored_kb_per_event"] / 1e6 * retention_months
     out = {"events_million_month": ev_m, "event_gb_month": ev_m * 1e6 * b / 1e9,
-           "stored_gb": ev_m * 1e6 * b / 1e9 * retention_months, "shards": float(shards),
+           "stored_gb": stored_gb, "shards": float(shards),
+           "s3_put_thousand_month": ev_m * 1e6 / w["events_per_s3_object"] / 1e3,
+           "dynamodb_wru_million_month": ev_m * w["wru_per_event"],
+           "dynamodb_rru_million_month": ev_m * w["rru_per_event"],
+           "dynamodb_event_wru_million_month": ev_m * (w["wru_per_event"] + math.ceil(w["stored_kb_per_event"])),
            "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
            "us_share": us / n, "us_half_share": us / n / 2}
     out.update(ai_option_drivers(per_day, ai_eu_share, ai_chars_per_field))
@@ -342,6 +364,41 @@ def check_prices_monotone(priced: Mapping[float, Mapping[str, float]], what: str
                                 f"{priced[hi][o]:,.0f} at {hi:,.0f}")
     if problems:
         raise PlaybookError("prices fall with volume: " + "; ".join(problems))
+
+
+def billed_component_usd(billing: pd.DataFrame, month: str, components: Sequence[str]) -> float:
+    """Effective cost (USD) a FOCUS bill charged in ``month`` (``YYYY-MM``) to the platform model's
+    resources of the given architecture ``components`` (``resources`` in ``data/platform.yml``), matched
+    by ARN (``ResourceId``), tenant bucket sets included.
+
+    Raises:
+        PlaybookError: no modelled resource has one of the components, or the bill has no row for them.
+    """
+    res = resources_at(month)
+    rows = res.loc[res["component"].isin(list(components))]
+    if rows.empty:
+        raise PlaybookError(f"billed_component_usd: no modelled resource of components {list(components)} in {month}")
+    start = billing["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M")
+    b = billing.loc[start == pd.Period(month, "M")]
+    account = str(b["BillingAccountId"].iloc[0]) if len(b) else ""
+    pattern = "|".join(f"(?:{arn_pattern(r, account)})" for r in rows.to_dict("records"))
+    hit = b["ResourceId"].fillna("").str.fullmatch(pattern)
+    if not hit.any():
+        raise PlaybookError(f"billed_component_usd: the bill has no {month} row for components {list(components)}")
+    return float(b.loc[hit, "EffectiveCost"].sum())
+
+
+def check_price_near_bill(matrix_usd_per_million: float, billed_usd_per_million: float, tolerance_ratio: float,
+                          what: str) -> None:
+    """Raise unless a matrix option's price per million events is within ``tolerance_ratio`` of the bill's.
+
+    >>> check_price_near_bill(11.8, 11.2, 0.25, "S3 + DynamoDB")
+    """
+    if not 0 < tolerance_ratio < 1:
+        raise PlaybookError(f"check_price_near_bill: tolerance_ratio must be in (0, 1); got {tolerance_ratio}")
+    if billed_usd_per_million <= 0 or abs(matrix_usd_per_million / billed_usd_per_million - 1) > tolerance_ratio:
+        raise PlaybookError(f"{what}: the matrix prices {matrix_usd_per_million:,.2f} USD per million events, the bill "
+                            f"{billed_usd_per_million:,.2f}; more than {tolerance_ratio:.0%} apart")
 
 
 def ai_cost_inputs(monthly: pd.DataFrame, fields: pd.DataFrame, month_index: int) -> tuple[float, float]:
