@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from dfp.architecture import decision
 from dfp.business import customers as business
+from dfp.capacity.sizing import billed_component_usd
 from dfp.core.errors import PlaybookError
 from dfp.io.data import load
 from dfp.io.system import load_system
@@ -78,7 +79,7 @@ def _billed_per_million():
     usage = load("usage_daily")
     month = usage["date"].dt.tz_localize(None).dt.to_period("M") == MONTH
     events_m = float(usage.loc[month, "events"].sum()) / 1e6
-    return decision.billed_component_usd(load_billing(), MONTH, ["event-store-s3", "state-dynamodb"]) / events_m
+    return billed_component_usd(load_billing(), MONTH, ["event-store-s3", "state-dynamodb"]) / events_m
 
 
 def test_event_store_matrix_prices_what_the_bill_charges():

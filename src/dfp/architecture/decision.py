@@ -11,7 +11,6 @@
 ``score_curve``             every option's score as one criterion's weight sweeps 0..1
 ``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
 ``ai_option_drivers``       the AI capability's options priced by ``dfp.pii.cost`` at a volume and EU share
-``billed_component_usd``    what the bill charged a month to the model's resources of some components
 ``check_price_near_bill``   raise unless a matrix price per million events is near the bill's
 ``check_prices_monotone``   raise unless every option's price grows with volume
 ``ai_cost_inputs``          the EU share and characters per field those prices use, at a story month
@@ -31,7 +30,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,6 @@ from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
 from dfp.io.external import fact
-from dfp.io.platform import arn_pattern, resources_at
 from dfp.io.policies import workload
 from dfp.io.system import System
 from dfp.io.yamlfile import check_shape, load_yaml
@@ -59,7 +57,6 @@ __all__ = [
     "MatrixResult",
     "ai_cost_inputs",
     "ai_option_drivers",
-    "billed_component_usd",
     "check_price_near_bill",
     "check_prices_monotone",
     "decision_leaves",
@@ -364,28 +361,6 @@ def check_prices_monotone(priced: Mapping[float, Mapping[str, float]], what: str
                                 f"{priced[hi][o]:,.0f} at {hi:,.0f}")
     if problems:
         raise PlaybookError("prices fall with volume: " + "; ".join(problems))
-
-
-def billed_component_usd(billing: pd.DataFrame, month: str, components: Sequence[str]) -> float:
-    """Effective cost (USD) a FOCUS bill charged in ``month`` (``YYYY-MM``) to the platform model's
-    resources of the given architecture ``components`` (``resources`` in ``data/platform.yml``), matched
-    by ARN (``ResourceId``), tenant bucket sets included.
-
-    Raises:
-        PlaybookError: no modelled resource has one of the components, or the bill has no row for them.
-    """
-    res = resources_at(month)
-    rows = res.loc[res["component"].isin(list(components))]
-    if rows.empty:
-        raise PlaybookError(f"billed_component_usd: no modelled resource of components {list(components)} in {month}")
-    start = billing["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M")
-    b = billing.loc[start == pd.Period(month, "M")]
-    account = str(b["BillingAccountId"].iloc[0]) if len(b) else ""
-    pattern = "|".join(f"(?:{arn_pattern(r, account)})" for r in rows.to_dict("records"))
-    hit = b["ResourceId"].fillna("").str.fullmatch(pattern)
-    if not hit.any():
-        raise PlaybookError(f"billed_component_usd: the bill has no {month} row for components {list(components)}")
-    return float(b.loc[hit, "EffectiveCost"].sum())
 
 
 def check_price_near_bill(matrix_usd_per_million: float, billed_usd_per_million: float, tolerance_ratio: float,

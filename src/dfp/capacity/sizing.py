@@ -21,6 +21,8 @@
 ``model_node_groups``            the platform model's production node groups in a month
 ``model_stream_shards``          the platform model's provisioned stream shards per region in a month
 ``month_node_plan``              the model's prod node groups through one month of hourly traffic
+``billed_component_lines``       the bill's rows of the model's resources of some components, in a month
+``billed_component_usd``         their effective cost
 ``billed_node_hours``            what a FOCUS bill paid for in EC2 in a month: node-hours, mean nodes, vCPU-hours
 ``plan_vs_bill``                 the plan beside the bill per region and node group
 ``check_plan_matches_bill``      raise unless the bill's production node groups are the plan's
@@ -55,7 +57,7 @@ from scipy.optimize import brentq
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive, check_range
 from dfp.core.errors import PlaybookError
 from dfp.core.units import HOURS_PER_MONTH
-from dfp.io.platform import resources_at
+from dfp.io.platform import arn_pattern, resources_at
 
 __all__ = [
     "ClusterPlan",
@@ -69,6 +71,8 @@ __all__ = [
     "Pod",
     "ShardSizing",
     "TenantReplay",
+    "billed_component_lines",
+    "billed_component_usd",
     "billed_node_hours",
     "billed_utilisation_by_month",
     "check_plan_matches_bill",
@@ -706,6 +710,39 @@ def month_node_plan(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month
                          "cpu_used_vcpu_hours": float(s.cpu_used_m[g].sum()) / 1000.0,
                          "cpu_paid_vcpu_hours": float(s.cpu_paid_m[g].sum()) / 1000.0})
     return pd.DataFrame(rows)
+
+
+def billed_component_lines(billing: pd.DataFrame, month: str, components: Sequence[str]) -> pd.DataFrame:
+    """The rows a FOCUS bill charged in ``month`` (``YYYY-MM``) to the platform model's resources of the
+    given architecture ``components`` (``resources`` in ``data/platform.yml``), matched by ARN
+    (``ResourceId``, tenant bucket sets included), summed per region, resource and charge: ``region``,
+    ``resource``, ``charge``, ``quantity``, ``unit``, ``cost_usd`` (effective cost).
+
+    Raises:
+        PlaybookError: no modelled resource has one of the components, or the bill has no row for them.
+    """
+    res = resources_at(month)
+    rows = res.loc[res["component"].isin(list(components))]
+    if rows.empty:
+        raise PlaybookError(f"billed_component_lines: no modelled resource of components {list(components)} in {month}")
+    start = billing["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M")
+    b = billing.loc[start == pd.Period(month, "M")]
+    account = str(b["BillingAccountId"].iloc[0]) if len(b) else ""
+    pattern = "|".join(f"(?:{arn_pattern(r, account)})" for r in rows.to_dict("records"))
+    hit = b.loc[b["ResourceId"].fillna("").str.fullmatch(pattern)]
+    if hit.empty:
+        raise PlaybookError(f"billed_component_lines: the bill has no {month} row for components {list(components)}")
+    return (hit.assign(resource=hit["ResourceName"].fillna(hit["ResourceId"]))
+            .groupby(["RegionId", "resource", "ChargeDescription", "ConsumedUnit"], as_index=False, dropna=False)
+            [["ConsumedQuantity", "EffectiveCost"]].sum()
+            .rename(columns={"RegionId": "region", "ChargeDescription": "charge", "ConsumedUnit": "unit",
+                             "ConsumedQuantity": "quantity", "EffectiveCost": "cost_usd"})
+            [["region", "resource", "charge", "quantity", "unit", "cost_usd"]])
+
+
+def billed_component_usd(billing: pd.DataFrame, month: str, components: Sequence[str]) -> float:
+    """Effective cost (USD) of :func:`billed_component_lines`."""
+    return float(billed_component_lines(billing, month, components)["cost_usd"].sum())
 
 
 def billed_node_hours(billing: pd.DataFrame, month: str, vcpu_by_type: Mapping[str, float]) -> pd.DataFrame:
