@@ -19,6 +19,8 @@
 ``node_group_sizing``            nodes, CPU used and CPU paid for per node group at each event rate:
                                  the one function behind the capacity page's plan and the bill's node-hours
 ``model_node_groups``            the platform model's production node groups in a month
+``check_stream_shards``          raise unless the model's provisioned shards are the sizing rule's
+``model_streams``                the platform model's streams (mode, shards, retention) in a month
 ``model_stream_shards``          the platform model's provisioned stream shards per region in a month
 ``month_node_plan``              the model's prod node groups through one month of hourly traffic
 ``billed_component_lines``       the bill's rows of the model's resources of some components, in a month
@@ -76,6 +78,7 @@ __all__ = [
     "billed_node_hours",
     "billed_utilisation_by_month",
     "check_plan_matches_bill",
+    "check_stream_shards",
     "cluster_plan",
     "consumer_bound",
     "drain_table",
@@ -87,6 +90,7 @@ __all__ = [
     "mmc_response_quantile_s",
     "model_node_groups",
     "model_stream_shards",
+    "model_streams",
     "month_node_plan",
     "node_group_sizing",
     "node_hours_split",
@@ -655,6 +659,42 @@ def model_node_groups(month: str) -> pd.DataFrame:
                          "instance_type": ng["instance_type"].to_numpy(),
                          "min_nodes": ng["min_nodes"].astype(float).to_numpy(),
                          "max_nodes": ng["max_nodes"].astype(float).to_numpy()})
+
+
+def model_streams(month: str) -> pd.DataFrame:
+    """Each region's stream in the platform model at the end of ``month`` (``YYYY-MM``): ``region``,
+    ``stream`` (its name), ``capacity_mode``, ``shards`` (NaN when on-demand), ``retention_h`` and
+    ``since`` (the first instant of its current settings), indexed by region.
+    """
+    r = resources_at(month)
+    st = r.loc[r["kind"] == "kinesis-stream"]
+    return pd.DataFrame({"region": st["region"].to_numpy(), "stream": st["name"].to_numpy(),
+                         "capacity_mode": st["capacity_mode"].to_numpy(),
+                         "shards": np.where(st["capacity_mode"] == "provisioned", st["shards"].astype(float), np.nan),
+                         "retention_h": st["retention_h"].astype(float).to_numpy(),
+                         "since": st["start"].to_numpy()}).set_index("region")
+
+
+def check_stream_shards(sizing: pd.DataFrame, streams: pd.DataFrame) -> None:
+    """Raise unless every provisioned stream of the model has the shards the sizing rule gives its region.
+
+    ``sizing``: :func:`stream_sizing` (``shards_with_tenant_burst`` by region); ``streams``:
+    :func:`model_streams`. An on-demand stream has no shard count to check.
+
+    Raises:
+        PlaybookError: naming each region whose modelled shards differ from the rule, or that the rule
+            does not size.
+    """
+    prov = streams.loc[streams["capacity_mode"] == "provisioned"]
+    problems = []
+    for region, row in prov.iterrows():
+        if region not in sizing.index:
+            problems.append(f"{region}: provisioned in the model, not sized by the rule")
+        elif int(row["shards"]) != int(sizing.loc[region, "shards_with_tenant_burst"]):
+            problems.append(f"{region}: {int(row['shards'])} shards in the model, "
+                            f"{int(sizing.loc[region, 'shards_with_tenant_burst'])} from the sizing rule")
+    if problems:
+        raise PlaybookError("stream shards: " + "; ".join(problems))
 
 
 def model_stream_shards(month: str) -> dict[str, int | None]:
