@@ -16,6 +16,7 @@ from dfp.core.errors import PlaybookError
 from dfp.cost import anomaly, carbon, commitments, projection
 from dfp.cost import attribution as cost_attribution
 from dfp.cost import economics as cost
+from dfp.cost.incident import incident_cost
 from dfp.io.data import load
 from dfp.io.focus import RULES, load_billing, parse_tags, validate_focus
 from dfp.io.system import load_system
@@ -243,12 +244,13 @@ def test_bill_tells_the_story(billing: pd.DataFrame) -> None:
     system = load_system()
     eu = billing[billing["RegionId"] == "eu-west-1"]
     assert eu["ChargePeriodStart"].min() == system.region("eu-west-1").live_from
-    daily = cost.daily_cost(billing)
     inc = system.incident("INC-05")
     start, end = inc.impact_start.tz_localize(None), inc.impact_end.tz_localize(None)
-    during = daily[(daily.index >= start) & (daily.index < end)]
-    before = daily[daily.index < inc.impact_start.tz_localize(None)].iloc[-14:]
-    assert during.mean() > 1.4 * before.mean()
+    # INC-05 is a change in the platform model; its excess is real but small against the month's bill
+    excess = incident_cost(billing, inc)
+    march = float(cost.monthly_cost(billing).loc[pd.Period(start, "M")])
+    assert 0 < excess.excess_usd < 0.01 * march and excess.excess_nat_gb > 100
+    assert start < end
     purchases = billing[billing["ChargeCategory"] == "Purchase"]
     scale_start = system.month_start(system.era("scale").first_month)
     assert (purchases["ChargePeriodStart"] >= scale_start).all() and len(purchases) > 0
@@ -257,18 +259,20 @@ def test_bill_tells_the_story(billing: pd.DataFrame) -> None:
         billing["EffectiveCost"].sum() - billing.loc[billing["ChargeCategory"] == "Credit", "EffectiveCost"].sum())
 
 
-def test_detector_catches_inc05_and_nothing_else(billing: pd.DataFrame) -> None:
+def test_detector_misses_the_small_inc05_and_catches_a_seeded_spike(billing: pd.DataFrame) -> None:
+    """INC-05 (tens of USD over nine days) is below the daily detector's floor; the same detector flags the first
+    day of a spike of a few hundred USD a day over the same window, and at most one normal day in 24 months."""
     system = load_system()
     daily = cost.daily_cost(billing)
     eu_live = system.region("eu-west-1").live_from.tz_localize(None)
-    r = anomaly.detect_cost_anomalies(daily, planned_changes=[eu_live])
     inc = system.incident("INC-05")
-    flagged = r.index[r["flag"]]
-    assert len(flagged) > 0
-    assert (flagged >= inc.impact_start.tz_localize(None)).all()
-    assert (flagged <= inc.impact_end.tz_localize(None)).all()
-    assert anomaly.first_flag(r, inc.impact_start.tz_localize(None), inc.impact_end.tz_localize(None)) == \
-        inc.impact_start.tz_localize(None).normalize()
+    start, end = inc.impact_start.tz_localize(None), inc.impact_end.tz_localize(None)
+    r = anomaly.detect_cost_anomalies(daily, planned_changes=[eu_live])
+    assert anomaly.first_flag(r, start, end) is None
+    assert r["flag"].sum() <= 1
+    seeded = daily + np.where((daily.index >= start.normalize()) & (daily.index <= end), 300.0, 0.0)
+    rs = anomaly.detect_cost_anomalies(seeded, planned_changes=[eu_live])
+    assert anomaly.first_flag(rs, start, end) == start.normalize()
 
 
 def test_attribution_conserves_cost_and_meets_target_after_inc05(billing: pd.DataFrame, usage: pd.DataFrame) -> None:
@@ -391,7 +395,7 @@ def test_month_views_of_the_bill() -> None:
     month = total.index[-1]
     snap = views.service_snapshot(economics.monthly_cost(billing, "ServiceName"), month)
     assert snap["share"].sum() == pytest.approx(1.0) and snap["USD"].is_monotonic_decreasing
-    g = views.grouped_views(billing, month)
+    g = views.grouped_views(billing, month, min_usd=0.0)
     for view in ("ServiceCategory", "RegionId"):
         assert g.loc[g["view"] == view, "USD"].sum() == pytest.approx(float(total.loc[month]), rel=1e-6)
     mrr = pd.Series(1e6, index=total.index)
@@ -423,5 +427,8 @@ def test_unit_economics_names_the_parameter_when_the_fit_cannot_price_an_event()
     from dfp.io.focus import load_billing
     from dfp.io.system import load_system
 
+    billing = load_billing()
+    late = (billing["ChargePeriodStart"] >= pd.Timestamp("2025-09-01", tz="UTC")).to_numpy()
+    billing.loc[late, "EffectiveCost"] *= 0.5   # seeded: a bill that falls as volume grows
     with pytest.raises(PlaybookError, match=r"^as_of_month=12: the cost model fitted on 2025-06 to 2025-11"):
-        unit.unit_economics(load_system(), load_billing(), load("usage_daily"), 12, 1e-4)
+        unit.unit_economics(load_system(), billing, load("usage_daily"), 12, 1e-4)

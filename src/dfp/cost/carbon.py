@@ -26,11 +26,24 @@ import pandas as pd
 from dfp.core.checks import check_fraction, check_non_negative, check_positive
 from dfp.cost.economics import usage_cost
 from dfp.io.external import fact
+from dfp.io.policies import load_policies
 
-__all__ = ["VCPU_PER_NODE", "carbon_by_region_month", "co2e_kg", "compute_kwh", "network_kwh", "storage_kwh"]
+__all__ = ["VCPU_PER_NODE", "carbon_by_region_month", "co2e_kg", "compute_kwh", "network_kwh", "storage_kwh",
+           "vcpu_per_sku"]
 
-#: vCPUs of the node type in the bill (m6i.2xlarge / t3.large both counted at their vCPU count)
-VCPU_PER_NODE = {"BoxUsage:m6i.2xlarge": 8.0, "BoxUsage:t3.large": 2.0}
+#: vCPUs of the instance types the bill runs outside the Kubernetes node types (the sandbox)
+VCPU_PER_NODE = {"BoxUsage:t3.large": 2.0}
+
+
+def vcpu_per_sku() -> dict[str, float]:
+    """vCPUs per EC2 ``BoxUsage:<type>`` SKU: the node types of ``kubernetes.node_types`` in
+    ``data/platform.yml`` plus :data:`VCPU_PER_NODE`.
+
+    >>> vcpu_per_sku()["BoxUsage:m6i.xlarge"]
+    4.0
+    """
+    kube = load_policies()["kubernetes"]["node_types"]
+    return {**{f"BoxUsage:{t}": float(spec["vcpu"]) for t, spec in kube.items()}, **VCPU_PER_NODE}
 
 
 def compute_kwh(vcpu_hours: float | np.ndarray, cpu_utilisation: float, min_watts: float, max_watts: float,
@@ -86,11 +99,12 @@ def carbon_by_region_month(billing: pd.DataFrame, cpu_utilisation: float) -> pd.
     u = u[u["RegionId"].fillna("") != ""]
     sku, unit = u["SkuId"].fillna(""), u["PricingUnit"].fillna("")
     q = u["PricingQuantity"].fillna(0.0).to_numpy()
-    is_node = sku.isin(list(VCPU_PER_NODE)).to_numpy()
+    vcpu = vcpu_per_sku()
+    is_node = sku.isin(list(vcpu)).to_numpy()
     is_store = (unit == "GB-Months").to_numpy()
     is_net = (unit == "GB").to_numpy()
     kwh = np.zeros(len(u))
-    vcpu_h = q * sku.map(VCPU_PER_NODE).fillna(0.0).to_numpy()
+    vcpu_h = q * sku.map(vcpu).fillna(0.0).to_numpy()
     kwh[is_node] = compute_kwh(vcpu_h[is_node], cpu_utilisation, g("cpu_min_watts_per_vcpu"),
                                g("cpu_max_watts_per_vcpu"), pue)
     # a GB-month row of one day is GB x 24 h / days-in-month ... x days = GB-month x 730 h
@@ -107,6 +121,6 @@ def carbon_by_region_month(billing: pd.DataFrame, cpu_utilisation: float) -> pd.
     f.loc[other, "kwh"] = f[other].merge(per_usd, left_on=["month", "region"], right_index=True, how="left")[
         "kwh_per_usd"].fillna(0.0).to_numpy() * f.loc[other, "cost_usd"].to_numpy()
     out = f.groupby(["month", "region", "usage_type"], as_index=False)["kwh"].sum()
-    grid = {"us-east-1": g("us_east_1"), "eu-west-1": g("eu_west_1")}
+    grid = {r: g(r.replace("-", "_")) for r in out["region"].unique()}
     out["kg_co2e"] = co2e_kg(out["kwh"].to_numpy(), 1.0) * out["region"].map(grid).to_numpy(float)
     return out

@@ -204,18 +204,17 @@ def volume_for_unit_cost(fixed_usd_per_month: float, variable_usd_per_event: flo
 
 #: The pipeline stage each ``app`` tag belongs to; anything else is the shared platform.
 STAGE_OF_APP: dict[str, str] = {
-    "ingestion-api": "1 ingest", "nodegroup-ingest": "1 ingest", "stream-raw": "1 ingest",
-    "nodegroup-process": "2 process", "stream-enriched": "2 process", "profile-store": "2 process",
-    "event-archive": "2 process", "stream-consumers": "2 process",
-    "nodegroup-deliver": "3 deliver", "destination-delivery": "3 deliver",
+    "ingestion-api": "1 ingest", "event-stream": "1 ingest", "spill-buffer": "1 ingest",
+    "state-store": "2 process", "event-archive": "2 process", "stream-consumers": "2 process",
+    "destination-delivery": "3 deliver", "delivery-dlq": "3 deliver",
 }
 
 
 def unit_cost_by_stage(billing: pd.DataFrame, events_in_month: float, month: pd.Period) -> pd.DataFrame:
     """One month's cost per million events, by pipeline stage and charge line.
 
-    Stages come from the ``app`` tag (:data:`STAGE_OF_APP`); everything else (control planes, the
-    system node group, databases, NAT hours, observability, staging and dev) is ``4 platform``.
+    Stages come from the ``app`` tag (:data:`STAGE_OF_APP`); everything else (the prod node group that runs
+    every service, control planes, databases, NAT hours, observability, staging and dev) is ``4 platform``.
     ``line`` is the ``ChargeDescription`` without its pricing split (``on demand`` / ``covered by ...``),
     so covered and uncovered node-hours of one node group are one line. Columns ``stage``, ``line``,
     ``cost_usd``, ``usd_per_million_events``; lines with no cost are dropped.

@@ -1,95 +1,87 @@
-"""Generate the billing export: daily AWS cost lines in the FinOps FOCUS shape (fictional).
+"""Generate the billing export from the platform model: daily AWS cost lines in the FinOps FOCUS shape (fictional).
 
-How the bill is built (every unit price comes from ``data/external_facts.yml`` ``prices``, all
-illustrative; the workload coefficients below are the fictional system's assumptions):
+The bill is **the platform model x the traffic x the prices**, nothing else:
 
-* **Drivers** come from the business data: events and API requests per region-day
-  (``usage_daily``), the hourly event rate (``traffic_hourly``) and the customers' retained data.
-  Cost therefore grows with the business, and each service scales by its own pricing unit.
-* **EKS / EC2 node-hours**: per region and hour, each prod node group (ingest, process, deliver)
-  runs ``max(min_nodes, ceil(events_per_s / events_per_s_per_node))`` m6i.2xlarge nodes; a system
-  node group, staging and dev are fixed. EKS control planes bill per cluster-hour.
-* **Kinesis**: two streams per region (raw, enriched), shards provisioned for the day's busiest
-  hour with 2x headroom (``min 2``); one PUT payload unit per event.
-* **S3**: GB-months accrue daily for the retained data (``retention_days`` of events at
-  ``stored_kb_per_event``); PUT requests per object written. Enterprise tenants get a dedicated,
-  customer-tagged bucket once attribution starts (Full platform era).
-* **DynamoDB** on-demand read/write request units per event (profile and identity lookups).
-* **RDS PostgreSQL** Multi-AZ per live region plus a staging instance.
-* **API Gateway** HTTP API requests = ``usage_daily.api_requests``.
-* **NAT / data transfer**: delivery to destinations leaves through NAT gateways to the internet;
-  consumers read across AZs; a little metadata crosses regions; logs are shipped to an external log
-  platform through NAT until INC-05's fix moves them to a private endpoint.
-* **INC-05** (``system.yml``): between its impact start and end, debug logging in us-east-1 ships an
-  extra ``debug_log_gb_per_day`` through NAT (NAT processing + internet egress + cross-AZ).
-* **Tags**: ``env``, ``team``, ``app``; ``alloc`` (the allocation key that spreads a shared line over
-  customers: ``events``, ``api_requests``, ``storage``) from the start of the Full platform era on
-  pipeline lines; ``customer`` on dedicated enterprise buckets. Shared platform lines (staging, dev,
-  observability, log shipping) carry no allocation key until the INC-05 follow-up (ADR-0013); a
-  small untagged experiments line never does.
-* **Commitments**: 1-year Compute Savings Plans (no upfront, a daily recurring fee) bought at
-  ``0.9 x`` the 10th-percentile hourly eligible spend of the previous 28 days; 1-year all-upfront RDS
-  reserved instances for the prod databases. Covered usage rows have ``BilledCost = 0`` and an
-  ``EffectiveCost`` at the committed rate; unused commitment appears as ``Unused`` rows; purchases
-  have ``EffectiveCost = 0`` (their cost is amortised into the usage rows), as FOCUS specifies.
-  FOCUS 1.2 prices purchase and unused rows like any other (quantity, unit, list and contracted unit
-  price): a savings plan's daily fee is 24 ``Hours`` at its hourly commitment, an unused row the unused
-  commitment-hours, a reservation ``24 x 365 Hours`` at its upfront price per hour; the commitment
-  itself is in ``CommitmentDiscountQuantity`` / ``CommitmentDiscountUnit`` (``USD`` for the spend-based
-  plan, ``Hours`` for the reservation).
-* **Credits**: promotional credits in the MVP era, one ``Credit`` row per month, with ``ListCost`` and
-  ``ContractedCost`` equal to its (negative) ``BilledCost``, as FOCUS 1.2 requires of a charge that is
-  not derived from other charges.
-* **FOCUS 1.2 columns**: every mandatory column and each conditional column whose condition holds for
-  AWS (``data/focus/focus-1.2-columns.yml``); units in FOCUS UnitFormat (``GB-Months``, ``Shard-Hours``,
-  ``1000 Requests``, ``1000000 Units``).
+* **What is billed** is ``resources`` in ``data/platform.yml`` (read through :mod:`dfp.io.platform`): every usage
+  line's ``ResourceId`` is the ARN of a modelled resource (:func:`dfp.io.platform.resource_arn`), each line is
+  billed only while its resource exists and in the proportion of each day a setting held (a change dated by an
+  incident record starts mid-day), and every resource the model marks as billed has lines in every month it
+  exists (``tests/test_platform_model.py`` checks both directions per month).
+* **Drivers** come from the business data: events and API requests per region-day (``usage_daily``), the hourly
+  event rate (``traffic_hourly``) and each customer's retained data.
+* **Node-hours**: the prod node group's node count each hour is :func:`dfp.capacity.sizing.nodes_for_rates` at
+  that hour's event rate: the cluster plan of the Kubernetes capacity page (replicas per service, processors by
+  M/M/c, first-fit packing, one AZ of headroom), clipped to the node group's autoscaling bounds. Staging runs its
+  minimum plus a load test a few weekday afternoons a year; dev follows the engineers' activity.
+* **Kinesis** per the stream's capacity mode: on-demand stream-hours, data in and out and the retention beyond
+  24 h per GB; provisioned shard-hours, PUT payload units and the extended retention per shard-hour.
+* **S3**: each bucket's retained gigabytes (events, tenants' dedicated archives, Loki's chunks, the audit trail,
+  the replicas), PUT requests per object written, replication's inter-region transfer and replica PUTs.
+* **INC-05** is a change in the model: debug logging on the us-east-1 processors from the incident's impact
+  start to its end. Log volume per day is :func:`dfp.capacity.observability.log_gb_per_day` at the level the
+  model says; Loki writes it to S3, and until the S3 gateway endpoint exists (the fix, from the incident's end)
+  every S3 write from the private subnets passes the NAT gateways (data processed per GB). The log pipeline's
+  lines carry ``app=log-pipeline`` (:data:`dfp.cost.incident.LOG_PIPELINE_APPS`).
+* **Tags**: ``env``, ``team``, ``app``; ``alloc`` (the key that spreads a shared line over customers: ``events``,
+  ``api_requests``, ``storage``) from the start of the Full platform era on pipeline lines; ``customer`` on the
+  dedicated enterprise buckets. Shared platform lines (staging, dev, observability, control planes, network)
+  carry no allocation key until the INC-05 follow-up (ADR-0013); the sandbox line never does.
+* **Commitments**: 1-year Compute Savings Plans (no upfront, a daily recurring fee) bought at ``0.9 x`` the
+  10th-percentile hourly eligible spend of the previous 28 days; 1-year all-upfront RDS reserved instances for the
+  prod Multi-AZ databases. Covered usage rows have ``BilledCost = 0`` and an ``EffectiveCost`` at the committed
+  rate; unused commitment appears as ``Unused`` rows; purchases have ``EffectiveCost = 0``, as FOCUS specifies.
+  FOCUS 1.2 prices purchase and unused rows like any other; the commitment itself is in
+  ``CommitmentDiscountQuantity`` / ``CommitmentDiscountUnit``.
+* **Credits**: promotional credits in the MVP era, one ``Credit`` row per month.
+* **FOCUS 1.2 columns**: every mandatory column and each conditional column whose condition holds for AWS
+  (``data/focus/focus-1.2-columns.yml``); units in FOCUS UnitFormat.
+* **Day-to-day noise** (the dataset's own ``rng`` stream only): dev nodes, staging load tests and the untagged
+  sandbox line: the normal peaks an anomaly detector must not flag.
 
-* **Day-to-day noise**: the dev node group follows the engineers' activity (Poisson around its
-  weekday mean, one node at weekends), staging is scaled up for a few load tests a year, and the
-  untagged sandbox line varies lognormally: the normal peaks an anomaly detector must not flag.
-
-Randomness beyond the business data is limited to that noise (the dataset's own ``rng`` stream). The business frames are regenerated
-in-process from the same seed rather than read from ``data/``, so a bill is always consistent with
-the business data of the same run.
+Prices come from ``data/external_facts.yml`` (``prices``; the node types' prices through
+``kubernetes.node_types``); eu-west-1 and eu-central-1 carry ``eu_west_1_price_ratio``. The business frames are
+regenerated in-process from the same seed, so a bill is always consistent with the business data of one run.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from typing import TypedDict
+import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dfp.capacity.observability import log_gb_per_day
+from dfp.capacity.sizing import nodes_for_rates
+from dfp.core.errors import PlaybookError
+from dfp.core.paths import data_dir
 from dfp.generate import business
 from dfp.generate.seed import rng_for
 from dfp.io.external import fact
 from dfp.io.focus import validate_focus
+from dfp.io.platform import daily_setting, live_share, load_resources, resource_arn
 from dfp.io.policies import load_policies, workload
 from dfp.io.schema import validate_frame
 from dfp.io.schemas import SCHEMAS
 from dfp.io.schemas.billing import billing_daily
 from dfp.io.system import System
+from dfp.security.posture import audit_log_retention
 
-__all__ = ["COMMITMENT_PURCHASES", "generate"]
+__all__ = ["ACCOUNT", "COMMITMENT_PURCHASES", "generate"]
 
 ACCOUNT = "111122223333"
 ACCOUNT_NAME = "DataFlow Platform"
 SUB_ACCOUNT, SUB_ACCOUNT_NAME = "444455556666", "dataflow-workloads"
-#: AWS's display names of the regions the platform runs in
-REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "eu-west-1": "Europe (Ireland)"}
+#: AWS's display names of the regions the platform bills in
+REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "eu-west-1": "Europe (Ireland)",
+                "us-west-2": "US West (Oregon)", "eu-central-1": "Europe (Frankfurt)"}
+#: which region's business drivers a region's resources serve (the replicas serve their source region)
+_SERVES = {"us-east-1": "us-east-1", "eu-west-1": "eu-west-1", "us-west-2": "us-east-1", "eu-central-1": "eu-west-1"}
 
-
-
-def ingest_eps_per_node() -> float:
-    """Events/s one ingest node sustains: the ingest-service pod's rate (``kubernetes.services`` in
-    ``data/platform.yml``), the one capacity coefficient the Kubernetes capacity page sizes with. Read when
-    generating, never at import, so the package imports without a data folder."""
-    return float(load_policies()["kubernetes"]["services"]["ingest-service"]["events_per_s_per_pod"])
-
-
-#: Commitment purchases: (id, kind, start date, term days). Compute SP levels are sized from data.
+#: Commitment purchases: (id, kind, start date). Compute SP levels are sized from data.
 COMMITMENT_PURCHASES: tuple[tuple[str, str, str], ...] = (
     ("sp-2025-08", "sp", "2025-08-01"),
     ("sp-2026-02", "sp", "2026-02-01"),
@@ -98,41 +90,23 @@ COMMITMENT_PURCHASES: tuple[tuple[str, str, str], ...] = (
     ("ri-2026-09", "ri", "2026-09-01"),   # renews ri-2025-09
 )
 TERM_DAYS = 365
-NODE_GROUPS = ("system", "ingest", "process", "deliver", "staging", "dev")
-_GROUP_TEAM = {"system": "platform", "ingest": "ingestion", "process": "pipeline", "deliver": "delivery",
-               "staging": "platform", "dev": "platform"}
-REGIONS = ("us-east-1", "eu-west-1")
+#: RDS hourly price per (instance class, Multi-AZ)
+_RDS_PRICE = {("db.m6g.large", True): "rds_pg_m6g_large_multi_az_usd_per_h",
+              ("db.m6g.large", False): "rds_pg_m6g_large_usd_per_h"}
+#: EC2 hourly price of instance types outside the Kubernetes node types
+_EC2_PRICE = {"t3.large": "ec2_t3_large_usd_per_h"}
 
 
 def _tags(**kv: str) -> str:
     return json.dumps({k: v for k, v in kv.items() if v}, sort_keys=True, separators=(",", ":"))
 
 
-class _RegionDrivers(TypedDict):
-    """One region's drivers (see :func:`_drivers`)."""
-
-    events: np.ndarray
-    api: np.ndarray
-    hourly: np.ndarray
-    gb: pd.DataFrame
-    ent_cols: np.ndarray
-
-
-class _NodeLine(TypedDict):
-    """The :meth:`_Bill.add` arguments shared by one node group's on-demand and covered lines."""
-
-    region: str
-    service: str
-    category: str
-    sku: str
-    unit: str
-    price: float
-    tags: np.ndarray
-    resource: str
-
-
 def _price(name: str) -> float:
     return fact(f"prices.{name}").value
+
+
+def _ratio(region: str) -> float:
+    return _price("eu_west_1_price_ratio") if region.startswith("eu-") else 1.0
 
 
 class _Bill:
@@ -178,54 +152,480 @@ class _Bill:
         })[keep])
 
 
+
+
 def _arn(service: str, region: str, what: str) -> str:
     return f"arn:aws:{service}:{region}:{ACCOUNT}:{what}"
 
 
 def _drivers(system: System, usage: pd.DataFrame, hourly: pd.DataFrame, days: pd.DatetimeIndex,
-             customers: pd.DataFrame) -> dict[str, _RegionDrivers]:
-    """Per region: daily events, API requests, hourly events (days x 24), retained GB per pool."""
+             customers: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per live region: daily events and API requests, hourly events (days x 24), new stored GB per customer
+    and day, and which customers are enterprise tenants."""
     w = workload()  # data/platform.yml, section workload: read when generating, never at import
     ent = set(customers.loc[customers["tier"] == "enterprise", "customer_id"])
-    out: dict[str, _RegionDrivers] = {}
-    for region in REGIONS:
+    out: dict[str, dict[str, Any]] = {}
+    for region in (r.id for r in system.regions):
         u = usage[usage["region"] == region]
         daily = u.groupby("date")[["events", "api_requests"]].sum().reindex(days, fill_value=0)
         h = hourly[hourly["region"] == region].set_index("hour")["events"]
         grid = pd.date_range(days[0], days[-1] + pd.Timedelta(hours=23), freq="h")
         hm = h.reindex(grid, fill_value=0).to_numpy(float).reshape(len(days), 24)
-        # retained data: rolling sum of events over the retention window, per customer
         per_cust = u.pivot_table(index="date", columns="customer_id", values="events", aggfunc="sum")
         per_cust = per_cust.reindex(days).fillna(0.0)
-        retained = per_cust.rolling(int(w["retention_days"]), min_periods=1).sum()
-        gb = retained * w["stored_kb_per_event"] / 1e6
         out[region] = {"events": daily["events"].to_numpy(float), "api": daily["api_requests"].to_numpy(float),
-                       "hourly": hm, "gb": gb, "ent_cols": np.array([c in ent for c in gb.columns])}
+                       "hourly": hm, "new_gb": per_cust * w["stored_kb_per_event"] / 1e6,
+                       "ent": np.array([c in ent for c in per_cust.columns])}
     return out
 
 
-def _node_hours(region: str, hm: np.ndarray, live: np.ndarray, dev_nodes: np.ndarray,
-                load_test: np.ndarray) -> dict[str, np.ndarray]:
-    """Node count per node group per hour (days x 24) for one region.
+def _rolling(daily: np.ndarray, window_days: float) -> np.ndarray:
+    """Sum over the last ``window_days`` days (what a store holds at a retention of that many days)."""
+    frame = pd.DataFrame(np.asarray(daily, float))
+    return frame.rolling(max(1, int(window_days)), min_periods=1).sum().to_numpy().reshape(np.shape(daily))
 
-    ``dev_nodes`` (per day) follows the engineers' activity; ``load_test`` (per day, 0/1) scales staging
-    up by ``load_test_nodes`` for ``load_test_hours`` in the afternoon (UTC) of a load-test day.
-    """
+
+def _constant(model: pd.DataFrame, rid: str, key: str) -> Any:
+    """A setting the generator requires to be the same over a resource's whole life (an instance type)."""
+    values = {s.get(key) for s in model.loc[model["id"] == rid, "settings"]}
+    if len(values) != 1:
+        raise PlaybookError(f"platform.yml: resource {rid}: the bill needs one {key} over its life; got {values}")
+    return values.pop()
+
+
+def _per_day(value: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """A setting's value on the days a resource lived (``daily_setting`` weights by the share of the day)."""
+    return np.divide(value, live, out=np.zeros_like(value), where=live > 0)
+
+
+def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """Generate ``billing_daily.csv.gz`` from the platform model and the business data; ``{filename: frame}``."""
     w = workload()  # data/platform.yml, section workload: read when generating, never at import
-    eps = hm / 3600.0
-    mn = w["min_nodes_per_group"]
-    nodes = {
-        "system": np.full(hm.shape, w["system_nodes"]),
-        "ingest": np.maximum(mn, np.ceil(eps / ingest_eps_per_node())),
-        "process": np.maximum(mn, np.ceil(eps / w["process_eps_per_node"])),
-        "deliver": np.maximum(mn, np.ceil(eps / w["deliver_eps_per_node"])),
-        "staging": np.full(hm.shape, w["staging_nodes"] if region == "us-east-1" else 0.0),
-        "dev": np.repeat(dev_nodes[:, None], 24, axis=1) if region == "us-east-1" else np.zeros(hm.shape),
-    }
-    if region == "us-east-1":
-        hours = (np.arange(24) >= 13) & (np.arange(24) < 13 + w["load_test_hours"])
-        nodes["staging"] = nodes["staging"] + w["load_test_nodes"] * load_test[:, None] * hours[None, :]
-    return {g: n * live[:, None] for g, n in nodes.items()}
+    pol = load_policies()
+    kube, ob = pol["kubernetes"], pol["observability"]
+    usage, hourly, customers = _business(system)
+    days = pd.date_range(system.start, system.end, freq="D", inclusive="left")
+    nd = len(days)
+    drv = _drivers(system, usage, hourly, days, customers)
+    model = load_resources()
+    res = model.drop_duplicates("id").set_index("id")
+    attrib_from = system.month_start(system.era("full-platform").first_month)
+    inc = system.incident("INC-05")
+    alloc_on = np.asarray(days >= attrib_from)
+    shared_on = np.asarray(days >= inc.impact_end.normalize() + pd.Timedelta(days=1))
+    bill = _Bill()
+    d_sp = _price("compute_savings_plan_1y_discount_ratio")
+    d_ri = _price("rds_reserved_1y_discount_ratio")
+
+    def tags(env: str, team: str, app: str, alloc: str | None, when: np.ndarray) -> np.ndarray:
+        with_key, without = _tags(env=env, team=team, app=app, alloc=alloc or ""), _tags(env=env, team=team, app=app)
+        return np.where(when, with_key, without)
+
+    def rtags(rid: str, app: str, alloc: str | None = "events", team: str | None = None) -> np.ndarray:
+        """A resource's tags (``team`` overrides the resource's own for a line another team drives): prod
+        pipeline lines carry ``alloc`` from attribution's start, shared ones from the INC-05 follow-up."""
+        env, owner = res.at[rid, "env"], team or res.at[rid, "team"]
+        pipeline = env == "prod" and owner in ("pipeline", "ingestion", "delivery")
+        return tags(env, owner, app, alloc, alloc_on if pipeline else shared_on)
+
+    def arn(rid: str) -> str:
+        return resource_arn({"kind": res.at[rid, "kind"], "region": res.at[rid, "region"],
+                             "name": res.at[rid, "name"]}, ACCOUNT)
+
+    def of_kind(kind: str, **where: Any) -> list[str]:
+        sel = res[(res["kind"] == kind) & res["billed"]]
+        for k, v in where.items():
+            sel = sel[sel[k] == v]
+        return list(sel.index)
+
+    def setting(rid: str, key: str) -> np.ndarray:
+        return daily_setting(rid, key, days)
+
+    def live(rid: str) -> np.ndarray:
+        return live_share(rid, days)
+
+    # ---- derived daily quantities per live region --------------------------------------------------
+    pods = float(sum(s["min_replicas"] for s in kube["services"].values()))
+    derived: dict[str, dict[str, np.ndarray]] = {}
+    for region, d in drv.items():
+        procs = [r for r in res.index if res.at[r, "kind"] == "eks-workload" and res.at[r, "name"] == "processors"
+                 and res.at[r, "region"] == region]
+        debug = setting(procs[0], "log_level=debug") if procs else np.zeros(nd)
+        per_event = ob["log_bytes_per_event_info"] + debug * (ob["log_bytes_per_event_debug"]
+                                                              - ob["log_bytes_per_event_info"])
+        log_gb = np.array([log_gb_per_day(e, b, int(pods), ob["log_fixed_gb_per_pod_day"])
+                           for e, b in zip(d["events"], per_event, strict=True)]) * (d["events"] > 0)
+        endpoints = [r for r in model.loc[model["kind"] == "vpc-endpoint", "id"].unique()
+                     if res.at[r, "region"] == region
+                     and {s.get("service") for s in model.loc[model["id"] == r, "settings"]} == {"s3"}]
+        via_nat = 1.0 - (live(endpoints[0]) if endpoints else np.zeros(nd))
+        derived[region] = {"log_gb": log_gb, "s3_via_nat": via_nat}
+
+    # ---- compute: hourly node counts per node group, Savings Plan coverage applied hour by hour ----------
+    weekend = np.asarray(days.day_of_week >= 5)
+    dev_draw = np.where(weekend, 1.0, np.clip(rng.poisson(w["dev_nodes"], nd), 1, None)).astype(float)
+    load_test = (~weekend & (rng.random(nd) < w["load_tests_per_year"] / (52 * 5))).astype(float)
+    sandbox_noise = rng.lognormal(0.0, w["sandbox_noise_sigma"], nd)
+    afternoon = (np.arange(24) >= 13) & (np.arange(24) < 13 + w["load_test_hours"])
+    nodes: dict[str, np.ndarray] = {}
+    node_price: dict[str, float] = {}
+    for rid in of_kind("eks-nodegroup"):
+        region, itype, sizing = res.at[rid, "region"], _constant(model, rid, "instance_type"), \
+            _constant(model, rid, "sizing")
+        if itype not in kube["node_types"]:
+            raise PlaybookError(f"platform.yml: resource {rid}: instance_type {itype!r} is not in kubernetes.node_types")
+        lv = live(rid)
+        lo, hi = _per_day(setting(rid, "min_nodes"), lv), _per_day(setting(rid, "max_nodes"), lv)
+        if sizing == "cluster-plan":
+            n = nodes_for_rates(kube, itype, drv[region]["hourly"] / 3600.0, 0.0, 1e9)
+        elif sizing == "load-tests":
+            n = lo[:, None] + w["load_test_nodes"] * load_test[:, None] * afternoon[None, :]
+        else:  # dev-activity
+            n = np.repeat(dev_draw[:, None], 24, axis=1)
+        nodes[rid] = np.clip(n, lo[:, None], hi[:, None]) * lv[:, None]
+        node_price[rid] = fact(kube["node_types"][itype]["price"]).value * _ratio(region)
+    od_h = {rid: nodes[rid] * node_price[rid] for rid in nodes}
+    total_od = np.asarray(sum(od_h.values()), dtype=float)
+    sp_rate_spend = total_od * (1 - d_sp)
+    levels = _sp_levels(sp_rate_spend, days)
+    remaining = sp_rate_spend.copy()
+    cover: dict[str, np.ndarray] = {}
+    for cid, level in levels.items():
+        active = np.array([_active(cid, d) for d in days], dtype=float)[:, None]
+        used = np.minimum(remaining, level * active)
+        cover[cid] = np.divide(used, sp_rate_spend, out=np.zeros_like(used), where=sp_rate_spend > 0)
+        remaining = remaining - used
+        unused = ((level * active - used).sum(axis=1))
+        on = active[:, 0] > 0
+        sp_tags = _tags(team="finops", app="savings-plan")
+        sp_arn = f"arn:aws:savingsplans::{ACCOUNT}:{cid}"
+        bill.add(days[on], region=None, service="AWS Savings Plans", category="Compute",
+                 desc=f"Compute Savings Plan {cid} recurring fee", sku="ComputeSP:1yrNoUpfront",
+                 qty=np.full(on.sum(), 24.0), unit="Hours", price=level, tags=sp_tags, resource=sp_arn,
+                 effective=np.zeros(on.sum()), billed=np.full(on.sum(), level * 24),
+                 charge="Purchase", freq="Recurring", commit_id=cid, commit_type="Compute Savings Plan",
+                 commit_cat="Spend", commit_qty=np.full(on.sum(), level * 24), commit_unit="USD")
+        bill.add(days[on], region=None, service="AWS Savings Plans", category="Compute",
+                 desc=f"Compute Savings Plan {cid} unused commitment", sku="ComputeSP:1yrNoUpfront",
+                 qty=unused[on] / level if level > 0 else np.zeros(on.sum()), unit="Hours", price=level,
+                 tags=sp_tags, resource=sp_arn, effective=unused[on], billed=np.zeros(on.sum()), pricing="Committed",
+                 commit_id=cid, commit_type="Compute Savings Plan", commit_cat="Spend", commit_status="Unused",
+                 commit_qty=unused[on], commit_unit="USD")
+    od_frac = np.divide(remaining, sp_rate_spend, out=np.ones_like(remaining), where=sp_rate_spend > 0)
+    for rid, nh in nodes.items():
+        itype, region, env = _constant(model, rid, "instance_type"), res.at[rid, "region"], res.at[rid, "env"]
+        group = "workers" if env == "prod" else env
+        common: dict[str, Any] = dict(region=region, service="Amazon Elastic Compute Cloud", category="Compute",
+                                      sku=f"BoxUsage:{itype}", unit="Hours", price=node_price[rid],
+                                      tags=rtags(rid, f"nodegroup-{group}"), resource=arn(rid))
+        bill.add(days, desc=f"EKS {env} nodes {itype} on demand", qty=(nh * od_frac).sum(axis=1), **common)
+        for cid in levels:
+            q = (nh * cover[cid]).sum(axis=1)
+            lc = q * node_price[rid]
+            bill.add(days, desc=f"EKS {env} nodes {itype} covered by {cid}", qty=q, pricing="Committed",
+                     effective=lc * (1 - d_sp), billed=np.zeros(nd), commit_id=cid,
+                     commit_type="Compute Savings Plan", commit_cat="Spend", commit_status="Used",
+                     commit_qty=lc * (1 - d_sp), commit_unit="USD", **common)
+    for rid in of_kind("ec2-instances"):
+        itype, region = _constant(model, rid, "instance_type"), res.at[rid, "region"]
+        price = _price(_EC2_PRICE[itype]) * _ratio(region)
+        usd = setting(rid, "mean_usd_per_day") * sandbox_noise
+        bill.add(days, region=region, service="Amazon Elastic Compute Cloud", category="Compute",
+                 desc=f"Sandbox instances {itype} (untagged)", sku=f"BoxUsage:{itype}", qty=usd / price,
+                 unit="Hours", price=price, tags="{}", resource=arn(rid))
+
+    # ---- every other billed resource, by kind ------------------------------------------------------------
+    _bill_rest(bill, system, model, res, days, drv, derived, rtags, arn, setting, live, d_ri)
+    # ---- credits (MVP era) ------------------------------------------------------------------------
+    mvp_end = system.era("mvp").last_month + 1
+    starts = pd.DatetimeIndex([system.month_start(m) for m in range(mvp_end)])
+    ends = pd.DatetimeIndex([system.month_start(m + 1) for m in range(mvp_end)])
+    credit = np.full(len(starts), -w["credits_usd_per_month"])
+    bill.add(starts, region=None, service="AWS Promotional Credits", category="Other",
+             desc="Promotional credits applied", sku="Credit", qty=np.zeros(len(starts)), unit="", price=0.0,
+             tags="{}", resource=None, list_cost=credit, effective=credit, billed=credit,
+             charge="Credit", freq="One-Time", period_end=ends)
+    frame = _frame(bill)
+    _check_focus(frame)
+    return {"billing_daily.csv.gz": frame}
+
+
+def _bill_rest(bill: _Bill, system: System, model: pd.DataFrame, res: pd.DataFrame, days: pd.DatetimeIndex,
+               drv: dict[str, dict[str, Any]], derived: dict[str, dict[str, np.ndarray]],
+               rtags: Callable[..., np.ndarray], arn: Callable[[str], str],
+               setting: Callable[[str, str], np.ndarray], live: Callable[[str], np.ndarray], d_ri: float) -> None:
+    """The lines of every billed resource other than compute, one block per kind (see the module docstring)."""
+    w = workload()
+    pol = load_policies()
+    ob, stores = pol["observability"], pol["recovery"]["stores"]
+    nd = len(days)
+    dim = days.days_in_month.to_numpy(float)
+    keep = audit_log_retention(json.loads((data_dir() / "security" / "audit-log-bucket.json").read_text()))
+    record_kb = math.ceil(system.sample["mean_event_bytes"] / 1024)
+    zero = np.zeros(nd)
+
+    def serve(rid: str) -> dict[str, Any]:
+        return drv.get(_SERVES.get(res.at[rid, "region"], ""), {"events": zero, "api": zero, "new_gb": None})
+
+    def add(rid: str, *, service: str, category: str, desc: str, sku: str, qty: np.ndarray, unit: str,
+            price_name: str, app: str, alloc: str | None = "events", region: str | None = None,
+            resource: str | None = None, tag: np.ndarray | str | None = None, **extra: Any) -> None:
+        reg = region or res.at[rid, "region"]
+        bill.add(days, region=reg, service=service, category=category, desc=desc, sku=sku, qty=qty, unit=unit,
+                 price=_price(price_name) * _ratio(reg), tags=rtags(rid, app, alloc) if tag is None else tag,
+                 resource=resource or arn(rid), **extra)
+
+    def ids(kind: str) -> list[str]:
+        return list(res.index[(res["kind"] == kind) & res["billed"]])
+
+    def content(rid: str) -> str:
+        return str(model.loc[model["id"] == rid, "settings"].iloc[0]["content"])
+
+    for rid in ids("eks-cluster"):
+        add(rid, service="Amazon Elastic Kubernetes Service", category="Compute",
+            desc=f"EKS cluster control plane {res.at[rid, 'name']}", sku="AmazonEKS-Hours:perCluster",
+            qty=24 * live(rid), unit="Hours", price_name="eks_cluster_usd_per_h", app="eks", alloc="events")
+    for rid in ids("ebs-volumes"):
+        add(rid, service="Amazon Elastic Compute Cloud", category="Storage",
+            desc=f"EBS gp3 volumes, {res.at[rid, 'name']}", sku="EBS:VolumeUsage.gp3",
+            qty=setting(rid, "volumes") * _per_day(setting(rid, "size_gb"), live(rid)) / dim, unit="GB-Months",
+            price_name="ebs_gp3_gb_month", app="observability")
+    for rid in ids("api-gateway"):
+        add(rid, service="Amazon API Gateway", category="Networking", desc="API Gateway HTTP API requests",
+            sku="ApiGatewayHttpRequest", qty=serve(rid)["api"] * live(rid) / 1e6, unit="1000000 Requests",
+            price_name="apigw_http_usd_per_million", app="ingestion-api", alloc="api_requests")
+    for rid in ids("kinesis-stream"):
+        ev, lv = serve(rid)["events"] * live(rid), live(rid)
+        prov = setting(rid, "capacity_mode=provisioned")
+        ondemand = lv - prov
+        extra_h = np.maximum(_per_day(setting(rid, "retention_h"), lv) - 24.0, 0.0)
+        gb_in = ev * record_kb / 1024**2
+        common = dict(service="Amazon Kinesis", category="Analytics", app="event-stream")
+        add(rid, desc="Kinesis on-demand stream hours", sku="OnDemand-StreamHour", qty=24 * ondemand,
+            unit="Hours", price_name="kinesis_on_demand_stream_hour", **common)
+        add(rid, desc="Kinesis on-demand data in", sku="OnDemand-BilledIncomingBytes", qty=gb_in * ondemand / lv.clip(1e-9),
+            unit="GB", price_name="kinesis_on_demand_ingest_gb", **common)
+        add(rid, desc="Kinesis on-demand data out", sku="OnDemand-BilledOutgoingBytes", qty=gb_in * ondemand / lv.clip(1e-9),
+            unit="GB", price_name="kinesis_on_demand_retrieval_gb", **common)
+        add(rid, desc="Kinesis on-demand extended retention", sku="OnDemand-ExtendedRetention-ByteHrs",
+            qty=gb_in * ondemand / lv.clip(1e-9) * extra_h / 24.0 / dim, unit="GB-Months",
+            price_name="kinesis_on_demand_extended_retention_gb_month", **common)
+        shards = setting(rid, "shards")
+        add(rid, desc="Kinesis shard hours", sku="Storage-ShardHour", qty=24 * shards, unit="Shard-Hours",
+            price_name="kinesis_shard_usd_per_h", **common)
+        add(rid, desc="Kinesis extended retention shard hours", sku="Extended-ShardHour",
+            qty=24 * shards * (extra_h > 0), unit="Shard-Hours", price_name="kinesis_extended_retention_shard_usd_per_h",
+            **common)
+        add(rid, desc="Kinesis PUT payload units", sku="PutRequestPayloadUnits", qty=ev * prov / lv.clip(1e-9) / 1e6,
+            unit="1000000 Units", price_name="kinesis_put_unit_usd_per_million", **common)
+    for rid in ids("sqs-queue"):
+        polls = setting(rid, "consumers") * 86_400.0 / w["sqs_long_poll_s"]
+        add(rid, service="Amazon Simple Queue Service", category="Integration",
+            desc=f"SQS requests, {res.at[rid, 'name']} (long polling)", sku="Requests-RBP", qty=polls / 1e6,
+            unit="1000000 Requests", price_name="sqs_usd_per_million_requests",
+            app="spill-buffer" if res.at[rid, "name"] == "ingest-spill" else "delivery-dlq")
+    dyn = stores["state-dynamodb"]
+    for rid in ids("dynamodb-table"):
+        ev = serve(rid)["events"] * live(rid)
+        gb = _rolling(ev, dyn["key_retention_days"]) * dyn["bytes_per_key"] / 1e9
+        common = dict(service="Amazon DynamoDB", category="Databases", app="state-store")
+        add(rid, desc="DynamoDB on-demand write request units", sku="WriteRequestUnits",
+            qty=ev * w["wru_per_event"] / 1e6, unit="1000000 Units", price_name="dynamodb_wru_usd_per_million", **common)
+        add(rid, desc="DynamoDB on-demand read request units", sku="ReadRequestUnits",
+            qty=ev * w["rru_per_event"] / 1e6, unit="1000000 Units", price_name="dynamodb_rru_usd_per_million", **common)
+        add(rid, desc="DynamoDB storage", sku="TimedStorage-ByteHrs", qty=gb / dim, unit="GB-Months",
+            price_name="dynamodb_storage_gb_month", **common)
+        add(rid, desc="DynamoDB point-in-time recovery", sku="TimedPITRStorage-ByteHrs",
+            qty=gb * setting(rid, "pitr") / dim, unit="GB-Months", price_name="dynamodb_pitr_usd_per_gb_month", **common)
+    for rid in ids("rds-instance"):
+        _bill_rds(bill, model, res, rid, days, rtags, arn, setting, live, d_ri)
+    # buckets
+    tenants = {res.at[r, "region"]: r for r in ids("s3-tenant-buckets")}
+    replica_source = {}
+    for rid in ids("s3-bucket"):
+        for s in model.loc[model["id"] == rid, "settings"]:
+            if s.get("replication_to"):
+                replica_source[s["replication_to"]] = rid
+    for rid in ids("s3-bucket"):
+        kind_of = content(rid)
+        region = res.at[rid, "region"]
+        lv = live(rid)
+        s3 = dict(service="Amazon Simple Storage Service", category="Storage")
+        if kind_of == "events":
+            d = serve(rid)
+            new = d["new_gb"].to_numpy()
+            tenant_live = live(tenants[region]) if region in tenants else zero
+            dedicated = d["ent"][None, :] * tenant_live[:, None]
+            pooled_new = (new * (1 - dedicated)).sum(axis=1) * lv
+            pooled_gb = (_rolling(new, w["retention_days"]) * (1 - dedicated)).sum(axis=1) * lv
+            add(rid, desc="S3 Standard storage, pooled event archive", sku="TimedStorage-ByteHrs",
+                qty=pooled_gb / dim, unit="GB-Months", price_name="s3_standard_usd_per_gb_month",
+                app="event-archive", alloc="storage", **s3)
+            add(rid, desc="S3 PUT requests, event archive", sku="Requests-Tier1",
+                qty=2 * d["events"] * lv / w["events_per_s3_object"] / 1000, unit="1000 Requests",
+                price_name="s3_put_usd_per_thousand", app="event-archive", **s3)
+            rep = setting(rid, "replication_to?")
+            add(rid, service="AWS Data Transfer", category="Networking",
+                desc="Data transfer between regions, S3 replication", sku="DataTransfer-InterRegion-Bytes",
+                qty=pooled_new * rep, unit="GB", price_name="inter_region_usd_per_gb", app="event-archive",
+                alloc="storage")
+            derived[region]["archive_new_gb"] = pooled_new
+            derived[region]["replicated_gb"] = pooled_new * rep
+            derived[region]["replicated_objects"] = 2 * d["events"] * lv * rep / w["events_per_s3_object"]
+        elif kind_of == "replica":
+            src = replica_source.get(rid)
+            if src is None:
+                raise PlaybookError(f"platform.yml: replica bucket {rid} is no bucket's replication_to")
+            sd = derived[res.at[src, "region"]]
+            add(rid, desc="S3 Glacier Instant Retrieval storage, replica", sku="TimedStorage-GIR-ByteHrs",
+                qty=_rolling(sd["replicated_gb"], w["retention_days"]) * lv / dim, unit="GB-Months",
+                price_name="s3_glacier_ir_gb_month", app="event-archive", alloc="storage", **s3)
+            add(rid, desc="S3 replication PUT requests, replica", sku="Requests-GIR-Tier1",
+                qty=sd["replicated_objects"] * lv / 1000, unit="1000 Requests",
+                price_name="s3_glacier_ir_put_usd_per_thousand", app="event-archive", **s3)
+        elif kind_of == "logs":
+            log_gb = derived[region]["log_gb"] * lv
+            add(rid, desc="S3 Standard storage, Loki chunks", sku="TimedStorage-ByteHrs",
+                qty=_rolling(log_gb, ob["log_retention_days"]) / dim, unit="GB-Months",
+                price_name="s3_standard_usd_per_gb_month", app="log-pipeline", **s3)
+            add(rid, desc="S3 PUT requests, Loki chunks", sku="Requests-Tier1",
+                qty=log_gb * 1000 / w["loki_chunk_mb"] / 1000, unit="1000 Requests",
+                price_name="s3_put_usd_per_thousand", app="log-pipeline", **s3)
+        elif kind_of == "audit":
+            ev = serve(rid)["events"]
+            n = (ev / 1e6 * (system.sample["read_requests_per_million_events"]
+                             + ob["audit_object_reads_per_million_events"]) + ev / ob["events_per_object"]) * lv
+            derived[region]["audit_events"] = n
+            gb = n * ob["audit_bytes_per_event"] / 1e9
+            hot = _rolling(gb, keep.queryable_days)
+            add(rid, desc="S3 Standard storage, audit trail", sku="TimedStorage-ByteHrs", qty=hot / dim,
+                unit="GB-Months", price_name="s3_standard_usd_per_gb_month", app="audit-trail", **s3)
+            add(rid, desc="S3 Glacier Deep Archive storage, audit trail", sku="TimedStorage-GDA-ByteHrs",
+                qty=(_rolling(gb, keep.expire_days) - hot) / dim, unit="GB-Months",
+                price_name="s3_deep_archive_gb_month", app="audit-trail", **s3)
+        else:
+            raise PlaybookError(f"platform.yml: bucket {rid}: the bill does not know content {kind_of!r}")
+    for rid in ids("s3-tenant-buckets"):
+        d, lv = serve(rid), live(rid)
+        gb = _rolling(d["new_gb"].to_numpy(), w["retention_days"])[:, d["ent"]] * lv[:, None]
+        for j, cust in enumerate(d["new_gb"].columns[d["ent"]]):
+            name = res.at[rid, "name"].format(customer=cust.lower())
+            add(rid, desc="S3 Standard storage, dedicated tenant archive", sku="TimedStorage-ByteHrs",
+                qty=gb[:, j] / dim, unit="GB-Months", price_name="s3_standard_usd_per_gb_month",
+                app="event-archive", resource=f"arn:aws:s3:::{name}",
+                tag=_tags(env="prod", team=res.at[rid, "team"], app="event-archive", customer=cust),
+                service="Amazon Simple Storage Service", category="Storage")
+    for rid in ids("cloudtrail"):
+        n = derived[res.at[rid, "region"]].get("audit_events", zero) * setting(rid, "data_events")
+        add(rid, service="AWS CloudTrail", category="Management and Governance", desc="CloudTrail data events",
+            sku="DataEventsRecorded", qty=n / 1e5, unit="100000 Events", price_name="cloudtrail_data_events_100k",
+            app="audit-trail")
+    for rid in ids("cloudwatch"):
+        common = dict(service="Amazon CloudWatch", category="Management and Governance", app="observability")
+        add(rid, desc="CloudWatch standard alarms", sku="CW:AlarmMonitorUsage", qty=setting(rid, "alarms") / dim,
+            unit="Alarm-Months", price_name="cloudwatch_alarm_usd_per_month", **common)
+        add(rid, desc="CloudWatch custom metrics", sku="CW:MetricMonitorUsage",
+            qty=setting(rid, "custom_metrics") / dim, unit="Metric-Months",
+            price_name="cloudwatch_metric_usd_per_month", **common)
+    for rid in ids("kms-key"):
+        add(rid, service="AWS Key Management Service", category="Security", desc=f"KMS key {res.at[rid, 'name']}",
+            sku="KMS-Keys", qty=live(rid) / dim, unit="Key-Months", price_name="kms_key_usd_per_month", app="kms")
+    for rid in ids("nat-gateway"):
+        _bill_nat(bill, res, rid, days, drv, derived, rtags, arn, setting, live)
+
+
+def _bill_rds(bill: _Bill, model: pd.DataFrame, res: pd.DataFrame, rid: str, days: pd.DatetimeIndex,
+              rtags: Callable[..., np.ndarray], arn: Callable[[str], str],
+              setting: Callable[[str, str], np.ndarray], live: Callable[[str], np.ndarray], d_ri: float) -> None:
+    """An RDS instance: instance hours (reserved instances cover the prod Multi-AZ ones from their start)
+    and its allocated storage."""
+    nd, region = len(days), res.at[rid, "region"]
+    dim = days.days_in_month.to_numpy(float)
+    cls, multi_az = _constant(model, rid, "instance_class"), _constant(model, rid, "multi_az")
+    if (cls, multi_az) not in _RDS_PRICE:
+        raise PlaybookError(f"platform.yml: resource {rid}: no RDS price for {cls} multi_az={multi_az}")
+    price = _price(_RDS_PRICE[(cls, multi_az)]) * _ratio(region)
+    short = cls.removeprefix("db.").replace("large", "lg")
+    sku = f"{'Multi-AZUsage' if multi_az else 'InstanceUsage'}:db.{short}"
+    hours = 24 * live(rid)
+    common = dict(region=region, service="Amazon Relational Database Service", category="Databases", sku=sku,
+                  unit="Hours", price=price, tags=rtags(rid, "tenant-config-db"), resource=arn(rid))
+    label = f"RDS PostgreSQL {cls}{' Multi-AZ' if multi_az else ''}"
+    covered = np.zeros(nd)
+    if multi_az and res.at[rid, "env"] == "prod":
+        for cid, kind, start in COMMITMENT_PURCHASES:
+            if kind != "ri":
+                continue
+            on = np.array([_active(cid, day) for day in days]) & (hours > 0)
+            ri = f"{cid}-{region}"
+            upfront = round(price * (1 - d_ri) * 24 * TERM_DAYS, 2)
+            i0 = days.get_loc(pd.Timestamp(start, tz="UTC"))
+            bill.add(days[i0:i0 + 1], region=region, service="Amazon Relational Database Service",
+                     category="Databases", desc=f"RDS reserved instance {ri} (1 year, all upfront)",
+                     sku=sku.replace("Multi-AZUsage", "HeavyUsage"), qty=np.array([24.0 * TERM_DAYS]), unit="Hours",
+                     price=upfront / (24 * TERM_DAYS), tags=_tags(team="finops", app="reserved-instance"),
+                     resource=f"arn:aws:rds:{region}:{ACCOUNT}:ri:{ri}", list_cost=np.array([upfront]),
+                     effective=np.zeros(1), billed=np.array([upfront]), charge="Purchase", freq="One-Time",
+                     commit_id=ri, commit_type="Reserved Instance", commit_cat="Usage",
+                     commit_qty=np.array([24.0 * TERM_DAYS]), commit_unit="Hours")
+            q = hours * on
+            bill.add(days, desc=f"{label} covered by {ri}", qty=q, pricing="Committed",
+                     effective=q * price * (1 - d_ri), billed=np.zeros(nd), commit_id=ri,
+                     commit_type="Reserved Instance", commit_cat="Usage", commit_status="Used",
+                     commit_qty=q, commit_unit="Hours", **common)
+            covered = covered + q
+    bill.add(days, desc=f"{label} on demand", qty=hours - covered, **common)
+    storage = "rds_storage_gb_month" if multi_az else "rds_storage_single_az_usd_per_gb_month"
+    bill.add(days, region=region, service="Amazon Relational Database Service", category="Databases",
+             desc=f"RDS gp3 storage{' Multi-AZ' if multi_az else ''}", sku="RDS:GP3-Storage",
+             qty=setting(rid, "storage_gb") / dim, unit="GB-Months", price=_price(storage) * _ratio(region),
+             tags=rtags(rid, "tenant-config-db"), resource=arn(rid))
+
+
+def _bill_nat(bill: _Bill, res: pd.DataFrame, rid: str, days: pd.DatetimeIndex, drv: dict[str, dict[str, Any]],
+              derived: dict[str, dict[str, np.ndarray]], rtags: Callable[..., np.ndarray], arn: Callable[[str], str],
+              setting: Callable[[str, str], np.ndarray], live: Callable[[str], np.ndarray]) -> None:
+    """NAT gateway hours; for a prod gateway the bytes it processes: delivery to destinations (and their internet
+    egress), the AWS APIs without an endpoint (Kinesis, DynamoDB), and every S3 write until the S3 gateway
+    endpoint; the cross-AZ hops of stream consumers and of the log agents to Loki."""
+    w = workload()
+    region = res.at[rid, "region"]
+    ratio = _ratio(region)
+
+    team_of = {"destination-delivery": "delivery", "stream-consumers": "pipeline", "event-archive": "pipeline"}
+
+    def line(service: str, desc: str, sku: str, qty: np.ndarray, price: str, app: str, resource: str | None = None,
+             category: str = "Networking", alloc: str = "events") -> None:
+        bill.add(days, region=region, service=service, category=category, desc=desc, sku=sku, qty=qty, unit="GB",
+                 price=_price(price) * ratio, tags=rtags(rid, app, alloc, team_of.get(app)),
+                 resource=resource or arn(rid))
+
+    bill.add(days, region=region, service="Amazon Virtual Private Cloud", category="Networking",
+             desc=f"NAT gateway hours, {res.at[rid, 'name']}", sku="NatGateway-Hours", qty=24 * setting(rid, "count"),
+             unit="Hours", price=_price("nat_gateway_usd_per_h") * ratio, tags=rtags(rid, "nat"), resource=arn(rid))
+    if res.at[rid, "env"] != "prod" or region not in drv:
+        return
+    lv = live(rid)
+    ev = drv[region]["events"] * lv
+    der = derived[region]
+    deliver_gb = ev * w["enriched_kb_per_event"] * w["destinations_per_event"] / 1e6
+    vpc = "Amazon Virtual Private Cloud"
+    line(vpc, "NAT gateway data processed, destination delivery", "NatGateway-Bytes", deliver_gb,
+         "nat_gateway_usd_per_gb", "destination-delivery")
+    line("AWS Data Transfer", "Data transfer out to the internet, destination delivery", "DataTransfer-Out-Bytes",
+         deliver_gb, "internet_egress_usd_per_gb", "destination-delivery")
+    line(vpc, "NAT gateway data processed, AWS service APIs", "NatGateway-Bytes",
+         ev * w["aws_api_kb_per_event"] / 1e6, "nat_gateway_usd_per_gb", "stream-consumers")
+    line(vpc, "NAT gateway data processed, S3 archive writes", "NatGateway-Bytes",
+         der.get("archive_new_gb", np.zeros(len(days))) * der["s3_via_nat"], "nat_gateway_usd_per_gb", "event-archive")
+    line(vpc, "NAT gateway data processed, Loki chunks to S3", "NatGateway-Bytes",
+         der["log_gb"] * der["s3_via_nat"] * lv, "nat_gateway_usd_per_gb", "log-pipeline")
+    nodes = [r for r in res.index if res.at[r, "kind"] == "eks-nodegroup" and res.at[r, "region"] == region
+             and res.at[r, "env"] == "prod"]
+    line("AWS Data Transfer", "Data transfer between AZs, stream consumers", "DataTransfer-Regional-Bytes",
+         ev * w["cross_az_kb_per_event"] / 1e6, "inter_az_usd_per_gb", "stream-consumers", resource=arn(nodes[0]))
+    line("AWS Data Transfer", "Data transfer between AZs, log agents to Loki", "DataTransfer-Regional-Bytes",
+         der["log_gb"] * lv, "inter_az_usd_per_gb", "log-pipeline", resource=arn(nodes[0]))
 
 
 def _sp_levels(spend_sp_rate: np.ndarray, days: pd.DatetimeIndex) -> dict[str, float]:
@@ -266,254 +666,6 @@ def _business(system: System) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
     return typed["usage_daily.csv.gz"], typed["traffic_hourly.csv.gz"], typed["customers.csv"]
 
 
-def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """Generate ``billing_daily.csv.gz`` from the business data; returns ``{filename: frame}``."""
-    w = workload()  # data/platform.yml, section workload: read when generating, never at import
-    usage, hourly, customers = _business(system)
-    days = pd.date_range(system.start, system.end, freq="D", inclusive="left")
-    nd = len(days)
-    drv = _drivers(system, usage, hourly, days, customers)
-    attrib_from = system.month_start(system.era("full-platform").first_month)
-    inc = system.incident("INC-05")
-    fix_day = inc.impact_end.normalize() + pd.Timedelta(days=1)
-    alloc_on = np.asarray(days >= attrib_from)
-    shared_on = np.asarray(days >= fix_day)
-    bill = _Bill()
-    d_sp = _price("compute_savings_plan_1y_discount_ratio")
-    d_ri = _price("rds_reserved_1y_discount_ratio")
-
-    def tags(env: str, team: str, app: str, alloc: str | None, when: np.ndarray) -> np.ndarray:
-        with_key, without = _tags(env=env, team=team, app=app, alloc=alloc or ""), _tags(env=env, team=team, app=app)
-        return np.where(when, with_key, without)
-
-    # ---- compute: hourly node counts, Savings Plan coverage applied hour by hour -----------------
-    node_price: dict[str, float] = {}
-    nodes: dict[str, dict[str, np.ndarray]] = {}
-    weekend = np.asarray(days.day_of_week >= 5)
-    dev_nodes = np.where(weekend, 1.0, np.clip(rng.poisson(w["dev_nodes"], nd), 1, None)).astype(float)
-    load_test = (~weekend & (rng.random(nd) < w["load_tests_per_year"] / (52 * 5))).astype(float)
-    sandbox = w["experiments_usd_per_day"] * rng.lognormal(0.0, w["sandbox_noise_sigma"], nd)
-    for region in REGIONS:
-        mult = 1.0 if region == "us-east-1" else _price("eu_west_1_price_ratio")
-        node_price[region] = _price("ec2_m6i_2xlarge_usd_per_h") * mult
-        live = np.asarray(days >= system.region(region).live_from, dtype=float)
-        nodes[region] = _node_hours(region, drv[region]["hourly"], live, dev_nodes, load_test)
-    od_h = {(r, g): nodes[r][g] * node_price[r] for r in REGIONS for g in NODE_GROUPS}
-    total_od = np.asarray(sum(od_h.values()), dtype=float)
-    sp_rate_spend = total_od * (1 - d_sp)
-    levels = _sp_levels(sp_rate_spend, days)
-    remaining = sp_rate_spend.copy()
-    cover: dict[str, np.ndarray] = {}
-    for cid, level in levels.items():
-        active = np.array([_active(cid, d) for d in days], dtype=float)[:, None]
-        used = np.minimum(remaining, level * active)
-        cover[cid] = np.divide(used, sp_rate_spend, out=np.zeros_like(used), where=sp_rate_spend > 0)
-        remaining = remaining - used
-        unused = ((level * active - used).sum(axis=1))
-        on = active[:, 0] > 0
-        sp_tags = _tags(team="finops", app="savings-plan")
-        sp_arn = f"arn:aws:savingsplans::{ACCOUNT}:{cid}"
-        bill.add(days[on], region=None, service="AWS Savings Plans", category="Compute",
-                 desc=f"Compute Savings Plan {cid} recurring fee", sku="ComputeSP:1yrNoUpfront",
-                 qty=np.full(on.sum(), 24.0), unit="Hours", price=level, tags=sp_tags, resource=sp_arn,
-                 effective=np.zeros(on.sum()), billed=np.full(on.sum(), level * 24),
-                 charge="Purchase", freq="Recurring", commit_id=cid, commit_type="Compute Savings Plan",
-                 commit_cat="Spend", commit_qty=np.full(on.sum(), level * 24), commit_unit="USD")
-        bill.add(days[on], region=None, service="AWS Savings Plans", category="Compute",
-                 desc=f"Compute Savings Plan {cid} unused commitment", sku="ComputeSP:1yrNoUpfront",
-                 qty=unused[on] / level if level > 0 else np.zeros(on.sum()), unit="Hours", price=level,
-                 tags=sp_tags, resource=sp_arn, effective=unused[on], billed=np.zeros(on.sum()), pricing="Committed",
-                 commit_id=cid, commit_type="Compute Savings Plan", commit_cat="Spend", commit_status="Unused",
-                 commit_qty=unused[on], commit_unit="USD")
-    od_frac = np.divide(remaining, sp_rate_spend, out=np.ones_like(remaining), where=sp_rate_spend > 0)
-    for region in REGIONS:
-        for g in NODE_GROUPS:
-            nh = nodes[region][g]
-            if not nh.any():
-                continue
-            env = {"staging": "staging", "dev": "dev"}.get(g, "prod")
-            when = shared_on if g in ("staging", "dev") else alloc_on
-            tg = tags(env, _GROUP_TEAM[g], f"nodegroup-{g}", "events", when)
-            res = _arn("eks", region, f"nodegroup/{'prod' if env == 'prod' else env}-{region}/{g}")
-            common = _NodeLine(region=region, service="Amazon Elastic Compute Cloud", category="Compute",
-                               sku="BoxUsage:m6i.2xlarge", unit="Hours", price=node_price[region], tags=tg, resource=res)
-            bill.add(days, desc=f"EKS {g} nodes m6i.2xlarge on demand", qty=(nh * od_frac).sum(axis=1), **common)
-            for cid in levels:
-                q = (nh * cover[cid]).sum(axis=1)
-                lc = q * node_price[region]
-                bill.add(days, desc=f"EKS {g} nodes m6i.2xlarge covered by {cid}", qty=q, pricing="Committed",
-                         effective=lc * (1 - d_sp), billed=np.zeros(nd), commit_id=cid,
-                         commit_type="Compute Savings Plan", commit_cat="Spend", commit_status="Used",
-                         commit_qty=lc * (1 - d_sp), commit_unit="USD", **common)
-
-    # ---- the rest of the platform, per region ---------------------------------------------------
-    for region in REGIONS:
-        mult = 1.0 if region == "us-east-1" else _price("eu_west_1_price_ratio")
-        p = lambda name, m=mult: _price(name) * m  # noqa: E731
-        live = np.asarray(days >= system.region(region).live_from, dtype=float)
-        d = drv[region]
-        ev, api = d["events"], d["api"]
-        peak_eps = d["hourly"].max(axis=1) / 3600.0
-        clusters = (3.0 if region == "us-east-1" else 1.0) * live
-        bill.add(days, region=region, service="Amazon Elastic Kubernetes Service", category="Compute",
-                 desc="EKS cluster control planes", sku="AmazonEKS-Hours:perCluster", qty=24 * clusters, unit="Hours",
-                 price=p("eks_cluster_usd_per_h"), tags=tags("prod", "platform", "eks", "events", shared_on),
-                 resource=_arn("eks", region, f"cluster/prod-{region}"))
-        for stream, kb in (("raw", w["raw_kb_per_event"]), ("enriched", w["enriched_kb_per_event"])):
-            shards = np.maximum(2.0, np.ceil(2.0 * peak_eps * kb / 1024.0)) * live
-            tg = tags("prod", "pipeline", f"stream-{stream}", "events", alloc_on)
-            res = _arn("kinesis", region, f"stream/events-{stream}")
-            bill.add(days, region=region, service="Amazon Kinesis", category="Analytics",
-                     desc=f"Kinesis {stream} stream shard hours", sku="Storage-ShardHour", qty=24 * shards,
-                     unit="Shard-Hours", price=p("kinesis_shard_usd_per_h"), tags=tg, resource=res)
-            bill.add(days, region=region, service="Amazon Kinesis", category="Analytics",
-                     desc=f"Kinesis {stream} stream PUT payload units", sku="PutRequestPayloadUnits",
-                     qty=ev / 1e6, unit="1000000 Units", price=p("kinesis_put_unit_usd_per_million"),
-                     tags=tg, resource=res)
-        # S3: pooled bucket, plus dedicated customer-tagged buckets for enterprise tenants once attribution starts
-        gb = d["gb"]
-        ent = d["ent_cols"]
-        dim = days.days_in_month.to_numpy(float)
-        ent_gb = gb.loc[:, ent].to_numpy() * alloc_on[:, None]
-        pooled = gb.to_numpy().sum(axis=1) - ent_gb.sum(axis=1)
-        bill.add(days, region=region, service="Amazon Simple Storage Service", category="Storage",
-                 desc="S3 Standard storage, pooled event archive", sku="TimedStorage-ByteHrs", qty=pooled / dim,
-                 unit="GB-Months", price=p("s3_standard_usd_per_gb_month"),
-                 tags=tags("prod", "pipeline", "event-archive", "storage", alloc_on),
-                 resource=f"arn:aws:s3:::dfp-events-{region}")
-        cols = gb.columns[ent]
-        for j, cust in enumerate(cols):
-            q = ent_gb[:, j] / dim
-            bill.add(days, region=region, service="Amazon Simple Storage Service", category="Storage",
-                     desc="S3 Standard storage, dedicated tenant archive", sku="TimedStorage-ByteHrs", qty=q,
-                     unit="GB-Months", price=p("s3_standard_usd_per_gb_month"),
-                     tags=_tags(env="prod", team="pipeline", app="event-archive", customer=cust),
-                     resource=f"arn:aws:s3:::dfp-events-{region}-{cust.lower()}")
-        bill.add(days, region=region, service="Amazon Simple Storage Service", category="Storage",
-                 desc="S3 PUT requests", sku="Requests-Tier1", qty=2 * ev / w["events_per_s3_object"] / 1000,
-                 unit="1000 Requests", price=p("s3_put_usd_per_thousand"),
-                 tags=tags("prod", "pipeline", "event-archive", "events", alloc_on),
-                 resource=f"arn:aws:s3:::dfp-events-{region}")
-        tg = tags("prod", "pipeline", "profile-store", "events", alloc_on)
-        res = _arn("dynamodb", region, "table/profiles")
-        bill.add(days, region=region, service="Amazon DynamoDB", category="Databases",
-                 desc="DynamoDB on-demand write request units", sku="WriteRequestUnits",
-                 qty=ev * w["wru_per_event"] / 1e6,
-                 unit="1000000 Units", price=p("dynamodb_wru_usd_per_million"), tags=tg, resource=res)
-        bill.add(days, region=region, service="Amazon DynamoDB", category="Databases",
-                 desc="DynamoDB on-demand read request units", sku="ReadRequestUnits",
-                 qty=ev * w["rru_per_event"] / 1e6,
-                 unit="1000000 Units", price=p("dynamodb_rru_usd_per_million"), tags=tg, resource=res)
-        # RDS: prod Multi-AZ, covered by reserved instances from their start; staging in us-east-1
-        rds_price = p("rds_pg_r6g_xlarge_multi_az_usd_per_h")
-        rds_hours = 24 * live
-        ri_cov = np.zeros(nd)
-        rds_tags = tags("prod", "platform", "tenant-config-db", "events", alloc_on)
-        rds_res = _arn("rds", region, "db:tenant-config")
-        rds_common = dict(region=region, service="Amazon Relational Database Service", category="Databases",
-                          sku="Multi-AZUsage:db.r6g.xl", unit="Hours", price=rds_price, tags=rds_tags,
-                          resource=rds_res)
-        for cid, kind, start in COMMITMENT_PURCHASES:
-            if kind != "ri":
-                continue
-            on = np.array([_active(cid, day) for day in days]) & (live > 0)
-            rid = f"{cid}-{region}"
-            upfront = round(rds_price * (1 - d_ri) * 24 * TERM_DAYS, 2)
-            i0 = days.get_loc(pd.Timestamp(start, tz="UTC"))
-            bill.add(days[i0:i0 + 1], region=region, service="Amazon Relational Database Service", category="Databases",
-                     desc=f"RDS reserved instance {rid} (1 year, all upfront)", sku="HeavyUsage:db.r6g.xl",
-                     qty=np.array([24.0 * TERM_DAYS]), unit="Hours", price=upfront / (24 * TERM_DAYS),
-                     tags=_tags(team="finops", app="reserved-instance"),
-                     resource=f"arn:aws:rds:{region}:{ACCOUNT}:ri:{rid}", list_cost=np.array([upfront]),
-                     effective=np.zeros(1), billed=np.array([upfront]), charge="Purchase", freq="One-Time",
-                     commit_id=rid, commit_type="Reserved Instance", commit_cat="Usage",
-                     commit_qty=np.array([24.0 * TERM_DAYS]), commit_unit="Hours")
-            q = rds_hours * on
-            bill.add(days, desc=f"RDS PostgreSQL db.r6g.xlarge Multi-AZ covered by {rid}", qty=q, pricing="Committed",
-                     effective=q * rds_price * (1 - d_ri), billed=np.zeros(nd), commit_id=rid,
-                     commit_type="Reserved Instance", commit_cat="Usage", commit_status="Used",
-                     commit_qty=q, commit_unit="Hours", **rds_common)
-            ri_cov = ri_cov + q
-        bill.add(days, desc="RDS PostgreSQL db.r6g.xlarge Multi-AZ on demand", qty=rds_hours - ri_cov, **rds_common)
-        if region == "us-east-1":
-            bill.add(days, region=region, service="Amazon Relational Database Service", category="Databases",
-                     desc="RDS PostgreSQL db.r6g.large staging", sku="InstanceUsage:db.r6g.lg", qty=rds_hours,
-                     unit="Hours", price=p("rds_pg_r6g_large_usd_per_h"),
-                     tags=tags("staging", "platform", "tenant-config-db", "events", shared_on),
-                     resource=_arn("rds", region, "db:tenant-config-staging"))
-        bill.add(days, region=region, service="Amazon API Gateway", category="Networking",
-                 desc="API Gateway HTTP API requests", sku="ApiGatewayHttpRequest", qty=api / 1e6,
-                 unit="1000000 Requests", price=p("apigw_http_usd_per_million"),
-                 tags=tags("prod", "ingestion", "ingestion-api", "api_requests", alloc_on),
-                 resource=_arn("apigateway", region, "/apis/ingest"))
-        # networking: NAT gateways, delivery egress, cross-AZ reads, cross-region metadata
-        nat_res = _arn("ec2", region, "natgateway/prod")
-        nat_n = (w["nat_gateways_per_region"] + (1.0 if region == "us-east-1" else 0.0)) * live
-        bill.add(days, region=region, service="Amazon Virtual Private Cloud", category="Networking",
-                 desc="NAT gateway hours", sku="NatGateway-Hours", qty=24 * nat_n, unit="Hours",
-                 price=p("nat_gateway_usd_per_h"), tags=tags("prod", "platform", "nat", "events", shared_on),
-                 resource=nat_res)
-        deliver_gb = ev * w["enriched_kb_per_event"] * w["destinations_per_event"] / 1e6
-        dtag = tags("prod", "delivery", "destination-delivery", "events", alloc_on)
-        bill.add(days, region=region, service="Amazon Virtual Private Cloud", category="Networking",
-                 desc="NAT gateway data processed, destination delivery", sku="NatGateway-Bytes", qty=deliver_gb,
-                 unit="GB", price=p("nat_gateway_usd_per_gb"), tags=dtag, resource=nat_res)
-        bill.add(days, region=region, service="AWS Data Transfer", category="Networking",
-                 desc="Data transfer out to the internet, destination delivery", sku="DataTransfer-Out-Bytes",
-                 qty=deliver_gb, unit="GB", price=p("internet_egress_usd_per_gb"), tags=dtag, resource=None)
-        bill.add(days, region=region, service="AWS Data Transfer", category="Networking",
-                 desc="Data transfer between AZs, stream consumers", sku="DataTransfer-Regional-Bytes",
-                 qty=ev * w["cross_az_kb_per_event"] / 1e6, unit="GB", price=p("inter_az_usd_per_gb"),
-                 tags=tags("prod", "pipeline", "stream-consumers", "events", alloc_on), resource=None)
-        bill.add(days, region=region, service="AWS Data Transfer", category="Networking",
-                 desc="Data transfer between regions, tenant metadata", sku="DataTransfer-InterRegion-Bytes",
-                 qty=w["inter_region_gb_per_day"] * live, unit="GB", price=p("inter_region_usd_per_gb"),
-                 tags=tags("prod", "platform", "metadata-sync", "events", shared_on), resource=None)
-        # observability: metrics; log shipping through NAT until the INC-05 fix, a private endpoint after
-        bill.add(days, region=region, service="Amazon CloudWatch", category="Management and Governance",
-                 desc="CloudWatch custom metrics", sku="CW:MetricMonitorUsage",
-                 qty=w["metrics_per_region"] * live / days.days_in_month.to_numpy(float), unit="Metric-Months",
-                 price=p("cloudwatch_metric_usd_per_month"),
-                 tags=tags("prod", "platform", "observability", "events", shared_on), resource=None)
-        log_gb = ev * w["log_kb_per_event"] / 1e6
-        debug = np.zeros(nd)
-        if region in inc.regions:
-            start = (days - inc.impact_start) / pd.Timedelta(days=1)
-            overlap = np.clip(np.minimum(start + 1, (inc.impact_end - inc.impact_start) / pd.Timedelta(days=1))
-                              - np.maximum(start, 0), 0, 1)
-            debug = w["debug_log_gb_per_day"] * overlap
-        via_nat = np.where(shared_on, 0.0, log_gb + debug)
-        ltag = tags("prod", "platform", "log-shipping", "events", shared_on)
-        bill.add(days, region=region, service="Amazon Virtual Private Cloud", category="Networking",
-                 desc="NAT gateway data processed, log shipping", sku="NatGateway-Bytes", qty=via_nat, unit="GB",
-                 price=p("nat_gateway_usd_per_gb"), tags=ltag, resource=nat_res)
-        bill.add(days, region=region, service="AWS Data Transfer", category="Networking",
-                 desc="Data transfer out to the internet, log shipping", sku="DataTransfer-Out-Bytes", qty=via_nat,
-                 unit="GB", price=p("internet_egress_usd_per_gb"), tags=ltag, resource=None)
-        bill.add(days, region=region, service="AWS Data Transfer", category="Networking",
-                 desc="Data transfer between AZs, log shipping to NAT", sku="DataTransfer-Regional-Bytes",
-                 qty=via_nat, unit="GB", price=p("inter_az_usd_per_gb"), tags=ltag, resource=None)
-        bill.add(days, region=region, service="Amazon Virtual Private Cloud", category="Networking",
-                 desc="VPC interface endpoint data processed, log shipping", sku="VpcEndpoint-Bytes",
-                 qty=np.where(shared_on, log_gb, 0.0), unit="GB", price=p("vpc_endpoint_usd_per_gb"), tags=ltag,
-                 resource=_arn("ec2", region, "vpc-endpoint/log-platform"))
-        if region == "us-east-1":
-            bill.add(days, region=region, service="Amazon Elastic Compute Cloud", category="Compute",
-                     desc="Sandbox instances (untagged)", sku="BoxUsage:t3.large",
-                     qty=sandbox / 0.0832, unit="Hours", price=0.0832,
-                     tags="{}", resource=_arn("ec2", region, "instance/sandbox"))
-    # ---- credits (MVP era) ------------------------------------------------------------------------
-    mvp_end = system.era("mvp").last_month + 1
-    starts = pd.DatetimeIndex([system.month_start(m) for m in range(mvp_end)])
-    ends = pd.DatetimeIndex([system.month_start(m + 1) for m in range(mvp_end)])
-    credit = np.full(len(starts), -w["credits_usd_per_month"])
-    bill.add(starts, region=None, service="AWS Promotional Credits", category="Other",
-             desc="Promotional credits applied", sku="Credit", qty=np.zeros(len(starts)), unit="", price=0.0,
-             tags="{}", resource=None, list_cost=credit, effective=credit, billed=credit,
-             charge="Credit", freq="One-Time", period_end=ends)
-    frame = _frame(bill)
-    _check_focus(frame)
-    return {"billing_daily.csv.gz": frame}
 
 
 def _check_focus(frame: pd.DataFrame) -> None:
@@ -543,6 +695,8 @@ def _resource_type_and_name(arn: str) -> tuple[str, str]:
         return "bucket", rest
     if service == "savingsplans":
         return "savingsplan", rest
+    if service == "sqs":
+        return "queue", rest
     kind, _, name = rest.replace(":", "/", 1).partition("/")
     return kind, name
 

@@ -356,7 +356,8 @@ def live_share(resource_id: str, days: pd.DatetimeIndex, path: Path | str | None
 def daily_setting(resource_id: str, key: str, days: pd.DatetimeIndex, path: Path | str | None = None) -> np.ndarray:
     """A numeric or boolean setting per day, each change weighted by the share of the day it held (0 on days
     the resource did not exist); a text setting compares equal to ``key=value`` (``"log_level=debug"``) and gives
-    the share of the day it held that value.
+    the share of the day it held that value; ``key?`` gives the share of the day the setting was not null
+    (``"replication_to?"``).
 
     >>> days = pd.date_range("2026-03-10", periods=3, freq="D", tz="UTC")
     >>> [round(float(x), 3) for x in daily_setting("processors-us-east-1", "log_level=debug", days)]
@@ -367,13 +368,17 @@ def daily_setting(resource_id: str, key: str, days: pd.DatetimeIndex, path: Path
     """
     rows = _rows(resource_id, path)
     name, _, want = key.partition("=")
+    is_set = name.endswith("?")
+    name = name.rstrip("?")
     kind = rows["kind"].iloc[0]
     if name not in KINDS[kind]:
         raise PlaybookError(f"platform.yml: resource {resource_id} ({kind}) has no setting {name!r}")
     out = np.zeros(len(days))
     for start, end, settings in zip(rows["start"], rows["end"], rows["settings"], strict=True):
         value = settings.get(name)
-        if want:
+        if is_set:
+            v = float(value is not None)
+        elif want:
             v = float(value == want)
         elif isinstance(value, bool | int | float):
             v = float(value)
@@ -403,11 +408,11 @@ def resource_arn(row: Mapping[str, Any], account: str) -> str:
 
 
 def arn_pattern(row: Mapping[str, Any], account: str) -> str:
-    """A regular expression matching every ARN of the resource (``{customer}`` matches one customer id).
+    """A regular expression matching every ARN of the resource (``{customer}`` matches one customer id, a letter and digits: ``c0042``).
 
     >>> bool(re.fullmatch(arn_pattern({"kind": "s3-tenant-buckets", "region": "eu-west-1",
     ...     "name": "dfp-events-eu-west-1-{customer}"}, "1"), "arn:aws:s3:::dfp-events-eu-west-1-c042"))
     True
     """
     arn = resource_arn(row, account)
-    return re.escape(arn).replace(re.escape("{customer}"), r"[a-z0-9-]+")
+    return re.escape(arn).replace(re.escape("{customer}"), r"[a-z][0-9]+")

@@ -18,8 +18,8 @@ PRICING_CATEGORIES = ("Standard", "Dynamic", "Committed", "Other")
 COMMITMENT_CATEGORIES = ("Spend", "Usage")
 COMMITMENT_STATUSES = ("Used", "Unused")
 # the FOCUS 1.2 ServiceCategory values this export uses (a subset of the specification's list)
-SERVICE_CATEGORIES = ("Analytics", "Compute", "Databases", "Management and Governance", "Networking", "Storage",
-                      "Other")
+SERVICE_CATEGORIES = ("Analytics", "Compute", "Databases", "Integration", "Management and Governance", "Networking",
+                      "Security", "Storage", "Other")
 _GEN = "dfp.generate.billing"
 
 

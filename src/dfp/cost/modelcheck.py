@@ -1,0 +1,116 @@
+"""The bill against the platform model, month by month: what is billed must be modelled and live, what is
+modelled and billed by AWS must appear on the bill.
+
+==============================  =====================================================================
+``model_bill_mismatches``        every (month, resource) where the bill and the model disagree, with why
+``resource_of_lines``            the modelled resource id behind each usage line's ``ResourceId``
+``billed_quantity``              one resource's monthly pricing quantity for one SKU prefix, from the bill
+==============================  =====================================================================
+
+A usage line traces to a modelled resource through its ``ResourceId``: the ARN
+:func:`dfp.io.platform.resource_arn` builds (a tenant bucket set matches by pattern). Commitment lines
+(purchases, unused commitment) and credits are not resources and are left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from dfp.core.errors import PlaybookError
+from dfp.io.platform import arn_pattern, resource_history
+
+__all__ = ["USAGE_PRICED", "billed_quantity", "model_bill_mismatches", "resource_of_lines"]
+
+#: Kinds AWS charges only by use (requests, bytes stored): with no events in their geography in a month, a
+#: month without a line is no mismatch. Every other billed kind has a time-based charge (hours, key-months).
+USAGE_PRICED = frozenset({"api-gateway", "s3-bucket", "s3-tenant-buckets", "dynamodb-table", "cloudtrail"})
+
+
+def _usage_lines(billing: pd.DataFrame) -> pd.DataFrame:
+    u = billing[(billing["ChargeCategory"] == "Usage") & (billing["CommitmentDiscountStatus"].fillna("") != "Unused")]
+    return u.assign(month=u["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M"))
+
+
+def resource_of_lines(billing: pd.DataFrame, account: str | None = None) -> pd.Series:
+    """The modelled resource id of each usage line (index aligned with the usage lines; ``""`` when its
+    ``ResourceId`` matches no modelled resource). ``account`` defaults to the bill's ``BillingAccountId``."""
+    u = _usage_lines(billing)
+    acct = account if account is not None else str(billing["BillingAccountId"].iloc[0])
+    h = resource_history().drop_duplicates("id")
+    patterns = [(rid, re.compile(arn_pattern(row, acct))) for rid, row in zip(h["id"], h.to_dict("records"),
+                                                                                strict=True)]
+    lookup: dict[str, str] = {}
+    for arn in pd.unique(u["ResourceId"].fillna("")):
+        hits = [rid for rid, p in patterns if arn and p.fullmatch(arn)]
+        if len(hits) > 1:
+            raise PlaybookError(f"ResourceId {arn!r} matches more than one modelled resource: {hits}")
+        lookup[arn] = hits[0] if hits else ""
+    return u["ResourceId"].fillna("").map(lookup)
+
+
+def _months_live(months: pd.PeriodIndex) -> pd.DataFrame:
+    """(resource id, month) pairs for every billed resource that exists on some day of the month."""
+    h = resource_history()
+    h = h[h["billed"]]
+    first = h.groupby("id")["start"].min()
+    until = h.groupby("id")["until"].first()
+    rows = []
+    starts = months.to_timestamp().tz_localize("UTC")
+    ends = (months + 1).to_timestamp().tz_localize("UTC")
+    for rid in first.index:
+        u = until[rid]
+        live = (first[rid] < ends) & (pd.isna(u) | (u > starts))
+        rows.extend((rid, m) for m in months[np.asarray(live)])
+    return pd.DataFrame(rows, columns=["id", "month"])
+
+
+def model_bill_mismatches(billing: pd.DataFrame, usage: pd.DataFrame | None = None,
+                          account: str | None = None) -> pd.DataFrame:
+    """Every disagreement between the bill and the model, per month: columns ``month``, ``id`` (the modelled
+    resource, or the line's ``ResourceId`` when none matches), ``problem`` (``billed but not modelled``,
+    ``billed while the model says it does not exist``, ``modelled but not billed``). Empty when they agree.
+
+    The months compared are the bill's months; a line with no ``ResourceId`` is ``billed but not modelled``.
+    With ``usage`` (``usage_daily``), a resource of a :data:`USAGE_PRICED` kind is not expected on the bill in a
+    month its geography (``us``, ``eu``: the region id's prefix) had no events.
+    """
+    u = _usage_lines(billing)
+    rid = resource_of_lines(billing, account)
+    months = pd.PeriodIndex(sorted(u["month"].unique()), freq="M")
+    billed = pd.DataFrame({"id": rid.to_numpy(), "month": u["month"].to_numpy(),
+                           "arn": u["ResourceId"].fillna("").to_numpy(),
+                           "cost": u["EffectiveCost"].astype(float).to_numpy()})
+    problems = []
+    orphan = billed[billed["id"] == ""]
+    if len(orphan):
+        o = orphan.groupby(["month", "arn"]).size().reset_index()[["month", "arn"]]
+        problems.append(o.rename(columns={"arn": "id"}).assign(problem="billed but not modelled"))
+    matched = billed[billed["id"] != ""].groupby(["id", "month"])["cost"].sum().reset_index()
+    live = _months_live(months)
+    both = matched.merge(live, on=["id", "month"], how="outer", indicator=True)
+    problems.append(both.loc[both["_merge"] == "left_only", ["month", "id"]]
+                    .assign(problem="billed while the model says it does not exist"))
+    unbilled = both[(both["_merge"] == "right_only") | ((both["_merge"] == "both") & (both["cost"] <= 0))]
+    if usage is not None:
+        h = resource_history().drop_duplicates("id").set_index("id")
+        geo = usage["region"].str.split("-").str[0]
+        month = usage["date"].dt.tz_localize(None).dt.to_period("M")
+        busy = set(zip(geo[usage["events"] > 0], month[usage["events"] > 0], strict=True))
+        idle = [h.at[i, "kind"] in USAGE_PRICED and (str(h.at[i, "region"]).split("-")[0], m) not in busy
+                for i, m in zip(unbilled["id"], unbilled["month"], strict=True)]
+        unbilled = unbilled[~np.array(idle, dtype=bool)]
+    problems.append(unbilled[["month", "id"]].assign(problem="modelled but not billed"))
+    out = pd.concat(problems, ignore_index=True)
+    return out.sort_values(["month", "id"], kind="stable").reset_index(drop=True)
+
+
+def billed_quantity(billing: pd.DataFrame, resource_id: str, sku_prefix: str, account: str | None = None) -> pd.Series:
+    """One resource's monthly ``PricingQuantity`` on lines whose ``SkuId`` starts with ``sku_prefix``
+    (node-hours: ``BoxUsage``; shard-hours: ``Storage-ShardHour``), covered and on-demand lines together."""
+    u = _usage_lines(billing)
+    rid = resource_of_lines(billing, account)
+    sel = u[(rid == resource_id).to_numpy() & u["SkuId"].str.startswith(sku_prefix).to_numpy()]
+    return sel.groupby("month")["PricingQuantity"].sum()
