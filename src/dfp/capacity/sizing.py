@@ -649,12 +649,13 @@ def node_group_sizing(kube: Mapping[str, Any], events_per_s: ArrayLike, node_typ
 def model_node_groups(month: str) -> pd.DataFrame:
     """The production node groups of the platform model (``resources`` of ``data/platform.yml``, kind
     ``eks-nodegroup``, env ``prod``) live at the end of ``month`` (``YYYY-MM``): ``region``, ``node_group``
-    (the part of the resource name after the cluster), ``instance_type``, ``min_nodes``, ``max_nodes``,
+    (the part of the resource name after its ``cluster``), ``instance_type``, ``min_nodes``, ``max_nodes``,
     for :func:`month_node_plan`.
     """
     r = resources_at(month)
     ng = r.loc[(r["kind"] == "eks-nodegroup") & (r["env"] == "prod")]
     return pd.DataFrame({"region": ng["region"].to_numpy(),
+                         "cluster": ng["name"].str.split("/").str[0].to_numpy(),
                          "node_group": ng["name"].str.split("/").str[-1].to_numpy(),
                          "instance_type": ng["instance_type"].to_numpy(),
                          "min_nodes": ng["min_nodes"].astype(float).to_numpy(),
@@ -745,7 +746,8 @@ def month_node_plan(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month
                               quantile=quantile, az_headroom=az_headroom)
         for g in spec.index:
             n = s.nodes[g]
-            rows.append({"region": region, "node_group": g, "instance_type": s.node_type[g],
+            rows.append({"region": region, "cluster": str(spec.at[g, "cluster"]) if "cluster" in spec else f"prod-{region}",
+                         "node_group": g, "instance_type": s.node_type[g],
                          "node_hours": float(n.sum()), "mean_nodes": float(n.mean()), "peak_nodes": int(n.max()),
                          "cpu_used_vcpu_hours": float(s.cpu_used_m[g].sum()) / 1000.0,
                          "cpu_paid_vcpu_hours": float(s.cpu_paid_m[g].sum()) / 1000.0})
@@ -825,18 +827,19 @@ def billed_node_hours(billing: pd.DataFrame, month: str, vcpu_by_type: Mapping[s
 
 def plan_vs_bill(plan: pd.DataFrame, billed: pd.DataFrame) -> pd.DataFrame:
     """The plan (:func:`month_node_plan`) beside the bill (:func:`billed_node_hours`) per region and node
-    group, production groups and every other billed cluster node group: ``instance_type``,
+    group (``<cluster>/<group>``), production groups and every other billed cluster's: ``instance_type``,
     ``planned_mean_nodes`` (NaN where nothing is planned), ``peak_nodes``, ``billed_mean_nodes`` and
     ``billed_usd``. Sandbox instances (no vCPU count, no cluster) are left out.
     """
-    b = billed.loc[billed["vcpu_hours"].notna()].groupby(["region", "node_group", "instance_type"], as_index=False)[
+    keys = ["region", "cluster", "node_group", "instance_type"]
+    b = billed.loc[billed["vcpu_hours"].notna()].groupby(keys, as_index=False)[
         ["mean_nodes", "effective_cost_usd"]].sum().rename(columns={"mean_nodes": "billed_mean_nodes",
                                                                    "effective_cost_usd": "billed_usd"})
-    p = plan[["region", "node_group", "instance_type", "mean_nodes", "peak_nodes"]].rename(
-        columns={"mean_nodes": "planned_mean_nodes"})
-    out = p.merge(b, on=["region", "node_group", "instance_type"], how="outer")
+    p = plan[[*keys, "mean_nodes", "peak_nodes"]].rename(columns={"mean_nodes": "planned_mean_nodes"})
+    out = p.merge(b, on=keys, how="outer")
     out["billed_mean_nodes"] = out["billed_mean_nodes"].fillna(0.0)
     out["billed_usd"] = out["billed_usd"].fillna(0.0)
+    out["node_group"] = out["cluster"] + "/" + out["node_group"]
     return out[["region", "node_group", "instance_type", "planned_mean_nodes", "peak_nodes", "billed_mean_nodes",
                 "billed_usd"]]
 
