@@ -59,7 +59,7 @@ from scipy.optimize import brentq
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive, check_range
 from dfp.core.errors import PlaybookError
 from dfp.core.units import HOURS_PER_MONTH
-from dfp.io.platform import arn_pattern, resources_at
+from dfp.io.platform import arn_pattern, resource_history, resources_at
 
 __all__ = [
     "ClusterPlan",
@@ -650,11 +650,15 @@ def model_node_groups(month: str) -> pd.DataFrame:
     """The production node groups of the platform model (``resources`` of ``data/platform.yml``, kind
     ``eks-nodegroup``, env ``prod``) live at the end of ``month`` (``YYYY-MM``): ``region``, ``node_group``
     (the part of the resource name after its ``cluster``), ``instance_type``, ``min_nodes``, ``max_nodes``,
+    ``live_from`` (the group's first instant),
     for :func:`month_node_plan`.
     """
     r = resources_at(month)
     ng = r.loc[(r["kind"] == "eks-nodegroup") & (r["env"] == "prod")]
+    hist = resource_history()
+    first = hist.groupby("id")["start"].min()
     return pd.DataFrame({"region": ng["region"].to_numpy(),
+                         "live_from": first.reindex(ng["id"]).to_numpy(),
                          "cluster": ng["name"].str.split("/").str[0].to_numpy(),
                          "node_group": ng["name"].str.split("/").str[-1].to_numpy(),
                          "instance_type": ng["instance_type"].to_numpy(),
@@ -719,20 +723,20 @@ def month_node_plan(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month
     region and node group: ``instance_type``, ``node_hours``, ``mean_nodes``, ``peak_nodes`` (the busiest
     hour), ``cpu_used_vcpu_hours`` and ``cpu_paid_vcpu_hours``.
 
-    A region without traffic in the month (live, waiting for its first customer) runs at rate 0.
+    Every hour of the month is planned: an hour without traffic (a live cell waiting for its first customer)
+    runs at rate 0, and an hour before the group's ``live_from`` (optional column) runs no nodes.
 
     Raises:
         PlaybookError: a ``node_group`` the services do not name.
     """
     period = pd.Period(month, "M")
-    hour = traffic_hourly["hour"].dt.tz_localize(None)
+    grid = pd.date_range(period.start_time, period.end_time.floor("h"), freq="h", tz="UTC")
+    step = check_positive("step_events_per_s", step_events_per_s)
     rows = []
     for region, spec in groups.groupby("region", sort=False):
-        t = traffic_hourly.loc[(traffic_hourly["region"] == region) & (hour.dt.to_period("M") == period)]
-        # a live region without traffic yet (a cell waiting for its first customer) runs at rate 0
-        rates = (t.groupby("hour")["events"].sum().to_numpy(float) / 3600.0 if not t.empty
-                 else np.zeros(period.days_in_month * 24))
-        step = check_positive("step_events_per_s", step_events_per_s)
+        t = traffic_hourly.loc[traffic_hourly["region"] == region]
+        # every hour of the month; an hour without traffic (a live cell waiting for its first customer) is rate 0
+        rates = (t.groupby("hour")["events"].sum().reindex(grid, fill_value=0).to_numpy(float) / 3600.0)
         rates = np.ceil(rates / step - 1e-9) * step
         spec = spec.set_index("node_group")
         known = set(kube.get("node_groups") or {})
@@ -745,12 +749,13 @@ def month_node_plan(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month
                                   g: 1_000_000 for g, v in tops.items() if not np.isfinite(v)},
                               quantile=quantile, az_headroom=az_headroom)
         for g in spec.index:
-            n = s.nodes[g]
+            live = (grid >= pd.Timestamp(spec.at[g, "live_from"])) if "live_from" in spec else np.ones(len(grid), bool)
+            n = s.nodes[g] * live
             rows.append({"region": region, "cluster": str(spec.at[g, "cluster"]) if "cluster" in spec else f"prod-{region}",
                          "node_group": g, "instance_type": s.node_type[g],
                          "node_hours": float(n.sum()), "mean_nodes": float(n.mean()), "peak_nodes": int(n.max()),
-                         "cpu_used_vcpu_hours": float(s.cpu_used_m[g].sum()) / 1000.0,
-                         "cpu_paid_vcpu_hours": float(s.cpu_paid_m[g].sum()) / 1000.0})
+                         "cpu_used_vcpu_hours": float((s.cpu_used_m[g] * live).sum()) / 1000.0,
+                         "cpu_paid_vcpu_hours": float((s.cpu_paid_m[g] * live).sum()) / 1000.0})
     return pd.DataFrame(rows)
 
 
