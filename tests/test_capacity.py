@@ -320,3 +320,19 @@ def test_node_hours_split_adds_up_to_the_bill():
     parts = m["load"] + m["az_headroom"] + m["minimum_per_az"] + m["staging_and_dev"] + m["unexplained"]
     assert parts == pytest.approx(m["billed_cluster"])
     assert min(m["load"], m["az_headroom"], m["minimum_per_az"], m["staging_and_dev"]) >= 0
+
+
+def test_plans_for_rates_is_cluster_plan():
+    import numpy as np
+
+    from dfp.capacity.sizing import cluster_plan, plans_for_rates
+    from dfp.io.policies import load_policies
+
+    kube = load_policies()["kubernetes"]
+    rates = np.array([0.0, 37.0, 400.0, 1800.0, 5200.0])
+    got = plans_for_rates(kube, "m6i.xlarge", rates)
+    for r, row in zip(rates, got.itertuples(), strict=True):
+        p = cluster_plan(kube, "m6i.xlarge", r, 0.0)
+        assert row.nodes == p.nodes_with_az_headroom
+        assert row.cpu_used_m == pytest.approx(p.cpu_used_m)
+        assert row.cpu_allocatable_m == pytest.approx(p.cpu_allocatable_m)

@@ -31,6 +31,7 @@
 ``node_hours_split``             billed cluster node-hours split into load, AZ headroom, minimums, staging/dev
 ``billed_utilisation_by_month``  CPU used over CPU billed, per month
 ``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
+``plans_for_rates``              :func:`cluster_plan` at many event rates: nodes and CPU used per rate
 ``nodes_for_rates``              nodes one region's cluster runs at each of many event rates (the bill's node-hours)
 ``stream_sizing``                per region: peak, shards for the peak alone and with a tenant at its limit
 ``tenant_replay``                one tenant's replay against the stream under three partitioning designs
@@ -100,6 +101,7 @@ __all__ = [
     "pack_first_fit_decreasing",
     "peak_events_per_s",
     "plan_vs_bill",
+    "plans_for_rates",
     "processor_workers",
     "queue_table",
     "replay_curves",
@@ -1002,6 +1004,32 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
                        total * usd_per_hour * HOURS_PER_MONTH)
 
 
+def plans_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.ndarray,
+                    step_events_per_s: float = 1.0, node_group: str | None = None) -> pd.DataFrame:
+    """The production node group's plan at each of many event rates (:func:`node_group_sizing`, no autoscaling
+    bounds; equal to :func:`cluster_plan`): one row per rate (flattened, in order) with ``nodes``
+    (``nodes_with_az_headroom``), ``cpu_used_m`` and ``cpu_allocatable_m``.
+
+    Rates are rounded up to ``step_events_per_s`` first, as :func:`nodes_for_rates` rounds them.
+
+    >>> from dfp.io.policies import load_policies
+    >>> plans_for_rates(load_policies()["kubernetes"], "m6i.xlarge", np.array([0.0, 0.0]))["nodes"].tolist()
+    [6, 6]
+    """
+    rates = np.asarray(events_per_s, dtype=float).ravel()
+    if rates.size and (not np.isfinite(rates).all() or rates.min() < 0):
+        raise PlaybookError("plans_for_rates: events_per_s must be finite and non-negative")
+    if node_type not in kube["node_types"]:
+        raise PlaybookError(f"plans_for_rates: unknown node_type {node_type!r}")
+    group = _one_group(kube, node_group, "plans_for_rates")
+    step = check_positive("step_events_per_s", step_events_per_s)
+    rounded = np.ceil(rates / step - 1e-9) * step
+    s = node_group_sizing(kube, rounded, {group: node_type}, only=[group])
+    nodes = s.nodes[group]
+    return pd.DataFrame({"nodes": nodes.astype(int), "cpu_used_m": s.cpu_used_m[group],
+                         "cpu_allocatable_m": nodes * kube["node_types"][node_type]["cpu_m"]})
+
+
 def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.ndarray, min_nodes: float,
                     max_nodes: float, step_events_per_s: float = 1.0, node_group: str | None = None) -> np.ndarray:
     """Nodes one region's production node group runs at each event rate (the bill's node-hours):
@@ -1009,7 +1037,8 @@ def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
     ``node_type``, held between the autoscaling bounds.
 
     Rates are rounded up to ``step_events_per_s`` first (:func:`month_node_plan` rounds the same way), so the
-    bill and the capacity page count the same nodes hour by hour.
+    bill and the capacity page count the same nodes hour by hour; it equals
+    ``clip(cluster_plan(kube, node_type, ceil(r / step) * step).nodes_with_az_headroom, min, max)``.
 
     Args:
         kube: the ``kubernetes`` section of ``data/platform.yml``.
@@ -1025,21 +1054,26 @@ def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
     [6.0, 6.0]
     """
     rates = np.asarray(events_per_s, dtype=float)
-    if rates.size and (not np.isfinite(rates).all() or rates.min() < 0):
-        raise PlaybookError("nodes_for_rates: events_per_s must be finite and non-negative")
     lo, hi = check_non_negative("min_nodes", min_nodes), check_positive("max_nodes", max_nodes)
     if lo > hi:
         raise PlaybookError(f"nodes_for_rates: min_nodes {lo} > max_nodes {hi}")
+    if rates.size and (not np.isfinite(rates).all() or rates.min() < 0):
+        raise PlaybookError("nodes_for_rates: events_per_s must be finite and non-negative")
     if node_type not in kube["node_types"]:
         raise PlaybookError(f"nodes_for_rates: unknown node_type {node_type!r}")
-    groups = list(kube.get("node_groups") or {})
-    group = node_group if node_group is not None else (groups[0] if len(groups) == 1 else None)
-    if group is None or group not in groups:
-        raise PlaybookError(f"nodes_for_rates: name one of the node groups {groups}; got {node_group!r}")
+    group = _one_group(kube, node_group, "nodes_for_rates")
     step = check_positive("step_events_per_s", step_events_per_s)
     rounded = np.ceil(rates / step - 1e-9) * step
     s = node_group_sizing(kube, rounded, {group: node_type}, {group: lo}, {group: hi}, only=[group])
     return s.nodes[group].astype(float)
+
+
+def _one_group(kube: Mapping[str, Any], node_group: str | None, caller: str) -> str:
+    groups = list(kube.get("node_groups") or {})
+    group = node_group if node_group is not None else (groups[0] if len(groups) == 1 else None)
+    if group is None or group not in groups:
+        raise PlaybookError(f"{caller}: name one of the node groups {groups}; got {node_group!r}")
+    return group
 
 
 def stream_sizing(traffic_hourly: pd.DataFrame, regions: Sequence[str], burst_factor: float, record_bytes: float,

@@ -5,6 +5,7 @@ modelled and billed by AWS must appear on the bill.
 ``model_bill_mismatches``        every (month, resource) where the bill and the model disagree, with why
 ``resource_of_lines``            the modelled resource id behind each usage line's ``ResourceId``
 ``billed_quantity``              one resource's monthly pricing quantity for one SKU prefix, from the bill
+``billed_capacity``              a month's EC2 per node group: billed node-hours and cost against the plan, CPU used
 ==============================  =====================================================================
 
 A usage line traces to a modelled resource through its ``ResourceId``: the ARN
@@ -19,10 +20,12 @@ import re
 import numpy as np
 import pandas as pd
 
+from dfp.capacity.sizing import plans_for_rates
 from dfp.core.errors import PlaybookError
-from dfp.io.platform import arn_pattern, resource_history
+from dfp.io.platform import arn_pattern, resource, resource_history
+from dfp.io.policies import load_policies
 
-__all__ = ["USAGE_PRICED", "billed_quantity", "model_bill_mismatches", "resource_of_lines"]
+__all__ = ["USAGE_PRICED", "billed_capacity", "billed_quantity", "model_bill_mismatches", "resource_of_lines"]
 
 #: Kinds AWS charges only by use (requests, bytes stored): with no events in their geography in a month, a
 #: month without a line is no mismatch. Every other billed kind has a time-based charge (hours, key-months).
@@ -114,3 +117,44 @@ def billed_quantity(billing: pd.DataFrame, resource_id: str, sku_prefix: str, ac
     rid = resource_of_lines(billing, account)
     sel = u[(rid == resource_id).to_numpy() & u["SkuId"].str.startswith(sku_prefix).to_numpy()]
     return sel.groupby("month")["PricingQuantity"].sum()
+
+
+def billed_capacity(billing: pd.DataFrame, traffic_hourly: pd.DataFrame, month: pd.Period,
+                    account: str | None = None) -> pd.DataFrame:
+    """One month's EC2 per modelled instance resource (node groups, the sandbox), from the bill and the model.
+
+    Columns: ``env``, ``instance_type``, ``node_hours`` (billed), ``cost_usd`` (amortised), ``planned_node_hours``
+    (:func:`dfp.capacity.sizing.plans_for_rates` at each hour's event rate, within the node group's bounds; prod
+    node groups only), ``cpu_used_core_h`` (the plan's CPU used at the traffic served), ``cpu_billed_core_h``
+    (allocatable CPU of the billed node-hours), ``cpu_utilisation`` (used over billed). Quantities the model
+    cannot say (what staging, dev and the sandbox use) are NaN. Index: resource id.
+    """
+    kube = load_policies()["kubernetes"]
+    u = _usage_lines(billing)
+    rid = resource_of_lines(billing, account)
+    sel = (u["month"] == month).to_numpy() & u["ServiceName"].eq("Amazon Elastic Compute Cloud").to_numpy() \
+        & u["SkuId"].str.startswith("BoxUsage").to_numpy()
+    if not sel.any():
+        raise PlaybookError(f"billed_capacity: no EC2 instance usage in {month}")
+    lines = u[sel].assign(rid=rid[sel].to_numpy())
+    per = lines.groupby("rid").agg(node_hours=("PricingQuantity", "sum"), cost_usd=("EffectiveCost", "sum"))
+    start = month.to_timestamp().tz_localize("UTC")
+    end = (month + 1).to_timestamp().tz_localize("UTC")
+    rows = []
+    for r, q in per.iterrows():
+        info = resource(str(r), str(month))
+        row = {"id": r, "env": info["env"], "instance_type": info["instance_type"], "node_hours": q["node_hours"],
+               "cost_usd": q["cost_usd"], "planned_node_hours": np.nan, "cpu_used_core_h": np.nan,
+               "cpu_billed_core_h": np.nan}
+        if info["kind"] == "eks-nodegroup" and info.get("sizing") == "cluster-plan":
+            h = traffic_hourly[(traffic_hourly["region"] == info["region"]) & (traffic_hourly["hour"] >= start)
+                               & (traffic_hourly["hour"] < end)]
+            plan = plans_for_rates(kube, info["instance_type"], h["events"].to_numpy(float) / 3600.0)
+            nodes = np.clip(plan["nodes"].to_numpy(float), info["min_nodes"], info["max_nodes"])
+            row["planned_node_hours"] = float(nodes.sum())
+            row["cpu_used_core_h"] = float(plan["cpu_used_m"].sum()) / 1000.0
+            row["cpu_billed_core_h"] = q["node_hours"] * kube["node_types"][info["instance_type"]]["cpu_m"] / 1000.0
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("id")
+    out["cpu_utilisation"] = out["cpu_used_core_h"] / out["cpu_billed_core_h"]
+    return out
