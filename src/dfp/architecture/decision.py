@@ -45,7 +45,7 @@ from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
 from dfp.io.external import fact
-from dfp.io.policies import workload
+from dfp.io.policies import load_policies, workload
 from dfp.io.system import System
 from dfp.io.yamlfile import check_shape, load_yaml
 from dfp.pii import cost
@@ -309,8 +309,10 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
     with (``workload`` in ``data/platform.yml``): ``s3_put_thousand_month`` (one PUT per
     ``events_per_s3_object`` events), ``dynamodb_wru_million_month`` / ``dynamodb_rru_million_month``
     (request units per event) and ``dynamodb_event_wru_million_month`` (the same writes plus the event itself,
-    one unit per KB, for a DynamoDB-only store), ``shards`` (provisioned shards for the peak-capacity day's busiest
-    hour in us-east-1's diurnal shape, with ``headroom``), ``customers`` active at the story's end,
+    one unit per KB, for a DynamoDB-only store), the stream's billed gigabytes (``stream_gb_month``, whole KB
+    per record) and what its retention beyond the default 24 h adds (``stream_extra_retention_gb_month`` in
+    on-demand mode, ``stream_extra_retention_shards`` in provisioned mode), ``shards`` (provisioned shards
+    for the peak-capacity day's busiest hour in us-east-1's diurnal shape, with ``headroom``), ``customers`` active at the story's end,
     ``one_tenant_share`` (1 / customers), ``us_share`` (their share in us-east-1), ``us_half_share``,
     and the AI capability's cost, latency and upkeep per option from its own model (``dfp.pii.cost``),
     priced like the cost section prices it: on the non-EU share ``1 - ai_eu_share`` for the options that
@@ -328,6 +330,8 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
     us = int(active["us-east-1"].sum()) if "us-east-1" in active.columns else 0
     ev_m = per_day * DAYS_PER_MONTH / 1e6
     w = workload()  # the platform model's per-event coefficients, the ones the bill is generated with
+    stream_gb = ev_m * 1e6 * math.ceil(b / 1024) / 1024**2        # on-demand bills whole KB per record
+    extra_h = max(0.0, float(load_policies()["stream"]["retention_h"]) - fact("quotas.kinesis_retention_default_h").value)
     stored_gb = ev_m * 1e6 * w["stored_kb_per_event"] / 1e6 * retention_months
     out = {"events_million_month": ev_m, "event_gb_month": ev_m * 1e6 * b / 1e9,
            "stored_gb": stored_gb, "shards": float(shards),
@@ -335,6 +339,9 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
            "dynamodb_wru_million_month": ev_m * w["wru_per_event"],
            "dynamodb_rru_million_month": ev_m * w["rru_per_event"],
            "dynamodb_event_wru_million_month": ev_m * (w["wru_per_event"] + math.ceil(w["stored_kb_per_event"])),
+           "stream_gb_month": stream_gb,
+           "stream_extra_retention_gb_month": stream_gb * extra_h / 24.0 / DAYS_PER_MONTH,
+           "stream_extra_retention_shards": float(shards) if extra_h > 0 else 0.0,
            "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
            "us_share": us / n, "us_half_share": us / n / 2}
     out.update(ai_option_drivers(per_day, ai_eu_share, ai_chars_per_field))
