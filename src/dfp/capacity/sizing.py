@@ -423,8 +423,8 @@ def processor_workers(events_per_s: ArrayLike, service_time_ms: float, latency_b
                       quantile: float = 0.99) -> np.ndarray:
     """Fewest processor workers at each event rate: :func:`servers_for_quantile`, vectorised.
 
-    For ``c = 1, 2, ...`` the highest rate ``lambda_c`` that ``c`` workers carry within the budget is
-    solved once; a rate ``r`` then needs the first ``c`` with ``lambda_c >= r``. An hourly series of a
+    For ``c`` from ``max(1, floor(min rate / mu))`` up, the highest rate ``lambda_c`` that ``c`` workers carry
+    within the budget is solved once; a rate ``r`` then needs the first ``c`` with ``lambda_c >= r``. An hourly series of a
     whole story costs a handful of root solves instead of one search per hour. A rate of 0 needs 1.
 
     Args:
@@ -447,12 +447,14 @@ def processor_workers(events_per_s: ArrayLike, service_time_ms: float, latency_b
     if t < math.log(1.0 / (1.0 - q)) / mu:
         raise PlaybookError(f"latency_budget_ms {latency_budget_ms} is below the service time's own {q} quantile")
     top = float(rates.max()) if rates.size else 0.0
+    # fewer than floor(min rate / mu) + 1 workers cannot carry the lowest rate at all: start there
+    first = max(1, math.floor((float(rates.min()) if rates.size else 0.0) / mu))
     limits: list[float] = []
     while not limits or limits[-1] < top:
-        if len(limits) >= 100_000:
+        if first + len(limits) > 100_000:
             raise PlaybookError("processor_workers: more than 100,000 workers needed")
-        limits.append(_max_rate_for_servers(len(limits) + 1, mu, t, q))
-    return np.searchsorted(np.asarray(limits), rates, side="left").astype(int) + 1
+        limits.append(_max_rate_for_servers(first + len(limits), mu, t, q))
+    return np.searchsorted(np.asarray(limits), rates, side="left").astype(int) + first
 
 
 @dataclass(frozen=True)
