@@ -27,13 +27,13 @@ def _glued(path: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_projection_follows_growth_rate(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "dfp.book.cli", "run", str(NB), "-p", "growth_rate", "0.12", "--out", str(tmp_path)],
+        [sys.executable, "-m", "dfp.book.cli", "run", str(NB), "-p", "growth_rate", "0.18", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     default, changed = _glued(NB), _glued(next(tmp_path.glob("projections--*.ipynb")))
-    assert float(changed["proj_growth_rate"]) == 0.12
-    assert float(default["proj_growth_rate"]) < 0.12
+    assert float(changed["proj_growth_rate"]) == 0.18
+    assert float(default["proj_growth_rate"]) < 0.18
     # faster growth: a higher bill at the horizon, and the cap is reached inside the horizon
     assert float(changed["proj_cost_at_horizon_usd"]) > float(default["proj_cost_at_horizon_usd"])
     assert "is not reached" in default["proj_cap_text"]

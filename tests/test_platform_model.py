@@ -172,3 +172,26 @@ def test_incident_cost_is_the_excess_over_the_lines_own_baseline():
     assert (c.baseline_usd_per_day, c.peak_usd_per_day) == (2.0, 12.0)
     with pytest.raises(PlaybookError, match="no usage line is tagged"):
         incident_cost(_bill(days, usd, gb), inc, apps=("nothing",))
+
+
+def test_a_replica_follows_its_source_regions_live_date():
+    h = resource_history()
+    eu_live = load_system().region("eu-west-1").live_from
+    for rid in ("events-replica-eu-central-1", "key-replica-eu-central-1"):
+        assert h.loc[h["id"] == rid, "start"].min() == eu_live
+
+
+def test_the_model_and_the_sizing_policies_name_the_same_numbers():
+    """One home per number: where a policy section and the model both carry a setting, they agree at month 24."""
+    from dfp.book.params import PAGE_DEFAULTS
+    from dfp.io.policies import load_policies
+
+    pol = load_policies()
+    now = resources_at("2026-10").set_index("id")
+    streams = now[now["kind"] == "kinesis-stream"]
+    assert len(streams) == 2 and (streams["retention_h"] == pol["stream"]["retention_h"]).all()
+    rds = now.loc[["config-db-us-east-1", "config-db-eu-west-1"]]
+    assert (rds["storage_gb"] == pol["recovery"]["stores"]["metadata-rds"]["size_gb"]).all()
+    nodes = now[(now["kind"] == "eks-nodegroup") & (now["env"] == "prod")]
+    assert set(nodes["instance_type"]) == {PAGE_DEFAULTS["kubernetes-capacity"]["node_type"]}
+    assert set(nodes["instance_type"]) <= set(pol["kubernetes"]["node_types"])

@@ -26,7 +26,6 @@ NOT_YET: set[str] = {
     "05-reliability/availability-composition.ipynb",
     "05-reliability/incident-review.ipynb",
     "06-security/controls-measured.ipynb",
-    "07-cost/customer-attribution.ipynb",
     "overview/story-over-time.ipynb",
 }
 

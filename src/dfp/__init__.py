@@ -5,7 +5,8 @@ Imports point down this table only (a test, ``tests/test_layers.py``, keeps it s
 ==================  ===========================================================================
 ``dfp.core``         leaves: the one error type, argument checks, calendar units, repository paths
 ``dfp.io``           every file in ``data/``: schemas and loaders, the system facts
-                     (``system.yml``), cited external facts, OpenSLO specs, design policies, FOCUS,
+                     (``system.yml``), cited external facts, OpenSLO specs, design policies and the
+                     platform model over time (``dfp.io.platform``), FOCUS,
                      Prometheus query_range exports; the strict YAML reader and the one disk
                      cache (``dfp.io.cache``)
 ``dfp.business``     customers, traffic shape, growth, the pre-platform baseline (00 Context)

@@ -14,7 +14,8 @@
 A resource is ``{id, kind, name, component, region, env, team, changes: [{from, <settings>}], until}``;
 each change overrides the settings it names from its ``from`` on, until the next change. ``from`` and
 ``until`` are ``YYYY-MM`` (the month's first instant), ``YYYY-MM-DD``, ``live`` (the region's ``live_from``
-in ``system.yml``; the programme start for a global resource or a region without its own cell) or
+in ``system.yml``; the programme start for a global resource or a region without its own cell),
+``live:<region>`` (another region's ``live_from``: a replica follows its source) or
 ``INC-nn.start`` / ``INC-nn.end`` (the incident record's impact window), so a change an incident caused is
 dated by that record. Times are UTC. Every kind has a fixed set of
 settings with a type; an unknown kind or setting, a wrong type or a change before the resource existed raises
@@ -117,6 +118,8 @@ def _when(value: object, where: str, region: str | None, system: System) -> pd.T
             return pd.Timestamp(text + ("-01" if _MONTH.match(text) else ""), tz="UTC")
         except ValueError as exc:
             raise PlaybookError(f"{where}: not a date: {text!r}") from exc
+    if text.startswith("live:"):  # another region's live_from (a replica follows its source region)
+        return system.region(text.removeprefix("live:")).live_from
     if text == "live":
         if region is None:  # a global resource (IAM): live from the programme's start
             return system.start
@@ -128,7 +131,8 @@ def _when(value: object, where: str, region: str | None, system: System) -> pd.T
     if m:
         inc = system.incident(m.group(1))
         return inc.impact_start if m.group(2) == "start" else inc.impact_end
-    raise PlaybookError(f"{where}: expected YYYY-MM, YYYY-MM-DD, 'live' or 'INC-nn.start|end'; got {value!r}")
+    raise PlaybookError(f"{where}: expected YYYY-MM, YYYY-MM-DD, 'live', 'live:<region>' or 'INC-nn.start|end'; "
+                      f"got {value!r}")
 
 
 def _check_setting(rid: str, kind: str, key: str, value: object, where: str) -> object:
@@ -240,7 +244,7 @@ def _check_references(frame: pd.DataFrame, name: str) -> None:
 
 
 @functools.cache
-def _cached(path: str, mtime_ns: int, system_path: str, arch_path: str) -> pd.DataFrame:
+def _cached(path: str, mtime_ns: int, system_path: str, arch_path: str, others_mtime_ns: tuple[int, int]) -> pd.DataFrame:
     p = Path(path)
     doc = load_yaml(p) or {}
     if "resources" not in doc:
@@ -268,7 +272,8 @@ def load_resources(path: Path | str | None = None) -> pd.DataFrame:
     if not p.is_file():
         raise PlaybookError(f"platform model not found: {p}")
     sys_p, arch_p = data_dir() / "system.yml", data_dir() / "architecture.yml"
-    return _cached(str(p.resolve()), p.stat().st_mtime_ns, str(sys_p), str(arch_p)).copy()
+    others = (sys_p.stat().st_mtime_ns, arch_p.stat().st_mtime_ns)   # incident times and components come from these
+    return _cached(str(p.resolve()), p.stat().st_mtime_ns, str(sys_p), str(arch_p), others).copy()
 
 
 def _expand(frame: pd.DataFrame) -> pd.DataFrame:
