@@ -64,3 +64,11 @@ def test_the_bill_pays_for_the_planned_production_nodes():
     extra = pd.concat([billed, prod.iloc[[0]].assign(node_group="gpu")])
     with pytest.raises(PlaybookError, match="billed, not planned"):
         sizing.check_plan_matches_bill(plan, extra)
+
+
+def test_one_utilisation_figure():
+    kube = load_policies()["kubernetes"]
+    u = sizing.production_cpu_utilisation(kube, load("traffic_hourly"), load_billing(), MONTH)
+    assert 0.05 < u < 0.6
+    with pytest.raises(PlaybookError, match="nothing billed or planned"):
+        sizing.production_cpu_utilisation(kube, load("traffic_hourly"), load_billing(), "2030-01")

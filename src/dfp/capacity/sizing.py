@@ -30,6 +30,7 @@
 ``check_plan_matches_bill``      raise unless the bill's production node groups are the plan's
 ``node_hours_split``             billed cluster node-hours split into load, AZ headroom, minimums, staging/dev
 ``billed_utilisation_by_month``  CPU used over CPU billed, per month
+``production_cpu_utilisation``   CPU used over the production vCPUs the bill paid for, in a month
 ``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
 ``plans_for_rates``              :func:`cluster_plan` at many event rates: nodes and CPU used per rate
 ``nodes_for_rates``              nodes one region's cluster runs at each of many event rates (the bill's node-hours)
@@ -103,6 +104,7 @@ __all__ = [
     "plan_vs_bill",
     "plans_for_rates",
     "processor_workers",
+    "production_cpu_utilisation",
     "queue_table",
     "replay_curves",
     "servers_for_quantile",
@@ -953,6 +955,22 @@ def billed_utilisation_by_month(kube: Mapping[str, Any], traffic_hourly: pd.Data
         rows[pd.Period(month, "M")] = {"production": used / prod if prod else float("nan"),
                                        "all_clusters": used / float(cluster["vcpu_hours"].sum())}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def production_cpu_utilisation(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, billing: pd.DataFrame,
+                               month: str) -> float:
+    """CPU the production workloads used over the vCPUs of the production nodes the bill paid for, in ``month``
+    (``YYYY-MM``): the ``production`` column of :func:`billed_utilisation_by_month` on the model's node groups.
+    The one utilisation figure the capacity page, the scorecard and the cost pages should quote.
+
+    Raises:
+        PlaybookError: no EC2 usage or no production node group in the month.
+    """
+    vcpu = {t: float(spec["vcpu"]) for t, spec in kube["node_types"].items()}
+    u = billed_utilisation_by_month(kube, traffic_hourly, billing, model_node_groups, vcpu, [month])
+    if u.empty:
+        raise PlaybookError(f"production_cpu_utilisation: nothing billed or planned in {month}")
+    return float(u["production"].iloc[0])
 
 
 @dataclass(frozen=True)
