@@ -54,7 +54,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Under xdist the first worker that asks builds it under a file lock; the others wait for it and read
     the result (a failed build is recorded, so it fails every user without a second build).
+    ``DFP_SITE_HTML=DIR`` uses a site already built by :func:`build_site` (its ``_build/html``) instead,
+    to iterate on the browser checks without rebuilding.
     """
+    prebuilt = os.environ.get("DFP_SITE_HTML")
+    if prebuilt:
+        if not (Path(prebuilt) / "index.html").is_file():
+            pytest.fail(f"DFP_SITE_HTML={prebuilt} has no index.html: point it at a built site's _build/html")
+        return Path(prebuilt)
     # under xdist the parent of a worker's temporary folder is shared by this run's workers (only)
     shared = os.environ.get("PYTEST_XDIST_WORKER")
     out = tmp_path_factory.getbasetemp().parent / "site" if shared else tmp_path_factory.mktemp("site")

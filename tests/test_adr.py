@@ -48,7 +48,7 @@ def _edit(path, old, new):
 
 
 @pytest.mark.parametrize("name, old, new, msg", [
-    ("0009-partition-key-and-stream-capacity.md", "date: 2025-07-23", "date: 2025-07-10", "before ADR-0008|ended"),
+    ("0009-partition-key-and-stream-capacity.md", "date: 2025-08-06", "date: 2025-07-10", "before ADR-0008|ended"),
     ("0001-cloud-provider-aws.md", "status: accepted", "status: approved", "status must be one of"),
     ("0002-managed-stream-kinesis.md", "## Decision drivers", "## Drivers", "missing section 'Decision drivers'"),
     ("0004-single-region-mvp.md", 'superseded-by: "0007"', 'superseded-by: "0006"', "does not supersede it"),
@@ -66,7 +66,7 @@ def test_broken_records_are_rejected(tmp_path, name, old, new, msg):
 def test_incident_adr_must_postdate_its_incident(tmp_path):
     d = _copy(tmp_path)
     # move ADR-0009 before INC-01 while keeping the sequence monotonic
-    _edit(d / "0009-partition-key-and-stream-capacity.md", "date: 2025-07-23", "date: 2025-07-15")
+    _edit(d / "0009-partition-key-and-stream-capacity.md", "date: 2025-08-06", "date: 2025-07-15")
     with pytest.raises(PlaybookError, match=r"INC-01 ended 2025-07-16"):
         load_adrs(d)
 

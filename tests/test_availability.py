@@ -118,3 +118,65 @@ def test_one_month_for_budgets_downtime_and_credits():
     profile = pd.Series([3600.0] * 24, index=range(24))
     e = outage_exposure(profile, 0, 21.6 / 60, 1, 1000.0, [{"below_availability": 0.9995, "credit_ratio": 0.1}])
     assert e.availability == pytest.approx(0.9995)
+
+
+def test_outage_availability_and_traffic_in_window():
+    from dfp.reliability.availability import outage_availability, traffic_in_window
+
+    assert outage_availability(0.0, 10.0) == 1.0
+    with pytest.raises(PlaybookError, match="requests_hit"):
+        outage_availability(11.0, 10.0)
+    with pytest.raises(PlaybookError, match="requests_in_period"):
+        outage_availability(1.0, 0.0)
+    hours = pd.date_range("2025-01-01", periods=3, freq="h", tz="UTC")
+    t = pd.DataFrame({"hour": list(hours) * 2, "region": ["us-east-1"] * 3 + ["eu-west-1"] * 3,
+                      "events": [60, 120, 180, 6, 6, 6]})
+    start, end = hours[0] + pd.Timedelta(minutes=30), hours[2] + pd.Timedelta(minutes=15)
+    assert traffic_in_window(t, start, end, ["us-east-1"]) == pytest.approx(30 + 120 + 45)
+    assert traffic_in_window(t, start, end) == pytest.approx(30 + 120 + 45 + 3 + 6 + 1.5)
+    assert traffic_in_window(t, start, start) == 0.0
+    with pytest.raises(PlaybookError, match="before start"):
+        traffic_in_window(t, end, start)
+
+
+@given(st.lists(st.floats(1.0, 1e6), min_size=24, max_size=24), st.floats(0.01, 6.0))
+def test_an_outage_at_the_peak_costs_at_least_as_much_as_at_the_trough(rates, hours):
+    """Request-weighted: the same outage at the busiest hour never leaves more availability or less
+    credit than at the quietest hour (an outage of one hour or less hits exactly that hour's rate)."""
+    from dfp.business.traffic import peak_and_quiet_outages
+
+    profile = pd.Series(rates, index=range(24))
+    tiers = [{"below_availability": 0.9995, "credit_ratio": 0.1}, {"below_availability": 0.99, "credit_ratio": 0.25}]
+    peak, quiet = peak_and_quiet_outages(profile, min(hours, 1.0), 5, 1000.0, tiers)
+    assert peak.events >= quiet.events
+    assert peak.availability <= quiet.availability
+    assert peak.sla_credit_usd >= quiet.sla_credit_usd
+
+
+def test_minute_weighted_availability_would_fail_the_peak_property():
+    """The check can fail: pricing by minutes gives a peak and a trough hour the same availability."""
+    from dfp.business.traffic import peak_and_quiet_outages
+
+    profile = pd.Series([100.0] * 24, index=range(24))
+    profile[17], profile[8] = 320.0, 100.0 / 3.2
+    peak, quiet = peak_and_quiet_outages(profile, 1.0, 5, 1000.0, [{"below_availability": 0.9995, "credit_ratio": 0.1}])
+    minutes_only = 1.0 - 60.0 / (30 * 1440)
+    assert peak.availability < minutes_only < quiet.availability
+
+
+def test_a_peak_hour_outage_in_the_traffic_record_costs_at_least_the_trough_hours():
+    """The same hour of outage, on the same day of the record, at us-east-1's busiest and quietest hour."""
+    from dfp.io.data import load
+    from dfp.io.system import load_system
+    from dfp.reliability.availability import outage_credit
+
+    system, traffic = load_system(), load("traffic_hourly")
+    day = traffic.loc[(traffic["region"] == "us-east-1") & (traffic["hour"].dt.normalize() == pd.Timestamp("2026-10-14", tz="UTC"))]
+    peak, trough = day.loc[day["events"].idxmax(), "hour"], day.loc[day["events"].idxmin(), "hour"]
+    tiers = system.pricing["sla_credit"]
+    at = {h: outage_credit(traffic, h, h + pd.Timedelta(hours=1), ["us-east-1"], 10_000.0, tiers) for h in (peak, trough)}
+    assert at[peak].requests_hit > at[trough].requests_hit
+    assert at[peak].availability < at[trough].availability
+    assert at[peak].credit_usd >= at[trough].credit_usd
+    with pytest.raises(PlaybookError, match="no traffic"):
+        outage_credit(traffic, peak, peak + pd.Timedelta(hours=1), ["ap-south-1"], 1.0, tiers)

@@ -128,8 +128,11 @@ def test_outage_exposure_peak_vs_quiet(system):
     quiet = traffic.outage_exposure(prof, 0, 1.0, 10, 73_000.0, tiers)
     assert peak.events == 300 and quiet.events == 100
     assert peak.share_of_day == pytest.approx(300 / 4800)
-    assert peak.availability == pytest.approx(1 - 1 / 720)  # the SLA's rolling 30 days
-    assert peak.sla_credit_usd == pytest.approx(7_300.0)  # 1 h < 99.95 % of 720 h -> 10 % credit
+    # request-weighted over the SLA's rolling 30 days: the hour hit 300 of 30 x 4,800 events
+    assert peak.availability == pytest.approx(1 - 300 / (30 * 4800))
+    assert quiet.availability == pytest.approx(1 - 100 / (30 * 4800))
+    assert peak.availability < quiet.availability  # minutes alone would price them the same
+    assert peak.sla_credit_usd == pytest.approx(7_300.0)  # below 99.95 % -> 10 % credit
 
 
 def test_weekly_and_peak_helpers():

@@ -159,11 +159,17 @@ def _rollout():
 
 def test_rollout_pod_template_and_judge_job_are_valid_kubernetes():
     import kubernetes_validate
+    import yaml
+
+    from dfp.core.paths import repo_root
 
     docs = _rollout()
     ro = docs["Rollout"]["spec"]
+    # the Rollout's pod template is the Deployment it references (workloadRef): one workload
+    dep = yaml.safe_load((repo_root() / "book" / "03-platform" / "manifests" / "processors-deployment.yaml").read_text())
+    assert ro["workloadRef"]["name"] == dep["metadata"]["name"] and ro["selector"] == dep["spec"]["selector"]
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "processors"},
-                  "spec": {"replicas": ro["replicas"], "selector": ro["selector"], "template": ro["template"]}}
+                  "spec": {"replicas": ro["replicas"], "selector": ro["selector"], "template": dep["spec"]["template"]}}
     kubernetes_validate.validate(deployment, "1.30", strict=True)
     job_spec = docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
     kubernetes_validate.validate({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "judge"},

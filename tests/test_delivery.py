@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from dfp.core.errors import PlaybookError
 from dfp.delivery import dora as dl
 from dfp.io.data import load
+from dfp.io.openslo import load_slos
 from dfp.io.system import load_system
+from dfp.reliability import incidents
 
 T0 = pd.Timestamp("2025-01-06T00:00:00Z")  # a Monday
 NAT = pd.NaT
@@ -173,11 +175,34 @@ def test_weekends_and_nights_are_quieter():
     assert night.mean() < 0.05
 
 
-def test_freeze_windows_follow_sev1_incidents():
-    system = load_system()
-    fw = dl.freeze_windows(system)
-    assert list(fw["incident"]) == [i.id for i in system.incidents if i.severity == "sev1"]
-    assert ((fw["end"] - fw["start"]) == pd.Timedelta(days=7)).all()
+def _freezes():
+    return incidents.freeze_windows(load("sli_hourly"), load_slos(), incidents.load_budget_policy())
+
+
+def test_freeze_windows_come_from_the_budget_policy():
+    fw = _freezes()
+    # the one overspent budget of the story: the us-east-1 API after INC-02, about a month
+    assert list(fw["service"]) == ["ingestion-api"] and (fw["min_remaining"] < 0).all()
+    inc02 = load_system().incident("INC-02")
+    assert inc02.impact_start < fw.loc[0, "start"] <= inc02.impact_end + pd.Timedelta(hours=1)
+    assert 25 < fw.loc[0, "days"] < 31
+
+
+def test_no_feature_deploy_inside_a_freeze():
+    deploys = load("deployments")
+    effect = dl.freeze_effect(deploys, _freezes())
+    assert (effect["features_in_freeze"] == 0).all()
+    assert (effect["in_freeze_per_week"] < effect["before_per_week"]).all()
+
+
+def test_a_seeded_feature_deploy_inside_a_freeze_is_caught():
+    deploys = load("deployments").copy()
+    fw = _freezes()
+    inside = deploys.index[incidents.in_freeze(deploys["deployed_at"], deploys["service"], fw)
+                           & (deploys["commits"] > 0)]
+    assert len(inside) > 0
+    deploys.loc[inside[0], "work"] = "feature"
+    assert dl.freeze_effect(deploys, fw)["features_in_freeze"].sum() == 1
 
 
 def test_rework_ratio_counts_unplanned_changes_only():

@@ -1,7 +1,9 @@
 """02 Infrastructure: the address plan, the Terraform that must match it, stream sizing and recovery."""
 
+import dataclasses
 import ipaddress
 import math
+import re
 from pathlib import Path
 
 import hcl2
@@ -13,11 +15,13 @@ from dfp.capacity.network import address_plan, carve_subnets, overlaps, usable_i
 from dfp.capacity.recovery import durability_nines, recovery_table, replicated_durability, restore_time_min
 from dfp.capacity.sizing import peak_events_per_s, stream_shards
 from dfp.core.errors import PlaybookError
-from dfp.core.paths import repo_root
+from dfp.core.paths import data_dir, repo_root
 from dfp.io.data import load
 from dfp.io.external import fact
 from dfp.io.policies import load_policies
 from dfp.io.system import load_system
+from dfp.security.iam import load_policy_document
+from dfp.security.residency import ReplicationRule, replication_findings
 
 TF = repo_root() / "book" / "02-infrastructure" / "terraform"
 REGIONS = ["us-east-1", "eu-west-1"]
@@ -124,9 +128,85 @@ def _resource(doc, kind, name):
     raise AssertionError(f"{kind}.{name} not in the HCL")
 
 
+def _providers(doc) -> dict[str | None, str]:
+    """Provider alias (None = the default provider) -> region, from the file's provider blocks."""
+    out = {}
+    for block in doc["provider"]:
+        for cfg in block.values():
+            alias = cfg.get("alias")
+            out[f"aws.{alias}" if alias else None] = cfg["region"]
+    return out
+
+
+def _ref(value: str) -> tuple[str, str]:
+    """``${aws_s3_bucket.events_replica.arn}`` -> (resource type, name)."""
+    m = re.fullmatch(r"\$\{(\w+)\.(\w+)\.\w+\}", value)
+    assert m, f"not a reference: {value}"
+    return m.group(1), m.group(2)
+
+
+def buckets(doc) -> dict[str, dict]:
+    """Terraform name -> {bucket, region, versioning, sse, kms_key, bucket_key, public_access_block,
+    object_lock_days} for every aws_s3_bucket in a parsed HCL file."""
+    regions, out = _providers(doc), {}
+    for block in doc["resource"]:
+        for name, b in block.get("aws_s3_bucket", {}).items():
+            out[name] = {"bucket": b["bucket"], "region": regions[_provider(b)],
+                         "object_lock_enabled": b.get("object_lock_enabled", False)}
+    for block in doc["resource"]:
+        for kind, items in block.items():
+            for cfg in items.values():
+                if "bucket" not in cfg or kind == "aws_s3_bucket" or not str(cfg["bucket"]).startswith("${"):
+                    continue
+                b = out[_ref(cfg["bucket"])[1]]
+                if kind == "aws_s3_bucket_versioning":
+                    b["versioning"] = cfg["versioning_configuration"][0]["status"] == "Enabled"
+                elif kind == "aws_s3_bucket_server_side_encryption_configuration":
+                    rule = cfg["rule"][0]
+                    sse = rule["apply_server_side_encryption_by_default"][0]
+                    b["sse"], b["kms_key"] = sse["sse_algorithm"], _ref(sse["kms_master_key_id"])[1]
+                    b["bucket_key"] = rule["bucket_key_enabled"]
+                elif kind == "aws_s3_bucket_public_access_block":
+                    b["public_access_block"] = all(cfg[k] is True for k in (
+                        "block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+                elif kind == "aws_s3_bucket_object_lock_configuration":
+                    ret = cfg["rule"][0]["default_retention"][0]
+                    b["object_lock_mode"], b["object_lock_days"] = ret["mode"], ret["days"]
+    return out
+
+
+def _provider(cfg) -> str | None:
+    p = cfg.get("provider")
+    return p.strip("${}") if p else None
+
+
+def replication_rules(doc) -> list[ReplicationRule]:
+    """The S3 replication rules of a parsed HCL file, with regions resolved through the providers."""
+    bs, out = buckets(doc), []
+    for block in doc["resource"]:
+        for cfg in block.get("aws_s3_bucket_replication_configuration", {}).values():
+            src = bs[_ref(cfg["bucket"])[1]]
+            account = cfg["role"].split(":")[4]
+            for rule in cfg["rule"]:
+                dst = bs[_ref(rule["destination"][0]["bucket"])[1]]
+                markers = rule.get("delete_marker_replication", [{"status": "Disabled"}])[0]["status"] == "Enabled"
+                out.append(ReplicationRule(src["bucket"], src["region"], dst["bucket"], dst["region"], account, markers))
+    return out
+
+
+def _scp():
+    return load_policy_document(data_dir() / "security" / "scp" / "eu-region-lock.json")
+
+
+def _scp_regions(scp) -> list[str]:
+    lock = next(st for st in scp["Statement"] if "aws:RequestedRegion" in st.get("Condition", {}).get(
+        "StringNotEquals", {}))
+    return lock["Condition"]["StringNotEquals"]["aws:RequestedRegion"]
+
+
 def test_eu_store_protection_matches_the_recovery_model():
     doc, stores = _eu_data(), load_policies()["recovery"]["stores"]
-    rds = _resource(doc, "aws_db_instance", "metadata")
+    rds = _resource(doc, "aws_db_instance", "config")
     assert rds["multi_az"] is True
     assert rds["backup_retention_period"] == stores["metadata-rds"]["backup_retention_days"]
     assert rds["allocated_storage"] == stores["metadata-rds"]["size_gb"]
@@ -134,8 +214,40 @@ def test_eu_store_protection_matches_the_recovery_model():
     rule = _resource(doc, "aws_s3_bucket_replication_configuration", "events")["rule"][0]
     rtc = rule["destination"][0]["replication_time"][0]["time"][0]["minutes"]
     assert rtc == stores["event-store-s3"]["replication_lag_min"] == fact("quotas.s3_rtc_replication_min").value
-    assert "eu-" in rule["destination"][0]["bucket"] or "euc1" in rule["destination"][0]["bucket"]
-    assert "use1" not in rule["destination"][0]["bucket"]  # GDPR: EU data never replicates to the US
+    for b in buckets(doc).values():  # both copies: versioned, locked, SSE-KMS, never public
+        assert b["versioning"] and b["object_lock_enabled"] and b["public_access_block"]
+        assert b["sse"] == "aws:kms" and b["object_lock_mode"] == "GOVERNANCE"
+
+
+def test_scp_allows_exactly_the_replication_terraform_configures():
+    scp, rules = _scp(), replication_rules(_eu_data())
+    assert rules and all(r.source_region == "eu-west-1" for r in rules)
+    assert replication_findings(scp, rules, _scp_regions(scp)) == []
+    # the policy's one replica bucket is the model's replica of the EU event store, in a region the policy allows
+    model = {k: v for k, v in model_view(_last_month()).items() if k[0] == "s3-bucket"}
+    replicas = {v["replication_to"] for v in model.values() if v["replication_to"]}
+    allowed = next(st for st in scp["Statement"] if "NotResource" in st)["NotResource"]
+    assert allowed == [f"arn:aws:s3:::{b}/*" for b in sorted(replicas)]
+    assert {k[1] for k in model if k[2] in replicas} <= set(_scp_regions(scp))
+
+
+@pytest.mark.parametrize("seed", ["us-replica", "delete-markers", "other-account", "other-bucket"])
+def test_scp_check_fails_on_a_seeded_contradiction(seed):
+    scp, (rule,) = _scp(), replication_rules(_eu_data())
+    bad = {"us-replica": dataclasses.replace(rule, destination_region="us-east-1"),
+           "delete-markers": dataclasses.replace(rule, delete_markers=True),
+           "other-account": dataclasses.replace(rule, destination_account="111122223333"),
+           "other-bucket": dataclasses.replace(rule, destination_bucket="dfp-events-eu-west-1-archive")}[seed]
+    assert replication_findings(scp, [bad], _scp_regions(scp))
+
+
+def test_a_replication_denied_by_the_scp_is_reported_even_inside_the_allowed_regions():
+    scp = {"Version": "2012-10-17", "Statement": [{"Sid": "NoReplication", "Effect": "Deny",
+                                                   "Action": "s3:PutReplicationConfiguration", "Resource": "*"}]}
+    (rule,) = replication_rules(_eu_data())
+    assert replication_findings(scp, [rule], ["eu-west-1", "eu-central-1"]) == [
+        f"{rule.source_bucket} -> {rule.destination_bucket}: s3:PutReplicationConfiguration in eu-west-1 is denied"
+        " by ['NoReplication']"]
 
 
 def test_recovery_table_by_hand():
@@ -199,3 +311,122 @@ def test_address_space_and_growth_room():
     room = network.subnet_growth_room(pd.Series({"private": 4091, "data": 251, "public": 251}), 4, 58)
     assert room.loc["private", "needed_ips"] == 4 * 59
     assert room.loc["private", "growth_room_x"] == network.subnet_headroom(4091, 236)
+
+
+# The EU data layer's Terraform against the platform model (data/platform.yml resources) in the last month.
+
+_TF_SCOPE = {"kinesis-stream", "dynamodb-table", "rds-instance"}
+_S3_SCOPE = {"events", "replica"}  # the logs bucket is the observability layer's; tenant archives come at onboarding
+_KEY_SCOPE = {"events", "config"}  # the logs key likewise
+
+
+def _last_month() -> str:
+    import pandas as pd
+
+    return f"{load_system().end - pd.Timedelta(days=1):%Y-%m}"
+
+
+def _blocks(doc, kind):
+    return {name: cfg for block in doc["resource"] for name, cfg in block.get(kind, {}).items()}
+
+
+def terraform_view(doc) -> dict[tuple[str, str, str], dict]:
+    """(kind, region, AWS name) -> settings in the model's vocabulary, for the data layer's resources."""
+    regions = _providers(doc)
+    aliases = {_ref(a["target_key_id"])[1]: (a["name"].removeprefix("alias/"), regions[_provider(a)])
+               for a in _blocks(doc, "aws_kms_alias").values()}
+    key_name = {tf: name for tf, (name, _) in aliases.items()}
+    out: dict[tuple[str, str, str], dict] = {}
+    for tf, k in _blocks(doc, "aws_kms_key").items():
+        name, region = aliases[tf]
+        assert regions[_provider(k)] == region and k["enable_key_rotation"] is True
+        out[("kms-key", region, name)] = {"data_class": k["tags"]["data_class"]}
+    m = doc["module"][0]["event_stream"]
+    out[("kinesis-stream", regions[None], m["name"])] = {"capacity_mode": "provisioned", "shards": m["shard_count"],
+                                                          "retention_h": m["retention_hours"]}
+    for t in _blocks(doc, "aws_dynamodb_table").values():
+        out[("dynamodb-table", regions[_provider(t)], t["name"])] = {
+            "capacity_mode": "on-demand" if t["billing_mode"] == "PAY_PER_REQUEST" else "provisioned",
+            "pitr": t["point_in_time_recovery"][0]["enabled"],
+            "kms_key": key_name[_ref(t["server_side_encryption"][0]["kms_key_arn"])[1]]}
+    for r in _blocks(doc, "aws_db_instance").values():
+        out[("rds-instance", regions[_provider(r)], r["identifier"])] = {
+            "instance_class": r["instance_class"], "multi_az": r["multi_az"], "storage_gb": r["allocated_storage"],
+            "engine": r["engine"], "kms_key": key_name[_ref(r["kms_key_id"])[1]]}
+    bs = buckets(doc)
+    tf_of = {b["bucket"]: tf for tf, b in bs.items()}
+    repl = {_ref(c["bucket"])[1]: c["rule"][0] for c in _blocks(doc, "aws_s3_bucket_replication_configuration").values()}
+    dest_class = {_ref(r["destination"][0]["bucket"])[1]: r["destination"][0]["storage_class"] for r in repl.values()}
+    for tf, b in bs.items():
+        rule = repl.get(tf)
+        out[("s3-bucket", b["region"], b["bucket"])] = {
+            "versioning": b["versioning"], "encryption": "sse-kms" if b["sse"] == "aws:kms" else b["sse"],
+            "kms_key": key_name[b["kms_key"]], "object_lock": b["object_lock_mode"].lower(),
+            "object_lock_days": b["object_lock_days"], "public_access_block": b["public_access_block"],
+            "bucket_key": b["bucket_key"],
+            "replication_to": bs[_ref(rule["destination"][0]["bucket"])[1]]["bucket"] if rule else None,
+            "replicate_delete_markers": bool(rule) and rule["delete_marker_replication"][0]["status"] == "Enabled",
+            "storage_class": dest_class.get(tf, "STANDARD").lower().replace("_", "-")}
+    assert set(tf_of) == {k[2] for k in out if k[0] == "s3-bucket"}
+    return out
+
+
+def model_view(month: str, regions=("eu-west-1", "eu-central-1")) -> dict[tuple[str, str, str], dict]:
+    """The same view from ``dfp.io.platform.resources_at(month)``, restricted to the data layer's scope."""
+    from dfp.io.platform import resources_at
+
+    r = resources_at(month)
+    r = r.loc[(r["env"] == "prod") & r["region"].isin(regions)]
+    names = dict(zip(r["id"], r["name"], strict=True))
+    keep = (r["kind"].isin(_TF_SCOPE) | ((r["kind"] == "s3-bucket") & r["content"].isin(_S3_SCOPE))
+            | ((r["kind"] == "kms-key") & r["data_class"].isin(_KEY_SCOPE)))
+    fields = {"kms-key": ["data_class"], "kinesis-stream": ["capacity_mode", "shards", "retention_h"],
+              "dynamodb-table": ["capacity_mode", "pitr", "kms_key"],
+              "rds-instance": ["instance_class", "multi_az", "storage_gb", "engine", "kms_key"],
+              "s3-bucket": ["versioning", "encryption", "kms_key", "object_lock", "object_lock_days",
+                            "public_access_block", "bucket_key", "replication_to", "replicate_delete_markers",
+                            "storage_class"]}
+    out = {}
+    for row in r.loc[keep].to_dict("records"):
+        vals = {}
+        for f in fields[row["kind"]]:
+            v = row[f]
+            if f in ("kms_key", "replication_to"):
+                v = None if v is None or v != v else names[v]
+            elif isinstance(v, float) and v.is_integer():
+                v = int(v)
+            vals[f] = v
+        out[(row["kind"], row["region"], row["name"])] = vals
+    return out
+
+
+def model_differences(tf: dict, model: dict) -> list[str]:
+    """What the Terraform and the model disagree on: resources only in one, and settings that differ."""
+    out = [f"{k} in Terraform, not in the model" for k in sorted(set(tf) - set(model))]
+    out += [f"{k} in the model, not in Terraform" for k in sorted(set(model) - set(tf))]
+    for k in sorted(set(tf) & set(model)):
+        for f, v in model[k].items():
+            if tf[k].get(f) != v:
+                out.append(f"{k} {f}: Terraform {tf[k].get(f)!r}, model {v!r}")
+    return out
+
+
+def test_eu_data_layer_terraform_equals_the_model_in_the_last_month():
+    assert model_differences(terraform_view(_eu_data()), model_view(_last_month())) == []
+
+
+@pytest.mark.parametrize("seed", ["replica-region", "rds-class", "bucket-key", "extra-key"])
+def test_model_check_fails_on_a_seeded_contradiction(seed):
+    doc = _eu_data()
+    if seed == "replica-region":  # one replica region in Terraform that the model lacks
+        next(p for b in doc["provider"] for p in b.values() if p.get("alias") == "replica")["region"] = "eu-north-1"
+    elif seed == "rds-class":
+        _resource(doc, "aws_db_instance", "config")["instance_class"] = "db.r6g.xlarge"
+    elif seed == "bucket-key":
+        _resource(doc, "aws_s3_bucket_server_side_encryption_configuration", "events")["rule"][0][
+            "bucket_key_enabled"] = True
+    else:
+        doc["resource"].append({"aws_kms_key": {"tenant_a": {"enable_key_rotation": True, "tags": {
+            "data_class": "events"}}}, "aws_kms_alias": {"tenant_a": {"name": "alias/tenant-a",
+                                                                       "target_key_id": "${aws_kms_key.tenant_a.key_id}"}}})
+    assert model_differences(terraform_view(doc), model_view(_last_month()))

@@ -61,18 +61,21 @@ def test_rules_cover_every_slo_and_window_in_one_group_alerts_last():
         assert info["sloth_id"] == f"{spec.service}-{spec.name}" and float(info["sloth_objective"]) == \
             pytest.approx(100 * spec.slo_target)
     api = groups["slo-api-availability"]
-    # 14.4 x (1 - 0.9995) = 0.0072: the SRE Workbook's fast-burn threshold for this objective
-    assert "> 0.0072" in next(r for r in api if r.get("alert") == "ErrorBudgetPage")["expr"]
-    assert next(r for r in api if r.get("record") == "slo:error_budget:ratio")["expr"] == "vector(1-0.9995)"
+    # 14.4 x (1 - 0.9997) = 0.00432: the SRE Workbook's fast-burn threshold for the internal SLO
+    assert "> 0.00432" in next(r for r in api if r.get("alert") == "ErrorBudgetPage")["expr"]
+    assert next(r for r in api if r.get("record") == "slo:error_budget:ratio")["expr"] == "vector(1-0.9997)"
 
 
 def test_for_clause_is_emitted():
     static = next(p for p in load_policies() if p.id == "static")
     (group,) = promrules.rule_groups([load_slos()[0]], static)
     (page,) = [r for r in group["rules"] if "alert" in r]
-    assert page["for"] == "2m" and "> 0.005" in page["expr"]
-    adopted = next(p for p in load_policies() if p.adopted)
-    assert all("for" not in r for g in promrules.rule_groups(load_slos(), adopted) for r in g["rules"])
+    assert page["for"] == "2m" and "> 0.003" in page["expr"]  # 10 x the internal SLO's 0.03 % budget
+    adopted = next(p for p in load_policies() if p.adopted)  # both of its pages hold for a minute
+    pages = [r for g in promrules.rule_groups(load_slos(), adopted) for r in g["rules"] if r.get("alert") == "ErrorBudgetPage"]
+    assert len(pages) == len(load_slos()) and all(r["for"] == "1m" for r in pages)
+    tickets = [r for g in promrules.rule_groups(load_slos(), adopted) for r in g["rules"] if r.get("alert") == "ErrorBudgetTicket"]
+    assert all("for" not in r for r in tickets)
 
 
 def test_unsupported_specs_are_refused_by_name():
@@ -98,7 +101,7 @@ def test_error_ratio_expr_for_good_and_bad_specs():
     assert promrules.error_ratio_expr(by["processing-latency"], 5).startswith(
         '1 - (sum(rate(dfp_event_processing_latency_seconds_bucket{le="0.5"}[5m]))')
     assert promrules.error_ratio_expr(by["api-availability"], 60).startswith(
-        'sum(rate(dfp_api_requests_total{code=~"5.."}[1h])) /')
+        'sum(rate(dfp_edge_requests_total{code=~"5.."}[1h])) /')
 
 
 @pytest.mark.slow
@@ -117,7 +120,7 @@ def test_promtool_unit_tests_fire_on_incident_and_stay_quiet_when_healthy():
 @pytest.mark.slow
 def test_promtool_unit_tests_have_teeth(tmp_path):
     # the same unit tests against rules whose page threshold is 10x too lax must fail
-    lax = RULES.read_text(encoding="utf-8").replace("> 0.0072", "> 0.072").replace("> 0.0216", "> 0.216")
+    lax = RULES.read_text(encoding="utf-8").replace("> 0.00432", "> 0.0432").replace("> 0.01296", "> 0.1296")
     (tmp_path / "slo-rules.yml").write_text(lax, encoding="utf-8")
     shutil.copy(TESTS, tmp_path / TESTS.name)
     proc = subprocess.run([_promtool(), "test", "rules", TESTS.name], cwd=tmp_path, capture_output=True, text=True)

@@ -173,3 +173,7 @@ def test_disk_cache_round_trip(tmp_path):
         assert np.array_equal(back.counts[k][1], fresh.counts[k][1])
     for r in fresh.latency:
         assert all(np.array_equal(a, b) for a, b in zip(back.latency[r], fresh.latency[r], strict=True))
+    for view in ("api_service", "probes"):  # the edge's companions survive the cache too
+        mine, theirs = getattr(back, view), getattr(fresh, view)
+        assert list(mine) == list(theirs) and list(theirs) == sorted(fresh.regions)
+        assert all(np.array_equal(a, b) for r in theirs for a, b in zip(mine[r], theirs[r], strict=True))

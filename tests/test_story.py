@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dfp.book import story
+from dfp.book import plotting, story
 from dfp.business import customers as business
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import repo_root
@@ -238,12 +238,14 @@ def test_era_summary_counts_events(inputs):
 def test_plot_story_draws_every_event(inputs):
     import matplotlib.pyplot as plt
 
+    plotting.use_style()
     ev = story.timeline_events(SYSTEM, FAKE_ADRS)
     fig = story.plot_story(SYSTEM, _story(inputs, ev), ev, {"api_availability": 0.9995})
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {i.id for i in SYSTEM.incidents} <= texts
     assert {"9", "1", "13"} <= texts
     assert len(fig.axes) == 5
+    assert plotting.min_text_pt(fig) >= plotting.MIN_TEXT_PT  # the landing page's figure reads at 9 pt
     plt.close(fig)
 
 

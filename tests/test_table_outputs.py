@@ -18,15 +18,6 @@ NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_c
 
 #: Notebooks whose tables still show raw DataFrames (notebook path relative to notebooks/).
 NOT_YET: set[str] = {
-    "00-context/success-metrics.ipynb",
-    "01-architecture/ai-pii-flagging.ipynb",
-    "02-infrastructure/store-recovery.ipynb",
-    "04-delivery/dora-metrics.ipynb",
-    "05-reliability/ai-fallback.ipynb",
-    "05-reliability/availability-composition.ipynb",
-    "05-reliability/incident-review.ipynb",
-    "06-security/controls-measured.ipynb",
-    "overview/story-over-time.ipynb",
 }
 
 _TH = re.compile(r"<th(?:\s[^>]*)?>(.*?)</th>", re.S)

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dfp.book import numbers, prose, tables
+from dfp.book.nb import human_label, table
 from dfp.book.tables import COLUMNS, KINDS, Col, fmt, fmt_with_unit, human_table, label
 from dfp.core.errors import PlaybookError
 
@@ -116,3 +118,48 @@ def test_fmt_with_unit():
     assert fmt_with_unit(0.95, "fraction") == "95 %"
     assert fmt_with_unit(1.46, "deploys/week") == "1.46 deploys/week"
     assert fmt_with_unit(float("nan"), "ms", missing="not measured") == "not measured"
+
+
+# --- the old helper, dfp.book.nb.table, now a thin call into human_table ---------------------------------------
+
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("cost_usd_per_month", "Cost (USD/month)"), ("ttd_min", "TTD (min)"), ("size_gb", "Size (GB)"),
+    ("meets_targets", "Meets targets"), ("az_slot", "AZ slot"), ("customers", "Customers"),
+    ("p99 ms", "p99 ms"), ("p99_ms", "p99 (ms)"), ("adr_date", "ADR date"), ("Cost (USD)", "Cost (USD)"),
+    ("share_pct", "Share (%)"), ("min", "Min"),
+])
+def test_human_label(name, expected):
+    assert human_label(name) == expected
+
+
+def test_old_table_helper_gives_tables_for_people():
+    df = pd.DataFrame({"size_gb": [1.5, np.nan], "meets_targets": [True, False], "nodes": [3.0, 4.0],
+                       "found_at": pd.to_datetime(["2025-01-02", "2025-02-03"]), "cost_usd": [1234.5, np.inf]},
+                      index=pd.Index(["a", "b"], name="store_id"))
+    out = table(df, {"cost_usd": "{:,.0f}"})
+    assert list(out.columns) == ["Size (GB)", "Meets targets", "Nodes", "Found at", "Cost (USD)"]
+    assert out.index.name == "Store ID"
+    assert out.to_dict("list") == {"Size (GB)": ["1.5", "—"], "Meets targets": ["Yes", "No"], "Nodes": ["3", "4"],
+                                   "Found at": ["2025-01-02", "2025-02-03"], "Cost (USD)": ["1,234", "∞"]}
+    assert list(table(df, index=False).index) == ["", ""]
+    unit_cost = table(pd.DataFrame({"cost_usd_per_event": [5.7e-05]}))
+    assert unit_cost.to_dict("list") == {"Cost (USD per million events)": ["57.0"]}
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.none() | st.booleans(), min_size=1, max_size=5),
+       st.sampled_from(["cost_usd_per_month", "lead_time_h", "nodes_packed", "x"]))
+def test_old_table_helper_never_shows_raw_reprs_or_snake_case(values, name):
+    html = table(pd.DataFrame({name: values})).to_html()
+    cells = re.findall(r"<td>(.*?)</td>", html)
+    headers = re.findall(r"<th>(.*?)</th>", html)
+    assert cells and not any(BAD.search(c) for c in cells), cells
+    assert not any(SNAKE.search(h) for h in headers), headers
+
+
+def test_one_number_formatter():
+    """Tables, prose and the old helper format numbers through dfp.book.numbers, the one home."""
+    assert tables.fmt is numbers.number and tables.fmt_with_unit is numbers.with_unit
+    assert prose.percent is numbers.percent and tables.usd_per_million is numbers.usd_per_million

@@ -8,10 +8,13 @@
 ``system_map``              the figure: one panel per live region, externals on both sides,
                             decision numbers on the components, the hardest constraints below
 ``draw_system_map``         the page's figure and the counts it quotes, at a story month
+``component_timeline``      every component as a bar from the month it arrived, with the record that introduced it
+``drawn_components``        the component ids a system map draws (each box carries its id)
+``draw_story``              the story-over-time figure (:func:`dfp.book.story.plot_story`), for the landing page
 =========================  ==================================================================
 
-Everything drawn comes from the model: which components exist in the era, which are per region, which
-edges are synchronous (solid) or asynchronous (dashed), and which regions are live at the era's end. The
+Everything drawn comes from the model at one month: which components exist in it, which are per region, which
+edges are synchronous (solid) or asynchronous (dashed), and which regions are live in it. The
 picture is a view, never a second source: a component added to ``architecture.yml`` appears here.
 Fonts are at least 14 pt on a 10-inch figure, so at the book's content width at 1,280 px (about 630 px of a
 1,000 px image) no text falls below 9 pt.
@@ -31,7 +34,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from dfp.architecture.model import Model, components_in_era, edges_in_era, load_model
+from dfp.architecture.model import Model, arrivals, components_at, edges_at, load_model, month_of, regions_at
+from dfp.book import plotting, story
 from dfp.book.adr import load_adrs
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
@@ -39,8 +43,9 @@ from dfp.core.units import SLO_MONTH_DAYS
 from dfp.io.system import System, load_system
 from dfp.reliability.slo import allowed_downtime_min
 
-__all__ = ["MIN_FONT_PT", "HardConstraint", "SystemMapPage", "constraint_titles", "decisions_by_component",
-           "draw_system_map", "grid_positions", "hardest_constraints", "system_map"]
+__all__ = ["MIN_FONT_PT", "HardConstraint", "SystemMapPage", "component_timeline", "constraint_titles",
+           "decisions_by_component",
+           "draw_story", "draw_system_map", "drawn_components", "grid_positions", "hardest_constraints", "system_map"]
 
 #: Smallest font on the figure, in points at the figure's own size (10 in wide).
 MIN_FONT_PT = 14.0
@@ -165,25 +170,29 @@ def _arrow(ax: Axes, a: FancyBboxPatch, b: FancyBboxPatch, sync: bool) -> None:
                             "patchA": a, "patchB": b, "shrinkA": 1, "shrinkB": 1, "mutation_scale": 12})
 
 
-def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: Sequence[HardConstraint],
+def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: Sequence[HardConstraint] | None,
                decisions: Mapping[str, Sequence[str]]) -> Figure:
     """The design live just before ``as_of``: its regional cells, externals, edges, decisions and constraints.
 
-    The era is the one ``as_of`` falls in (its components and edges from the model); the cells are the
-    regions live before ``as_of``. Decision numbers (blue) are drawn on the first region's cell only:
-    every cell is the same design. Returns a 10-inch-wide figure (at 100 dpi: 1,000 px).
+    The month is the one just before ``as_of``: its components and edges from the model
+    (:func:`dfp.architecture.model.components_at`), its cells the regions live in it. The first region's cell is
+    drawn in full with the decision numbers (blue); every other cell runs the same design and is drawn as one
+    strip that says so, with its own arrows to the externals, so the picture, the constraints below it and a line
+    of text fit a laptop's first screen. ``constraints=None`` leaves the constraint band out (the legend stays).
+    Returns a 10-inch-wide figure (at 100 dpi: 1,000 px).
     """
-    era = system.era_of(as_of - pd.Timedelta(minutes=1)).id
-    comps = components_in_era(model, era)
-    regions = [r.id for r in system.regions if r.live_from < as_of]
+    month = month_of(as_of - pd.Timedelta(minutes=1))
+    comps = components_at(model, month)
+    regions = [r.id for r in regions_at(system, month)]
     if not regions:
         raise PlaybookError(f"system map: no region is live before {as_of}")
     cell = comps.loc[comps["per_region"]]
     outside = comps.loc[~comps["per_region"]]
     pos = grid_positions(cell)
-    cell_h = _N_ROWS * _ROW_PITCH + 0.7
-    band_h = 4.1
-    height = len(regions) * cell_h + band_h + 0.3
+    cell_h, strip_h = _N_ROWS * _ROW_PITCH + 0.7, 1.45
+    heights = [cell_h] + [strip_h] * (len(regions) - 1)
+    band_h = 4.1 if constraints is not None else 0.55
+    height = sum(heights) + band_h + 0.3
     width = (_N_COLS + 2) * _COL_PITCH + 0.4
     fig = plt.figure(figsize=(10.0, 10.0 * height / width), layout="none")
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
@@ -194,40 +203,71 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
     patches: dict[tuple[str, str | None], FancyBboxPatch] = {}
     x_left = _BOX_W / 2 + 0.08  # externals on the left; column 0 of a cell one pitch and a gap further
     x0 = x_left + _COL_PITCH + 0.12
+    top = height - 0.15
+    strips: dict[str, dict[str, FancyBboxPatch]] = {}  # a same-design cell: its arrows meet its left or right end
     for i, region in enumerate(regions):
-        top = height - 0.15 - i * cell_h
+        h = heights[i]
         role = next(r.role for r in system.regions if r.id == region)
-        ax.add_patch(FancyBboxPatch((x0 - _COL_PITCH / 2 + 0.05, top - cell_h + 0.1), _N_COLS * _COL_PITCH - 0.1,
-                                    cell_h - 0.15, boxstyle="round,pad=0.0,rounding_size=0.12", fc="#fcfcfc",
-                                    ec=_DECISION_COLOUR, lw=1.4, zorder=1))
+        frame = FancyBboxPatch((x0 - _COL_PITCH / 2 + 0.05, top - h + 0.1), _N_COLS * _COL_PITCH - 0.1, h - 0.15,
+                               boxstyle="round,pad=0.0,rounding_size=0.12", fc="#fcfcfc", ec=_DECISION_COLOUR,
+                               lw=1.4, zorder=1)
+        ax.add_patch(frame)
         title = f"{region} cell: {role}" + (", same design" if i else "")
         ax.text(x0 - _COL_PITCH / 2 + 0.2, top - 0.12, title, ha="left", va="top",
                 fontsize=MIN_FONT_PT + 1, fontweight="bold", color=_DECISION_COLOUR)
-        for cid, (col, row) in pos.items():
-            x, y = x0 + col * _COL_PITCH, top - 0.95 - row * _ROW_PITCH
-            shown = decisions.get(cid, ()) if i == 0 else ()
-            patches[(cid, region)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 2 if shown else 3),
-                                          str(comps.loc[cid, "kind"]), shown)
-    cells_mid = height - 0.15 - len(regions) * cell_h / 2
-    edges = edges_in_era(model, era)
+        if i:  # the same design: one strip stands for every component of the cell
+            ax.text(x0 - _COL_PITCH / 2 + 0.2, top - 0.72, f"the same {len(cell)} components; no data path to "
+                    f"{regions[0]}", ha="left", va="top", fontsize=MIN_FONT_PT, color="#333333")
+            y_mid = top - h / 2 + 0.02
+            ends = {"left": x0 - _COL_PITCH / 2 + 0.05, "right": x0 + (_N_COLS - 0.5) * _COL_PITCH - 0.06}
+            strips[region] = {side: FancyBboxPatch((x, y_mid - 0.3), 0.01, 0.6, alpha=0.0) for side, x in ends.items()}
+            for anchor in strips[region].values():
+                ax.add_patch(anchor)
+        else:
+            for cid, (col, row) in pos.items():
+                x, y = x0 + col * _COL_PITCH, top - 0.95 - row * _ROW_PITCH
+                shown = decisions.get(cid, ())
+                patches[(cid, region)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 2 if shown else 3),
+                                              str(comps.loc[cid, "kind"]), shown)
+                patches[(cid, region)].set_gid(f"{cid}@{region}")  # what is drawn, for the tests
+        top -= h
+    cells_mid = height - 0.15 - sum(heights) / 2
+    edges = edges_at(model, month)
     fed_by_cell = set(edges.loc[edges["from"].isin(cell.index), "to"])  # externals the cells call: drawn right
-    sides = {"left": [c for c in outside.index if c not in fed_by_cell], "right": [c for c in outside.index if c in fed_by_cell]}
+    # externals the cells call sit on the right; on the left, those that call a cell sit lowest, nearest the strips
+    calls_cell = set(edges.loc[edges["to"].isin(cell.index), "from"])
+    left = sorted((c for c in outside.index if c not in fed_by_cell), key=lambda c: c in calls_cell)
+    sides = {"left": left, "right": [c for c in outside.index if c in fed_by_cell]}
     for side, ids in sides.items():
         x = x_left if side == "left" else x0 + (_N_COLS - 0.5) * _COL_PITCH + 0.12 + _COL_PITCH / 2
         for j, cid in enumerate(ids):
             y = cells_mid + (len(ids) - 1) / 2 * _ROW_PITCH * 1.4 - j * _ROW_PITCH * 1.4
             patches[(cid, None)] = _box(ax, x, y, _label(str(comps.loc[cid, "label"]), 3, 12), "external", ())
+            patches[(cid, None)].set_gid(cid)
     per_region = set(cell.index)
+
+    def end(cid: str, other: str, region: str) -> FancyBboxPatch | None:
+        if cid not in per_region:
+            return patches.get((cid, None))
+        if region in strips:  # the strip's end on the side of the external at the other end
+            return strips[region]["left" if other in sides["left"] else "right"]
+        return patches.get((cid, region))
+
+    drawn: set[tuple[int, int]] = set()
     for _, e in edges.iterrows():
         for region in regions:
-            a = patches.get((e["from"], region if e["from"] in per_region else None))
-            b = patches.get((e["to"], region if e["to"] in per_region else None))
-            if a is not None and b is not None and not (e["from"] not in per_region and e["to"] not in per_region
-                                                        and region != regions[0]):
-                _arrow(ax, a, b, bool(e["sync"]))
+            if region in strips and e["from"] in per_region and e["to"] in per_region:
+                continue  # inside a same-design cell
+            a, b = end(e["from"], e["to"], region), end(e["to"], e["from"], region)
+            if a is None or b is None or (id(a), id(b)) in drawn:
+                continue  # an edge between two externals is drawn once
+            drawn.add((id(a), id(b)))
+            _arrow(ax, a, b, bool(e["sync"]))
 
     ax.text(0.2, band_h - 0.02, "Solid: synchronous call. Dashed: asynchronous. Blue: decision records.",
             ha="left", va="top", fontsize=MIN_FONT_PT, color="#333333")
+    if constraints is None:
+        return fig
     # the hardest constraints, each with the records that answer it
     band_h -= 0.4
     bw = (width - 0.4) / max(len(constraints), 1)
@@ -242,6 +282,11 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
         ax.text(x + 0.18, band_h - 1.25, "\n".join(lines), ha="left", va="top", fontsize=MIN_FONT_PT,
                 color=_DECISION_COLOUR, zorder=2, linespacing=1.25)
     return fig
+
+
+def drawn_components(fig: Figure) -> set[str]:
+    """The component ids drawn on a :func:`system_map` figure (each box's gid is ``id`` or ``id@region``)."""
+    return {str(p.get_gid()).split("@")[0] for ax in fig.axes for p in ax.patches if p.get_gid()}
 
 
 def constraint_titles(system: System, constraints: Sequence[HardConstraint]) -> list[HardConstraint]:
@@ -288,10 +333,12 @@ class SystemMapPage:
     decisions: int
 
 
-def draw_system_map(as_of_month: int, system: System | None = None, model: Model | None = None) -> SystemMapPage:
+def draw_system_map(as_of_month: int, system: System | None = None, model: Model | None = None, *,
+                    with_constraints: bool = True) -> SystemMapPage:
     """The system map at the end of story month ``as_of_month`` with the counts the page quotes.
 
-    Only decision records dated before the month's end appear, on the components and under the constraints.
+    Only decision records dated before the month's end appear, on the components and under the constraints
+    (``with_constraints=False``: the map alone, as the era sections of the system design page draw it).
 
     >>> page = draw_system_map(0)
     >>> page.month, page.regions, page.cells_sentence
@@ -304,11 +351,11 @@ def draw_system_map(as_of_month: int, system: System | None = None, model: Model
     decisions = {cid: tuple(d for d in ds if d in taken) for cid, ds in decisions_by_component(model).items()}
     constraints = [HardConstraint(c.id, c.title, tuple((d, t) for d, t in c.answers if d in taken))
                    for c in constraint_titles(system, hardest_constraints())]
-    fig = system_map(model, system, as_of, constraints, decisions)
-    era = system.era_of(as_of - pd.Timedelta(minutes=1)).id
-    comps = components_in_era(model, era)
+    fig = system_map(model, system, as_of, constraints if with_constraints else None, decisions)
+    month = month_of(as_of - pd.Timedelta(minutes=1))
+    comps = components_at(model, month)
     cell = comps.index[comps["per_region"]]
-    live = [r for r in system.regions if r.live_from < as_of]
+    live = regions_at(system, month)
     shown = {d for cid in comps.index for d in decisions.get(cid, ())}
     n = len(live)
     if n == 1:
@@ -319,3 +366,61 @@ def draw_system_map(as_of_month: int, system: System | None = None, model: Model
                     "data path between them: a customer's events are accepted, processed, stored and delivered "
                     "inside the cell of the customer's region")
     return SystemMapPage(fig, system.month_start(as_of_month).strftime("%Y-%m"), n, sentence, len(cell), len(shown))
+
+
+def draw_story(as_of_month: int, system: System | None = None) -> Figure:
+    """The story-over-time figure up to story month ``as_of_month``, drawn by the function the story page uses
+    (:func:`dfp.book.story.plot_story`) with the same three target lines: volume, API availability and cost per
+    million events.
+    """
+    system = system or load_system()
+    data = story.load_story(system, as_of_month)
+    targets = {k: system.target(k).value for k in ("events_per_day_avg", "api_availability")}
+    unit_target = story.story_headline(system, data).unit_target
+    return story.plot_story(system, data.story, data.events, {**targets, "usd_per_million_events": unit_target})
+
+
+def component_timeline(model: Model, system: System, first_customers: Mapping[str, pd.Timestamp] | None = None) -> Figure:
+    """Every component of the model as a bar from the month it arrived to the end of the story (or the month it
+    left), eras shaded, each region's go-live and (optional) first customer marked, and the number of the decision
+    record that introduced a component at the start of its bar.
+
+    Drawn from :func:`dfp.architecture.model.arrivals`, so a component's bar starts in its month and nowhere
+    earlier; blue bars were introduced by a decision record (its number on the bar), grey ones by the era's
+    build. Text is ``MIN_FONT_PT`` on a 10-inch figure (at least 9 pt at the book's content width).
+    """
+    arr = arrivals(model)
+    start, end = system.start.tz_localize(None), system.end.tz_localize(None)
+    fig, ax = plotting.new_figure(figsize=(10.0, 0.42 * len(arr) + 2.2))
+    plotting.shade_eras(ax, system, label=False)
+    for era in system.eras:
+        a, b = era.start.tz_localize(None), era.end.tz_localize(None)
+        ax.text(a + (b - a) / 2, 1.0, era.name, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                fontsize=MIN_FONT_PT, color="#555555")
+    for y, (_cid, row) in enumerate(arr.iterrows()):
+        a = pd.Timestamp(f"{row['introduced']}-01")
+        b = pd.Timestamp(f"{row['retired']}-01") if isinstance(row["retired"], str) else end
+        colour = _DECISION_COLOUR if isinstance(row["introduced_by"], str) else "#8c8c8c"
+        ax.barh(y, (b - a).days, left=a, height=0.6, color=colour, alpha=0.85, zorder=2)
+        if isinstance(row["introduced_by"], str):
+            ax.text(a + pd.Timedelta(days=10), y, f"ADR-{row['introduced_by']}", ha="left", va="center",
+                    fontsize=MIN_FONT_PT, color="white", zorder=3)
+    for r in system.regions:
+        if r.live_from.tz_localize(None) > start:
+            x = r.live_from.tz_localize(None)
+            ax.axvline(x, color=plotting.PALETTE[2], lw=1.5, ls=":", zorder=1)
+            ax.text(x, -1.55, f" {r.id} live ({x:%Y-%m-%d})", color=plotting.PALETTE[2], fontsize=MIN_FONT_PT,
+                    va="center")
+    for region, when in (first_customers or {}).items():
+        x = pd.Timestamp(when).tz_localize(None) if pd.Timestamp(when).tzinfo else pd.Timestamp(when)
+        if x > start:
+            ax.axvline(x, color=plotting.PALETTE[4], lw=1.5, ls="--", zorder=1)
+            ax.text(x, -0.85, f" first {region} customer ({x:%Y-%m-%d})", color=plotting.PALETTE[4],
+                    fontsize=MIN_FONT_PT, va="center")
+    ax.set_yticks(range(len(arr)), [str(lbl).split(" (")[0] for lbl in arr["label"]], fontsize=MIN_FONT_PT)
+    ax.invert_yaxis()
+    ax.set_ylim(len(arr) - 0.4, -2.2)
+    ax.set_xlim(start, end)
+    ax.tick_params(axis="x", labelsize=MIN_FONT_PT)
+    ax.grid(axis="y", visible=False)
+    return fig

@@ -37,6 +37,8 @@ from dfp.io.external import fact
 from dfp.io.openslo import load_slos
 from dfp.io.policies import load_policies
 from dfp.io.system import System, load_system
+from dfp.reliability.alerting import load_oncall_costs
+from dfp.reliability.incidents import incident_record
 
 __all__ = ["PAGE_DEFAULTS", "PAGE_RANGES", "PARAMETERS", "Page", "Param", "check_page_parameters", "check_parameters",
            "page_defaults", "param_range", "parse_value", "setup"]
@@ -88,6 +90,9 @@ _P = [
           default_from=lambda s: s.target("cost_usd_per_event").value),
     Param("slo_target", "float", 0.9, 0.99999, "fraction", "Availability objective, e.g. 0.9995",
           default_from=lambda s: s.target("api_availability").value),
+    Param("internal_slo_target", "float", 0.9, 0.99999, "fraction",
+          "The API's internal SLO, tighter than the SLA (None = system.yml api_availability_slo)",
+          default_from=lambda s: s.target("api_availability_slo").value),
     Param("window_days", "int", 1, 365, "days", "SLO or SLA compliance window",
           default_from=lambda s: int(load_slos()[0].period_days)),
     Param("team_engineers", "int", 1, 20, "engineers", "Platform engineers who share operations",
@@ -95,10 +100,14 @@ _P = [
     # the slowest burn-rate alert window is 3 days; a period shorter than a week leaves it nothing to judge
     Param("period_days", "int", 7, 365, "days", "SLO period: the window its error budget is counted over",
           default_from=lambda s: int(load_slos()[0].period_days)),
-    Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end"),
+    Param("page_handling_min", "float", 1.0, 480.0, "min/page", "Engineer time one page costs, end to end",
+          default_from=lambda s: load_oncall_costs().page_handling_min),
     Param("outage_hours", "float", 0.1, 72.0, "h", "Length of the ingestion outage whose exposure is computed"),
     Param("as_of_month", "int", 0, 23, "story month", "The story month a snapshot is taken at (0..23)"),
-    Param("ticket_handling_min", "float", 0.0, 480.0, "min/ticket", "Engineer time one SLO ticket costs, end to end"),
+    Param("ticket_handling_min", "float", 0.0, 480.0, "min/ticket", "Engineer time one SLO ticket costs, end to end",
+          default_from=lambda s: load_oncall_costs().ticket_handling_min),
+    Param("incident_responders", "int", 1, 20, "engineers", "Engineers on a paged incident until it is resolved",
+          default_from=lambda s: load_oncall_costs().incident_responders),
     Param("significant_budget_share", "float", 0.005, 0.05, "fraction",
           "Budget share a page's SLOs must have spent for the page to count as worth it (else false)"),
     Param("show_rows", "bool", 0, 1, "-", "Data dictionary: also count each file's rows"),
@@ -126,7 +135,7 @@ _P = [
     # above the story's baseline error ratio (0.04 %, system.yml) and below certain failure
     Param("regression_error_ratio", "float", 1e-3, 0.5, "fraction",
           "Canary error ratio to detect; None = the INC-03 bad config's ratio in system.yml",
-          default_from=lambda s: float(s.sample["delivery"]["inc03_processing_error_ratio"])),
+          default_from=lambda s: float(incident_record(s, "INC-03").sli_impact["processing-success"])),
     Param("risk_appetite_score", "int", 1, 25, "likelihood x impact", "Residual risk needing action"),
     Param("critical_sla_h", "float", 1.0, 720.0, "h", "Critical-finding remediation SLA; None = system.yml"),
     Param("dsr_deadline_days", "float", 1.0, 90.0, "days", "Data-subject request deadline; None = system.yml",
@@ -159,7 +168,7 @@ PARAMETERS: dict[str, Param] = {p.name: p for p in _P}
 #: ``None`` means "the value in the data" (the parameter's ``default_from``) or, where a parameter has no
 #: ``default_from``, a value the page derives itself (e.g. a growth rate fitted to the history).
 PAGE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "constraints": {"slo_target": None, "team_engineers": None, "page_handling_min": 45.0, "as_of_month": 23},
+    "constraints": {"slo_target": None, "team_engineers": None, "page_handling_min": None, "as_of_month": 23},
     "problem-statement": {"as_of_month": 23, "outage_hours": 1.0},
     "success-metrics": {"growth_rate": None, "horizon_months": 24},
     "ai-pii-flagging": {"pii_miss_cost_usd": 250.0, "pii_false_flag_cost_usd": 5.0, "pii_random_state": 0},
@@ -173,13 +182,13 @@ PAGE_DEFAULTS: dict[str, dict[str, Any]] = {
     "canary-analysis": {"canary_share": 0.1, "test_alpha": 0.05, "test_power": 0.8, "canary_minutes": 120,
                         "regression_error_ratio": None},
     "dora-metrics": {"lead_time_quantile": 0.95},
-    "ai-fallback": {"pii_timeout_ms": 1000.0, "slo_target": 0.99, "window_days": 28, "pii_miss_cost_usd": 250.0,
+    "ai-fallback": {"pii_timeout_ms": 1000.0, "slo_target": 0.99, "period_days": 28, "pii_miss_cost_usd": 250.0,
                     "pii_false_flag_cost_usd": 5.0},
-    "alerting": {"period_days": 30, "team_engineers": None, "page_handling_min": 60.0, "ticket_handling_min": 20.0,
-                 "significant_budget_share": 0.01},
+    "alerting": {"period_days": 30, "team_engineers": None, "page_handling_min": None, "ticket_handling_min": None,
+                 "incident_responders": None, "significant_budget_share": 0.01},
     "availability-composition": {"slo_target": None, "node_availability": None, "api_gateway_availability": None},
     "incident-review": {"window_days": None},
-    "slis-and-slos": {"slo_target": None, "window_days": None},
+    "slis-and-slos": {"internal_slo_target": None, "period_days": None},
     "controls-measured": {"as_of_month": 23, "critical_sla_h": None, "dsr_deadline_days": None},
     "threat-model": {"risk_appetite_score": 8},
     "ai-capability-cost": {"as_of_month": 23, "pii_sample_fraction": 0.01, "pii_fields_per_event": 12.0,

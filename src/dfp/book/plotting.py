@@ -3,6 +3,12 @@
 ``use_style()`` sets matplotlib's rcParams once per notebook; ``shade_eras`` and
 ``mark_incidents`` put the story's eras and incident calendar on any time axis so every chart
 reads against the same timeline. Figures are PNG (deterministic for nbval; SVG ids are random).
+
+A page shows a figure numbered and captioned through MyST: ``glue_figure("fig_<page>_<what>", fig)``
+in a hidden cell (tags ``remove-input``, ``remove-output``), then a ``{glue:figure}`` directive with
+``:name:``, ``:alt:`` and a caption. ``glue_figure`` refuses a figure whose smallest text would read
+below ``MIN_TEXT_PT`` (9 pt) at the width the page shows it (``min_text_pt``): a figure wider than the
+content column (``CONTENT_PX`` at a 1,280 px window) is scaled down and its text with it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from itertools import pairwise
 from typing import Any
 
 import matplotlib as mpl
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
@@ -22,10 +29,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from dfp.book.nb import glue
+from dfp.core.errors import PlaybookError
 from dfp.io.system import System
 
 __all__ = [
+    "BASE_FONT_PT",
+    "CONTENT_PX",
     "ERA_COLOURS",
+    "MIN_TEXT_PT",
     "PALETTE",
     "DecisionPanel",
     "address_space_chart",
@@ -46,8 +58,10 @@ __all__ = [
     "event_path_chart",
     "fallback_diagram",
     "fmt_millions",
+    "glue_figure",
     "hourly_profile_chart",
     "mark_incidents",
+    "min_text_pt",
     "new_figure",
     "projection_chart",
     "remediation_chart",
@@ -63,6 +77,8 @@ __all__ = [
     "utilisation_chart",
 ]
 
+#: The house style's font size (points): axis labels, ticks and legends unless a chart sets its own.
+BASE_FONT_PT = 11.0
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
 ERA_COLOURS = {"mvp": "#f2f2f2", "full-platform": "#e3ecf5", "scale": "#fbf3e4"}
 
@@ -73,8 +89,8 @@ def use_style() -> None:
         "figure.figsize": (8.0, 3.6),
         "figure.dpi": 100,
         "savefig.dpi": 100,
-        "font.size": 10,
-        "axes.titlesize": 11,
+        "font.size": BASE_FONT_PT,  # at 8 in (811 px) shown in the 672 px column: 11 x 672 / 811 = 9.1 pt
+        "axes.titlesize": BASE_FONT_PT + 1,
         "axes.titleweight": "bold",
         "axes.spines.top": False,
         "axes.spines.right": False,
@@ -106,6 +122,49 @@ def close(fig: Figure) -> None:
     plt.close(fig)
 
 
+#: The room a figure has in the book's content column in CSS px at a 1,280 px window (a notebook cell's
+#: output; measured by tests/test_site.py): a PNG wider than this is scaled down, and its text with it.
+CONTENT_PX = 672
+#: Smallest text a figure may show at the width it renders at (points; 1 pt = 4/3 CSS px).
+MIN_TEXT_PT = 9.0
+
+
+def min_text_pt(fig: Figure, column_px: float = CONTENT_PX) -> float:
+    """The smallest visible text in ``fig`` in points as the page shows it, ``font pt x min(1, column px / figure px)``.
+
+    A PNG ``width_in x dpi`` px wide is scaled down to the column when wider, its text with it.
+
+    >>> fig, ax = plt.subplots(figsize=(14.0, 3.0), dpi=100)
+    >>> _ = ax.set_title("title", fontsize=12); _ = ax.set_xticks([])
+    >>> _ = ax.set_yticks([]); min_text_pt(fig, column_px=700)
+    6.0
+    >>> close(fig)
+    """
+    fig.canvas.draw()
+    sizes = [float(t.get_fontsize()) for t in fig.findobj(mpl.text.Text)
+             if t.get_visible() and t.get_text().strip() and t.get_window_extent().width > 0]
+    if not sizes:
+        return float("inf")
+    scale = min(1.0, column_px / (fig.get_figwidth() * fig.dpi))
+    return float(min(sizes) * scale)
+
+
+def glue_figure(name: str, fig: Figure, min_pt: float = MIN_TEXT_PT) -> Figure:
+    """Glue ``fig`` under ``name`` for a ``{glue:figure}`` directive and close it (the one-call figure pattern).
+
+    Raises ``PlaybookError`` naming the figure when its smallest text would read below ``min_pt`` at
+    the content column's width: enlarge the font or narrow the figure.
+    """
+    shown = min_text_pt(fig)
+    if shown < min_pt:
+        close(fig)
+        raise PlaybookError(f"figure {name!r}: its smallest text reads {shown:.1f} pt at the {CONTENT_PX} px content "
+                            f"column, below {min_pt:g} pt; raise its font size or make the figure narrower")
+    glue(name, fig, display=True)
+    close(fig)
+    return fig
+
+
 def fmt_millions(ax: Axes, axis: str = "y", unit: str = "M") -> None:
     """Label an axis in millions (``12M``)."""
     f = mticker.FuncFormatter(lambda v, _p: f"{v / 1e6:g}{unit}")
@@ -113,13 +172,18 @@ def fmt_millions(ax: Axes, axis: str = "y", unit: str = "M") -> None:
 
 
 def shade_eras(ax: Axes, system: System, label: bool = True) -> None:
-    """Shade each era's span on a datetime x-axis and name it at the top."""
+    """Shade each era's span on a datetime x-axis and name it at the top (as tick labels of a top axis,
+    so a title set before or after sits above the names)."""
+    middles = []
     for era in system.eras:
         start, end = era.start.tz_localize(None), era.end.tz_localize(None)
         ax.axvspan(start, end, color=ERA_COLOURS.get(era.id, "#f5f5f5"), zorder=0, lw=0)
-        if label:
-            ax.text(start + (end - start) / 2, 1.0, era.name, transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=8, color="#555555")
+        middles.append(mdates.date2num(start + (end - start) / 2))
+    if label:
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(middles, [era.name for era in system.eras])
+        top.tick_params(axis="x", length=0, pad=2, labelcolor="#555555")
+        top.spines["top"].set_visible(False)
 
 
 def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -> None:
@@ -131,7 +195,7 @@ def mark_incidents(ax: Axes, system: System, ids: Iterable[str] | None = None) -
         x = pd.Timestamp(inc.impact_start).tz_localize(None)
         ax.axvline(x, color="#c0504d", lw=0.8, ls="--", zorder=1)
         ax.text(x, 0.98, inc.id, transform=ax.get_xaxis_transform(), rotation=90, ha="right", va="top",
-                fontsize=7, color="#c0504d")
+                color="#c0504d")
 
 
 def detection_chart(factors: Sequence[float], minutes: Mapping[str, Sequence[float]], step_min: float) -> Figure:
@@ -168,7 +232,7 @@ def projection_chart(history: pd.Series, run: pd.DataFrame, alternative: pd.Data
     ax.set_ylim(0, cap_usd * 1.6)
     ax.set_ylabel("USD / month")
     ax.set_title("Projected monthly cost")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(loc="upper left", ncols=2)
     return fig
 
 
@@ -178,8 +242,10 @@ def savings_stack_chart(by_commitment: pd.DataFrame) -> Figure:
     ax.stackplot(by_commitment.index.to_timestamp(), *(by_commitment[c] for c in by_commitment.columns),
                  labels=by_commitment.columns)
     ax.set_ylabel("USD saved / month")
+    ax.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=6))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_title("Realised savings by commitment")
-    ax.legend(fontsize=7, loc="upper left")
+    fig.legend(loc="outside right upper")
     return fig
 
 
@@ -230,36 +296,41 @@ def unit_cost_curve_chart(model: Any, target_usd_per_event: float, reference_eve
     return fig
 
 
-def _box(ax: Axes, x: float, y: float, h: float, name: str, text: str, fc: str, ec: str, sizes: tuple[int, int],
-         dy: tuple[float, float]) -> None:
-    ax.add_patch(FancyBboxPatch((x, y), 1.7, h, boxstyle="round,pad=0.05", fc=fc, ec=ec))
-    ax.text(x + 0.85, y + dy[0], name, ha="center", va="center", fontsize=sizes[0], weight="bold")
-    ax.text(x + 0.85, y + dy[1], text, ha="center", va="center", fontsize=7)
-
-
 def event_path_chart(usd_per_million: Mapping[str, float], retry_usd_per_million_attempts: float) -> Figure:
-    """One event's path through the pipeline with each stage's cost per million events, and the failure path."""
+    """One event's path through the pipeline with each stage's cost per million events, and the failure path.
+
+    Drawn top to bottom at the content column's width (6.7 in), so its smallest text (9 pt) reads at 9 pt.
+    """
     s = usd_per_million
-    boxes = [("customer app", "sends a batch", 0.0),
-             ("ingest", f"API Gateway, ingest pods,\nraw stream\n{s['1 ingest']:.2f} USD/M", 2.0),
-             ("process", f"enrich (DynamoDB),\narchive (S3),\nenriched stream\n{s['2 process']:.2f} USD/M", 4.4),
-             ("deliver", f"deliver pods, NAT,\ninternet egress\n{s['3 deliver']:.2f} USD/M", 6.8),
-             ("destinations", "warehouse, marketing,\nanalytics", 9.0)]
-    fig, ax = plt.subplots(figsize=(9.0, 3.4))
-    for name, text, x in boxes:
-        _box(ax, x, 1.6, 1.2, name, text, "#e3ecf5", "#1f4e79", (9, 7), (0.95, 0.4))
-    for (_n, _t, x0), (_n2, _t2, x1) in pairwise(boxes):
-        ax.annotate("", xy=(x1 - 0.05, 2.2), xytext=(x0 + 1.75, 2.2), arrowprops={"arrowstyle": "->"})
-    fail = [("retry with backoff", f"re-pays deliver for\none destination:\n{retry_usd_per_million_attempts:.2f} USD per"
-             "\nmillion attempts", 6.8), ("dead-letter queue", "after the last attempt;\narchive bytes only", 9.0)]
-    for name, text, x in fail:
-        _box(ax, x, 0.1, 1.1, name, text, "#fbe9e7", "#c0504d", (8, 7), (0.9, 0.4))
-    ax.annotate("", xy=(7.65, 1.25), xytext=(7.65, 1.55), arrowprops={"arrowstyle": "->", "color": "#c0504d"})
-    ax.annotate("", xy=(8.95, 0.65), xytext=(8.55, 0.65), arrowprops={"arrowstyle": "->", "color": "#c0504d"})
-    ax.text(0.0, 0.6, f"shared platform (control planes, databases,\nobservability, staging, dev):\n"
-            f"{s['4 platform']:.2f} USD per million events", fontsize=7, color="#555555")
-    ax.set_xlim(-0.2, 10.9)
-    ax.set_ylim(0, 3.0)
+    steps = [("customer app", "sends a batch of events", ""),
+             ("ingest", "API Gateway, ingest pods, raw stream", f"{s['1 ingest']:.2f} USD/M"),
+             ("process", "enrich (DynamoDB), archive (S3), enriched stream", f"{s['2 process']:.2f} USD/M"),
+             ("deliver", "deliver pods, NAT, internet egress", f"{s['3 deliver']:.2f} USD/M"),
+             ("destinations", "warehouse, marketing, analytics", "")]
+    fig, ax = plt.subplots(figsize=(6.7, 4.4))
+    h, gap, top, width = 0.78, 0.32, 5.4, 6.0
+    ys = [top - i * (h + gap) for i in range(len(steps))]
+    for (name, text, usd), y in zip(steps, ys, strict=True):
+        ax.add_patch(FancyBboxPatch((0, y - h), width, h, boxstyle="round,pad=0.04", fc="#e3ecf5", ec="#1f4e79"))
+        ax.text(0.15, y - 0.27, name, ha="left", va="center", fontsize=10, weight="bold")
+        ax.text(width - 0.15, y - 0.27, usd, ha="right", va="center", fontsize=10, weight="bold", color="#1f4e79")
+        ax.text(0.15, y - 0.58, text, ha="left", va="center", fontsize=9)
+    for y0, y1 in pairwise(ys):
+        ax.annotate("", xy=(width / 2, y1 + 0.02), xytext=(width / 2, y0 - h - 0.02), arrowprops={"arrowstyle": "->"})
+    fail = [("retry with backoff", "re-pays deliver for one\ndestination: "
+             f"{retry_usd_per_million_attempts:.2f} USD\nper million attempts", ys[3]),
+            ("dead-letter queue", "after the last attempt;\narchive bytes only", ys[4] - 0.35)]
+    for name, text, y in fail:
+        ax.add_patch(FancyBboxPatch((6.6, y - 1.0), 3.3, 1.0, boxstyle="round,pad=0.04", fc="#fbe9e7", ec="#c0504d"))
+        ax.text(6.75, y - 0.2, name, ha="left", va="center", fontsize=10, weight="bold")
+        ax.text(6.75, y - 0.38, text, ha="left", va="top", fontsize=9)
+    red = {"arrowstyle": "->", "color": "#c0504d"}
+    ax.annotate("", xy=(6.55, ys[3] - 0.4), xytext=(width + 0.05, ys[3] - 0.4), arrowprops=red)
+    ax.annotate("", xy=(8.25, ys[4] - 0.33), xytext=(8.25, ys[3] - 1.05), arrowprops=red)
+    ax.text(6.6, ys[0] - 0.05, "shared platform: control\nplanes, databases,\nobservability, staging, dev:\n"
+            f"{s['4 platform']:.2f} USD per million events", fontsize=9, color="#555555", va="top")
+    ax.set_xlim(-0.1, 10.0)
+    ax.set_ylim(ys[-1] - 1.45, top + 0.1)
     ax.axis("off")
     return fig
 
@@ -273,7 +344,7 @@ def replay_chart(rates_per_s: Sequence[float], curves: Mapping[str, Sequence[flo
     ax.axvline(replay_events_per_s, color="grey", linewidth=1, linestyle=":", label="INC-01 replay rate")
     ax.set_xlabel("one tenant's write rate (events/s)")
     ax.set_ylabel("hottest shard, x its limit")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
     return fig
 
 
@@ -287,7 +358,7 @@ def score_curve_chart(curve: pd.DataFrame, labels: Mapping[str, str], weight: fl
     ax.axvline(flip_at, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel(f"weight of {criterion}")
     ax.set_ylabel("weighted score")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right")
     return fig
 
 
@@ -335,14 +406,15 @@ def decision_bars_chart(panels: Sequence[DecisionPanel], font_pt: float = 14.0) 
 def ai_cost_chart(by_month: pd.DataFrame, fractions: Sequence[float], by_fraction: Mapping[str, Sequence[float]],
                   sample_fraction: float, system: System, as_of_month: int) -> Figure:
     """Two panels: each option's monthly cost over the story, and its cost as the sampled share varies."""
-    fig, (ax1, ax2) = new_figure(ncols=2, figsize=(9.0, 3.6))
+    fig, (ax1, ax2) = new_figure(ncols=2, figsize=(8.0, 3.6))
     for col in by_month.columns:
         ax1.plot(by_month.index, by_month[col], label=col)
     shade_eras(ax1, system, label=False)
     ax1.set_ylabel("USD per month")
-    ax1.tick_params(axis="x", rotation=30)
+    ax1.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=5))
+    ax1.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax1.set_title("Monthly cost over the story")
-    ax1.legend(loc="upper left", fontsize=8)
+    fig.legend(*ax1.get_legend_handles_labels(), loc="outside lower center", ncols=2)
     for name, y in by_fraction.items():
         ax2.plot(fractions, y, label=name)
     ax2.axvline(sample_fraction, color=PALETTE[6], ls="--")
@@ -367,14 +439,19 @@ def utilisation_chart(utilisation: pd.DataFrame, target_ratio: float) -> Figure:
 
 
 def service_stack_chart(by_service: pd.DataFrame, system: System) -> Figure:
-    """Monthly cost stacked by service (largest over the story at the bottom), eras shaded."""
-    fig, ax = plt.subplots()
+    """Monthly cost stacked by service (largest over the story at the bottom), eras shaded; beyond the
+    palette's six largest services the rest are one band (one colour per band, legend below the chart)."""
     order = by_service.sum().sort_values(ascending=False).index
+    if len(order) > len(PALETTE):
+        rest = order[len(PALETTE) - 1:]
+        by_service = by_service[order[:len(PALETTE) - 1]].assign(**{f"{len(rest)} other services": by_service[rest].sum(axis=1)})
+        order = by_service.columns
+    fig, ax = plt.subplots(figsize=(8.0, 3.6 + 0.15 * len(order)))
     ax.stackplot(by_service.index.to_timestamp(), *(by_service[c] for c in order), labels=order, alpha=0.9)
     shade_eras(ax, system)
     ax.set_ylabel("USD / month (amortised)")
     ax.set_title("Monthly cost by service")
-    ax.legend(loc="upper left", fontsize=7, ncol=2)
+    fig.legend(loc="outside lower center", ncols=2)
     return fig
 
 
@@ -398,8 +475,10 @@ def anomaly_window_chart(window: pd.DataFrame, start: pd.Timestamp, end: pd.Time
                label="flagged")
     ax.axvspan(start, end, color=PALETTE[1], alpha=0.08, lw=0)
     ax.set_ylabel("USD / day")
+    ax.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -417,13 +496,13 @@ def anomaly_score_chart(scores: pd.DataFrame, z_threshold: float, system: System
 
 def business_chart(monthly: pd.DataFrame, quarters: pd.Series, new_enterprise_target: float) -> Figure:
     """MRR by month, and new enterprise customers per quarter against the target."""
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.4))
     axes[0].plot(monthly["month"].dt.to_timestamp(), monthly["mrr_usd"] / 1e3, marker="o", ms=3)
     axes[0].set_title("MRR (thousand USD)")
     axes[0].tick_params(axis="x", rotation=45)
     axes[1].bar([str(p) for p in quarters.index], quarters.to_numpy(), color=PALETTE[0])
     axes[1].axhline(new_enterprise_target, color=PALETTE[1], ls="--", label="target")
-    axes[1].set_title("New enterprise customers per quarter")
+    axes[1].set_title("New enterprise customers\nper quarter")
     axes[1].tick_params(axis="x", rotation=45)
     axes[1].legend()
     return fig
@@ -440,19 +519,19 @@ def cost_path_chart(history: pd.Series, path: pd.DataFrame, growth_rate: float, 
     ax.axhline(budget_usd / 1e3, color=PALETTE[2], lw=1, label="budget")
     ax.axhline(cap_usd / 1e3, color=PALETTE[1], lw=1, label="hard cap")
     ax.set_ylabel("thousand USD per month")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
     return fig
 
 
 def address_space_chart(space: pd.DataFrame) -> Figure:
     """Each region's VPC addresses as one horizontal bar, stacked by the era that uses them (columns)."""
-    fig, ax = new_figure()
+    fig, ax = new_figure(figsize=(6.7, 2.8))
     left = 0
     for col in space.columns:
         ax.barh(space.index, space[col], left=left, label=col)
         left = left + space[col]
     ax.set_xlabel("addresses in the region's /16")
-    ax.legend(loc="lower right", fontsize=8, ncols=len(space.columns))
+    fig.legend(loc="outside lower center", ncols=len(space.columns))
     return fig
 
 
@@ -488,28 +567,36 @@ def hourly_profile_chart(profile: pd.DataFrame) -> Figure:
 
 def fallback_diagram() -> Figure:
     """The PII flagging path: the sampled copy goes through the guard to the model or the rules fallback,
-    then to the audit record and the human review queue."""
+    then to the audit record and the human review queue.
+
+    Drawn top to bottom at the content column's width (6.7 in), so its smallest text (9 pt) reads at 9 pt.
+    """
     boxes = {  # name: (x, y, label)
-        "stream": (0.0, 1.0, "ingestion stream\n(every event delivered)"),
-        "sample": (2.2, 1.0, "sampled copy,\nnew fields per tenant"),
-        "guard": (4.4, 1.0, "guard: deadline\n+ circuit breaker"), "model": (6.6, 1.7, "model\n(in-region)"),
-        "rules": (6.6, 0.3, "rules baseline\n(fallback)"), "audit": (8.8, 1.0, "decision +\naudit record"),
-        "queue": (11.0, 1.0, "review queue:\nadmin decides"),
+        "stream": (3.35, 5.0, "ingestion stream (every event delivered)"),
+        "sample": (3.35, 4.1, "sampled copy, new fields per tenant"),
+        "guard": (3.35, 3.2, "guard: deadline + circuit breaker"), "model": (1.6, 2.0, "model (in-region)"),
+        "rules": (5.1, 2.0, "rules baseline (fallback)"), "audit": (3.35, 0.9, "decision + audit record"),
+        "queue": (3.35, 0.0, "review queue: admin decides"),
     }
     arrows = [("stream", "sample", ""), ("sample", "guard", ""), ("guard", "model", "ok"),
-              ("guard", "rules", "error / timeout\n/ circuit open"), ("model", "audit", ""), ("rules", "audit", ""),
+              ("guard", "rules", "error, timeout\nor circuit open"), ("model", "audit", ""), ("rules", "audit", ""),
               ("audit", "queue", "")]
-    fig, ax = new_figure(figsize=(9.0, 2.6))
-    for name, (x, y, label) in boxes.items():
-        ax.text(x, y, label, ha="center", va="center", fontsize=8, color="white",
-                bbox={"boxstyle": "round,pad=0.4", "fc": PALETTE[1] if name == "rules" else PALETTE[0], "ec": "none"})
+    fig, ax = new_figure(figsize=(6.7, 3.9))
+    drawn = {name: ax.text(x, y, label, ha="center", va="center", fontsize=10, color="white",
+                           bbox={"boxstyle": "round,pad=0.5", "fc": PALETTE[1] if name == "rules" else PALETTE[0],
+                                 "ec": "none"})
+             for name, (x, y, label) in boxes.items()}
     for a, b, label in arrows:
         (x0, y0, _), (x1, y1, _) = boxes[a], boxes[b]
-        ax.annotate("", xy=(x1 - 0.85, y1), xytext=(x0 + 0.85, y0), arrowprops={"arrowstyle": "->", "color": "#555555"})
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops={"arrowstyle": "->", "color": "#555555", "shrinkA": 2, "shrinkB": 2,
+                                "patchA": drawn[a].get_bbox_patch(), "patchB": drawn[b].get_bbox_patch()})
         if label:
-            ax.text((x0 + x1) / 2 - 0.15, (y0 + y1) / 2, label, ha="right", va="center", fontsize=7)
-    ax.set_xlim(-1.0, 12.0)
-    ax.set_ylim(-0.3, 2.3)
+            right = x1 > x0
+            ax.text((x0 + x1) / 2 + (0.25 if right else -0.25), (y0 + y1) / 2, label, ha="left" if right else "right",
+                    va="center", fontsize=9)
+    ax.set_xlim(0.0, 6.7)
+    ax.set_ylim(-0.35, 5.35)
     ax.axis("off")
     return fig
 
@@ -576,7 +663,7 @@ def timeline_chart(events: pd.Series, origin: pd.Timestamp, found_label: str, du
     for i, (label, d) in enumerate(days.items()):
         ax.plot(d, 0, "o", color=PALETTE[i])
         ax.annotate(f"{label}\n{events[label]:%Y-%m-%d}", (d, 0), xytext=(0, 14 if i % 2 else -32),
-                    textcoords="offset points", ha="center", fontsize=8)
+                    textcoords="offset points", ha="center")
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
     ax.set_xlabel("days after the IAM change")

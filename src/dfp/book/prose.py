@@ -2,6 +2,7 @@
 
 =================  ===================================================================
 ``percent``        a percentage with enough decimals to differ from 0 and 100 when it does
+                   (:func:`dfp.book.numbers.percent`, the book's one number formatter)
 ``change_verb``    "rises" / "falls" / "stays" by the sign of a change
 ``count_range``    "3 to 4" or "4": a range that collapses when its ends meet or cross
 ``weight_flip``    "a cost weight of 0.31 instead of 0.25 hands it to X", or that no weight does
@@ -12,30 +13,9 @@ from __future__ import annotations
 
 import math
 
-from dfp.core.errors import PlaybookError
+from dfp.book.numbers import number, percent
 
 __all__ = ["change_verb", "count_range", "percent", "weight_flip"]
-
-
-def percent(value_pct: float, decimals: int = 2, max_decimals: int = 8) -> str:
-    """``value_pct`` (already in %) with ``decimals`` decimals, more where rounding would reach 0 or 100.
-
-    A 0.99999 target is "99.999", never "100.00"; 0.001 % is "0.001", never "0.00".
-
-    Raises:
-        PlaybookError: the value is NaN or infinite (no page may show it).
-
-    >>> percent(99.95), percent(99.999), percent(100.0), percent(0.001), percent(12.345, 1)
-    ('99.95', '99.999', '100.00', '0.001', '12.3')
-    """
-    if not math.isfinite(value_pct):
-        raise PlaybookError(f"a percentage to show is {value_pct}; a parameter or input left it undefined")
-    d = decimals
-    text = f"{value_pct:.{d}f}"
-    while d < max_decimals and ((float(text) >= 100 > value_pct) or (float(text) <= 0 < value_pct)):
-        d += 1
-        text = f"{value_pct:.{d}f}"
-    return text
 
 
 def change_verb(before: float, after: float, up: str = "rises", down: str = "falls", same: str = "stays") -> str:
@@ -72,4 +52,4 @@ def weight_flip(criterion: str, weight: float, flip_at: float | None, new_winner
     """
     if flip_at is None or not math.isfinite(flip_at):
         return f"no {criterion} weight between 0 and 1 hands it to another option"
-    return f"a {criterion} weight of {flip_at:.2f} instead of {weight:.2f} hands it to {new_winner}"
+    return f"a {criterion} weight of {number(flip_at)} instead of {number(weight)} hands it to {new_winner}"

@@ -10,9 +10,11 @@
 ``measure_book``              the same, but a target whose data does not reach the month is set aside with why
 ``format_value``              a value in its target's unit, for a table (fractions as %, money, minutes)
 ``window_text``               a measure's window, filled in for the as-of month
+``last_full_quarter``         the last calendar quarter complete by the as-of month
 ``target_text``               a target as table text in the same format (``> 60 %``, ``< 0.000100 USD/event``)
 ``book_scorecard``            every target with value, verdict (met / missed / not measured), page
 ``verdict_counts``            how many targets are measured, met, missed and not measured
+``verdicts_by_category``      the same counts per target category
 ===========================  ======================================================================
 
 The rule for :data:`MEASURES`: a value comes from the package function the owning page calls, with
@@ -35,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from dfp.book import story
-from dfp.book.params import page_defaults
+from dfp.book.params import page_defaults, setup
 from dfp.business import customers as business
 from dfp.business import growth
 from dfp.capacity import recovery
@@ -55,7 +57,7 @@ from dfp.io.external import fact
 from dfp.io.focus import load_billing
 from dfp.io.openslo import load_slos
 from dfp.io.system import System, load_system
-from dfp.reliability import alerting, incidents, sli, slo
+from dfp.reliability import alerting, incidents, operations, sli, slo
 from dfp.security import posture as security
 
 __all__ = [
@@ -64,12 +66,14 @@ __all__ = [
     "Measure",
     "book_scorecard",
     "format_value",
+    "last_full_quarter",
     "measure_all",
     "measure_book",
     "page_parameters",
     "scorecard",
     "target_text",
     "verdict_counts",
+    "verdicts_by_category",
     "window_text",
 ]
 
@@ -107,11 +111,13 @@ def scorecard(system: System, measured: Mapping[str, float], categories: tuple[s
 def page_parameters(page: str) -> dict[str, Any]:
     """A notebook's default parameters (``page`` is a repository path without ``.ipynb``), from the
     parameter registry (:data:`dfp.book.params.PAGE_DEFAULTS`), so the scorecard uses the page's own
-    default assumptions.
+    default assumptions. A ``None`` default with a home in ``data/`` is filled from there, as the page's
+    own ``setup`` call fills it (the page cost, for instance, lives in ``alert-policies.yaml``).
 
     Raises if the registry has no such notebook.
     """
-    return page_defaults(page)
+    page_defaults(page)  # an unknown page raises here, naming it
+    return dict(setup(page).params)
 
 
 # --- the shared inputs -------------------------------------------------------------------------
@@ -183,6 +189,11 @@ class BookInputs:
         return incidents.targets_check(incidents.incident_times(log), log, self.system)
 
     @functools.cached_property
+    def incident_log(self) -> pd.DataFrame:
+        """The incident record (``dfp.reliability.incidents.load_event_log``)."""
+        return incidents.load_event_log(self.system)
+
+    @functools.cached_property
     def alerting(self) -> dict[str, float]:
         """The adopted alerting policy's row of :func:`dfp.reliability.alerting.policy_summary` (the page's defaults).
 
@@ -224,7 +235,8 @@ class BookInputs:
 
 def alerting_backtest(system: System, p: Mapping[str, Any]) -> dict[str, float]:
     """Replay the SLI history through the adopted policy with :func:`dfp.reliability.alerting.backtest`,
-    the alerting page's entry point, with that page's parameters ``p``."""
+    the alerting page's entry point, with that page's parameters ``p``; the on-call burden includes the
+    paged incidents' hours (:func:`dfp.reliability.operations.policy_oncall`, as the page computes it)."""
 
     engineers = system.team["platform_engineers_min"] if p["team_engineers"] is None else p["team_engineers"]
     adopted = next(pol for pol in alerting.load_policies() if pol.adopted)
@@ -235,7 +247,15 @@ def alerting_backtest(system: System, p: Mapping[str, Any]) -> dict[str, float]:
     result = alerting.backtest(adopted, lambda: sli.iter_sli_series(minutes, specs), incs, weeks, engineers,
                                p["page_handling_min"], p["ticket_handling_min"], p["significant_budget_share"])
     row = result.summary.loc[adopted.id]
-    return {k: float(row[k]) for k in ("oncall_h_per_engineer_week", "false_page_ratio", "pages", "false_pages")}
+    _, burden = operations.policy_oncall(result.notifications, adopted.id, incidents.load_event_log(system),
+                                         minutes.start, system.end, int(engineers), p["page_handling_min"],
+                                         p["ticket_handling_min"], p["incident_responders"],
+                                         system.target("oncall_h_per_engineer_week").value)
+    out = {k: float(row[k]) for k in ("false_page_ratio", "pages", "false_pages")}
+    out["oncall_h_per_engineer_week"] = burden.mean_h_per_engineer_week
+    out["alerts_only_h_per_engineer_week"] = burden.alerts_only_h_per_engineer_week
+    out["worst_week_h_per_engineer"] = burden.worst_week_h_per_engineer
+    return out
 
 
 PAGES = {
@@ -320,6 +340,16 @@ def _incident(tid: str) -> Callable[[BookInputs], float]:
     return f
 
 
+def _mttd_critical(b: BookInputs) -> float:
+    """MTTD over the critical incidents, detection as the incident record tells it (operations.mean_time_to_detect)."""
+    return operations.mean_time_to_detect(b.incident_log, "critical").minutes
+
+
+def _mttr_resolve_critical(b: BookInputs) -> float:
+    """Mean time to *resolve* the critical incidents, the quantity the target names (impact start -> resolved)."""
+    return operations.mean_time_to_resolve(b.incident_log, "critical").minutes
+
+
 def _critical_patch_h(b: BookInputs) -> float:
     """Slowest fix (h) of the critical findings found in the current era and decided by the snapshot."""
 
@@ -353,7 +383,7 @@ def _dsr_days(b: BookInputs) -> float:
 def _audit_retention_days(b: BookInputs) -> float:
 
     r = security.audit_log_retention(json.loads((data_dir() / "security" / "audit-log-bucket.json").read_text()))
-    return float(min(r.queryable_days, r.locked_days))
+    return float(r.locked_days)  # kept (Object Lock, COMPLIANCE), as the security pages state it
 
 
 def _mrr_cmgr(b: BookInputs) -> float:
@@ -365,7 +395,7 @@ def _mrr_cmgr(b: BookInputs) -> float:
 def _new_enterprise(b: BookInputs) -> float:
 
     q = business.new_enterprise_per_quarter(b.customers, b.system)
-    q = q.loc[: b.month.asfreq("Q")]
+    q = q.loc[: last_full_quarter(b.system, b.as_of_month)]
     if q.empty:
         raise PlaybookError(f"scorecard: no enterprise sign-up quarter up to {b.month}")
     return float(q.iloc[-1])
@@ -467,6 +497,7 @@ MEASURES: dict[str, Measure] = {
                                             "the delivery data records outcomes, not retry attempts, so the share "
                                             "of failures that succeed on retry is not in the sample data"),
     "api_availability": Measure(_S["slis"], "rolling 30 days to {month_end}, worst region", _api_availability_30d),
+    "api_availability_slo": Measure(_S["slis"], "rolling 30 days to {month_end}, worst region", _api_availability_30d),
     "api_read_p95_ms": Measure(None, "", None, "the SLI data holds the processing latency, not the API read path"),
     "api_read_p99_ms": Measure(None, "", None, "the SLI data holds the processing latency, not the API read path"),
     "api_5xx_ratio": Measure(_S["slis"], _MONTH + ", worst region",
@@ -474,15 +505,16 @@ MEASURES: dict[str, Measure] = {
     "durability_nines": Measure(_S["recovery"], "design (S3 designed durability)", _durability_nines),
     "rpo_min": Measure(_S["recovery"], "design, worst store and survivable scenario", _recovery("rpo_min")),
     "rto_min": Measure(_S["recovery"], "design, worst store and survivable scenario", _recovery("rto_min")),
-    "mttd_min": Measure(_S["incidents"], "critical incidents of the whole story", _incident("mttd_min")),
-    "mttr_min": Measure(_S["incidents"], "critical incidents of the whole story", _incident("mttr_min")),
+    "mttd_min": Measure(_S["alerting"], "critical incidents of the whole story, incident record", _mttd_critical),
+    "mttr_min": Measure(_S["alerting"], "critical incidents of the whole story, impact start to resolved",
+                        _mttr_resolve_critical),
     "critical_incidents_per_quarter": Measure(_S["incidents"], "worst quarter of the whole story",
                                               _incident("critical_incidents_per_quarter")),
     "deploys_per_week": Measure(_S["dora"], "{era} era (to {month})", _dora_scale("deploys_per_week")),
     "lead_time_p95_h": Measure(_S["dora"], "{era} era (to {month})", _dora_scale("lead_time_tail_h")),
     "change_failure_ratio": Measure(_S["dora"], "{era} era (to {month})", _dora_scale("change_failure_ratio")),
     "rollback_min": Measure(_S["dora"], "{era} era (to {month}), p95", _dora_scale("rollback_p95_min")),
-    "oncall_h_per_engineer_week": Measure(_S["alerting"], "adopted policy, SLI history replayed",
+    "oncall_h_per_engineer_week": Measure(_S["alerting"], "adopted policy replayed, paged incidents' hours included",
                                           lambda b: float(b.alerting["oncall_h_per_engineer_week"])),
     "critical_false_positive_ratio": Measure(_S["alerting"], "adopted policy, SLI history replayed",
                                              lambda b: float(b.alerting["false_page_ratio"])),
@@ -490,7 +522,8 @@ MEASURES: dict[str, Measure] = {
                                      _critical_patch_h),
     "access_reviews_on_time_ratio": Measure(_S["controls"], "reviews due by {month_end}", _reviews_on_time),
     "dsr_days": Measure(_S["controls"], "requests since the Full platform era, slowest", _dsr_days),
-    "audit_log_retention_days": Measure(_S["controls"], "bucket configuration", _audit_retention_days),
+    "audit_log_retention_days": Measure(_S["controls"], "bucket configuration, Object Lock retention",
+                                        _audit_retention_days),
     "cost_usd_per_month_target": Measure(_S["unit"], "fitted cost model at 10 M events/day", _cost_at_reference),
     "cost_usd_per_month_cap": Measure(_S["unit"], "fitted cost model at 10 M events/day", _cost_at_reference),
     "cost_usd_per_event": Measure(_S["money"], _MONTH, _usd_per_event),
@@ -503,7 +536,7 @@ MEASURES: dict[str, Measure] = {
     "cross_region_waste_ratio": Measure(None, "", None,
                                         "transfer lines are not labelled necessary or unnecessary in the bill"),
     "mrr_growth_ratio": Measure(_S["success"], "CMGR from {first} to {month}", _mrr_cmgr),
-    "new_enterprise_per_quarter": Measure(_S["success"], "{quarter} to date", _new_enterprise),
+    "new_enterprise_per_quarter": Measure(_S["success"], "{last_full_quarter}, the last full quarter", _new_enterprise),
     "churn_ratio": Measure(_S["success"], "mean of the 12 months to {month}", _churn_12m),
     "time_to_first_event_h": Measure(None, "", None,
                                      "usage is daily and sign-ups carry no time of day, so hours to first event "
@@ -580,20 +613,32 @@ def target_text(target: Any) -> str:
     return f"{target.op} {value} {target.unit}"
 
 
+def last_full_quarter(system: System, as_of_month: int) -> pd.Period:
+    """The last calendar quarter complete by the end of story month ``as_of_month``.
+
+    >>> from dfp.io.system import load_system
+    >>> str(last_full_quarter(load_system(), 23)), str(last_full_quarter(load_system(), 22))
+    ('2026Q3', '2026Q3')
+    """
+    return pd.Period(system.month_start(int(as_of_month) + 1).tz_localize(None), "Q") - 1
+
+
 def window_text(window: str, system: System, as_of_month: int | None = None) -> str:
     """A measure's window with its placeholders filled for the as-of month.
 
-    Placeholders: ``{month}`` (``2026-10``), ``{month_end}`` (its last day), ``{quarter}``, ``{era}``
-    (the month's era) and ``{first}`` (the story's first month).
+    Placeholders: ``{month}`` (``2026-10``), ``{month_end}`` (its last day), ``{quarter}``,
+    ``{last_full_quarter}`` (:func:`last_full_quarter`), ``{era}`` (the month's era) and ``{first}``
+    (the story's first month).
 
     >>> from dfp.io.system import load_system
-    >>> window_text("{era} era (to {month}), ends {month_end}, {quarter}", load_system(), 23)
-    'Scale era (to 2026-10), ends 2026-10-31, 2026Q4'
+    >>> window_text("{era} era (to {month}), ends {month_end}, {quarter}, {last_full_quarter}", load_system(), 23)
+    'Scale era (to 2026-10), ends 2026-10-31, 2026Q4, 2026Q3'
     """
     m = system.months - 1 if as_of_month is None else int(as_of_month)
     start = system.month_start(m)
     return window.format(month=f"{start:%Y-%m}", month_end=f"{system.month_start(m + 1) - pd.Timedelta(days=1):%Y-%m-%d}",
                          quarter=str(start.tz_localize(None).to_period("Q")), era=system.era_of(start).name,
+                         last_full_quarter=str(last_full_quarter(system, m)),
                          first=f"{system.month_start(0):%Y-%m}")
 
 
@@ -621,6 +666,12 @@ def book_scorecard(system: System, measured: Mapping[str, float],
     card["page"] = [MEASURES[i].page or "" for i in card["id"]]
     card["reason"] = [("" if i in measured else unavailable.get(i) or MEASURES[i].reason) for i in card["id"]]
     return card.drop(columns="met")
+
+
+def verdicts_by_category(card: pd.DataFrame) -> pd.DataFrame:
+    """Targets per category (in ``system.yml`` order) and verdict: columns ``met``, ``missed``, ``not measured``."""
+    by = card.pivot_table(index="category", columns="verdict", values="id", aggfunc="count", fill_value=0, sort=False)
+    return by.reindex(columns=["met", "missed", "not measured"], fill_value=0).astype(int)
 
 
 def verdict_counts(card: pd.DataFrame) -> dict[str, int]:

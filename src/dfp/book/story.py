@@ -62,6 +62,7 @@ __all__ = [
     "era_headlines",
     "era_summary",
     "incident_page",
+    "lag_clause",
     "load_story",
     "monthly_story",
     "plot_story",
@@ -322,8 +323,8 @@ def plot_story(system: System, story: pd.DataFrame, events: pd.DataFrame,
 
     targets = dict(targets or {})
     x = story.index.to_timestamp()
-    fig, axes = plotting.new_figure(nrows=5, figsize=(9.0, 10.0), sharex=True,
-                                    gridspec_kw={"height_ratios": [1.5, 1, 1, 1, 0.8]})
+    fig, axes = plotting.new_figure(nrows=5, figsize=(8.0, 10.5), sharex=True,  # house font reads 9.2 pt at 8 in
+                                    gridspec_kw={"height_ratios": [1.7, 1, 1, 1, 0.8]})
     strip, vol_ax, slo_ax, cost_ax, dora_ax = axes
     for ax in axes:
         plotting.shade_eras(ax, system, label=ax is strip)
@@ -332,16 +333,16 @@ def plot_story(system: System, story: pd.DataFrame, events: pd.DataFrame,
     for i, row in enumerate(inc.itertuples()):
         d = row.date.tz_localize(None)
         strip.plot(d, 1.0, "v", color=plotting.PALETTE[1], ms=7)
-        strip.annotate(row.id, (d, 1.0), xytext=(0, 6 + 9 * (i % 2)), textcoords="offset points",
-                       ha="center", fontsize=7, color=plotting.PALETTE[1])
+        strip.annotate(row.id, (d, 1.0), xytext=(0, 6 + 12 * (i % 2)), textcoords="offset points",
+                       ha="center", color=plotting.PALETTE[1])
     for i, row in enumerate(adr.itertuples()):
         d = row.date.tz_localize(None)
         strip.plot(d, 0.0, "o", color=plotting.PALETTE[0], ms=5)
-        strip.annotate(row.id.removeprefix("ADR-").lstrip("0"), (d, 0.0), xytext=(0, -12 - 9 * (i % 4)),
-                       textcoords="offset points", ha="center", fontsize=7, color=plotting.PALETTE[0])
+        strip.annotate(row.id.removeprefix("ADR-").lstrip("0"), (d, 0.0), xytext=(0, -14 - 12 * (i % 4)),
+                       textcoords="offset points", ha="center", color=plotting.PALETTE[0])
     for row in events.loc[events["kind"] == "region"].itertuples():
         strip.axvline(row.date.tz_localize(None), color=plotting.PALETTE[2], lw=1, ls=":")
-        strip.text(row.date.tz_localize(None), 0.5, f" {row.id}", fontsize=7, color=plotting.PALETTE[2], va="center")
+        strip.text(row.date.tz_localize(None), 0.5, f" {row.id}", color=plotting.PALETTE[2], va="center")
     strip.set_ylim(-1.4, 1.8)
     for ax in axes[1:]:
         for row in inc.itertuples():
@@ -361,7 +362,7 @@ def plot_story(system: System, story: pd.DataFrame, events: pd.DataFrame,
     for m, row in missed.iterrows():
         slo_ax.annotate(f"{row['slos_measured'] - row['slos_met']} of {row['slos_measured']} SLOs missed",
                         (m.to_timestamp(), 100 * row["api_availability"]), xytext=(8, -4),
-                        textcoords="offset points", fontsize=7, color=plotting.PALETTE[1])
+                        textcoords="offset points", color=plotting.PALETTE[1])
     slo_ax.set_ylabel("availability (%)")
     cost_ax.plot(x, story["usd_per_million_events"], marker="o", ms=3, color=plotting.PALETTE[4])
     if "usd_per_million_events" in targets:
@@ -431,8 +432,8 @@ class StoryHeadline:
     dora_first: str
     dora_last: str
     elite_months: int
-    max_lag_days: float
     month_10m: str
+    lag_clause: str
 
 
 def story_headline(system: System, data: StoryData) -> StoryHeadline:
@@ -454,9 +455,28 @@ def story_headline(system: System, data: StoryData) -> StoryHeadline:
         str(measured["api_availability"].idxmin()) if len(measured) else "none",
         100 * float(measured["api_availability"].min()) if len(measured) else float("nan"),
         str(first["dora_level"]), str(last["dora_level"]), int((st["dora_level"] == "elite").sum()),
-        float(lags["lag_days"].max()) if len(lags) else float("nan"),
         str(ten_m[0]) if len(ten_m) else "not within the story",
+        lag_clause(lags),
     )
+
+
+def lag_clause(lags: pd.DataFrame) -> str:
+    """The sentence part that says how long incident-triggered decision records took (from ``decision_lags``).
+
+    >>> lag_clause(pd.DataFrame({"lag_days": [2.0, 25.0]}))
+    'every incident-triggered decision record came 2 to 25 days after its incident ended'
+    >>> lag_clause(pd.DataFrame({"lag_days": [7.0]}))
+    'the one incident-triggered decision record came 7 days after its incident ended'
+    >>> lag_clause(pd.DataFrame({"lag_days": []}))
+    'no incident had led to a decision record yet'
+    """
+    if lags.empty:
+        return "no incident had led to a decision record yet"
+    lo, hi = float(lags["lag_days"].min()), float(lags["lag_days"].max())
+    if len(lags) == 1:
+        return f"the one incident-triggered decision record came {hi:.0f} days after its incident ended"
+    span = f"{lo:.0f} days" if lo == hi else f"{lo:.0f} to {hi:.0f} days"
+    return f"every incident-triggered decision record came {span} after its incident ended"
 
 
 @dataclass(frozen=True)

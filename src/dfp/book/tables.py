@@ -11,39 +11,29 @@
 ``usd_per_million``     USD per event as USD per million events, the unit readers see
 =====================  ==================================================================
 
-Kinds (the value is the stored quantity; conversion happens only here, for display):
-
-- ``count``: integers with thousands separators (``182``, ``3,954``)
-- ``number``: ``decimals`` places (default 2) with thousands separators
-- ``auto``: three significant digits, at most 6 decimal places, no trailing zeros
-  (``3,890``, ``12.1``, ``0.106``, ``2``)
-- ``usd``: whole US dollars with thousands separators
-- ``usd_per_million``: USD per million events, one decimal (stored as USD per event, x 1e6)
-- ``percent``: a ratio in [0, 1] shown as percent, ``decimals`` places (default 1)
-- ``yesno``: ``Yes``/``No``
-- ``text``: the value as text
-
-Missing values (None, NaN) show as ``missing`` (default "—"); infinities as "∞"/"−∞". Python's
-``f`` format never switches to e-notation, so no output does. The result is a plain DataFrame of
-strings, which renders deterministically (a pandas Styler embeds a random id).
+Every value is formatted by the book's one number formatter, :mod:`dfp.book.numbers` (its kinds:
+``count``, ``number``, ``auto``, ``usd``, ``usd_per_million``, ``percent``, ``yesno``, ``text``);
+``fmt``, ``fmt_with_unit`` and ``usd_per_million`` here are its functions under their table names.
+Missing values (None, NaN) show as "—"; infinities as "∞"/"−∞"; no output uses e-notation. The
+result is a plain DataFrame of strings, which renders deterministically (a pandas Styler embeds a
+random id).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from dfp.book.numbers import EVENTS_PER_MILLION, KINDS, MISSING, usd_per_million
+from dfp.book.numbers import number as fmt
+from dfp.book.numbers import with_unit as fmt_with_unit
 from dfp.core.errors import PlaybookError
 
-__all__ = ["COLUMNS", "KINDS", "Col", "HumanFrame", "fmt", "fmt_with_unit", "human_table", "label", "usd_per_million"]
-
-KINDS = ("count", "number", "auto", "usd", "usd_per_million", "percent", "yesno", "text")
-MISSING = "—"
+__all__ = ["COLUMNS", "EVENTS_PER_MILLION", "KINDS", "MISSING", "Col", "HumanFrame", "fmt", "fmt_with_unit", "human_table",
+           "label", "usd_per_million"]
 
 
 @dataclass(frozen=True)
@@ -97,18 +87,6 @@ COLUMNS: dict[str, Col] = {
 }
 
 
-EVENTS_PER_MILLION = 1e6
-
-
-def usd_per_million(usd_per_event: float) -> float:
-    """Unit cost as readers see it: ``USD per million events = USD per event x 1e6``.
-
-    >>> round(usd_per_million(5.7e-05), 6)
-    57.0
-    """
-    return float(usd_per_event) * EVENTS_PER_MILLION
-
-
 def label(name: str, columns: Mapping[str, Col] | None = None) -> str:
     """The human label of column ``name`` (from ``columns``, then ``COLUMNS``).
 
@@ -121,53 +99,6 @@ def label(name: str, columns: Mapping[str, Col] | None = None) -> str:
     if spec is None:
         raise PlaybookError(f"no human label for column {name!r}: add it to the table's columns or to COLUMNS")
     return spec.label
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, (float, np.floating)) and math.isnan(float(value))
-
-
-def fmt(value: Any, kind: str = "number", decimals: int | None = None, missing: str = MISSING) -> str:
-    """``value`` as display text for a kind of quantity (see the module docstring).
-
-    >>> [fmt(182.0, "count"), fmt(0.99942, "percent", 3), fmt(5.7e-05, "usd_per_million"), fmt(1e-12)]
-    ['182', '99.942', '57.0', '0.00']
-    >>> [fmt(float("nan")), fmt(None, "count"), fmt(True, "yesno"), fmt(float("inf"), "usd")]
-    ['—', '—', 'Yes', '∞']
-    """
-    if kind not in KINDS:
-        raise PlaybookError(f"fmt: kind must be one of {KINDS}; got {kind!r}")
-    if _is_missing(value):
-        return missing
-    if isinstance(value, (bool, np.bool_)):
-        return "Yes" if value else "No"
-    if isinstance(value, str) or (kind == "text" and not isinstance(value, (int, float, np.number))):
-        return str(value)
-    if kind == "text":  # a number in a text column: shown like a plain number, never as 1e+16
-        kind = "count" if float(value).is_integer() else "number"
-    if kind == "yesno":
-        return "Yes" if value else "No"
-    x = float(value)
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if kind == "usd_per_million":
-        x, places = usd_per_million(x), 1 if decimals is None else decimals
-    elif kind == "percent":
-        x, places = x * 100, 1 if decimals is None else decimals
-    elif kind in ("count", "usd"):
-        places = 0 if decimals is None else decimals
-    elif kind == "auto" and decimals is None:
-        places = 0 if x.is_integer() else min(6, max(0, 2 - math.floor(math.log10(abs(x)))))
-    else:
-        places = 2 if decimals is None else decimals
-    if math.isinf(x):  # a huge finite value scaled past the float range
-        return "∞" if x > 0 else "−∞"
-    text = f"{x:,.{places}f}"
-    if kind == "auto" and decimals is None and "." in text:  # three significant digits, no trailing zeros
-        text = text.rstrip("0").rstrip(".")
-    return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
 
 
 class HumanFrame(pd.DataFrame):
@@ -184,19 +115,6 @@ class HumanFrame(pd.DataFrame):
     def __repr__(self) -> str:
         with pd.option_context("display.max_colwidth", None, "display.max_columns", None, "display.width", 120):
             return super().__repr__()
-
-
-def fmt_with_unit(value: Any, unit: str, missing: str = MISSING) -> str:
-    """``value`` with three significant digits and its unit; a ``fraction`` unit shows as percent.
-
-    >>> fmt_with_unit(3890.2, "ms"), fmt_with_unit(0.1063, "fraction/month"), fmt_with_unit(0.0004, "fraction")
-    ('3,890 ms', '10.6 %/month', '0.04 %')
-    """
-    if _is_missing(value):
-        return missing
-    if unit.startswith("fraction"):
-        return f"{fmt(float(value) * 100, 'auto')} %{unit[len('fraction'):]}"
-    return f"{fmt(value, 'auto')} {unit}"
 
 
 def _known(specs: Mapping[str, Col | None]) -> dict[str, Col]:

@@ -4,6 +4,8 @@
 ``diurnal_weight``           relative event rate by UTC hour (mean 1 over a day)
 ``weekly_weight``            relative daily volume by day of week (weekday 1)
 ``peak_to_average``          busiest hour's rate over the mean hourly rate
+``design_peak_events_per_s`` the peak-capacity day's busiest-hour rate in a region's diurnal shape (the one
+                             design peak every page quotes)
 ``hourly_profile``           mean events per hour-of-day per region
 ``events_per_min_on_day``    the mean event rate of each hour of one day, all regions (events/min)
 ``outage_exposure``          what one hour of ingestion outage puts at risk, by hour of day
@@ -24,11 +26,13 @@ import pandas as pd
 
 from dfp.core.checks import check_fraction, check_range
 from dfp.core.errors import PlaybookError
-from dfp.core.units import SLO_MONTH_MIN
+from dfp.core.units import SLO_MONTH_DAYS
+from dfp.reliability.availability import outage_availability
 from dfp.reliability.slo import sla_credit_ratio
 
 __all__ = [
     "OutageExposure",
+    "design_peak_events_per_s",
     "diurnal_weight",
     "events_per_min_on_day",
     "hourly_profile",
@@ -60,6 +64,22 @@ def diurnal_weight(hour_utc: npt.ArrayLike, peak_hour_utc: float, peak_to_trough
     a = (r - 1.0) / (r + 1.0)
     h = np.asarray(hour_utc, dtype=float)
     return 1.0 + a * np.cos(2.0 * np.pi * (h - peak_hour_utc) / 24.0)
+
+
+def design_peak_events_per_s(events_per_day: float, peak_hour_utc: float, peak_to_trough: float) -> float:
+    """Mean event rate of the busiest hour of a day of ``events_per_day`` in a diurnal shape (events/s).
+
+    ``events_per_day / 86,400 x diurnal_weight(peak_hour, peak_hour, peak_to_trough)``: the busiest
+    *hour's* mean, not its busiest minute (a burst factor on top of it is the stream's sizing
+    question). The platform's design peak is this with the owner's peak-capacity target
+    (15 M events/day) and us-east-1's shape from ``system.yml``.
+
+    >>> round(design_peak_events_per_s(15_000_000, 17, 3.2), 1)
+    264.6
+    """
+    d = check_range("events_per_day", events_per_day, 0.0, 1e13)
+    w = float(diurnal_weight([peak_hour_utc], peak_hour_utc, peak_to_trough)[0])
+    return d / 86_400.0 * w
 
 
 def weekly_weight(dayofweek: npt.ArrayLike, weekend_factor: float) -> np.ndarray:
@@ -123,7 +143,8 @@ class OutageExposure:
         events: events that arrive during the outage and must be buffered by clients or are lost.
         share_of_day: ``events`` as a fraction of an average day's events.
         customers: customers sending events in the affected regions.
-        availability: the month's availability after the outage (fraction, over the SLA's rolling 30 days).
+        availability: the SLA's rolling 30 days' request-weighted availability after the outage: the
+            events the outage hit over 30 average days' events (fraction); a peak outage costs more.
         sla_credit_usd: service credits owed to the affected customers for the month (USD).
     """
 
@@ -185,6 +206,10 @@ def outage_exposure(
 ) -> OutageExposure:
     """Exposure of one ingestion outage: events at risk, customers touched, SLA credits owed.
 
+    Availability and credit are weighted by the requests the outage hit
+    (:func:`dfp.reliability.availability.outage_availability` over 30 days of the profile), so an
+    outage at the busiest hour never costs less than the same outage at the quietest.
+
     Args:
         profile: mean events per hour indexed by hour of day 0..23 (events/hour) for the affected regions.
         start_hour_utc: hour the outage starts.
@@ -195,7 +220,9 @@ def outage_exposure(
     """
 
     events = outage_events(profile, start_hour_utc, hours)
-    availability = max(0.0, 1.0 - float(hours) * 60.0 / SLO_MONTH_MIN)  # the SLA's rolling 30 days
+    # request-weighted, as the SLO counts: the events the outage hit over the 30 days' events
+    month_events = float(profile.sum()) * SLO_MONTH_DAYS
+    availability = outage_availability(min(events, month_events), month_events)
     return OutageExposure(
         start_hour_utc=int(start_hour_utc),
         hours=float(hours),

@@ -4,7 +4,7 @@ and durability against the 11-nines target.
 =======================  =====================================================================
 ``restore_time_min``      fixed set-up time plus size over restore throughput
 ``recovery_table``        RPO and RTO of every store in every scenario, checked against targets
-``replicated_durability`` annual durability of n independent copies: 1 - (1 - d)^n
+``replicated_durability`` annual durability of n independent copies: 1 - (1 - d)^n (an upper bound)
 ``durability_nines``      -log10(1 - d)
 ``store_sizes_gb``        each store's size at a daily volume (the page and the scorecard use it)
 ``state_rebuild``         replaying the dedupe state's window through the processors, at minimum and scaled out
@@ -75,6 +75,11 @@ def recovery_table(stores: Mapping[str, Mapping[str, Any]], sizes_gb: Mapping[st
 def replicated_durability(durability: float, copies: int) -> float:
     """Annual durability of ``copies`` independent copies: ``1 - (1 - d) ** copies``.
 
+    An upper bound that no real pair of copies reaches: the losses that matter are correlated (a job or a
+    person deleting, a bad write replicated faithfully, a replicated delete marker), and they reach every
+    copy at once. Pages quote the designed durability per copy and name versioning and Object Lock as the
+    protection against deletes; this function states what independence would give, for comparison only.
+
     >>> replicated_durability(0.999, 2)
     0.999999
     """
@@ -84,7 +89,8 @@ def replicated_durability(durability: float, copies: int) -> float:
 
 
 def replicated_durability_nines(durability: float, copies: int) -> float:
-    """Nines of ``copies`` independent copies: ``copies * -log10(1 - d)``.
+    """Nines of ``copies`` independent copies: ``copies * -log10(1 - d)`` (the independence upper bound, see
+    :func:`replicated_durability`).
 
     Computed from the loss probability ``(1 - d) ** copies`` in logs, so two copies of an 11-nines store
     give 22 nines instead of the ``inf`` that ``1 - (1 - d) ** 2`` rounds to in floating point.

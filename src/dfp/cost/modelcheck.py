@@ -60,7 +60,7 @@ def _months_live(months: pd.PeriodIndex) -> pd.DataFrame:
     h = h[h["billed"]]
     first = h.groupby("id")["start"].min()
     until = h.groupby("id")["until"].first()
-    rows = []
+    rows: list[tuple[str, pd.Period]] = []
     starts = months.to_timestamp().tz_localize("UTC")
     ends = (months + 1).to_timestamp().tz_localize("UTC")
     for rid in first.index:

@@ -388,19 +388,32 @@ class CanaryExposure:
     reduction: float           # actual / canary
 
 
-def incident_exposure(study: CanaryStudy, impact_min: float, rollback_min: float) -> CanaryExposure:
+def incident_exposure(study: CanaryStudy, impact_min: float, rollback_min: float,
+                      actual_failed: float | None = None) -> CanaryExposure:
     """Failed events: ``p_bad * rate * impact_min`` against ``p_bad * canary_rate * (detect_min + rollback_min)``.
+
+    With ``actual_failed`` (the failures the SLI data measured, e.g.
+    ``dfp.reliability.incidents.incident_figures(...).bad_events``) the actual count is that number and
+    the canary's is the measured failures per minute times the canary's share and minutes:
+    ``actual_failed / impact_min * share * (detect_min + rollback_min)``.
 
     >>> st = canary_study(np.random.default_rng(1), 6000, 0.0004, 0.02, 0.1, 120, 0.05, 0.8)
     >>> e = incident_exposure(st, 46.0, 1.5)
     >>> round(e.actual_failed), round(e.canary_failed), round(e.reduction)
     (5520, 30, 184)
+    >>> round(incident_exposure(st, 46.0, 1.5, actual_failed=4600).canary_failed)
+    25
     """
     impact_min = check_non_negative("impact_min", impact_min)
     rollback_min = check_non_negative("rollback_min", rollback_min)
     canary_min = study.detect_min + rollback_min
-    actual = study.p_bad * study.requests_per_min * impact_min
-    with_canary = study.p_bad * study.canary_per_min * canary_min
+    if actual_failed is None:
+        actual = study.p_bad * study.requests_per_min * impact_min
+        with_canary = study.p_bad * study.canary_per_min * canary_min
+    else:
+        actual = check_non_negative("actual_failed", actual_failed)
+        share = study.canary_per_min / study.requests_per_min
+        with_canary = actual / check_positive("impact_min", impact_min) * share * canary_min
     return CanaryExposure(impact_min, rollback_min, canary_min, study.canary_per_min / study.requests_per_min,
                           actual, with_canary, actual / with_canary)
 

@@ -11,8 +11,8 @@
 ``fourkeys_bucket``              a value's bucket on Google's open-source Four Keys dashboard
 ``fourkeys_summary``             the four Four Keys buckets over the dashboard's 3-month window
 ``incident_causes``              each calendar incident with the deployment that caused it, or none
-``freeze_windows``               the change freezes the error-budget policy imposed after sev1 incidents
-``freeze_effect``                deploy rate inside each freeze against the four weeks before it
+``freeze_effect``                per error-budget freeze (computed in ``dfp.reliability.incidents``): the frozen
+                                 service's change rate inside it against the four weeks before, features inside
 ``strategy_summary``             failures, detection and rollback times per rollout strategy
 ===============================  ====================================================================
 
@@ -76,7 +76,6 @@ __all__ = [
     "fourkeys_bucket",
     "fourkeys_summary",
     "freeze_effect",
-    "freeze_windows",
     "incident_causes",
     "lead_times_h",
     "restore_times",
@@ -432,37 +431,36 @@ def incident_causes(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
     return pd.DataFrame(rows).rename(columns={"lead_min": "deploy_to_impact_min"})
 
 
-def freeze_windows(system: System) -> pd.DataFrame:
-    """The change freezes of the error-budget policy: ``freeze_days_after_sev1`` days after each sev1.
+def freeze_effect(deploys: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """Per error-budget freeze: the frozen service's changes a week inside it and in the four weeks before,
+    and the feature changes inside it (zero when the log obeys the policy).
 
-    A freeze starts at the UTC midnight after the critical incident ended and lasts whole days;
-    fixes and reliability work still ship (at ``freeze_rate_factor`` of the usual rate).
-    """
-    days = int(system.sample["delivery"]["freeze_days_after_sev1"])
-    rows = [{"incident": i.id, "start": i.impact_end.floor("D") + pd.Timedelta(days=1),
-             "end": i.impact_end.floor("D") + pd.Timedelta(days=1 + days)}
-            for i in system.incidents if i.severity == "sev1"]
-    return pd.DataFrame(rows, columns=["incident", "start", "end"])
+    ``windows`` is :func:`dfp.reliability.incidents.freeze_windows` (service, slo, region, start, end, days);
+    a log without the ``work`` column counts every change as a feature.
 
-
-def freeze_effect(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
-    """Changes per week inside each freeze window and in the four weeks before it started.
-
-    >>> from dfp.io.system import load_system
-    >>> empty = pd.DataFrame({"deployed_at": pd.Series([], dtype="datetime64[ns, UTC]"), "commits": []})
-    >>> freeze_effect(empty, load_system())["in_freeze_per_week"].tolist()
-    [0.0, 0.0, 0.0]
+    >>> w = pd.DataFrame({"service": ["api"], "slo": ["s"], "region": ["r"], "days": [7.0],
+    ...     "start": [pd.Timestamp("2025-02-01", tz="UTC")], "end": [pd.Timestamp("2025-02-08", tz="UTC")]})
+    >>> log = pd.DataFrame({"deployed_at": pd.to_datetime(["2025-01-20", "2025-02-03"], utc=True),
+    ...     "service": ["api", "api"], "commits": [1, 1], "work": ["feature", "reliability"]})
+    >>> freeze_effect(log, w)[["in_freeze", "features_in_freeze", "before_per_week"]].values.tolist()
+    [[1.0, 0.0, 0.25]]
     """
     changes = change_deploys(deploys)
+    work = changes["work"] if "work" in changes else pd.Series("feature", index=changes.index)
     rows = []
-    for w in freeze_windows(system).itertuples():
+    for w in windows.itertuples():
+        svc = changes["service"] == w.service
         before_start = w.start - pd.Timedelta(weeks=4)
-        inside = ((changes["deployed_at"] >= w.start) & (changes["deployed_at"] < w.end)).sum()
-        before = ((changes["deployed_at"] >= before_start) & (changes["deployed_at"] < w.start)).sum()
+        inside = svc & (changes["deployed_at"] >= w.start) & (changes["deployed_at"] < w.end)
+        before = svc & (changes["deployed_at"] >= before_start) & (changes["deployed_at"] < w.start)
         weeks = (w.end - w.start).total_seconds() / (7 * 86400.0)
-        rows.append({"incident": w.incident, "start": w.start, "end": w.end, "in_freeze": int(inside),
-                     "in_freeze_per_week": inside / weeks, "before_per_week": before / 4.0})
-    return pd.DataFrame(rows)
+        rows.append({"service": w.service, "slo": w.slo, "region": w.region, "start": w.start, "end": w.end,
+                     "days": float(w.days), "in_freeze": int(inside.sum()),
+                     "features_in_freeze": int((inside & (work == "feature")).sum()),
+                     "in_freeze_per_week": float(inside.sum()) / weeks if weeks > 0 else 0.0,
+                     "before_per_week": float(before.sum()) / 4.0})
+    return pd.DataFrame(rows, columns=["service", "slo", "region", "start", "end", "days", "in_freeze",
+                                       "features_in_freeze", "in_freeze_per_week", "before_per_week"])
 
 
 def strategy_summary(deploys: pd.DataFrame, rollback_target_min: float) -> pd.DataFrame:

@@ -42,9 +42,9 @@ def _datasets() -> dict[str, Generator]:
     return {
         "business": business.generate,
         "billing": billing.generate,
-        "delivery": delivery.generate,
         "security": security.generate,
         "reliability": reliability.generate,
+        "delivery": delivery.generate,  # after reliability: the error-budget freezes come from the SLI history
         "pii": pii.generate,
     }
 

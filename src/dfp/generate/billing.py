@@ -501,7 +501,7 @@ def _bill_rest(bill: _Bill, system: System, model: pd.DataFrame, res: pd.DataFra
             add(rid, desc="S3 Standard storage, audit trail", sku="TimedStorage-ByteHrs", qty=hot / dim,
                 unit="GB-Months", price_name="s3_standard_usd_per_gb_month", app="audit-trail", **s3)
             add(rid, desc="S3 Glacier Deep Archive storage, audit trail", sku="TimedStorage-GDA-ByteHrs",
-                qty=(_rolling(gb, keep.expire_days) - hot) / dim, unit="GB-Months",
+                qty=(_rolling(gb, len(gb) if keep.expire_days is None else keep.expire_days) - hot) / dim, unit="GB-Months",
                 price_name="s3_deep_archive_gb_month", app="audit-trail", **s3)
         else:
             raise PlaybookError(f"platform.yml: bucket {rid}: the bill does not know content {kind_of!r}")

@@ -5,8 +5,13 @@ The story (assumptions in ``system.yml`` under ``sample_data.delivery``; fiction
 * Deploys per day are Poisson. The weekly rate rises linearly inside each era (MVP a few a week,
   the Scale era past the 10-a-week target); weekends run at a small fraction of a weekday and the
   time of day follows the team's working hours (US East), so nights are quiet.
-* The error-budget policy freezes feature work for a week after each critical (sev1) incident,
-  from the next UTC midnight: the deploy rate drops to the fixes-only factor.
+* The error-budget policy (``data/reliability/error-budget-policy.yaml``) freezes a service's feature
+  work while the rolling budget of one of its SLOs is spent, in any region; the windows are computed
+  from the committed SLI history (:func:`dfp.reliability.incidents.freeze_windows`, so this group is
+  generated after ``reliability``). Inside a window the service ships no feature deploys: each drawn
+  deploy of it survives with ``freeze_rate_factor`` and is reliability work. Outside, a deploy is
+  reliability work with ``reliability_work_ratio`` and a feature otherwise; an unplanned deploy (below)
+  is a fix (column ``work``).
 * Strategy follows the era: scripted manual rollouts in the MVP, Argo CD rolling syncs from the Full
   platform era, canary rollouts for the application services from ``canary_from`` (ADR-0011, after
   INC-03); infrastructure and observability changes stay on rolling syncs.
@@ -14,9 +19,10 @@ The story (assumptions in ``system.yml`` under ``sample_data.delivery``; fiction
   lognormal around the era's median, so the commit time is the deploy time minus that lead time.
 * A deploy fails with the era's change-failure ratio. Detection and rollback times are lognormal
   around the strategy's medians; a canary exposes only its traffic share.
-* The calendar's change-related incidents (INC-03 bad configuration, INC-05 debug logging left on,
-  INC-06 the IAM wildcard grant) each get the deployment that caused them, at the times in
-  ``caused_by``; service is restored at the incident's impact end. INC-01, INC-02 and INC-04 have
+* The change-related incidents (INC-03 bad configuration, INC-05 debug logging left on, INC-06 the IAM
+  wildcard grant) each get the deployment that caused them, from the incident record
+  (``cause.deploy``): detected at the record's ``detected``, rollback started at the record's time,
+  service restored at the incident's impact end. INC-01, INC-02 and INC-04 have
   external causes (a tenant's replay, an AWS dependency, a destination) and no causing deploy.
 * Rework (DORA 2024's fifth metric): the first change to the same service within
   ``_FIX_WITHIN_H`` hours after a failed change was detected is its fix, an unplanned deployment
@@ -31,7 +37,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from dfp.io.data import load
+from dfp.io.openslo import load_slos
 from dfp.io.system import System
+from dfp.reliability.incidents import freeze_windows, in_freeze, incident_records, load_budget_policy
 
 __all__ = ["generate"]
 
@@ -58,15 +67,10 @@ def _daily_rate(system: System, days: pd.DatetimeIndex) -> np.ndarray:
     wf = float(d["weekend_factor"])
     weekend = days.day_of_week >= 5
     per_day = rate / (5.0 + 2.0 * wf) * np.where(weekend, wf, 1.0)
-    for inc in system.incidents:
-        if inc.severity == "sev1":
-            first = inc.impact_end.floor("D") + pd.Timedelta(days=1)
-            freeze = (days >= first) & (days < first + pd.Timedelta(days=int(d["freeze_days_after_sev1"])))
-            per_day = np.where(freeze, per_day * float(d["freeze_rate_factor"]), per_day)
     return per_day
 
 
-def _deploys(system: System, rng: np.random.Generator) -> pd.DataFrame:
+def _deploys(system: System, rng: np.random.Generator, windows: pd.DataFrame) -> pd.DataFrame:
     d = system.sample["delivery"]
     days = pd.date_range(system.start, system.end, freq="D", inclusive="left")
     n = rng.poisson(_daily_rate(system, days))
@@ -106,18 +110,26 @@ def _deploys(system: System, rng: np.random.Generator) -> pd.DataFrame:
         "detected_at": detected.where(failed), "rollback_started_at": started.where(failed),
         "restored_at": restored.where(failed), "incident_id": None, "era": era,
     })
+    # error-budget freezes: a frozen service ships only reliability work, at freeze_rate_factor of its rate
+    frozen = in_freeze(df["deployed_at"], df["service"], windows)
+    keep = ~frozen | (rng.random(total) < float(d["freeze_rate_factor"]))
+    reliability = frozen | (rng.random(total) < float(d["reliability_work_ratio"]))
+    df = df.assign(work=np.where(reliability, "reliability", "feature"))[keep]
     rows = []
-    for inc_id, c in d["caused_by"].items():
-        inc = system.incident(inc_id)
-        at = pd.Timestamp(c["deployed_at"])
+    for rec in incident_records(system):
+        c = rec.cause_deploy
+        if c is None:
+            continue
+        at = c.deployed_at
         rows.append({
-            "deployed_at": at, "service": c["service"], "change_type": c["change_type"],
-            "strategy": "canary" if at >= canary_from and c["service"] in _APP else (
+            "deployed_at": at, "service": c.service, "change_type": c.change_type,
+            "strategy": "canary" if at >= canary_from and c.service in _APP else (
                 "manual" if system.era_of(at).id == "mvp" else "rolling"),
             "commits": 1, "failed": True, "remediation": "rollback", "blast_share": 1.0,
-            "detected_at": pd.Timestamp(c["detected_at"]),
-            "rollback_started_at": pd.Timestamp(c["rollback_started_at"]),
-            "restored_at": inc.impact_end, "incident_id": inc_id, "era": system.era_of(at).id,
+            "detected_at": rec.detected_at, "rollback_started_at": c.rollback_started_at,
+            "restored_at": rec.mitigated_at, "incident_id": rec.id, "era": system.era_of(at).id,
+            "work": "reliability" if bool(in_freeze(pd.Series([at]), pd.Series([c.service]), windows)[0])
+            else "feature",
         })
     df = pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
     df = df.sort_values("deployed_at", kind="stable").reset_index(drop=True)
@@ -158,14 +170,17 @@ def _commits(system: System, rng: np.random.Generator, dep: pd.DataFrame) -> pd.
 
 def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """The change log: ``deployments.csv`` and ``commits.csv.gz``."""
-    dep = _deploys(system, rng)
+    windows = freeze_windows(load("sli_hourly"), load_slos(), load_budget_policy())
+    dep = _deploys(system, rng, windows)
     com = _commits(system, rng, dep)
-    out = dep.drop(columns="era").assign(unplanned=_unplanned(dep))
+    unplanned = _unplanned(dep)
+    out = dep.drop(columns="era").assign(unplanned=unplanned, work=np.where(unplanned, "fix", dep["work"]))
     for col in ("deployed_at", "detected_at", "rollback_started_at", "restored_at"):
         out[col] = pd.to_datetime(out[col], utc=True).dt.strftime(_TS)
     out["blast_share"] = out["blast_share"].round(3)
     cols = ["deploy_id", "deployed_at", "service", "change_type", "strategy", "commits", "failed",
-            "remediation", "blast_share", "detected_at", "rollback_started_at", "restored_at", "incident_id", "unplanned"]
+            "remediation", "blast_share", "detected_at", "rollback_started_at", "restored_at", "incident_id", "unplanned",
+            "work"]
     out = out[cols]
     for col in ("failed", "unplanned"):
         out[col] = out[col].map({True: "true", False: "false"})

@@ -14,7 +14,7 @@ The story (assumptions in ``system.yml`` under ``sample_data.security``; fiction
 * IAM principals are the fixed list below, each with the policy document in
   ``data/security/iam/``; last-use dates make one legacy role and one user unused.
 * Access reviews are quarterly per scope from the Full platform era. The tenant-storage review of
-  2026 Q2 was pulled forward and found INC-06 on 2026-05-14 (its impact end in the calendar).
+  2026 Q2 was pulled forward and found INC-06 on the day its record says it was detected (2026-05-13).
 * Data-subject requests arrive as a Poisson process; turnaround is lognormal around the era's
   median (manual in the MVP, tooling from the Full platform era). EU data only exists once
   eu-west-1 is live.
@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from dfp.io.system import System
+from dfp.reliability.incidents import incident_record
 
 __all__ = ["generate"]
 
@@ -127,7 +128,8 @@ def _reviews(system: System, rng: np.random.Generator) -> pd.DataFrame:
             row = {"scope": scope, "due_on": due, "completed_on": done,
                    "findings": int(rng.poisson({"mvp": 4, "full-platform": 3, "scale": 1.2}[era])), "incident_id": ""}
             if scope == "tenant-storage" and due - pd.Timedelta(days=92) < inc.impact_end <= due:
-                row.update(completed_on=inc.impact_end.floor("D"), findings=row["findings"] + 1, incident_id=inc.id)
+                found = incident_record(system, inc.id).detected_at  # the review that found INC-06
+                row.update(completed_on=found.floor("D"), findings=row["findings"] + 1, incident_id=inc.id)
             if done >= system.end:
                 row["completed_on"] = None
             rows.append(row)

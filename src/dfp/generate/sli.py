@@ -15,6 +15,7 @@ the minutes (:class:`~dfp.reliability.sli.SliMinutes`).
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from dfp.generate.seed import rng_for
 from dfp.io.cache import cached, content_key
 from dfp.io.data import load
 from dfp.io.system import System, load_system
+from dfp.reliability.incidents import incident_records
 from dfp.reliability.sli import SLI_START_MONTH, SLOS, SliMinutes
 
 __all__ = ["INCIDENT_IMPACT", "RAMP_MIN", "load_minutes", "read_minutes", "save_minutes", "simulate", "to_hourly"]
@@ -38,16 +40,34 @@ _BUDGET = {"api-availability": 0.0005, "processing-latency": 0.01, "processing-s
            "delivery-success": 0.001, "delivery-freshness": 0.01}
 _LAT_MEDIAN_MS, _LAT_SIGMA, _LAT_LOAD = 52.0, 0.75, 0.3
 _BLIPS_PER_MONTH, _SLOW_BURNS_PER_QUARTER = 3.0, 1.0
+#: API Gateway's own failures (illustrative): episodes a year per region, their length (lognormal median,
+#: sigma, cap in minutes) and the share of requests the gateway fails during one. Drawn from their own
+#: random stream (``rng_for(system, "sli-edge")``), so the service-side minutes stay as they were.
+_GATEWAY_FAILURES_PER_YEAR = 4.0
+_GATEWAY_FAIL_MIN = (6.0, 0.6, 45)
+_GATEWAY_FAIL_SHARE = (0.05, 0.6)
+_PROBES_PER_MIN = 3  # synthetic probes of the public endpoint: one a minute from each of three locations
 
-#: Incident -> SLO -> impact during the impact window. A number is the bad ratio; for the latency
-#: SLO it is the factor on the median processing latency.
-INCIDENT_IMPACT: dict[str, dict[str, float]] = {
-    "INC-01": {"processing-latency": 8.0, "api-availability": 0.004, "delivery-freshness": 0.09},
-    "INC-02": {"api-availability": 0.15, "processing-latency": 3.0, "processing-success": 0.012,
-               "delivery-success": 0.004, "delivery-freshness": 0.25},
-    "INC-03": {"processing-success": 0.22},
-    "INC-04": {"delivery-success": 0.035, "delivery-freshness": 0.45},
-}
+class _ImpactFromRecord(Mapping[str, Mapping[str, float]]):
+    """Incident -> SLO -> impact during the impact window, read from the incident record
+    (``system.yml`` ``incidents[].sli_impact``) at first use. A number is the bad ratio; for the latency
+    SLO it is the factor on the median processing latency. Incidents users did not see are absent."""
+
+    def _table(self) -> dict[str, Mapping[str, float]]:
+        return {r.id: r.sli_impact for r in incident_records(load_system()) if r.sli_impact}
+
+    def __getitem__(self, key: str) -> Mapping[str, float]:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+#: Incident -> SLO -> impact (see :class:`_ImpactFromRecord`); the record in ``system.yml`` is its one home.
+INCIDENT_IMPACT: Mapping[str, Mapping[str, float]] = _ImpactFromRecord()
 RAMP_MIN = 3  # minutes from first impact to full severity
 
 
@@ -84,9 +104,13 @@ def simulate(system: System, traffic_hourly: pd.DataFrame, rng: np.random.Genera
     rates = _minute_rate(traffic_hourly, start, n_hours)
     counts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     latency: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+    api_service: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    probes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    edge_rng = rng_for(system, "sli-edge")
     inc_windows = {}
+    impacts = {r.id: r.sli_impact for r in incident_records(system) if r.sli_impact}
     for inc in system.incidents:
-        if inc.id in INCIDENT_IMPACT:
+        if inc.id in impacts:
             a = int((inc.impact_start - start) / pd.Timedelta(minutes=1))
             b = int((inc.impact_end - start) / pd.Timedelta(minutes=1))
             if not 0 <= a < b <= n:
@@ -109,7 +133,7 @@ def simulate(system: System, traffic_hourly: pd.DataFrame, rng: np.random.Genera
             impact = np.zeros(n)
             lat_factor = np.ones(n)
             for inc_id, (a, b, regions) in inc_windows.items():
-                value = INCIDENT_IMPACT[inc_id].get(slo)
+                value = impacts[inc_id].get(slo)
                 if value is None or region not in regions:
                     continue
                 ramp = np.minimum((np.arange(b - a) + 1) / RAMP_MIN, 1.0)
@@ -143,8 +167,31 @@ def simulate(system: System, traffic_hourly: pd.DataFrame, rng: np.random.Genera
             else:
                 p = np.clip(np.maximum(_BASE_BAD[slo] * daily + extra, impact), 0.0, 1.0)
                 bad = rng.binomial(total, p)
+            if slo == "api-availability":
+                bad, api_service[region], probes[region] = _edge(edge_rng, total, np.asarray(bad), lam > 0)
             counts[(slo, region)] = (total.astype(np.int64), np.asarray(bad, dtype=np.int64))
-    return SliMinutes(start, n, counts, latency)
+    return SliMinutes(start, n, counts, latency, api_service, probes)
+
+
+def _edge(rng: np.random.Generator, total: np.ndarray, service_bad: np.ndarray, live: np.ndarray,
+          ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The API at the edge: the gateway fails a share of the requests the service did not fail.
+
+    Returns ``(edge_bad, (service_total, service_bad), (probes_sent, probes_failed))``: the edge counts
+    every request (``total``) and every 5xx; the service counter misses the requests the gateway failed.
+    """
+    n = len(total)
+    share = np.zeros(n)
+    med, sigma, cap = _GATEWAY_FAIL_MIN
+    for a, b in _episodes(rng, n, _GATEWAY_FAILURES_PER_YEAR / (365 * 1440), med, sigma, cap):
+        share[a:b] = np.maximum(share[a:b], float(rng.uniform(*_GATEWAY_FAIL_SHARE)))
+    gateway_bad = rng.binomial(total - service_bad, share)
+    edge_bad = service_bad + gateway_bad
+    sent = np.where(live, _PROBES_PER_MIN, 0)
+    p_edge = np.divide(edge_bad, total, out=share.copy(), where=total > 0)
+    failed = rng.binomial(sent, np.clip(p_edge, 0.0, 1.0))
+    as_int = lambda a: np.asarray(a, dtype=np.int64)  # noqa: E731
+    return as_int(edge_bad), (as_int(total - gateway_bad), as_int(service_bad)), (as_int(sent), as_int(failed))
 
 
 def to_hourly(sim: SliMinutes) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -183,6 +230,9 @@ def save_minutes(sim: SliMinutes, path: Path) -> None:
     for region, four in sim.latency.items():
         for name, a in zip(("total", "le100", "le300", "le500"), four, strict=True):
             arrays[f"l|{region}|{name}"] = a.astype(np.int32)
+    for kind, views in (("s", sim.api_service), ("p", sim.probes)):
+        for region, (x, y) in views.items():
+            arrays[f"{kind}|{region}|0"], arrays[f"{kind}|{region}|1"] = x.astype(np.int32), y.astype(np.int32)
     np.savez(path, allow_pickle=False, **arrays)
 
 
@@ -198,10 +248,16 @@ def read_minutes(path: Path, start: pd.Timestamp) -> SliMinutes:
             elif parts[0] == "l" and parts[2] == "total":
                 latency[parts[1]] = tuple(z[f"l|{parts[1]}|{n}"]
                                           for n in ("total", "le100", "le300", "le500"))
+        views: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {"s": {}, "p": {}}
+        for key in z.files:
+            parts = key.split("|")
+            if parts[0] in views and parts[2] == "0":
+                views[parts[0]][parts[1]] = (z[key], z[f"{parts[0]}|{parts[1]}|1"])
     n = len(next(iter(counts.values()))[0])
     regions = sorted({r for _, r in counts})
     ordered = {(slo, r): counts[(slo, r)] for r in regions for slo in SLOS}  # the simulation's order
-    return SliMinutes(start, n, ordered, {r: latency[r] for r in sorted(latency)})
+    return SliMinutes(start, n, ordered, {r: latency[r] for r in sorted(latency)},
+                      {r: views["s"][r] for r in sorted(views["s"])}, {r: views["p"][r] for r in sorted(views["p"])})
 
 
 @functools.lru_cache(maxsize=1)

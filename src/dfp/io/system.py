@@ -261,8 +261,8 @@ SHAPE: dict[str, Any] = {
             "commits_per_deploy_mean": _ERA_NUMBERS, "no_change_deploy_ratio": _N,
             "lead_time_median_h": _ERA_NUMBERS, "lead_time_sigma": _ERA_NUMBERS,
             "change_failure_ratio": _ERA_NUMBERS, "detect_min": _STRATEGIES, "rollback_min": _STRATEGIES,
-            "canary_from": "date", "canary_share": _N, "freeze_days_after_sev1": _N, "freeze_rate_factor": _N,
-            "caused_by": object, "inc03_processing_error_ratio": _N, "baseline_processing_error_ratio": _N,
+            "canary_from": "date", "canary_share": _N, "freeze_rate_factor": _N, "reliability_work_ratio": _N,
+            "baseline_processing_error_ratio": _N,
         },
         "security": {
             "findings_per_month": {k: "number-list" for k in _SEVERITIES}, "critical_fix_median_h": _ERA_NUMBERS,

@@ -18,6 +18,10 @@
 ``rule_detection_min``      minutes until a rule fires after errors jump to a given ratio (formula)
 ``choose_policy``           the policy that meets the constraints and detects fastest
 ``synthetic_series``        seeded synthetic SLI minutes for benchmarks and property tests
+``OncallCosts``             what a page, a ticket and an incident cost (``load_oncall_costs``, one home)
+``burn_rate_table``         the Workbook policy derived for a period and an objective (the page's table)
+``detection_by_formula``    each policy's fastest page at each steady error ratio
+``detection_and_reset``     per incident, each policy's detection and reset minutes
 =========================  ================================================================
 
 Conventions: a series is sampled once a minute; the value at minute ``t`` covers
@@ -51,10 +55,11 @@ from dfp.core.paths import data_dir
 from dfp.io.openslo import SloSpec, parse_duration_min
 from dfp.io.system import Incident
 from dfp.io.yamlfile import load_yaml
-from dfp.reliability.slo import burn_rate_threshold, detection_time_min
+from dfp.reliability.slo import burn_rate_threshold, detection_time_min, multiwindow_policy, time_to_exhaustion_h
 
 __all__ = [
     "BacktestResult",
+    "OncallCosts",
     "Policy",
     "PolicyChoice",
     "Rule",
@@ -63,10 +68,14 @@ __all__ = [
     "backtest",
     "budget_spent",
     "burn_rate_over_window",
+    "burn_rate_table",
     "choose_policy",
+    "detection_and_reset",
+    "detection_by_formula",
     "episodes",
     "error_ratio_limit",
     "firing",
+    "load_oncall_costs",
     "load_policies",
     "match_incidents",
     "notifications",
@@ -174,6 +183,46 @@ def load_policies(path: Path | str | None = None) -> tuple[Policy, ...]:
         if sum(getattr(q, flag) for q in out) != 1:
             raise PlaybookError(f"{p.name}: exactly one policy must have {flag}: true")
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class OncallCosts:
+    """What on-call work costs (``on_call`` in ``data/reliability/alert-policies.yaml``).
+
+    Attributes:
+        page_handling_min: engineer minutes one page costs, end to end.
+        ticket_handling_min: engineer minutes one SLO ticket costs.
+        incident_responders: engineers on a paged incident from acknowledgement to resolution.
+    """
+
+    page_handling_min: float
+    ticket_handling_min: float
+    incident_responders: int
+
+
+def load_oncall_costs(path: Path | str | None = None) -> OncallCosts:
+    """The on-call cost figures, the one home every page reads them from.
+
+    >>> load_oncall_costs().page_handling_min
+    60.0
+    """
+    p = Path(path) if path is not None else data_dir() / "reliability" / "alert-policies.yaml"
+    doc = load_yaml(p)
+    raw = doc.get("on_call") if isinstance(doc, dict) else None
+    if not isinstance(raw, dict):
+        raise PlaybookError(f"{p.name}: field 'on_call' must be a mapping")
+    try:
+        costs = OncallCosts(float(raw["page_handling_min"]), float(raw["ticket_handling_min"]),
+                            int(raw["incident_responders"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlaybookError(f"{p.name}: on_call needs numbers page_handling_min, ticket_handling_min and "
+                            f"incident_responders; {exc!r}") from exc
+    check_positive(f"{p.name}: on_call.page_handling_min", costs.page_handling_min)
+    check_non_negative(f"{p.name}: on_call.ticket_handling_min", costs.ticket_handling_min)
+    if costs.incident_responders < 1 or costs.incident_responders != raw["incident_responders"]:
+        raise PlaybookError(f"{p.name}: on_call.incident_responders must be a whole number >= 1; "
+                            f"got {raw['incident_responders']!r}")
+    return costs
 
 
 def policy_from_openslo(spec: SloSpec) -> Policy | None:
@@ -721,3 +770,46 @@ def synthetic_series(n_series: int, n_minutes: int, seed: int, slo_target: float
         bad = rng.binomial(total, np.minimum(p, 1))
         out.append(SliSeries(f"slo-{i:02d}", "r", slo_target, 30.0, start, bad, total))
     return out
+
+
+def burn_rate_table(period_days: float, slo_target: float) -> pd.DataFrame:
+    """The Workbook's multiwindow policy derived for a period, and what each row means for one objective.
+
+    One row per rule of :func:`dfp.reliability.slo.multiwindow_policy`: severity, budget share (%),
+    long window (h), short window (min), burn threshold, the error ratio (%) that trips it
+    (``threshold x (1 - slo_target)``), hours until the budget is gone at that burn, and minutes a
+    full outage takes to trip it.
+
+    >>> burn_rate_table(30, 0.999).loc[0, "burn_threshold"]
+    14.4
+    """
+    budget = 1.0 - slo_target
+    return pd.DataFrame([{
+        "severity": r.severity, "budget_share_pct": 100 * r.budget_share, "long_window_h": r.long_window_min / 60,
+        "short_window_min": r.short_window_min, "burn_threshold": r.burn_threshold,
+        "error_ratio_pct": 100 * r.burn_threshold * budget,
+        "budget_gone_h": time_to_exhaustion_h(r.burn_threshold, period_days),
+        "full_outage_detect_min": detection_time_min(1.0, slo_target, r.long_window_min, r.burn_threshold),
+    } for r in multiwindow_policy(period_days)])
+
+
+def detection_by_formula(policies: Sequence[Policy], error_ratios: Sequence[float], slo_target: float,
+                         period_days: float) -> pd.DataFrame:
+    """Minutes each policy's fastest page takes at each steady error ratio (``inf``: it never pages).
+
+    Rows: error ratios (fractions); columns: policy ids. ``min over page rules of rule_detection_min``.
+    """
+    out = {}
+    for p in policies:
+        pages = [r for r in p.rules if r.severity == "page"]
+        out[p.id] = [min((rule_detection_min(r, e, slo_target, period_days) for r in pages), default=np.inf)
+                     for e in error_ratios]
+    return pd.DataFrame(out, index=pd.Index(list(error_ratios), name="error_ratio"))
+
+
+def detection_and_reset(matches: pd.DataFrame, policy_ids: Sequence[str]) -> pd.DataFrame:
+    """Per incident, each policy's detection minutes (impact start to first page) and reset minutes
+    (impact end to the last page's end), columns ``<policy> detect`` and ``<policy> reset``."""
+    det = matches.pivot(index="incident", columns="policy", values="detection_min")[list(policy_ids)]
+    res = matches.pivot(index="incident", columns="policy", values="reset_min")[list(policy_ids)]
+    return pd.concat([det.add_suffix(" detect"), res.add_suffix(" reset")], axis=1)

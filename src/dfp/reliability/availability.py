@@ -8,7 +8,13 @@
 ``downtime_min_per_month``      expected minutes of unavailability in the 30-day budget month
 ``nines``                       -log10(1 - availability): 0.999 -> 3.0
 ``required_part_availability``  the availability each of n serial parts needs to reach a target
+``outage_availability``         request-weighted availability of a period with one outage in it
+``traffic_in_window``           requests (events) the traffic record shows inside a time window
+``outage_credit``               an outage in the traffic record: requests hit, the period's availability, SLA credit
 =============================  ===============================================================
+
+An outage is weighed by the requests it hit, not by its minutes (the SLOs count requests): the same
+hour costs about three times as much at the 17:00 UTC peak as at the 08:00 trough.
 
 Availabilities are fractions in [0, 1]. Every rule assumes independent failures, which is the
 optimistic bound: correlated failures (a region, a bad deploy to every replica) are why the playbook
@@ -22,21 +28,29 @@ A block spec for :func:`compose` is a leaf name (a key of ``leaves``) or a one-k
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from dfp.core.checks import check_fraction, check_int_range
+import pandas as pd
+
+from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
-from dfp.core.units import SLO_MONTH_MIN
+from dfp.core.units import SLO_MONTH_DAYS, SLO_MONTH_MIN
+from dfp.reliability.slo import sla_credit_ratio
 
 __all__ = [
+    "OutageCredit",
     "compose",
     "downtime_min_per_month",
     "k_of_n",
     "nines",
+    "outage_availability",
+    "outage_credit",
     "parallel",
     "required_part_availability",
     "serial",
+    "traffic_in_window",
 ]
 
 
@@ -166,3 +180,106 @@ def required_part_availability(target: float, parts: int) -> float:
     t = check_fraction("target", target)
     p = check_int_range("parts", parts, 1, 10_000)
     return t ** (1.0 / p)
+
+
+def outage_availability(requests_hit: float, requests_in_period: float) -> float:
+    """Request-weighted availability of a period whose only failures are one outage's requests.
+
+    ``1 - requests_hit / requests_in_period``: the SLO's good/valid ratio when every request the
+    outage hit failed. An hour at the peak hits more requests than an hour at the trough, so it
+    costs more availability (and more SLA credit); minutes alone would price them the same.
+
+    Args:
+        requests_hit: requests (or events) that arrived during the outage, >= 0.
+        requests_in_period: all requests of the period (the SLA's rolling 30 days), > 0.
+
+    Returns:
+        Availability, a fraction in [0, 1].
+
+    Raises:
+        PlaybookError: a negative count, an empty period, or more requests hit than the period holds.
+
+    >>> outage_availability(500.0, 1_000_000.0)
+    0.9995
+    """
+    hit = check_non_negative("requests_hit", requests_hit)
+    total = check_positive("requests_in_period", requests_in_period)
+    if hit > total:
+        raise PlaybookError(f"outage_availability: requests_hit ({hit:g}) exceeds requests_in_period ({total:g})")
+    return 1.0 - hit / total
+
+
+def traffic_in_window(traffic_hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                      regions: Iterable[str] | None = None) -> float:
+    """Events the hourly traffic record shows in ``[start, end)``, partial hours pro rata.
+
+    ``sum over hours h of events_h * overlap(h, [start, end)) / 1 h`` (vectorised over the hours).
+
+    Args:
+        traffic_hourly: the ``traffic_hourly`` dataset (columns ``hour`` (UTC), ``region``, ``events``).
+        start, end: the window (UTC timestamps), ``start <= end``.
+        regions: only these regions (default: all).
+
+    >>> t = pd.DataFrame({"hour": pd.to_datetime(["2025-01-01 00:00", "2025-01-01 01:00"], utc=True),
+    ...                   "region": ["us-east-1", "us-east-1"], "events": [600, 1200]})
+    >>> traffic_in_window(t, pd.Timestamp("2025-01-01 00:30", tz="UTC"), pd.Timestamp("2025-01-01 01:30", tz="UTC"))
+    900.0
+    """
+    if end < start:
+        raise PlaybookError(f"traffic_in_window: end {end} is before start {start}")
+    t = traffic_hourly if regions is None else traffic_hourly.loc[traffic_hourly["region"].isin(list(regions))]
+    h0 = t["hour"]
+    h1 = h0 + pd.Timedelta(hours=1)
+    lo = h0.where(h0 > start, start)
+    hi = h1.where(h1 < end, end)
+    overlap_h = ((hi - lo) / pd.Timedelta(hours=1)).clip(lower=0.0)
+    return float((t["events"].astype(float) * overlap_h).sum())
+
+
+@dataclass(frozen=True)
+class OutageCredit:
+    """One full outage priced by the requests it hit (:func:`outage_credit`).
+
+    Attributes:
+        requests_hit: requests (events) that arrived during the outage in its regions.
+        requests_in_period: the regions' requests over the SLA period ending at the outage's end.
+        availability: ``outage_availability(requests_hit, requests_in_period)`` (fraction).
+        credit_ratio: the SLA credit owed, a fraction of the month's invoice.
+        credit_usd: ``credit_ratio x mrr_usd``.
+    """
+
+    requests_hit: float
+    requests_in_period: float
+    availability: float
+    credit_ratio: float
+    credit_usd: float
+
+
+def outage_credit(traffic_hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, regions: Iterable[str],
+                  mrr_usd: float, tiers: Sequence[Mapping[str, float]],
+                  period_days: float = SLO_MONTH_DAYS) -> OutageCredit:
+    """A full outage of ``regions`` over ``[start, end)`` weighted by the traffic it hit (``traffic_hourly``).
+
+    The period is the SLA's rolling window ending at ``end``; the credit is
+    :func:`dfp.reliability.slo.sla_credit_ratio` of the resulting availability. The same outage at the
+    peak hour hits more requests than at the trough, so it never costs less.
+
+    Args:
+        traffic_hourly: the ``traffic_hourly`` dataset.
+        start, end: the outage (UTC).
+        regions: the regions it took down.
+        mrr_usd: the affected customers' monthly invoice (USD/month).
+        tiers: the SLA credit schedule (``system.yml`` ``pricing.sla_credit``).
+        period_days: the SLA window (days; default the 30-day budget month).
+
+    Raises:
+        PlaybookError: no traffic in the period (availability undefined), or a bad window.
+    """
+    regs = list(regions)
+    hit = traffic_in_window(traffic_hourly, start, end, regs)
+    total = traffic_in_window(traffic_hourly, end - pd.Timedelta(days=float(period_days)), end, regs)
+    if total <= 0:
+        raise PlaybookError(f"outage_credit: no traffic in {regs} in the {period_days:g} days to {end}")
+    a = outage_availability(min(hit, total), total)
+    ratio = sla_credit_ratio(a, tiers)
+    return OutageCredit(hit, total, a, ratio, ratio * check_non_negative("mrr_usd", mrr_usd))

@@ -1,6 +1,15 @@
-"""Incident metrics: time to detect/acknowledge/mitigate/resolve, budget burned, targets, policy.
+"""Incidents: the one record per incident, every figure about one, the error-budget policy and its freezes.
 
 ==========================  ==================================================================
+``incident_records``         the record of every incident (``system.yml`` ``incidents:``), validated
+``incident_record``          one incident's record (timeline, cause, SLI impact, remedy, action items)
+``event_log_frame``          the rows of ``incident_events.csv``, written from the record
+``timeline_frame``           one record's timeline as rows (what the postmortems show)
+``action_items_frame``       one record's action items with their decision records
+``remedy_anachronisms``      remedy components that do not exist yet at the incident's start
+``incident_figures``         every number about one incident (:class:`IncidentFigures`), from one place
+``freeze_windows``           the feature freezes the policy imposed, computed from the hourly SLI history
+``in_freeze``                whether deploys fall inside a freeze of their service
 ``load_event_log``           the incident event log, checked against the calendar and for order
 ``incident_times``           TTD, TTA, TTM (time to restore), TTR per incident (minutes)
 ``window_budget_share``      budget share the bad events of a minute window spent (vectorised)
@@ -18,6 +27,7 @@ the "MTTR" of the owner's target); ``ttr = resolved - impact_start``.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,17 +40,40 @@ from dfp.core.checks import check_fraction
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.io.data import load
-from dfp.io.system import System
+from dfp.io.openslo import load_slos
+from dfp.io.system import System, load_system
 from dfp.io.yamlfile import check_shape, load_yaml
+from dfp.reliability.slo import availability, sla_credit_ratio
 
 __all__ = [
+    "BAD_EVENT_LABEL",
+    "WORKING_HOURS_UTC",
+    "ActionItem",
     "BudgetPolicy",
+    "CauseDeploy",
+    "IncidentData",
+    "IncidentFigures",
+    "IncidentRecord",
+    "action_items_frame",
     "budget_consumed",
     "budget_policy_actions",
+    "check_record",
+    "event_log_frame",
+    "freeze_windows",
+    "in_freeze",
+    "in_working_hours",
+    "incident_data",
+    "incident_figures",
+    "incident_record",
+    "incident_records",
     "incident_times",
+    "introduced_at",
     "load_budget_policy",
     "load_event_log",
+    "parse_record",
+    "remedy_anachronisms",
     "targets_check",
+    "timeline_frame",
     "window_budget_share",
 ]
 
@@ -229,3 +262,485 @@ def budget_policy_actions(severity: str, kind: str, max_budget_share: float, min
     if max_budget_share > policy.escalation_min_share:
         out.append("escalation")
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The incident record (issue 13): one entry per incident in system.yml, the one home of every fact about it.
+# ---------------------------------------------------------------------------------------------------------------
+
+_CAUSE_KINDS = ("deploy", "external", "tenant")
+_SLO_NAMES = ("api-availability", "processing-latency", "processing-success", "delivery-success",
+              "delivery-freshness")
+#: What one bad event of each SLO is, for people (the failure count an incident's figures report).
+BAD_EVENT_LABEL = {
+    "api-availability": "failed API requests",
+    "processing-latency": "events processed later than 500 ms",
+    "processing-success": "events that failed processing",
+    "delivery-success": "failed deliveries",
+    "delivery-freshness": "deliveries later than 2 s",
+}
+#: The hours a page reaches someone at a desk: 08:00-17:00 US Eastern (13:00-22:00 UTC), Monday to Friday.
+WORKING_HOURS_UTC = (13, 22)
+
+
+@dataclass(frozen=True)
+class CauseDeploy:
+    """The deployment behind a change-related incident (the deploy log carries it)."""
+
+    deployed_at: pd.Timestamp
+    service: str
+    change_type: str
+    rollback_started_at: pd.Timestamp
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """One action item and the decision record it produced (``""`` when none)."""
+
+    item: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """One incident's record: calendar, timeline (UTC), cause, SLI impact, remedy and action items."""
+
+    id: str
+    title: str
+    kind: str
+    severity: str
+    regions: tuple[str, ...]
+    services: tuple[str, ...]
+    impact_start: pd.Timestamp
+    detected_at: pd.Timestamp
+    detected_how: str
+    acknowledged_at: pd.Timestamp
+    acknowledged_who: str
+    acknowledged_how: str
+    mitigated_at: pd.Timestamp
+    resolved_at: pd.Timestamp
+    sli_impact: Mapping[str, float]
+    cause_kind: str
+    cause_what: str
+    cause_deploy: CauseDeploy | None
+    tenants: str
+    remediation: str
+    remedy_components: tuple[str, ...]
+    action_items: tuple[ActionItem, ...]
+
+    @property
+    def slos(self) -> tuple[str, ...]:
+        """The SLOs the incident hit (empty when users saw nothing)."""
+        return tuple(self.sli_impact)
+
+    @property
+    def primary_slo(self) -> str | None:
+        """The SLO whose bad events are the incident's failure count (the first of ``sli_impact``)."""
+        return next(iter(self.sli_impact), None)
+
+    @property
+    def decisions(self) -> tuple[str, ...]:
+        """The decision records its action items produced, in order, without repeats."""
+        return tuple(dict.fromkeys(a.decision for a in self.action_items if a.decision))
+
+
+def _ts(value: object, where: str) -> pd.Timestamp:
+    try:
+        t = pd.Timestamp(str(value))
+    except ValueError as exc:
+        raise PlaybookError(f"system.yml: {where} must be a UTC timestamp; got {value!r}") from exc
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _field(entry: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in entry:
+        raise PlaybookError(f"system.yml: {where} is missing field {key!r}")
+    return entry[key]
+
+
+def parse_record(entry: Mapping[str, Any], system: System) -> IncidentRecord:
+    """Validate one ``incidents:`` entry of ``system.yml`` into an :class:`IncidentRecord`.
+
+    Rules: ``impact_start <= detected <= acknowledged``; ``impact_end <= resolved``; the SLOs in
+    ``sli_impact`` exist; a deploy cause is deployed before the impact starts and rolled back after
+    detection, no later than the impact end; decisions are ``ADR-nnnn`` or empty.
+
+    Raises:
+        PlaybookError: naming the incident, the field and the rule.
+    """
+    inc = system.incident(str(_field(entry, "id", "incidents[]")))
+    w = f"incidents.{inc.id}"
+    det, ack = _field(entry, "detected", w), _field(entry, "acknowledged", w)
+    cause = _field(entry, "cause", w)
+    impact = dict(_field(entry, "sli_impact", w) or {})
+    unknown = [k for k in impact if k not in _SLO_NAMES]
+    if unknown:
+        raise PlaybookError(f"system.yml: {w}.sli_impact names unknown SLO(s) {unknown}; known: {list(_SLO_NAMES)}")
+    deploy = None
+    if str(_field(cause, "kind", w + ".cause")) not in _CAUSE_KINDS:
+        raise PlaybookError(f"system.yml: {w}.cause.kind must be one of {list(_CAUSE_KINDS)}; got {cause['kind']!r}")
+    if cause["kind"] == "deploy":
+        d = _field(cause, "deploy", w + ".cause")
+        deploy = CauseDeploy(_ts(_field(d, "deployed_at", w + ".cause.deploy"), w + ".cause.deploy.deployed_at"),
+                             str(_field(d, "service", w + ".cause.deploy")),
+                             str(_field(d, "change_type", w + ".cause.deploy")),
+                             _ts(_field(d, "rollback_started_at", w + ".cause.deploy"),
+                                 w + ".cause.deploy.rollback_started_at"))
+    items = tuple(ActionItem(str(_field(a, "item", w + ".action_items[]")), str(a.get("decision") or ""))
+                  for a in _field(entry, "action_items", w))
+    rec = IncidentRecord(
+        id=inc.id, title=inc.title, kind=inc.kind, severity=inc.severity, regions=inc.regions,
+        services=inc.services, impact_start=inc.impact_start,
+        detected_at=_ts(_field(det, "at", w + ".detected"), w + ".detected.at"),
+        detected_how=str(_field(det, "how", w + ".detected")),
+        acknowledged_at=_ts(_field(ack, "at", w + ".acknowledged"), w + ".acknowledged.at"),
+        acknowledged_who=str(_field(ack, "who", w + ".acknowledged")),
+        acknowledged_how=str(_field(ack, "how", w + ".acknowledged")),
+        mitigated_at=inc.impact_end, resolved_at=_ts(_field(entry, "resolved", w), w + ".resolved"),
+        sli_impact={str(k): float(v) for k, v in impact.items()},
+        cause_kind=str(cause["kind"]), cause_what=str(_field(cause, "what", w + ".cause")), cause_deploy=deploy,
+        tenants=str(_field(entry, "tenants", w)), remediation=str(_field(entry, "remediation", w)),
+        remedy_components=tuple(str(c) for c in _field(entry, "remedy_components", w)), action_items=items,
+    )
+    check_record(rec)
+    return rec
+
+
+def check_record(rec: IncidentRecord) -> None:
+    """Raise :class:`PlaybookError` when the record's timeline is out of order (see :func:`parse_record`)."""
+    w = f"system.yml: incidents.{rec.id}"
+    order = [("impact_start", rec.impact_start), ("detected.at", rec.detected_at),
+             ("acknowledged.at", rec.acknowledged_at)]
+    for (a, ta), (b, tb) in itertools.pairwise(order):
+        if tb < ta:
+            raise PlaybookError(f"{w}: {b} ({tb}) is before {a} ({ta})")
+    if rec.resolved_at < rec.mitigated_at:
+        raise PlaybookError(f"{w}: resolved ({rec.resolved_at}) is before impact_end ({rec.mitigated_at})")
+    d = rec.cause_deploy
+    if d is not None:
+        if d.deployed_at > rec.impact_start:
+            raise PlaybookError(f"{w}: cause.deploy.deployed_at ({d.deployed_at}) is after impact_start")
+        if not rec.detected_at <= d.rollback_started_at <= rec.mitigated_at:
+            raise PlaybookError(f"{w}: cause.deploy.rollback_started_at ({d.rollback_started_at}) must lie between "
+                                f"detected.at and impact_end")
+    bad = [a.decision for a in rec.action_items if a.decision and not re.fullmatch(r"ADR-\d{4}", a.decision)]
+    if bad:
+        raise PlaybookError(f"{w}: action_items decision must be ADR-nnnn or empty; got {bad}")
+
+
+def incident_records(system: System) -> tuple[IncidentRecord, ...]:
+    """Every incident's record, in calendar order.
+
+    >>> from dfp.io.system import load_system
+    >>> [r.id for r in incident_records(load_system())][:2]
+    ['INC-01', 'INC-02']
+    """
+    by_id = {str(e.get("id")): e for e in system.raw["incidents"]}
+    return tuple(parse_record(by_id[i.id], system) for i in system.incidents)
+
+
+def incident_record(system: System, incident_id: str) -> IncidentRecord:
+    """One incident's record (by id or slug).
+
+    >>> from dfp.io.system import load_system
+    >>> incident_record(load_system(), "INC-03").sli_impact["processing-success"]
+    0.22
+    """
+    inc = system.incident(incident_id)
+    return next(r for r in incident_records(system) if r.id == inc.id)
+
+
+def in_working_hours(ts: pd.Timestamp) -> bool:
+    """Whether a UTC instant falls in the team's working hours (Monday-Friday 13:00-22:00 UTC).
+
+    >>> in_working_hours(pd.Timestamp("2026-01-31T02:48Z")), in_working_hours(pd.Timestamp("2025-11-18T19:17Z"))
+    (False, True)
+    """
+    lo, hi = WORKING_HOURS_UTC
+    return bool(ts.day_of_week < 5 and lo <= ts.hour < hi)
+
+
+def event_log_frame(system: System) -> pd.DataFrame:
+    """The rows of ``incident_events.csv``, written from the record (timestamps as ``YYYY-MM-DDTHH:MM:SSZ``)."""
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    rows = [{
+        "incident_id": r.id, "severity": r.severity, "regions": ";".join(r.regions), "services": ";".join(r.services),
+        "impact_start": r.impact_start.strftime(fmt), "detected": r.detected_at.strftime(fmt),
+        "detection_source": r.detected_how, "acknowledged": r.acknowledged_at.strftime(fmt),
+        "mitigated": r.mitigated_at.strftime(fmt), "resolved": r.resolved_at.strftime(fmt),
+        "sli_impact": "true" if r.sli_impact else "false",
+    } for r in incident_records(system)]
+    return pd.DataFrame(rows)
+
+
+def introduced_at(introduced: str, system: System) -> pd.Timestamp:
+    """When an architecture component appears: ``introduced`` is an era id or a ``YYYY-MM`` month.
+
+    >>> from dfp.io.system import load_system
+    >>> str(introduced_at("2026-02", load_system()).date()), str(introduced_at("mvp", load_system()).date())
+    ('2026-02-01', '2024-11-01')
+    """
+    text = str(introduced)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return pd.Timestamp(text + "-01", tz="UTC")
+    try:
+        return system.era(text).start
+    except PlaybookError as exc:
+        raise PlaybookError(f"architecture.yml: introduced must be an era id or YYYY-MM; got {introduced!r}") from exc
+
+
+def remedy_anachronisms(rec: IncidentRecord, introduced: Mapping[str, str], system: System) -> list[str]:
+    """The components a remedy names that do not exist at the incident's start (``[]`` when all do).
+
+    ``introduced`` maps component id -> its ``introduced`` value in ``architecture.yml``.
+
+    >>> from dfp.io.system import load_system
+    >>> s = load_system(); r = incident_record(s, "INC-03")
+    >>> remedy_anachronisms(r, {"argo-cd": "mvp", "event-stream": "2026-02"}, s)
+    ['event-stream']
+    """
+    missing = [c for c in rec.remedy_components if c not in introduced]
+    if missing:
+        raise PlaybookError(f"system.yml: incidents.{rec.id}.remedy_components names unknown component(s) {missing}")
+    return [c for c in rec.remedy_components if introduced_at(introduced[c], system) > rec.impact_start]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Error-budget freezes, computed from the SLI history and the policy.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def freeze_windows(hourly: pd.DataFrame, slos: Sequence[Any], policy: BudgetPolicy) -> pd.DataFrame:
+    """The feature freezes the error-budget policy imposed, from the hourly SLI history.
+
+    For each SLO and region, the rolling budget left over the SLO's period is computed at the end of
+    every hour (``1 - bad / ((1 - target) * total)`` over the last ``period_days * 24`` hours); a freeze
+    of the SLO's service starts at the end of the first hour it is below ``policy.freeze_below`` and
+    ends at the end of the first hour it is back at or above it (or at the end of the history).
+
+    Args:
+        hourly: ``sli_hourly`` (hour, slo, region, total, good); slos: OpenSLO specs (name, service,
+            slo_target, period_days); policy: the error-budget policy.
+
+    Returns:
+        Frame: service, slo, region, start, end, days, min_remaining (one row per window, by start).
+
+    >>> h = pd.DataFrame({"hour": pd.date_range("2025-01-01", periods=4, freq="h", tz="UTC"), "slo": "s",
+    ...     "region": "r", "total": [100] * 4, "good": [100, 97, 100, 100]})
+    >>> from types import SimpleNamespace as N
+    >>> spec = N(name="s", service="api", slo_target=0.99, period_days=2 / 24)
+    >>> freeze_windows(h, [spec], load_budget_policy())[["start", "end"]].astype(str).values.tolist()
+    [['2025-01-01 02:00:00+00:00', '2025-01-01 04:00:00+00:00']]
+    """
+    cols = ["service", "slo", "region", "start", "end", "days", "min_remaining"]
+    rows = []
+    one_h = pd.Timedelta(hours=1)
+    for spec in slos:
+        part = hourly[hourly["slo"] == spec.name]
+        for region, grp in part.groupby("region", sort=True):
+            g = grp.sort_values("hour", kind="stable")
+            total = g["total"].to_numpy(dtype=float)
+            bad = total - g["good"].to_numpy(dtype=float)
+            n = round(float(spec.period_days) * 24)
+            bad_c = np.concatenate([[0.0], np.cumsum(bad)])
+            tot_c = np.concatenate([[0.0], np.cumsum(total)])
+            end = np.arange(1, len(total) + 1)
+            start = np.maximum(end - n, 0)
+            budget = (1.0 - float(spec.slo_target)) * (tot_c[end] - tot_c[start])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rem = np.where(budget > 0, 1.0 - (bad_c[end] - bad_c[start]) / budget, 1.0)
+            frozen = rem < policy.freeze_below
+            if not frozen.any():
+                continue
+            edges = np.diff(np.concatenate([[0], frozen.astype(int), [0]]))
+            hours = pd.DatetimeIndex(g["hour"])
+            for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+                s = hours[a] + one_h
+                e = hours[b] + one_h if b < len(hours) else hours[-1] + one_h
+                rows.append({"service": spec.service, "slo": spec.name, "region": str(region), "start": s, "end": e,
+                             "days": (e - s) / pd.Timedelta(days=1), "min_remaining": float(rem[a:b].min())})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["start", "service"], kind="stable").reset_index(drop=True)
+
+
+def in_freeze(at: pd.Series, service: pd.Series, windows: pd.DataFrame) -> np.ndarray:
+    """True where a deploy of ``service`` at ``at`` falls inside a freeze window of that service.
+
+    >>> w = pd.DataFrame({"service": ["api"], "start": [pd.Timestamp("2025-01-02", tz="UTC")],
+    ...                   "end": [pd.Timestamp("2025-01-05", tz="UTC")]})
+    >>> at = pd.Series(pd.to_datetime(["2025-01-03", "2025-01-03", "2025-01-06"], utc=True))
+    >>> in_freeze(at, pd.Series(["api", "web", "api"]), w).tolist()
+    [True, False, False]
+    """
+    out = np.zeros(len(at), dtype=bool)
+    t = pd.DatetimeIndex(at)
+    svc = np.asarray(service)
+    for w in windows.itertuples(index=False):
+        out |= (svc == w.service) & (t >= w.start) & (t < w.end)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every figure about an incident, from one function.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentData:
+    """What :func:`incident_figures` reads: the system, the SLI minutes (``dfp.generate.sli.load_minutes()``),
+    the SLO specs, the hourly SLI roll-up, monthly revenue and customers, and the error-budget policy."""
+
+    system: System
+    minutes: Any
+    slos: Sequence[Any]
+    hourly: pd.DataFrame
+    revenue: pd.DataFrame
+    customers: pd.DataFrame
+    policy: BudgetPolicy
+
+
+def incident_data(minutes: Any) -> IncidentData:
+    """Load everything :func:`incident_figures` reads, around the given SLI minutes."""
+    return IncidentData(load_system(), minutes, tuple(load_slos()), load("sli_hourly"), load("revenue_monthly"),
+                        load("customers"), load_budget_policy())
+
+
+@dataclass(frozen=True)
+class IncidentFigures:
+    """Every number the book quotes about one incident (minutes, events, shares of a budget, USD).
+
+    ``bad_events`` counts the primary SLO's bad events (``primary_slo``; what they are:
+    ``bad_event_label``) in the incident's regions over the impact window. ``top_*`` is the SLO and
+    region whose budget it spent the largest share of; ``budget_left_after`` the lowest rolling budget
+    left of any SLO it hit, at mitigation. ``unattended_*`` is what burned between the page and the
+    acknowledgement. ``credit_usd`` is the SLA credit owed for the API's month in its regions.
+    """
+
+    id: str
+    title: str
+    severity: str
+    detected_off_hours: bool
+    duration_min: float
+    ttd_min: float
+    tta_min: float
+    ttm_min: float
+    ttr_min: float
+    primary_slo: str
+    bad_event_label: str
+    bad_events: int
+    bad_by_slo: Mapping[str, int]
+    top_slo: str
+    top_region: str
+    top_budget_share: float
+    budget_left_after: float
+    unattended_min: float
+    unattended_budget_share: float
+    month_availability: float
+    credit_ratio: float
+    credit_usd: float
+    actions: tuple[str, ...]
+
+
+def _minute(sim: Any, ts: pd.Timestamp) -> int:
+    return int(np.clip((ts - sim.start) / pd.Timedelta(minutes=1), 0, sim.n_minutes))
+
+
+def incident_figures(incident_id: str, data: IncidentData) -> IncidentFigures:
+    """Every figure about one incident, computed from the record and the SLI data.
+
+    Clocks (minutes, from the record): ``ttd = detected - impact_start``, ``tta = acknowledged -
+    detected``, ``ttm = impact_end - impact_start`` (restore), ``ttr = resolved - impact_start``.
+    Budget shares: bad events over ``(1 - target) * total`` of the SLO period ending at the window's
+    end, per SLO and region (as :func:`window_budget_share`). Credits: the API's availability in the
+    incident's month and regions (hourly SLI), the SLA credit tier (``system.yml`` pricing) and the
+    month's revenue of those regions' customers.
+    """
+    system, sim = data.system, data.minutes
+    rec = incident_record(system, incident_id)
+    m = pd.Timedelta(minutes=1)
+    a, b = _minute(sim, rec.impact_start), _minute(sim, rec.mitigated_at)
+    d, k = _minute(sim, rec.detected_at), _minute(sim, min(rec.acknowledged_at, rec.mitigated_at))
+    bad_by: dict[str, int] = {}
+    top = ("", "", 0.0)
+    left = 1.0
+    unattended = 0.0
+    for spec in data.slos:
+        if spec.name not in rec.sli_impact:
+            continue
+        period = int(spec.period_days * 1440)
+        for region in rec.regions:
+            if (spec.name, region) not in sim.counts:
+                continue
+            total, bad = sim.counts[(spec.name, region)]
+            bad_by[spec.name] = bad_by.get(spec.name, 0) + int(bad[a:b].sum())
+            share = window_budget_share(bad, total, a, b, spec.slo_target, period)
+            if share > top[2]:
+                top = (spec.name, region, share)
+                unattended = window_budget_share(bad, total, d, k, spec.slo_target, period) if k > d else 0.0
+            budget = (1.0 - spec.slo_target) * float(total[max(b - period, 0):b].sum())
+            if budget > 0:
+                left = min(left, 1.0 - float(bad[max(b - period, 0):b].sum()) / budget)
+    primary = rec.primary_slo or ""
+    avail, ratio, credit = _sla_credit(rec, data)
+    actions = tuple(budget_policy_actions(rec.severity, rec.kind, top[2], left, data.policy))
+    return IncidentFigures(
+        id=rec.id, title=rec.title, severity=rec.severity, detected_off_hours=not in_working_hours(rec.detected_at),
+        duration_min=(rec.mitigated_at - rec.impact_start) / m, ttd_min=(rec.detected_at - rec.impact_start) / m,
+        tta_min=(rec.acknowledged_at - rec.detected_at) / m, ttm_min=(rec.mitigated_at - rec.impact_start) / m,
+        ttr_min=(rec.resolved_at - rec.impact_start) / m, primary_slo=primary,
+        bad_event_label=BAD_EVENT_LABEL.get(primary, ""), bad_events=bad_by.get(primary, 0), bad_by_slo=bad_by,
+        top_slo=top[0], top_region=top[1], top_budget_share=top[2], budget_left_after=left,
+        unattended_min=max(0.0, (min(rec.acknowledged_at, rec.mitigated_at) - rec.detected_at) / m),
+        unattended_budget_share=unattended, month_availability=avail, credit_ratio=ratio, credit_usd=credit,
+        actions=actions,
+    )
+
+
+def _sla_credit(rec: IncidentRecord, data: IncidentData) -> tuple[float, float, float]:
+    """(lowest monthly API availability of the incident's regions, credit ratio, credit USD)."""
+    month = rec.impact_start.tz_localize(None).to_period("M")
+    h = data.hourly
+    sel = h[(h["slo"] == "api-availability") & h["region"].isin(rec.regions)
+            & (h["hour"].dt.tz_localize(None).dt.to_period("M") == month)]
+    tiers = list(data.system.pricing["sla_credit"])
+    worst, ratio, credit = 1.0, 0.0, 0.0
+    rev_month = data.revenue[data.revenue["month"].dt.tz_localize(None).dt.to_period("M") == month]
+    for region, grp in sel.groupby("region", sort=True):
+        av = availability(float(grp["good"].sum()), float(grp["total"].sum()))
+        r = sla_credit_ratio(av, tiers)
+        ids = data.customers.loc[data.customers["region"] == region, "customer_id"]
+        credit += r * float(rev_month.loc[rev_month["customer_id"].isin(ids), "revenue_usd"].sum())
+        worst, ratio = min(worst, av), max(ratio, r)
+    return worst, ratio, credit
+
+
+def timeline_frame(rec: IncidentRecord) -> pd.DataFrame:
+    """The record's timeline as rows (``at`` as ``YYYY-MM-DD HH:MM`` UTC, ``event``), in time order; a deploy
+    cause adds the deploy and the start of its rollback.
+
+    >>> from dfp.io.system import load_system
+    >>> timeline_frame(incident_record(load_system(), "INC-03"))["at"].tolist()[:2]
+    ['2025-11-18 19:09', '2025-11-18 19:12']
+    """
+    rows = [(rec.impact_start, "impact starts"), (rec.detected_at, f"detected: {rec.detected_how}"),
+            (rec.acknowledged_at, f"acknowledged by {rec.acknowledged_who}: {rec.acknowledged_how}"),
+            (rec.mitigated_at, f"mitigated: {rec.remediation}"),
+            (rec.resolved_at, "resolved: clean-up done, incident closed")]
+    d = rec.cause_deploy
+    if d is not None:
+        rows += [(d.deployed_at, f"the causing change is deployed ({d.service}, {d.change_type})"),
+                 (d.rollback_started_at, "rollback of the change starts")]
+    out = pd.DataFrame(rows, columns=["ts", "event"]).sort_values("ts", kind="stable")
+    return pd.DataFrame({"at": out["ts"].dt.strftime("%Y-%m-%d %H:%M").to_numpy(), "event": out["event"].to_numpy()})
+
+
+def action_items_frame(rec: IncidentRecord) -> pd.DataFrame:
+    """The record's action items, numbered from 1: ``item`` and ``decision`` (``"(no record)"`` when none).
+
+    >>> from dfp.io.system import load_system
+    >>> action_items_frame(incident_record(load_system(), "INC-04"))["decision"].tolist()
+    ['ADR-0012', 'ADR-0012', 'ADR-0012']
+    """
+    return pd.DataFrame({"item": [a.item for a in rec.action_items],
+                         "decision": [a.decision or "(no record)" for a in rec.action_items]},
+                        index=range(1, len(rec.action_items) + 1))

@@ -8,6 +8,12 @@
 ``minute_frame``            one SLO's minutes as a frame (good, total), one region or all
 ``monthly_attainment``      per SLO, region and calendar month: good/total, objective, met
 ``latency_quantile_ms``     a latency quantile estimated from the bucket counts (histogram_quantile)
+``api_views``               the API's minutes three ways: edge (the SLI), the service counter, probes
+``gateway_failures``        the API Gateway failure episodes: minutes the edge saw 5xx the service did not
+``spec_table``              the SLOs as a table (objective, budget, full-outage minutes, what counts as bad)
+``latency_shares``          shares of events within each latency bucket, per region
+``compliance``              months measured and met, and the worst month, per SLO and region
+``daily_budget_remaining``  each SLO's rolling budget left at the end of each day, one region
 =========================  ===================================================================
 
 Storage choice: a year and eight months of minutes for five SLOs in two regions is about nine
@@ -30,6 +36,12 @@ Model (all assumptions in this module, the traffic volume from ``traffic_hourly`
 * blips: short error bursts that are not incidents (a few per month per SLO and region), and
   slow burns (about one a quarter) that last days at a low burn rate: the noise alerting must
   ignore or ticket;
+* the API at the edge: the API availability SLI counts requests and 5xx at API Gateway (its
+  CloudWatch ``Count`` and ``5XXError``), so a failure of the gateway itself (a few short episodes a
+  year per region, drawn from a separate random stream) counts against the SLO; the service's own
+  request counter, the SLI before, never saw those requests. Synthetic probes (one a minute from
+  each of three locations per region) fail with the edge's bad ratio and catch an outage even when
+  clients stop sending (:func:`api_views` shows both views of a minute range);
 * incidents: every calendar incident with an SLI impact (INC-01..INC-04) raises the bad ratio of
   the SLOs it hit, in its regions, from ``impact_start`` to ``impact_end`` to the minute
   (:data:`dfp.generate.sli.INCIDENT_IMPACT`). INC-05 (a cost spike) and INC-06 (a security near miss) have no SLI
@@ -38,6 +50,7 @@ Model (all assumptions in this module, the traffic volume from ``traffic_hourly`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,17 +60,24 @@ import pandas as pd
 
 from dfp.core.errors import PlaybookError
 from dfp.io.openslo import SloSpec
-from dfp.reliability.alerting import SliSeries
+from dfp.reliability.alerting import SliSeries, episodes
+from dfp.reliability.slo import rolling_budget_remaining
 
 __all__ = [
     "SLI_START_MONTH",
     "SLOS",
     "SliMinutes",
+    "api_views",
+    "compliance",
+    "daily_budget_remaining",
+    "gateway_failures",
     "iter_sli_series",
     "latency_quantile_ms",
+    "latency_shares",
     "minute_frame",
     "monthly_attainment",
     "sli_series",
+    "spec_table",
 ]
 
 SLI_START_MONTH = 4
@@ -74,12 +94,19 @@ class SliMinutes:
         counts: ``{(slo, region): (total, bad)}`` integer arrays per minute (int64 when simulated,
             int32 when read back from the disk cache; sums promote to int64).
         latency: ``{region: (total, le_100ms, le_300ms, le_500ms)}`` integer arrays per minute.
+        api_service: ``{region: (total, bad)}``: the API as the service's own request counter sees it.
+            The API availability SLI in ``counts`` is measured at the edge (API Gateway's request
+            count and 5xx, which include the requests the gateway itself failed); the service counter
+            never sees those, so during a gateway failure its total drops and its ratio stays clean.
+        probes: ``{region: (sent, failed)}``: synthetic probes of the public endpoint per minute.
     """
 
     start: pd.Timestamp
     n_minutes: int
     counts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
     latency: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    api_service: dict[str, tuple[np.ndarray, np.ndarray]] = dataclasses.field(default_factory=dict)
+    probes: dict[str, tuple[np.ndarray, np.ndarray]] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def index(self) -> pd.DatetimeIndex:
@@ -173,3 +200,95 @@ def latency_quantile_ms(counts: Mapping[str, float], q: float) -> float:
             return lower_ms + (bound - lower_ms) * (rank - below) / (cum - below)
         lower_ms, below = bound, cum
     return float("inf")
+
+
+def api_views(sim: SliMinutes, region: str, a: int = 0, b: int | None = None) -> pd.DataFrame:
+    """The API's minutes ``[a, b)`` in one region, as each measurement sees them.
+
+    Columns: ``edge_total``, ``edge_bad`` (API Gateway's count and 5xx: the SLI), ``service_total``,
+    ``service_bad`` (the service's own counter: it never sees the requests the gateway failed),
+    ``probes_sent``, ``probes_failed``, and the ratios ``edge_availability``,
+    ``service_availability``, ``probe_availability`` (NaN in a minute with nothing counted).
+
+    Raises:
+        PlaybookError: the minutes hold no service or probe view for ``region``.
+    """
+    if region not in sim.api_service or region not in sim.probes:
+        raise PlaybookError(f"api_views: no service counter or probes for region {region!r}; "
+                            f"regions: {sorted(sim.api_service)}")
+    end = sim.n_minutes if b is None else b
+    if not 0 <= a <= end <= sim.n_minutes:
+        raise PlaybookError(f"api_views: need 0 <= a <= b <= {sim.n_minutes}; got a={a}, b={end}")
+    et, eb = sim.counts[("api-availability", region)]
+    st, sb = sim.api_service[region]
+    ps, pf = sim.probes[region]
+    f = pd.DataFrame({"edge_total": et[a:end], "edge_bad": eb[a:end], "service_total": st[a:end],
+                      "service_bad": sb[a:end], "probes_sent": ps[a:end], "probes_failed": pf[a:end]},
+                     index=sim.index[a:end]).astype(np.int64)
+    ratio = lambda bad, tot: 1.0 - f[bad] / f[tot].where(f[tot] > 0)  # noqa: E731
+    return f.assign(edge_availability=ratio("edge_bad", "edge_total"),
+                    service_availability=ratio("service_bad", "service_total"),
+                    probe_availability=ratio("probes_failed", "probes_sent"))
+
+
+def gateway_failures(sim: SliMinutes, region: str) -> pd.DataFrame:
+    """API Gateway failure episodes in one region: runs of minutes in which the edge counted 5xx
+    that the service's counter did not (requests the gateway itself failed).
+
+    Returns:
+        Frame: ``start``, ``end`` (UTC), ``minutes``, ``gateway_5xx`` (requests failed at the gateway),
+        ``edge_availability`` and ``service_availability`` over the episode (fractions).
+    """
+    v = api_views(sim, region)
+    gw = (v["edge_bad"] - v["service_bad"]).to_numpy()
+    starts, ends = episodes(gw > 0)
+    rows = []
+    for s0, e0 in zip(starts, ends, strict=True):
+        w = v.iloc[s0:e0]
+        rows.append({"start": v.index[s0], "end": v.index[e0 - 1] + pd.Timedelta(minutes=1), "minutes": int(e0 - s0),
+                     "gateway_5xx": int(gw[s0:e0].sum()),
+                     "edge_availability": 1.0 - w["edge_bad"].sum() / w["edge_total"].sum(),
+                     "service_availability": 1.0 - w["service_bad"].sum() / w["service_total"].sum()})
+    return pd.DataFrame(rows, columns=["start", "end", "minutes", "gateway_5xx", "edge_availability",
+                                       "service_availability"])
+
+
+def spec_table(specs: Sequence[SloSpec], objectives: Mapping[str, float], period_days: float) -> pd.DataFrame:
+    """The SLOs as a table: service, objective, budget share of events, full-outage minutes per period,
+    and what each counts as bad. Index: SLO name; ``objectives`` overrides a spec's objective by name."""
+    rows = []
+    for s in specs:
+        t = float(objectives.get(s.name, s.slo_target))
+        rows.append({"slo": s.name, "service": s.service, "objective": t, "budget_share": 1.0 - t,
+                     "outage_min_per_period": (1.0 - t) * period_days * 1440.0,
+                     "bad_is": s.bad_query or ("total minus " + s.good_query)})
+    return pd.DataFrame(rows).set_index("slo")
+
+
+def latency_shares(latency_hourly: pd.DataFrame) -> pd.DataFrame:
+    """Per region over the whole history: shares of events within 100, 300 and 500 ms and the worst
+    hour's share within 500 ms (fractions), from ``sli_latency_hourly``."""
+    sums = latency_hourly.groupby("region")[["total", "le_100ms", "le_300ms", "le_500ms"]].sum()
+    worst = (latency_hourly["le_500ms"] / latency_hourly["total"]).groupby(latency_hourly["region"]).min()
+    return pd.DataFrame({"within_100ms": sums["le_100ms"] / sums["total"], "within_300ms": sums["le_300ms"] / sums["total"],
+                         "within_500ms": sums["le_500ms"] / sums["total"], "worst_hour_within_500ms": worst})
+
+
+def compliance(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Per SLO and region (from :func:`monthly_attainment`): months measured, months met and the worst
+    month's ratio (fraction)."""
+    return monthly.groupby(["slo", "region"]).agg(months=("met", "size"), months_met=("met", "sum"),
+                                                  worst_month=("ratio", "min"))
+
+
+def daily_budget_remaining(sim: SliMinutes, specs: Sequence[SloSpec], objectives: Mapping[str, float],
+                           period_days: float, region: str) -> pd.DataFrame:
+    """Each SLO's share of budget left over the trailing period, sampled at the end of each day, from the
+    first full period on (one column per SLO; ``dfp.reliability.slo.rolling_budget_remaining``)."""
+    out = {}
+    for s in specs:
+        f = minute_frame(sim, s.name, region)
+        r = rolling_budget_remaining(f["good"], f["total"], float(objectives.get(s.name, s.slo_target)), period_days)
+        out[s.name] = r.iloc[1439::1440]
+    df = pd.DataFrame(out)
+    return df[df.index >= sim.start + pd.Timedelta(days=period_days)]

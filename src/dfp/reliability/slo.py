@@ -18,6 +18,8 @@
 ``ErrorBudget``, ``error_budget``  an objective's budget under each OpenSLO budgeting method
 ``outage_min_to_exhaust``        minutes of a steady outage that spend a whole budget
 ``objective_attainment``         the SLI over per-minute counts under each budgeting method
+``SlaMargin``, ``sla_margin``    the budget an internal SLO holds back from the SLA, in minutes and share
+``internal_slo_target``          the loosest internal objective whose margin covers a response time
 ==============================  ===========================================================
 
 Targets are fractions in (0, 1): 0.9995, never 99.95. Windows are in minutes (``*_min``), the SLO
@@ -47,6 +49,7 @@ __all__ = [
     "WORKBOOK_POLICY_30D",
     "BurnRateRule",
     "ErrorBudget",
+    "SlaMargin",
     "allowed_downtime_min",
     "availability",
     "budget_consumed_ratio",
@@ -58,11 +61,13 @@ __all__ = [
     "error_budget",
     "error_budget_events",
     "error_budget_ratio",
+    "internal_slo_target",
     "multiwindow_policy",
     "objective_attainment",
     "outage_min_to_exhaust",
     "rolling_budget_remaining",
     "sla_credit_ratio",
+    "sla_margin",
     "time_to_exhaustion_h",
 ]
 
@@ -501,3 +506,78 @@ def objective_attainment(good: npt.ArrayLike, total: npt.ArrayLike, method: str,
     if op not in _OPS:
         raise PlaybookError(f"objective_attainment: op must be one of {list(_OPS)}; got {op!r}")
     return float(_OPS[op](ratio, check_fraction("time_slice_target", time_slice_target, closed=True)).mean())
+
+
+@dataclass(frozen=True)
+class SlaMargin:
+    """What an internal SLO tighter than the SLA holds back, over one period.
+
+    Attributes:
+        sla_target, slo_target: the contract's and the internal objective (fractions).
+        period_days: the window both are counted over (days).
+        sla_budget_min, slo_budget_min: minutes of full outage each allows in the period.
+        margin_min: ``sla_budget_min - slo_budget_min``: full-outage minutes between the internal
+            budget running out (alerts, freeze) and the SLA being breached (credits).
+        margin_share: ``margin_min / sla_budget_min`` (fraction of the SLA's budget held back).
+    """
+
+    sla_target: float
+    slo_target: float
+    period_days: float
+    sla_budget_min: float
+    slo_budget_min: float
+    margin_min: float
+    margin_share: float
+
+
+def sla_margin(sla_target: float, slo_target: float, period_days: float) -> SlaMargin:
+    """The margin an internal SLO keeps below the SLA: ``(slo_target - sla_target) x period`` minutes.
+
+    Raises:
+        PlaybookError: the internal objective is not tighter than the SLA.
+
+    >>> m = sla_margin(0.9995, 0.9997, 30)
+    >>> round(m.sla_budget_min, 2), round(m.slo_budget_min, 2), round(m.margin_min, 2), round(m.margin_share, 2)
+    (21.6, 12.96, 8.64, 0.4)
+    """
+    sla = check_fraction("sla_target", sla_target)
+    slo = check_fraction("slo_target", slo_target)
+    if slo <= sla:
+        raise PlaybookError(f"sla_margin: the internal slo_target ({slo}) must be tighter than sla_target ({sla})")
+    a, b = allowed_downtime_min(sla, period_days), allowed_downtime_min(slo, period_days)
+    return SlaMargin(sla, slo, float(period_days), a, b, a - b, (a - b) / a)
+
+
+def internal_slo_target(sla_target: float, response_min: float, period_days: float, step: float = 0.0001) -> float:
+    """The loosest internal objective, on a grid of ``step``, whose margin covers ``response_min``.
+
+    ``ceil((sla_target + response_min / (period_days x 1440)) / step) x step``: when the internal budget
+    is spent by a full outage, the SLA still has ``response_min`` minutes left, the time the team needs
+    to be paged and to start acting (the response, not the repair: no margin buys a 46-minute mitigation
+    inside a 21.6-minute SLA budget).
+
+    Args:
+        sla_target: the contract's objective (fraction in (0, 1)).
+        response_min: minutes the margin must cover (page delay + time to acknowledge), >= 0.
+        period_days: the SLO period (days).
+        step: the grid objectives are set on (0.0001 = 0.01 percentage points).
+
+    Raises:
+        PlaybookError: when no objective below 1 covers the response.
+
+    >>> internal_slo_target(0.9995, 6.2, 30)
+    0.9997
+    >>> internal_slo_target(0.9995, 0.0, 30)   # no response to cover: one grid step above the SLA
+    0.9996
+    """
+    sla = check_fraction("sla_target", sla_target)
+    r = check_non_negative("response_min", response_min)
+    d = check_positive("period_days", period_days)
+    st = check_positive("step", step)
+    need = sla + r / (d * MINUTES_PER_DAY)
+    k = int(np.floor(need / st + 1e-9)) + 1 if r == 0 else int(np.ceil(need / st - 1e-9))
+    target = round(k * st, 10)
+    if target >= 1.0:
+        raise PlaybookError(f"internal_slo_target: covering {r:g} min over {d:g} days needs an objective of "
+                            f"{need:.6f}, not below 1 on a {st:g} grid")
+    return target

@@ -5,6 +5,8 @@
 ``policy_findings``         excess grants in one document (the rules below), as a DataFrame
 ``principal_findings``      unused principals and humans without MFA, from ``iam_principals``
 ``directory_findings``      ``policy_findings`` over every ``*.json`` in a folder
+``access_levels``           what an action pattern allows: list, read, write, delete, permissions, tagging
+``statement_access``        one row per Allow statement: the access levels it grants and examples
 =========================  ========================================================================
 
 Rules (each finding names the document, the statement ``Sid`` and the rule):
@@ -18,6 +20,9 @@ Rules (each finding names the document, the statement ``Sid`` and the rule):
   ``${aws:PrincipalTag/tenant_id}``, or that covers the whole bucket: one credential reads every
   tenant (INC-06).
 * ``admin-without-mfa``: ``Action "*"`` on ``Resource "*"`` without ``aws:MultiFactorAuthPresent``.
+* ``unset-encryption-context``: a ``kms:EncryptionContext:<key>`` condition on a key the platform's
+  encryption never sets (S3 SSE-KMS sets only ``aws:s3:arn``, :mod:`dfp.security.encryption`), so the
+  statement can never match a decrypt.
 * An Allow with ``NotAction`` grants every other action, so it is reported as ``wildcard-action``;
   Deny statements (service control policies) grant nothing and are not findings.
 
@@ -27,6 +32,7 @@ rejected at review time instead of being found by a quarterly review weeks later
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import sys
@@ -36,14 +42,88 @@ from typing import Any
 import pandas as pd
 
 from dfp.core.errors import PlaybookError
+from dfp.security.encryption import S3_CONTEXT_KEY, context_condition_keys
 
-__all__ = ["FINDING_COLUMNS", "directory_findings", "load_policy_document", "main", "policy_findings",
-           "principal_findings"]
+__all__ = ["ACCESS_LEVELS", "FINDING_COLUMNS", "access_levels", "directory_findings", "load_policy_document", "main",
+           "policy_findings", "principal_findings", "statement_access"]
 
 FINDING_COLUMNS = ["document", "sid", "rule", "detail"]
 _TENANT_TAG = "${aws:PrincipalTag/tenant_id}"
 _READ_ONLY = re.compile(r"^[a-z0-9-]+:(Describe|List|Get[A-Za-z]*Metric|FilterLogEvents|GetAuthorizationToken)",
                         re.IGNORECASE)
+
+
+#: What an Allow can let a principal do, coarsest first. ``delete`` is split out of IAM's "Write" access
+#: level because "can it destroy data?" is the review question; ``permissions`` is IAM's "Permissions
+#: management" (changing who else may act: bucket policies, ACLs, the public-access block).
+ACCESS_LEVELS = ("list", "read", "write", "delete", "permissions", "tagging")
+
+#: Representative S3 actions per access level (names from the Service Authorization Reference for
+#: Amazon S3); a wildcard pattern is classified by the representatives it matches.
+_S3_CATALOGUE = {
+    "list": ("s3:ListBucket", "s3:ListBucketVersions", "s3:ListAllMyBuckets"),
+    "read": ("s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketPolicy"),
+    "write": ("s3:PutObject", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
+              "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration"),
+    "delete": ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:DeleteBucket"),
+    "permissions": ("s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutObjectAcl",
+                    "s3:PutBucketPublicAccessBlock"),
+    "tagging": ("s3:PutObjectTagging", "s3:DeleteObjectTagging"),
+}
+_VERBS = (("permissions", re.compile(r"^(Put|Delete|Attach|Detach|Update)\w*(Policy|Acl|PublicAccessBlock)")),
+          ("tagging", re.compile(r"^(Tag|Untag|(Put|Delete)\w*Tagging)")),
+          ("delete", re.compile(r"^Delete")),
+          ("list", re.compile(r"^(List|Describe)")),
+          ("read", re.compile(r"^(Get|Head|Select|Decrypt|Query|Scan|BatchGet|Filter|Lookup)")))
+
+
+def access_levels(action: str) -> frozenset[str]:
+    """The access levels an action or action pattern allows (:data:`ACCESS_LEVELS`).
+
+    An S3 pattern with a wildcard is classified by the representative S3 actions it matches (``s3:*``
+    and ``*`` match every level; ``<service>:*`` of any service too); a single action or another
+    service's pattern by its verb (``Get``/``Query`` read, ``List``/``Describe`` list, ``Delete``
+    delete, ``Put...Policy`` permissions, anything else write).
+
+    >>> sorted(access_levels("s3:*"))
+    ['delete', 'list', 'permissions', 'read', 'tagging', 'write']
+    >>> sorted(access_levels("s3:Get*"))
+    ['read']
+    >>> sorted(access_levels("s3:DeleteBucketPolicy")), sorted(access_levels("s3:PutObject"))
+    (['permissions'], ['write'])
+    """
+    if action != "*" and ":" not in action:
+        raise PlaybookError(f"action must be '*' or service:Action; got {action!r}")
+    if "*" in action or "?" in action:
+        if action == "*" or action.lower().startswith("s3:"):
+            return frozenset(level for level, acts in _S3_CATALOGUE.items()
+                             if any(fnmatch.fnmatchcase(a.lower(), action.lower()) for a in acts))
+        if action.endswith(":*"):
+            return frozenset(ACCESS_LEVELS)
+    verb = action.split(":", 1)[1].split("*")[0].split("?")[0]  # a pattern like ec2:Describe* by its verb
+    return frozenset({next((lvl for lvl, rx in _VERBS if rx.match(verb)), "write")})
+
+
+def statement_access(doc: dict[str, Any], name: str) -> pd.DataFrame:
+    """One row per Allow statement: ``document``, ``sid``, ``levels`` (comma-separated, in
+    :data:`ACCESS_LEVELS` order) and ``destructive`` (it allows delete or permissions changes).
+
+    >>> doc = {"Version": "2012-10-17", "Statement": [{"Sid": "L", "Effect": "Allow", "Action": "s3:*",
+    ...        "Resource": "arn:aws:s3:::b"}]}
+    >>> row = statement_access(doc, "p.json").iloc[0]
+    >>> row["levels"], bool(row["destructive"])
+    ('list, read, write, delete, permissions, tagging', True)
+    """
+    rows = []
+    for i, st in enumerate(doc["Statement"]):
+        if st["Effect"] != "Allow":
+            continue
+        levels: set[str] = set(ACCESS_LEVELS) if "NotAction" in st else set().union(
+            *(access_levels(a) for a in _as_list(st["Action"])))
+        ordered = [lvl for lvl in ACCESS_LEVELS if lvl in levels]
+        rows.append((name, st.get("Sid", f"Statement[{i}]"), ", ".join(ordered),
+                     bool(levels & {"delete", "permissions"})))
+    return pd.DataFrame(rows, columns=["document", "sid", "levels", "destructive"])
 
 
 def _as_list(value: Any) -> list[str]:
@@ -52,7 +132,7 @@ def _as_list(value: Any) -> list[str]:
 
 def load_policy_document(path: Path | str) -> dict[str, Any]:
     """Read an IAM policy document or SCP and check its shape (Version; each Statement with Effect,
-    Resource and exactly one of Action / NotAction).
+    exactly one of Action / NotAction and exactly one of Resource / NotResource).
 
     Raises:
         PlaybookError: naming the file and the statement that is malformed.
@@ -68,9 +148,11 @@ def load_policy_document(path: Path | str) -> dict[str, Any]:
     if not isinstance(stmts, list) or not stmts:
         raise PlaybookError(f"{path.name}: Statement must be a non-empty list")
     for i, st in enumerate(stmts):
-        for key in ("Effect", "Resource"):
-            if key not in st:
-                raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) has no {key}")
+        if "Effect" not in st:
+            raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) has no Effect")
+        if ("Resource" in st) == ("NotResource" in st):
+            raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) needs exactly one of"
+                                " Resource and NotResource")
         if ("Action" in st) == ("NotAction" in st):
             raise PlaybookError(f"{path.name}: Statement[{i}] ({st.get('Sid', 'no Sid')}) needs exactly one of"
                                 " Action and NotAction")
@@ -100,7 +182,8 @@ def policy_findings(doc: dict[str, Any], name: str) -> pd.DataFrame:
         if "NotAction" in st:  # an Allow with NotAction grants everything else: treat as a wildcard
             rows.append((name, sid, "wildcard-action", f"NotAction {st['NotAction']} allows every other action"))
             continue
-        actions, resources = _as_list(st["Action"]), _as_list(st["Resource"])
+        # an Allow with NotResource covers every other resource: as broad as "*"
+        actions, resources = _as_list(st["Action"]), _as_list(st.get("Resource", "*"))
         guarded = _mfa_guarded(st)
         wild = [a for a in actions if a == "*" or a.endswith(":*")]
         if wild and not guarded:
@@ -116,6 +199,9 @@ def policy_findings(doc: dict[str, Any], name: str) -> pd.DataFrame:
             whole = re.fullmatch(r"arn:aws:s3:::dfp-(events|processed)-[a-z0-9-]+/\*", r)
             if (m and _TENANT_TAG not in r and "*" in m.group(1)) or whole:
                 rows.append((name, sid, "cross-tenant-prefix", f"{r} is not bound to {_TENANT_TAG}"))
+        for key in sorted(context_condition_keys({"Statement": [dict(st, Sid=sid)]}).get(sid, set()) - {S3_CONTEXT_KEY}):
+            rows.append((name, sid, "unset-encryption-context",
+                         f"kms:EncryptionContext:{key} is never set (S3 sets only {S3_CONTEXT_KEY})"))
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 

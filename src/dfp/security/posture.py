@@ -36,6 +36,7 @@ from dfp.io.system import System
 from dfp.io.yamlfile import load_yaml
 
 __all__ = [
+    "MEASUREMENT_LABELS",
     "STRIDE",
     "AuditRetention",
     "SecurityPolicy",
@@ -62,6 +63,18 @@ STRIDE = {"S": "Spoofing", "T": "Tampering", "R": "Repudiation", "I": "Informati
           "D": "Denial of service", "E": "Elevation of privilege"}
 SEVERITIES = ("critical", "high", "medium", "low")
 _STATUSES = ("implemented", "partial", "planned")
+#: What each control measurement (``measured_by`` in controls.yml) checks, as a page shows it.
+MEASUREMENT_LABELS = {
+    "human_mfa": "Every human production identity has MFA",
+    "iam_cross_tenant": "No attached policy reads across tenants",
+    "access_reviews_on_time": "Access reviews signed off on time",
+    "certificates_valid": "No expired TLS certificate",
+    "long_lived_keys": "No long-lived access key",
+    "critical_within_sla": "Scale-era criticals fixed within the SLA",
+    "dsr_within_deadline": "Data-subject requests within the deadline",
+    "eu_residency": "EU customers' events ingested in eu-west-1",
+    "audit_retention": "Audit logs kept and locked at least 90 days",
+}
 
 
 def _read_yaml(path: Path) -> Any:

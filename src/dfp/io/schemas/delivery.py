@@ -8,6 +8,7 @@ SERVICES = ("ingestion-api", "processors", "delivery", "storage", "platform-infr
 CHANGE_TYPES = ("code", "config", "infra")
 STRATEGIES = ("manual", "rolling", "canary")
 REMEDIATIONS = ("none", "rollback", "fix-forward")
+WORK = ("feature", "reliability", "fix")
 _GEN = "dfp.generate.delivery"
 
 deployments = Schema(
@@ -42,6 +43,8 @@ deployments = Schema(
         Column("incident_id", "str", "-", "Calendar incident (system.yml) this deploy caused; empty if none",
                nullable=True),
         Column("unplanned", "bool", "-", "Not planned: made to fix a failed change in production (DORA 2024 rework)"),
+        Column("work", "str", "-", "feature, reliability (planned reliability or security work) or fix (unplanned); "
+               "an error-budget freeze lets only reliability and fix ship", allowed=WORK),
     ),
 )
 

@@ -1,0 +1,138 @@
+"""The reliability pages' and the scorecard's figures, in the house style of :mod:`dfp.book.plotting`.
+
+=========================  ====================================================================
+``pages_timeline``          every page of each alert policy on the calendar, incidents marked
+``burn_rate_around``        one series' burn rate over several windows around an incident
+``oncall_weeks``            on-call hours per engineer per week, stacked by source, with the limit
+``edge_vs_service``         one API Gateway failure seen by the edge SLI, the service counter and probes
+``budget_remaining``        each SLO's rolling budget left, incidents marked
+``verdicts_chart``          the scorecard's verdicts per target category
+``era_downtime``            expected downtime of each era's ingest and end-to-end paths against the budget
+=========================  ====================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from dfp.book.plotting import PALETTE, mark_incidents, new_figure
+from dfp.io.system import Incident, System
+from dfp.reliability.alerting import SliSeries, burn_rate_over_window
+
+#: Figures are drawn at the content column's width (6.7 in at 100 dpi, under ``plotting.CONTENT_PX``), so
+#: their 9 pt text reads at 9 pt on the page (``plotting.glue_figure`` checks it).
+_SIZE = (6.7, 3.4)
+
+__all__ = ["budget_remaining", "burn_rate_around", "edge_vs_service", "era_downtime", "oncall_weeks", "pages_timeline", "verdicts_chart"]
+
+
+def pages_timeline(notes: pd.DataFrame, policy_ids: Sequence[str], system: System, incident_ids: Iterable[str]) -> Figure:
+    """One row of tick marks per policy at the start of each of its pages (``notes``: alerting.notifications)."""
+    pages = notes[notes["severity"] == "page"]
+    fig, ax = new_figure(figsize=_SIZE)
+    for i, pid in enumerate(policy_ids):
+        x = pages.loc[pages["policy"] == pid, "start"].dt.tz_localize(None)
+        ax.eventplot([x.to_numpy()], lineoffsets=i, linelengths=0.7, linewidths=0.6)
+    ax.set_yticks(range(len(policy_ids)), list(policy_ids))
+    mark_incidents(ax, system, incident_ids)
+    ax.set_ylim(-0.6, len(policy_ids) - 0.2)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def burn_rate_around(series: SliSeries, incident: Incident, windows_min: Sequence[int], thresholds: Sequence[float],
+                     pad_min: int = 60) -> Figure:
+    """Burn rate over each of ``windows_min`` from ``pad_min`` before the incident to ``pad_min`` after it."""
+    a = int((incident.impact_start - series.start) / pd.Timedelta(minutes=1)) - pad_min
+    b = int((incident.impact_end - series.start) / pd.Timedelta(minutes=1)) + pad_min
+    x = np.arange(a, b) - (a + pad_min)
+    fig, ax = new_figure(figsize=_SIZE)
+    for w in windows_min:
+        label = f"{w // 60} h" if w % 60 == 0 else f"{w} min"
+        ax.plot(x, burn_rate_over_window(series.bad[:b], series.total[:b], w, series.slo_target)[a:b],
+                label=f"burn rate over {label}", lw=1.2)
+    for thr in thresholds:
+        ax.axhline(thr, ls=":", color="grey", lw=1)
+        ax.text(x[-1], thr, f" page {thr:.1f}", va="bottom", ha="right", fontsize=9)
+    ax.axvspan(0, incident.duration_min, color="#c0504d", alpha=0.08, lw=0)
+    ax.set_xlabel(f"minutes from {incident.id} impact start")
+    ax.set_ylabel("burn rate")
+    ax.legend(loc="upper left", fontsize=9)
+    return fig
+
+
+def oncall_weeks(weekly: pd.DataFrame, engineers: int, limit_h: float) -> Figure:
+    """Stacked weekly on-call hours per engineer (pages, tickets, incidents) and the limit (dashed)."""
+    fig, ax = new_figure(figsize=_SIZE)
+    x = weekly.index.tz_localize(None)
+    bottom = np.zeros(len(weekly))
+    for col, label, color in (("page_h", "pages outside incidents", PALETTE[0]), ("ticket_h", "tickets", PALETTE[3]),
+                              ("incident_h", "paged incidents", PALETTE[1])):
+        h = weekly[col].to_numpy() / engineers
+        ax.bar(x, h, bottom=bottom, width=6, label=label, color=color, align="edge")
+        bottom += h
+    ax.axhline(limit_h, color="black", ls="--", lw=1, label=f"limit ({limit_h:g} h)")
+    ax.set_ylabel("on-call hours per engineer per week")
+    ax.legend(loc="upper left", fontsize=9)
+    return fig
+
+
+def edge_vs_service(views: pd.DataFrame, title: str) -> Figure:
+    """One minute range of :func:`dfp.reliability.sli.api_views`: availability per minute as the edge SLI,
+    the service's counter and the synthetic probes see it."""
+    fig, ax = new_figure(figsize=_SIZE)
+    x = views.index.tz_localize(None)
+    ax.plot(x, 100 * views["edge_availability"], label="edge: API Gateway count and 5xx (the SLI)", lw=1.4,
+            color=PALETTE[1])
+    ax.plot(x, 100 * views["service_availability"], label="service: its own request counter", lw=1.4, ls="--",
+            color=PALETTE[0])
+    ax.plot(x, 100 * views["probe_availability"], label="synthetic probes", lw=0, marker="o", ms=3, color=PALETTE[2])
+    ax.set_ylabel("requests answered without a 5xx (%)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(loc="lower left", fontsize=9)
+    return fig
+
+
+def budget_remaining(remaining: pd.DataFrame, system: System, incident_ids: Iterable[str]) -> Figure:
+    """Each SLO's rolling budget left (``dfp.reliability.sli.daily_budget_remaining``), in percent, incidents marked."""
+    fig, ax = new_figure(figsize=_SIZE)
+    for name in remaining.columns:
+        ax.plot(remaining.index.tz_localize(None), 100 * remaining[name], label=name, lw=1.2)
+    ax.axhline(0, color="black", lw=0.8)
+    mark_incidents(ax, system, incident_ids)
+    ax.set_ylabel("budget remaining, % (rolling)")
+    ax.set_ylim(-100, 105)
+    ax.legend(loc="lower left", fontsize=9, ncol=2)
+    return fig
+
+
+def verdicts_chart(by_category: pd.DataFrame) -> Figure:
+    """Targets met, missed and not measured per category (``dfp.book.scorecard.verdicts_by_category``), stacked bars."""
+    counts = by_category.iloc[::-1]
+    fig, ax = new_figure(figsize=(6.7, 3.6))
+    left = pd.Series(0, index=counts.index)
+    for col, colour in zip(counts.columns, [PALETTE[2], PALETTE[1], PALETTE[6]], strict=True):
+        ax.barh(counts.index, counts[col], left=left, color=colour, label=col)
+        left = left + counts[col]
+    ax.set_xlabel("targets")
+    ax.legend(loc="upper right", fontsize=9)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def era_downtime(paths: pd.DataFrame, budget_min: float) -> Figure:
+    """Expected downtime per month of each era's ingest and end-to-end path (``dfp.architecture.model.era_paths``),
+    against the budget of the API target (dashed)."""
+    fig, ax = new_figure(figsize=_SIZE)
+    x = np.arange(len(paths))
+    ax.bar(x - 0.2, paths["ingest_downtime_min"], width=0.4, label="ingest path")
+    ax.bar(x + 0.2, paths["end_to_end_downtime_min"], width=0.4, label="end to end")
+    ax.axhline(budget_min, color="black", linestyle="--", linewidth=1, label="budget of the API target")
+    ax.set_xticks(list(x), paths["era"])
+    ax.set_ylabel("expected downtime (min/month)")
+    ax.legend(loc="upper right")
+    return fig
