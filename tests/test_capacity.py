@@ -204,3 +204,135 @@ def test_state_rebuild_and_store_sizes():
     s2 = store_sizes_gb(2e7, 1000, 13, stores, 168)
     assert s2["event-store-s3"] == pytest.approx(2 * s1["event-store-s3"])
     assert s2["metadata-rds"] == s1["metadata-rds"]
+
+
+# --- one sizing function for the plan and the bill -------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.0, 3000.0), min_size=1, max_size=20))
+def test_processor_workers_equals_the_scalar_search(rates):
+    from dfp.capacity.sizing import processor_workers
+
+    got = processor_workers(rates, 12.0, 250.0)
+    want = [servers_for_quantile(r, 1000.0 / 12.0, 0.25) if r > 0 else 1 for r in rates]
+    assert got.tolist() == want
+
+
+def test_processor_workers_rejects_bad_input():
+    from dfp.capacity.sizing import processor_workers
+
+    with pytest.raises(PlaybookError, match="finite and >= 0"):
+        processor_workers([-1.0], 12.0, 250.0)
+    with pytest.raises(PlaybookError, match="below the service time"):
+        processor_workers([10.0], 12.0, 1.0)
+
+
+def test_consumer_bound_pods_beyond_shards_idle():
+    from dfp.capacity.sizing import consumer_bound
+
+    b = consumer_bound(6, 4, 3, 2)      # 6 workers need 2 pods; the minimum keeps 3; 2 shards: one pod idles
+    assert (b.pods, b.busy_pods, b.idle_pods, b.max_workers, b.shards_needed) == (3, 2, 1, 8, 2)
+    over = consumer_bound(20, 4, 3, 2)  # 20 workers need 5 pods, but only 2 can hold a lease: reshard to 5
+    assert over.busy_pods == 2 and over.max_workers < over.workers_needed and over.shards_needed == 5
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.0, 4000.0), st.floats(0.0, 4000.0))
+def test_more_traffic_never_fewer_nodes(a, b):
+    from dfp.capacity.sizing import node_group_sizing
+    from dfp.io.policies import load_policies
+
+    kube = load_policies()["kubernetes"]
+    s = node_group_sizing(kube, [min(a, b), max(a, b)], "m6i.xlarge", min_nodes=3)
+    for g, n in s.nodes.items():
+        assert n[0] <= n[1], g
+        assert n[0] >= 3
+    assert (s.cpu_utilisation() > 0).all() and (s.cpu_utilisation() < 1).all()
+
+
+def test_node_group_sizing_matches_cluster_plan_pods_and_bounds():
+    import numpy as np
+
+    from dfp.capacity.sizing import cluster_plan, node_group_sizing, nodes_for_rates
+    from dfp.io.policies import load_policies
+
+    kube = load_policies()["kubernetes"]
+    s = node_group_sizing(kube, [900.0], {"workers": "m6i.xlarge"}, min_nodes=0, max_nodes={"workers": 4})
+    p = cluster_plan(kube, "m6i.xlarge", 900.0, 0.192)
+    assert {k: int(v[0]) for k, v in s.pods.items()} == p.replicas          # one pod rule for both
+    assert s.nodes["workers"][0] == min(4, p.nodes_with_az_headroom)         # the autoscaling maximum holds
+    assert np.all(s.cpu_paid_m["workers"] == s.nodes["workers"] * 4000)
+    # the bill's function is the same sizing, hour by hour
+    rates = np.array([0.0, 150.0, 900.0, 2500.0])
+    want = [min(12, max(3, cluster_plan(kube, "m6i.xlarge", r, 0.0).nodes_with_az_headroom)) for r in rates]
+    assert nodes_for_rates(kube, "m6i.xlarge", rates, 3, 12).tolist() == want
+    with pytest.raises(PlaybookError, match="unknown instance type"):
+        node_group_sizing(kube, [1.0], "m9.huge")
+    with pytest.raises(PlaybookError, match="no entry for node group"):
+        node_group_sizing(kube, [1.0], {"system": "m6i.large"})
+    with pytest.raises(PlaybookError, match="name one of the node groups"):
+        nodes_for_rates(kube, "m6i.xlarge", rates, 3, 12, node_group="gpu")
+
+
+def _bill_rows(rows):
+    import pandas as pd
+
+    t = pd.Timestamp("2026-10-01", tz="UTC")
+    return pd.DataFrame([{"ServiceName": "Amazon Elastic Compute Cloud", "ChargeCategory": "Usage",
+                          "ChargePeriodStart": t, "RegionId": r, "ResourceName": n, "ResourceId": n,
+                          "SkuId": f"BoxUsage:{k}", "ConsumedQuantity": h, "EffectiveCost": c} for r, n, k, h, c in rows])
+
+
+def test_billed_node_hours_and_the_plan_check_fail_on_a_seeded_contradiction():
+    import pandas as pd
+
+    from dfp.capacity.sizing import billed_node_hours, check_plan_matches_bill
+
+    bill = _bill_rows([("us-east-1", "prod-us-east-1/process", "m6i.large", 2232.0, 200.0),
+                       ("us-east-1", "staging-us-east-1/staging", "m6i.large", 744.0, 70.0),
+                       ("us-east-1", "sandbox", "t3.large", 100.0, 8.0)])
+    b = billed_node_hours(bill, "2026-10", {"m6i.large": 2})
+    assert b.loc[b["node_group"] == "process", "mean_nodes"].iloc[0] == pytest.approx(3.0)
+    assert b.loc[b["node_group"] == "sandbox", "vcpu_hours"].isna().all()
+    plan = pd.DataFrame([{"region": "us-east-1", "node_group": "process", "instance_type": "m6i.large",
+                          "node_hours": 2232.0}])
+    check_plan_matches_bill(plan, b)                                         # agrees: no error
+    extra = billed_node_hours(pd.concat([bill, _bill_rows([("us-east-1", "prod-us-east-1/gpu", "m6i.large", 744.0, 70.0)])]),
+                              "2026-10", {"m6i.large": 2})
+    with pytest.raises(PlaybookError, match="billed, not planned: us-east-1/gpu"):
+        check_plan_matches_bill(plan, extra)                                 # one extra node group in the bill
+    with pytest.raises(PlaybookError, match=r"billed 2,232\.0 node-hours, planned 1,488\.0"):
+        check_plan_matches_bill(plan.assign(node_hours=1488.0), b)           # the plan runs fewer nodes
+    with pytest.raises(PlaybookError, match="no EC2 usage"):
+        billed_node_hours(bill, "2026-09", {"m6i.large": 2})
+
+
+def test_node_hours_split_adds_up_to_the_bill():
+    from dfp.capacity.sizing import billed_node_hours, model_node_groups, node_hours_split
+    from dfp.io.focus import load_billing
+    from dfp.io.policies import load_policies
+
+    kube = load_policies()["kubernetes"]
+    vcpu = {t: s["vcpu"] for t, s in kube["node_types"].items()}
+    billed = billed_node_hours(load_billing(), "2026-10", vcpu)
+    split = node_hours_split(kube, load("traffic_hourly"), "2026-10", model_node_groups("2026-10"), billed)
+    m = split.mean_nodes
+    parts = m["load"] + m["az_headroom"] + m["minimum_per_az"] + m["staging_and_dev"] + m["unexplained"]
+    assert parts == pytest.approx(m["billed_cluster"])
+    assert min(m["load"], m["az_headroom"], m["minimum_per_az"], m["staging_and_dev"]) >= 0
+
+
+def test_plans_for_rates_is_cluster_plan():
+    import numpy as np
+
+    from dfp.capacity.sizing import cluster_plan, plans_for_rates
+    from dfp.io.policies import load_policies
+
+    kube = load_policies()["kubernetes"]
+    rates = np.array([0.0, 37.0, 400.0, 1800.0, 5200.0])
+    got = plans_for_rates(kube, "m6i.xlarge", rates)
+    for r, row in zip(rates, got.itertuples(), strict=True):
+        p = cluster_plan(kube, "m6i.xlarge", r, 0.0)
+        assert row.nodes == p.nodes_with_az_headroom
+        assert row.cpu_used_m == pytest.approx(p.cpu_used_m)
+        assert row.cpu_allocatable_m == pytest.approx(p.cpu_allocatable_m)

@@ -89,7 +89,10 @@ def test_flip_is_exact_and_nearest(m):
 
 def _drivers():
     return dict(events_million_month=304.0, event_gb_month=304.0, stored_gb=3952.0, shards=4, customers=120,
-                one_tenant_share=1 / 120, us_share=0.7, us_half_share=0.35)
+                one_tenant_share=1 / 120, us_share=0.7, us_half_share=0.35, stream_gb_month=290.0,
+                stream_extra_retention_gb_month=57.2, stream_extra_retention_shards=4.0, s3_put_thousand_month=608.0,
+                dynamodb_wru_million_month=2432.0, dynamodb_rru_million_month=1216.0,
+                dynamodb_event_wru_million_month=3344.0)
 
 
 def _leaves():
@@ -115,8 +118,10 @@ def test_every_recorded_choice_wins_its_matrix():
 def test_cost_items_computed():
     d = load_decisions()["stream"]
     v = option_values(d, _leaves(), _drivers())
-    # 4 shards * 0.015 USD/h * 730 h + 304 M PUT units * 0.014 USD/M (illustrative prices)
-    assert v.loc["kinesis-provisioned", "cost_usd_per_month"] == pytest.approx(4 * 0.015 * 730 + 304 * 0.014)
+    # 4 shards * 0.015 USD/h * 730 h + 4 retention shards * 0.02 USD/h * 730 h + 304 M PUT units * 0.014 USD/M
+    # (the bill's illustrative prices)
+    assert v.loc["kinesis-provisioned", "cost_usd_per_month"] == pytest.approx(
+        4 * 0.015 * 730 + 4 * 0.02 * 730 + 304 * 0.014)
 
 
 def test_sensitivity_table_has_every_criterion():

@@ -17,9 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 #: Notebooks whose tables still show raw DataFrames (notebook path relative to notebooks/).
-NOT_YET: set[str] = {
-    "03-platform/kubernetes-capacity.ipynb",
-}
+NOT_YET: set[str] = set()
 
 _TH = re.compile(r"<th(?:\s[^>]*)?>(.*?)</th>", re.S)
 _TD = re.compile(r"<td(?:\s[^>]*)?>(.*?)</td>", re.S)

@@ -10,6 +10,10 @@
 ``evaluate``                one decision end to end: values, matrix, sensitivity
 ``score_curve``             every option's score as one criterion's weight sweeps 0..1
 ``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
+``ai_option_drivers``       the AI capability's options priced by ``dfp.pii.cost`` at a volume and EU share
+``check_price_near_bill``   raise unless a matrix price per million events is near the bill's
+``check_prices_monotone``   raise unless every option's price grows with volume
+``ai_cost_inputs``          the EU share and characters per field those prices use, at a story month
 ``decision_leaves``         availability inputs: SLA leaves plus the alternatives' own
 ``values_with_ops_cost``    an evaluation's values plus cost with the operations time priced in
 ``value_formats``           display formats for a values table by column name
@@ -24,6 +28,8 @@ flip points are exact (no grid search).
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +45,7 @@ from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
 from dfp.io.external import fact
+from dfp.io.policies import load_policies, workload
 from dfp.io.system import System
 from dfp.io.yamlfile import check_shape, load_yaml
 from dfp.pii import cost
@@ -48,6 +55,10 @@ __all__ = [
     "Evaluation",
     "FlipPoint",
     "MatrixResult",
+    "ai_cost_inputs",
+    "ai_option_drivers",
+    "check_price_near_bill",
+    "check_prices_monotone",
     "decision_leaves",
     "decisions_summary",
     "drivers_at_target",
@@ -250,13 +261,18 @@ def load_decisions(path: Path | str | None = None) -> dict[str, dict[str, Any]]:
     return _cached(str(p.resolve()), p.stat().st_mtime_ns)
 
 
+def _per_hour(unit: str) -> bool:
+    """A price per hour (``USD/h per instance``, ``USD/shard-hour``, ``USD/instance-hour``)?"""
+    return "/h" in unit or unit.endswith("-hour") or "-hour " in unit
+
+
 def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
                   drivers: Mapping[str, float]) -> pd.DataFrame:
     """Raw criterion values of every option (rows) of one decision.
 
     ``availability`` comes from the option's ``availability_spec`` composed over ``leaves``;
     ``cost_usd_per_month`` from its ``cost_items``: ``sum(price * quantity)`` where a price is an
-    external fact (per hour prices are multiplied by 730 h) and a quantity is a number or the
+    external fact (per hour prices, ``USD/h ...`` or ``USD/<thing>-hour``, are multiplied by 730 h) and a quantity is a number or the
     name of a driver (e.g. ``events_million_month``), times ``per``. A criterion value given as a
     string names a driver too (e.g. ``one_tenant_share``).
     """
@@ -277,21 +293,30 @@ def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
                 if isinstance(q, str) and q not in drivers:
                     raise PlaybookError(f"option {oid}: unknown cost driver {q!r}; known: {sorted(drivers)}")
                 qty = (float(drivers[q]) if isinstance(q, str) else float(q)) * float(item.get("per", 1.0))
-                total += f.value * qty * (HOURS_PER_MONTH if "/h" in f.unit else 1.0)
+                total += f.value * qty * (HOURS_PER_MONTH if _per_hour(f.unit) else 1.0)
             vals["cost_usd_per_month"] = total
         rows[oid] = vals
     return pd.DataFrame.from_dict(rows, orient="index")[list(decision["criteria"])]
 
 
 def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int | None = None,
-                      retention_months: int = 13, headroom: float = 0.3) -> dict[str, float]:
+                      retention_months: int = 13, headroom: float = 0.3, *, ai_eu_share: float = 0.0,
+                      ai_chars_per_field: float | None = None) -> dict[str, float]:
     """Quantities the options' costs and values scale with, at the owner's throughput target.
 
     ``events_million_month`` (average target x 30.42 days / 1e6), ``event_gb_month`` (x bytes / 1e9),
-    ``stored_gb`` (x retention), ``shards`` (provisioned shards for the peak-capacity day's busiest
-    hour in us-east-1's diurnal shape, with ``headroom``), ``customers`` active at the story's end,
+    ``stored_gb`` (x the model's stored KB per event x retention), the request volumes the bill is generated
+    with (``workload`` in ``data/platform.yml``): ``s3_put_thousand_month`` (one PUT per
+    ``events_per_s3_object`` events), ``dynamodb_wru_million_month`` / ``dynamodb_rru_million_month``
+    (request units per event) and ``dynamodb_event_wru_million_month`` (the same writes plus the event itself,
+    one unit per KB, for a DynamoDB-only store), the stream's billed gigabytes (``stream_gb_month``, whole KB
+    per record) and what its retention beyond the default 24 h adds (``stream_extra_retention_gb_month`` in
+    on-demand mode, ``stream_extra_retention_shards`` in provisioned mode), ``shards`` (provisioned shards
+    for the peak-capacity day's busiest hour in us-east-1's diurnal shape, with ``headroom``), ``customers`` active at the story's end,
     ``one_tenant_share`` (1 / customers), ``us_share`` (their share in us-east-1), ``us_half_share``,
-    and the AI capability's cost, latency and upkeep per option from its own model (``dfp.pii.cost``).
+    and the AI capability's cost, latency and upkeep per option from its own model (``dfp.pii.cost``),
+    priced like the cost section prices it: on the non-EU share ``1 - ai_eu_share`` for the options that
+    may not see EU payloads, with ``ai_chars_per_field`` characters a field (None: the model's default).
     """
     b = int(system.sample["mean_event_bytes"]) if event_bytes is None else event_bytes
     per_day = system.target("events_per_day_avg").value
@@ -304,21 +329,94 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
     n = int(active.to_numpy().sum())
     us = int(active["us-east-1"].sum()) if "us-east-1" in active.columns else 0
     ev_m = per_day * DAYS_PER_MONTH / 1e6
+    w = workload()  # the platform model's per-event coefficients, the ones the bill is generated with
+    stream_gb = ev_m * 1e6 * math.ceil(b / 1024) / 1024**2        # on-demand bills whole KB per record
+    extra_h = max(0.0, float(load_policies()["stream"]["retention_h"]) - fact("quotas.kinesis_retention_default_h").value)
+    stored_gb = ev_m * 1e6 * w["stored_kb_per_event"] / 1e6 * retention_months
     out = {"events_million_month": ev_m, "event_gb_month": ev_m * 1e6 * b / 1e9,
-           "stored_gb": ev_m * 1e6 * b / 1e9 * retention_months, "shards": float(shards),
+           "stored_gb": stored_gb, "shards": float(shards),
+           "s3_put_thousand_month": ev_m * 1e6 / w["events_per_s3_object"] / 1e3,
+           "dynamodb_wru_million_month": ev_m * w["wru_per_event"],
+           "dynamodb_rru_million_month": ev_m * w["rru_per_event"],
+           "dynamodb_event_wru_million_month": ev_m * (w["wru_per_event"] + math.ceil(w["stored_kb_per_event"])),
+           "stream_gb_month": stream_gb,
+           "stream_extra_retention_gb_month": stream_gb * extra_h / 24.0 / DAYS_PER_MONTH,
+           "stream_extra_retention_shards": float(shards) if extra_h > 0 else 0.0,
            "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
            "us_share": us / n, "us_half_share": us / n / 2}
-    out.update(_ai_drivers(per_day))
+    out.update(ai_option_drivers(per_day, ai_eu_share, ai_chars_per_field))
     return out
 
 
-def _ai_drivers(events_per_day: float) -> dict[str, float]:
-    """The AI capability's options priced by its own cost model (dfp.pii.cost, one home)."""
+def check_prices_monotone(priced: Mapping[float, Mapping[str, float]], what: str = "option") -> None:
+    """Raise unless every option's monthly price is non-decreasing in volume.
 
-    a, p = cost.AiCostAssumptions(), cost.ai_prices()
+    ``priced`` maps a volume (events a day) to prices by option (USD/month), e.g. the decision matrix at
+    the target volume and a decision record at the story's volume.
+
+    Raises:
+        PlaybookError: naming the option and both volumes where a larger volume is priced lower.
+
+    >>> check_prices_monotone({1e7: {"buy": 2600.0}, 1.4e7: {"buy": 2900.0}})
+    """
+    vols = sorted(priced)
+    problems = []
+    for lo, hi in itertools.pairwise(vols):
+        for o in set(priced[lo]) & set(priced[hi]):
+            if priced[hi][o] < priced[lo][o] - 1e-9:
+                problems.append(f"{what} {o}: {priced[lo][o]:,.0f} USD/month at {lo:,.0f} events/day but "
+                                f"{priced[hi][o]:,.0f} at {hi:,.0f}")
+    if problems:
+        raise PlaybookError("prices fall with volume: " + "; ".join(problems))
+
+
+def check_price_near_bill(matrix_usd_per_million: float, billed_usd_per_million: float, tolerance_ratio: float,
+                          what: str) -> None:
+    """Raise unless a matrix option's price per million events is within ``tolerance_ratio`` of the bill's.
+
+    >>> check_price_near_bill(11.8, 11.2, 0.25, "S3 + DynamoDB")
+    """
+    if not 0 < tolerance_ratio < 1:
+        raise PlaybookError(f"check_price_near_bill: tolerance_ratio must be in (0, 1); got {tolerance_ratio}")
+    if billed_usd_per_million <= 0 or abs(matrix_usd_per_million / billed_usd_per_million - 1) > tolerance_ratio:
+        raise PlaybookError(f"{what}: the matrix prices {matrix_usd_per_million:,.2f} USD per million events, the bill "
+                            f"{billed_usd_per_million:,.2f}; more than {tolerance_ratio:.0%} apart")
+
+
+def ai_cost_inputs(monthly: pd.DataFrame, fields: pd.DataFrame, month_index: int) -> tuple[float, float]:
+    """The two measured inputs of the AI options' prices at a story month: the EU share of events that
+    month (``eu_events_share`` of :func:`dfp.business.customers.monthly_summary`) and the mean characters
+    per labelled field (name plus sample value, ``pii_fields``). The matrix and the cost section price the
+    options with these, so their figures differ only by the volume they state.
+
+    Raises:
+        PlaybookError: no row for ``month_index``.
+    """
+    row = monthly.loc[monthly["month_index"] == month_index]
+    if row.empty:
+        raise PlaybookError(f"ai_cost_inputs: no month_index {month_index} in the monthly summary")
+    chars = float((fields["field_name"].str.len() + fields["sample_value"].str.len()).mean())
+    return float(row["eu_events_share"].iloc[0]), chars
+
+
+def ai_option_drivers(events_per_day: float, eu_share: float = 0.0,
+                      chars_per_field: float | None = None) -> dict[str, float]:
+    """The AI capability's options priced by its own cost model (``dfp.pii.cost.ai_option_cost``, one home):
+    ``ai_cost_<option>`` (USD/month), ``ai_latency_ms_<option>``, ``ai_ops_h_per_week_<option>``.
+
+    Every cost is non-decreasing in ``events_per_day`` at a fixed EU share, so a matrix priced at a lower
+    volume can never show an option dearer than a decision record priced at a higher one with the same
+    inputs (``tests/test_decision.py`` checks it, and that it fails when the EU share differs).
+
+    >>> d = ai_option_drivers(10_000_000, 0.25)
+    >>> d["ai_cost_buy"] <= ai_option_drivers(14_000_000, 0.25)["ai_cost_buy"]
+    True
+    """
+    a = cost.AiCostAssumptions() if chars_per_field is None else cost.AiCostAssumptions(chars_per_field=chars_per_field)
+    p = cost.ai_prices()
     out: dict[str, float] = {}
     for o in ("build", "buy", "hosted_api"):
-        c = cost.ai_option_cost(events_per_day, o, a, p)
+        c = cost.ai_option_cost(events_per_day, o, a, p, eu_share)
         out[f"ai_cost_{o}"] = c.total_usd
         out[f"ai_latency_ms_{o}"] = cost.ai_latency_ms_per_event(o, a, p)
     out["ai_ops_h_per_week_build"] = a.build_upkeep_h_per_month / WEEKS_PER_MONTH

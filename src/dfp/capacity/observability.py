@@ -12,6 +12,8 @@
 ``LogBudget``                 daily log volume at info and debug level and both log stores' cost
 ``log_budget``                compute it from the event rate, pods and the policy
 ``debug_log_gb_per_day``      daily application-log volume, with debug logging during an incident window
+``billed_telemetry``          the bill's telemetry lines in a month (metrics and alarms, logs, audit trail)
+``telemetry_split``           per part: billed, explained by the volume model, and the rest
 ===========================  ================================================================
 
 Volumes are computed from the traffic data; prices come from external_facts.yml (illustrative).
@@ -28,18 +30,22 @@ import pandas as pd
 from dfp.core.checks import check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH
+from dfp.io.focus import parse_tags
 
 __all__ = [
+    "TELEMETRY_APPS",
     "LogBudget",
     "MetricsBudget",
     "active_series",
     "audit_cost_usd_per_month",
+    "billed_telemetry",
     "debug_log_gb_per_day",
     "log_budget",
     "log_cost_usd_per_month",
     "log_gb_per_day",
     "metrics_budget",
     "samples_per_month",
+    "telemetry_split",
     "tsdb_gb",
 ]
 
@@ -190,3 +196,46 @@ def debug_log_gb_per_day(usage: pd.DataFrame, policy: Mapping[str, Any], region:
     extra = (regional.reindex(daily.index, fill_value=0)
              * (ob["log_bytes_per_event_debug"] - ob["log_bytes_per_event_info"]) / 1e9).where(window, 0.0)
     return daily * ob["log_bytes_per_event_info"] / 1e9 + extra
+
+
+#: The bill's ``app`` tags of the telemetry lines (``dfp.generate.billing``), and what each one is.
+TELEMETRY_APPS: dict[str, str] = {"observability": "metrics and alarms", "log-pipeline": "logs",
+                                  "audit-trail": "audit trail"}
+
+
+def billed_telemetry(billing: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The telemetry lines of a FOCUS bill in ``month`` (``YYYY-MM``): usage rows whose ``app`` tag is one of
+    :data:`TELEMETRY_APPS`, summed per part (``metrics and alarms``, ``logs``, ``audit trail``) and charge.
+    Columns: ``part``, ``charge``, ``quantity``, ``unit``, ``cost_usd`` (effective cost).
+
+    Raises:
+        PlaybookError: no telemetry line in the month.
+    """
+    start = billing["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M")
+    b = billing.loc[(start == pd.Period(month, "M")) & (billing["ChargeCategory"] == "Usage")]
+    app = parse_tags(b["Tags"])["app"]
+    t = b.loc[app.isin(list(TELEMETRY_APPS)).to_numpy()]
+    if t.empty:
+        raise PlaybookError(f"billed_telemetry: no usage line tagged app in {list(TELEMETRY_APPS)} in {month}")
+    part = parse_tags(t["Tags"])["app"].map(TELEMETRY_APPS).to_numpy()
+    return (t.assign(part=part).groupby(["part", "ChargeDescription", "ConsumedUnit"], as_index=False)
+            [["ConsumedQuantity", "EffectiveCost"]].sum()
+            .rename(columns={"ChargeDescription": "charge", "ConsumedUnit": "unit", "ConsumedQuantity": "quantity",
+                             "EffectiveCost": "cost_usd"})[["part", "charge", "quantity", "unit", "cost_usd"]])
+
+
+def telemetry_split(billed: pd.DataFrame, modelled_usd: Mapping[str, float]) -> pd.DataFrame:
+    """Per telemetry part: what the bill charged (:func:`billed_telemetry`), what the volume model explains
+    (``modelled_usd`` by part, USD/month) and the rest (``unexplained_usd = billed - modelled``), with a total row.
+
+    >>> b = pd.DataFrame({"part": ["logs", "logs"], "cost_usd": [10.0, 5.0]})
+    >>> float(telemetry_split(b, {"logs": 4.0}).loc["logs", "unexplained_usd"])
+    11.0
+    """
+    billed_by = billed.groupby("part")["cost_usd"].sum()
+    parts = list(dict.fromkeys([*billed_by.index, *modelled_usd]))
+    out = pd.DataFrame({"billed_usd": billed_by.reindex(parts).fillna(0.0),
+                        "modelled_usd": pd.Series(dict(modelled_usd), dtype=float).reindex(parts).fillna(0.0)})
+    out["unexplained_usd"] = out["billed_usd"] - out["modelled_usd"]
+    out.loc["total"] = out.sum()
+    return out

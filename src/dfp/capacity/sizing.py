@@ -13,6 +13,24 @@
 ``drain_time_s``                 time to work off a backlog at a spare processing rate
 ``pack_first_fit_decreasing``    place pod requests onto identical nodes, never overcommitting
 ``nodes_surviving_az_loss``      nodes to run so losing one AZ leaves enough capacity
+``processor_workers``            fewest processor workers per event rate, vectorised (M/M/c thresholds)
+``consumer_bound``               how a stream's shard leases bound the processors (KCL: one lease, one worker)
+``service_pods``                 pods per service at each event rate (rate-sized, queue-sized, fixed)
+``node_group_sizing``            nodes, CPU used and CPU paid for per node group at each event rate:
+                                 the one function behind the capacity page's plan and the bill's node-hours
+``model_node_groups``            the platform model's production node groups in a month
+``check_stream_shards``          raise unless the model's provisioned shards are the sizing rule's
+``model_streams``                the platform model's streams (mode, shards, retention) in a month
+``model_stream_shards``          the platform model's provisioned stream shards per region in a month
+``month_node_plan``              the model's prod node groups through one month of hourly traffic
+``billed_component_lines``       the bill's rows of the model's resources of some components, in a month
+``billed_component_usd``         their effective cost
+``billed_node_hours``            what a FOCUS bill paid for in EC2 in a month: node-hours, mean nodes, vCPU-hours
+``plan_vs_bill``                 the plan beside the bill per region and node group
+``check_plan_matches_bill``      raise unless the bill's production node groups are the plan's
+``node_hours_split``             billed cluster node-hours split into load, AZ headroom, minimums, staging/dev
+``billed_utilisation_by_month``  CPU used over CPU billed, per month
+``production_cpu_utilisation``   CPU used over the production vCPUs the bill paid for, in a month
 ``cluster_plan``                 one region's pods, nodes, utilisation and cost at a given event rate
 ``plans_for_rates``              :func:`cluster_plan` at many event rates: nodes and CPU used per rate
 ``nodes_for_rates``              nodes one region's cluster runs at each of many event rates (the bill's node-hours)
@@ -31,28 +49,40 @@ Rates are per second, times in seconds, CPU in millicores and memory in MiB.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive, check_range
 from dfp.core.errors import PlaybookError
 from dfp.core.units import HOURS_PER_MONTH
+from dfp.io.platform import arn_pattern, resource_history, resources_at
 
 __all__ = [
     "ClusterPlan",
+    "ConsumerBound",
     "HotShardLoad",
     "Node",
+    "NodeGroupSizing",
+    "NodeHoursSplit",
     "NodeType",
     "NodeTypePlans",
     "Pod",
     "ShardSizing",
     "TenantReplay",
+    "billed_component_lines",
+    "billed_component_usd",
+    "billed_node_hours",
+    "billed_utilisation_by_month",
+    "check_plan_matches_bill",
+    "check_stream_shards",
     "cluster_plan",
+    "consumer_bound",
     "drain_table",
     "drain_time_s",
     "erlang_c",
@@ -60,15 +90,25 @@ __all__ = [
     "littles_law",
     "mmc_mean_response_s",
     "mmc_response_quantile_s",
+    "model_node_groups",
+    "model_stream_shards",
+    "model_streams",
+    "month_node_plan",
+    "node_group_sizing",
+    "node_hours_split",
     "node_type_plans",
     "nodes_for_rates",
     "nodes_surviving_az_loss",
     "pack_first_fit_decreasing",
     "peak_events_per_s",
+    "plan_vs_bill",
     "plans_for_rates",
+    "processor_workers",
+    "production_cpu_utilisation",
     "queue_table",
     "replay_curves",
     "servers_for_quantile",
+    "service_pods",
     "shards_needed",
     "stream_shards",
     "stream_sizing",
@@ -371,6 +411,568 @@ def nodes_surviving_az_loss(nodes_needed: int, azs: int) -> int:
     return z * math.ceil(n / (z - 1))
 
 
+def _max_rate_for_servers(servers: int, service_rate_per_s: float, target_s: float, quantile: float) -> float:
+    """The highest arrival rate at which ``servers`` M/M/c servers keep the response-time ``quantile``
+    within ``target_s`` (the quantile grows with the rate, so the bound is one root)."""
+    top = servers * service_rate_per_s * (1.0 - 1e-9)
+    if mmc_response_quantile_s(servers, top, service_rate_per_s, quantile) <= target_s:
+        return top
+    return float(brentq(lambda lam: mmc_response_quantile_s(servers, lam, service_rate_per_s, quantile) - target_s,
+                        0.0, top, xtol=1e-9))
+
+
+def processor_workers(events_per_s: ArrayLike, service_time_ms: float, latency_budget_ms: float,
+                      quantile: float = 0.99) -> np.ndarray:
+    """Fewest processor workers at each event rate: :func:`servers_for_quantile`, vectorised.
+
+    For ``c`` from ``max(1, floor(min rate / mu))`` up, the highest rate ``lambda_c`` that ``c`` workers carry
+    within the budget is solved once; a rate ``r`` then needs the first ``c`` with ``lambda_c >= r``. An hourly series of a
+    whole story costs a handful of root solves instead of one search per hour. A rate of 0 needs 1.
+
+    Args:
+        events_per_s: event rates (events/s), any shape.
+        service_time_ms: mean service time of one worker (ms, exponential).
+        latency_budget_ms: the response-time ``quantile`` target (ms).
+
+    Returns:
+        Integer worker counts, the shape of ``events_per_s``.
+
+    >>> processor_workers([0.0, 346.0, 1000.0], 12.0, 250.0).tolist()
+    [1, 5, 13]
+    """
+    rates = np.asarray(events_per_s, dtype=float)
+    if rates.size and (not np.isfinite(rates).all() or (rates < 0).any()):
+        raise PlaybookError("processor_workers: events_per_s must be finite and >= 0")
+    mu = 1000.0 / check_positive("service_time_ms", service_time_ms)
+    t = check_positive("latency_budget_ms", latency_budget_ms) / 1000.0
+    q = check_fraction("quantile", quantile)
+    if t < math.log(1.0 / (1.0 - q)) / mu:
+        raise PlaybookError(f"latency_budget_ms {latency_budget_ms} is below the service time's own {q} quantile")
+    top = float(rates.max()) if rates.size else 0.0
+    # fewer than floor(min rate / mu) + 1 workers cannot carry the lowest rate at all: start there
+    first = max(1, math.floor((float(rates.min()) if rates.size else 0.0) / mu))
+    limits: list[float] = []
+    while not limits or limits[-1] < top:
+        if first + len(limits) > 100_000:
+            raise PlaybookError("processor_workers: more than 100,000 workers needed")
+        limits.append(_max_rate_for_servers(first + len(limits), mu, t, q))
+    return np.searchsorted(np.asarray(limits), rates, side="left").astype(int) + first
+
+
+@dataclass(frozen=True)
+class ConsumerBound:
+    """How a stream's shards bound its consumer (:func:`consumer_bound`).
+
+    Attributes:
+        pods: processor pods run. busy_pods: pods holding at least one shard lease. idle_pods: the rest.
+        max_workers: the most workers the leases keep busy (shards x workers per pod).
+        workers_needed: workers the latency target needs. shards_needed: the fewest shards that let them run.
+    """
+
+    pods: int
+    busy_pods: int
+    idle_pods: int
+    max_workers: int
+    workers_needed: int
+    shards_needed: int
+
+
+def consumer_bound(workers_needed: int, workers_per_pod: int, min_pods: int, shards: int) -> ConsumerBound:
+    """Processor pods and the workers a stream's shard leases let them run.
+
+    A Kinesis Client Library (KCL) consumer holds one lease per shard, and a lease belongs to one
+    worker at a time: a pod beyond the shard count holds no lease and idles, and a shard's records are
+    processed in order by the pod that holds it. Each pod fans a shard's batch out to
+    ``workers_per_pod`` threads by partition key, so per-entity order holds and one lease keeps that
+    many workers busy: ``max_workers = shards x workers_per_pod``.
+    ``pods = max(min_pods, ceil(workers / workers_per_pod))``, ``busy = min(pods, shards)``;
+    ``shards_needed = ceil(workers / workers_per_pod)``: scaling out on lag past the shard count needs a
+    reshard, not more pods.
+
+    >>> b = consumer_bound(6, 4, 3, 2)
+    >>> b.pods, b.busy_pods, b.idle_pods, b.max_workers, b.shards_needed
+    (3, 2, 1, 8, 2)
+    """
+    w = check_int_range("workers_needed", workers_needed, 0, 10_000_000)
+    k = check_int_range("workers_per_pod", workers_per_pod, 1, 10_000)
+    n = check_int_range("min_pods", min_pods, 0, 100_000)
+    s = check_int_range("shards", shards, 1, 1_000_000)
+    pods = max(n, math.ceil(w / k))
+    busy = min(pods, s)
+    return ConsumerBound(pods, busy, pods - busy, s * k, w, max(1, math.ceil(w / k)))
+
+
+def service_pods(kube: Mapping[str, Any], events_per_s: ArrayLike, quantile: float = 0.99) -> dict[str, np.ndarray]:
+    """Pods per service (``kubernetes.services`` of ``data/platform.yml``) at each event rate.
+
+    - rate-sized services (``events_per_s_per_pod``): ``max(min_replicas, ceil(rate / per_pod))``, the
+      HorizontalPodAutoscaler's steady state;
+    - the processors (``workers_per_pod``): ``max(min_replicas, ceil(workers / workers_per_pod))`` with
+      the workers from :func:`processor_workers`;
+    - fixed services: ``min_replicas``.
+
+    >>> from dfp.io.policies import load_policies
+    >>> service_pods(load_policies()["kubernetes"], [100.0, 2000.0])["ingest-service"].tolist()
+    [3, 5]
+    """
+    rates = np.asarray(events_per_s, dtype=float)
+    proc = kube["processor"]
+    workers = processor_workers(rates, proc["service_time_ms"], proc["latency_budget_ms"], quantile)
+    out: dict[str, np.ndarray] = {}
+    for name, svc in kube["services"].items():
+        floor = int(svc["min_replicas"])
+        if "events_per_s_per_pod" in svc:
+            n = np.maximum(floor, np.ceil(rates / svc["events_per_s_per_pod"] - 1e-9))
+        elif "workers_per_pod" in svc:
+            n = np.maximum(floor, np.ceil(workers / svc["workers_per_pod"]))
+        else:
+            n = np.full(rates.shape, floor)
+        out[name] = n.astype(int)
+    return out
+
+
+def _service_cpu_used_m(kube: Mapping[str, Any], name: str, rates: np.ndarray, pods: np.ndarray) -> np.ndarray:
+    """CPU one service uses (millicores): rate-sized pods at the HPA target of their requests scaled to
+    the rate, processors at ``cpu_m_per_event_per_s`` per event/s, fixed services at ``fixed_usage_ratio``."""
+    svc = kube["services"][name]
+    if "events_per_s_per_pod" in svc:
+        return rates / svc["events_per_s_per_pod"] * svc["cpu_m"] * kube["hpa_cpu_target"]
+    if "workers_per_pod" in svc:
+        return rates * kube["processor"]["cpu_m_per_event_per_s"]
+    return pods * svc["cpu_m"] * kube["fixed_usage_ratio"]
+
+
+@dataclass(frozen=True)
+class NodeGroupSizing:
+    """Per prod node group at each event rate (:func:`node_group_sizing`); arrays have the rates' shape.
+
+    Attributes:
+        node_type: instance type per group. nodes_packed: nodes the group's pods fill.
+        nodes: nodes run (AZ spread, the group's minimum and maximum applied).
+        cpu_used_m: CPU the group's pods and daemonsets use (millicores).
+        cpu_paid_m: CPU the group's nodes bring (vCPU x 1000): what the bill pays for.
+        pods: pods per service.
+    """
+
+    node_type: dict[str, str]
+    nodes_packed: dict[str, np.ndarray]
+    nodes: dict[str, np.ndarray]
+    cpu_used_m: dict[str, np.ndarray]
+    cpu_paid_m: dict[str, np.ndarray]
+    pods: dict[str, np.ndarray]
+
+    def total_nodes(self) -> np.ndarray:
+        """Nodes of all groups at each rate."""
+        return np.sum(list(self.nodes.values()), axis=0)
+
+    def cpu_utilisation(self) -> np.ndarray:
+        """CPU used over CPU paid for, all groups, at each rate."""
+        return np.sum(list(self.cpu_used_m.values()), axis=0) / np.sum(list(self.cpu_paid_m.values()), axis=0)
+
+
+def _per_group(value: Mapping[str, Any] | Any, group: str, name: str) -> Any:
+    if isinstance(value, Mapping):
+        if group not in value:
+            raise PlaybookError(f"node_group_sizing: {name} has no entry for node group {group!r}")
+        return value[group]
+    return value
+
+
+def node_group_sizing(kube: Mapping[str, Any], events_per_s: ArrayLike, node_types: Mapping[str, str] | str,
+                      min_nodes: Mapping[str, float] | float = 0, max_nodes: Mapping[str, float] | float | None = None,
+                      *, quantile: float = 0.99, az_headroom: bool = True,
+                      only: Sequence[str] | None = None) -> NodeGroupSizing:
+    """Nodes per prod node group at each event rate: the capacity page's plan and the bill's node-hours.
+
+    For each group of ``kubernetes.node_groups`` (services by group): the services' pods
+    (:func:`service_pods`) are packed first-fit decreasing (:func:`pack_first_fit_decreasing`) onto the
+    group's instance type net of the per-node daemonsets; the packed count is spread so losing one AZ
+    keeps it (:func:`nodes_surviving_az_loss`, when ``az_headroom``), then held between the group's
+    ``min_nodes`` and ``max_nodes`` (the autoscaling bounds). Packing is done once per distinct pod mix,
+    so an hourly series of two years costs a few dozen packings.
+
+    CPU used: the services' use (:func:`service_pods`' rules) plus the daemonsets at
+    ``fixed_usage_ratio``; CPU paid: ``nodes x vcpu x 1000`` millicores.
+
+    Args:
+        events_per_s: event rates (events/s), any shape (e.g. days x 24 hours).
+        node_types: instance type per group, or one type for all.
+        min_nodes, max_nodes: autoscaling bounds per group (or one value for all); ``max_nodes`` None: unbounded.
+        only: size only these groups (None: all of ``kubernetes.node_groups``).
+
+    Raises:
+        PlaybookError: a group without services or an instance type, a type missing from ``node_types``.
+
+    >>> from dfp.io.policies import load_policies
+    >>> s = node_group_sizing(load_policies()["kubernetes"], [100.0, 6000.0], "m6i.large", min_nodes=3)
+    >>> {g: n.tolist() for g, n in s.nodes.items()}
+    {'workers': [12, 42]}
+    """
+    groups = kube.get("node_groups")
+    if not groups:
+        raise PlaybookError("node_group_sizing: kubernetes.node_groups is missing or empty in data/platform.yml")
+    rates = np.asarray(events_per_s, dtype=float)
+    pods = service_pods(kube, rates, quantile)
+    ds = kube["daemonset_per_node"]
+    out_type: dict[str, str] = {}
+    packed_by: dict[str, np.ndarray] = {}
+    nodes_by: dict[str, np.ndarray] = {}
+    used_by: dict[str, np.ndarray] = {}
+    paid_by: dict[str, np.ndarray] = {}
+    for group, services in groups.items():
+        if only is not None and group not in only:
+            continue
+        unknown = [s for s in services if s not in kube["services"]]
+        if not services or unknown:
+            raise PlaybookError(f"node_group_sizing: node group {group!r} lists unknown or no services {unknown}")
+        nt_name = str(_per_group(node_types, group, "node_types"))
+        if nt_name not in kube["node_types"]:
+            raise PlaybookError(f"node_group_sizing: node group {group!r} has unknown instance type {nt_name!r}; "
+                                f"known: {sorted(kube['node_types'])}")
+        nt = kube["node_types"][nt_name]
+        node = NodeType(nt_name, nt["cpu_m"] - ds["cpu_m"], nt["mem_mib"] - ds["mem_mib"])
+        mix = np.stack([pods[s].ravel() for s in services], axis=1)
+        combos, back = np.unique(mix, axis=0, return_inverse=True)
+        packed_combo = np.array([len(pack_first_fit_decreasing(
+            [Pod(f"{s}-{i}", kube["services"][s]["cpu_m"], kube["services"][s]["mem_mib"])
+             for s, n in zip(services, row, strict=True) for i in range(int(n))], node)) for row in combos])
+        packed = packed_combo[np.asarray(back).ravel()].reshape(rates.shape)
+        run = kube["azs"] * np.ceil(packed / (kube["azs"] - 1)) if az_headroom else packed.astype(float)
+        run = np.maximum(run, float(_per_group(min_nodes, group, "min_nodes")))
+        top = _per_group(max_nodes, group, "max_nodes") if max_nodes is not None else None
+        if top is not None:
+            run = np.minimum(run, float(top))
+        run = run.astype(int)
+        used = sum(_service_cpu_used_m(kube, s, rates, pods[s]) for s in services)
+        out_type[group] = nt_name
+        packed_by[group] = packed
+        nodes_by[group] = run
+        used_by[group] = used + run * ds["cpu_m"] * kube["fixed_usage_ratio"]
+        paid_by[group] = run * nt["vcpu"] * 1000.0
+    return NodeGroupSizing(out_type, packed_by, nodes_by, used_by, paid_by, pods)
+
+
+def model_node_groups(month: str) -> pd.DataFrame:
+    """The production node groups of the platform model (``resources`` of ``data/platform.yml``, kind
+    ``eks-nodegroup``, env ``prod``) live at the end of ``month`` (``YYYY-MM``): ``region``, ``node_group``
+    (the part of the resource name after its ``cluster``), ``instance_type``, ``min_nodes``, ``max_nodes``,
+    ``live_from`` (the group's first instant),
+    for :func:`month_node_plan`.
+    """
+    r = resources_at(month)
+    ng = r.loc[(r["kind"] == "eks-nodegroup") & (r["env"] == "prod")]
+    hist = resource_history()
+    first = hist.groupby("id")["start"].min()
+    return pd.DataFrame({"region": ng["region"].to_numpy(),
+                         "live_from": first.reindex(ng["id"]).to_numpy(),
+                         "cluster": ng["name"].str.split("/").str[0].to_numpy(),
+                         "node_group": ng["name"].str.split("/").str[-1].to_numpy(),
+                         "instance_type": ng["instance_type"].to_numpy(),
+                         "min_nodes": ng["min_nodes"].astype(float).to_numpy(),
+                         "max_nodes": ng["max_nodes"].astype(float).to_numpy()})
+
+
+def model_streams(month: str) -> pd.DataFrame:
+    """Each region's stream in the platform model at the end of ``month`` (``YYYY-MM``): ``region``,
+    ``stream`` (its name), ``capacity_mode``, ``shards`` (NaN when on-demand), ``retention_h`` and
+    ``since`` (the first instant of its current settings), indexed by region.
+    """
+    r = resources_at(month)
+    st = r.loc[r["kind"] == "kinesis-stream"]
+    return pd.DataFrame({"region": st["region"].to_numpy(), "stream": st["name"].to_numpy(),
+                         "capacity_mode": st["capacity_mode"].to_numpy(),
+                         "shards": np.where(st["capacity_mode"] == "provisioned", st["shards"].astype(float), np.nan),
+                         "retention_h": st["retention_h"].astype(float).to_numpy(),
+                         "since": st["start"].to_numpy()}).set_index("region")
+
+
+def check_stream_shards(sizing: pd.DataFrame, streams: pd.DataFrame) -> None:
+    """Raise unless every provisioned stream of the model has the shards the sizing rule gives its region.
+
+    ``sizing``: :func:`stream_sizing` (``shards_with_tenant_burst`` by region); ``streams``:
+    :func:`model_streams`. An on-demand stream has no shard count to check.
+
+    Raises:
+        PlaybookError: naming each region whose modelled shards differ from the rule, or that the rule
+            does not size.
+    """
+    prov = streams.loc[streams["capacity_mode"] == "provisioned"]
+    problems = []
+    for region, row in prov.iterrows():
+        if region not in sizing.index:
+            problems.append(f"{region}: provisioned in the model, not sized by the rule")
+        elif int(row["shards"]) != int(sizing.loc[region, "shards_with_tenant_burst"]):
+            problems.append(f"{region}: {int(row['shards'])} shards in the model, "
+                            f"{int(sizing.loc[region, 'shards_with_tenant_burst'])} from the sizing rule")
+    if problems:
+        raise PlaybookError("stream shards: " + "; ".join(problems))
+
+
+def model_stream_shards(month: str) -> dict[str, int | None]:
+    """Provisioned shards of each region's ingest stream in the platform model at the end of ``month``
+    (``YYYY-MM``); None for a stream in on-demand mode.
+    """
+    r = resources_at(month)
+    st = r.loc[r["kind"] == "kinesis-stream"]
+    return {str(row.region): (int(row.shards) if row.capacity_mode == "provisioned" else None)
+            for row in st.itertuples()}
+
+
+def month_node_plan(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month: str, groups: pd.DataFrame,
+                    quantile: float = 0.99, az_headroom: bool = True, step_events_per_s: float = 1.0) -> pd.DataFrame:
+    """The model's prod node groups run through one month of hourly traffic (:func:`node_group_sizing`).
+
+    ``groups`` has one row per prod node group: ``region``, ``node_group`` (a key of
+    ``kubernetes.node_groups``), ``instance_type``, ``min_nodes`` and ``max_nodes`` (NaN: unbounded).
+    Each hour's rate is its events / 3600 (what the autoscalers follow), rounded up to ``step_events_per_s``
+    as :func:`nodes_for_rates` rounds it for the bill. Columns of the result, per
+    region and node group: ``instance_type``, ``node_hours``, ``mean_nodes``, ``peak_nodes`` (the busiest
+    hour), ``cpu_used_vcpu_hours`` and ``cpu_paid_vcpu_hours``.
+
+    Every hour of the month is planned: an hour without traffic (a live cell waiting for its first customer)
+    runs at rate 0, and an hour before the group's ``live_from`` (optional column) runs no nodes.
+
+    Raises:
+        PlaybookError: a ``node_group`` the services do not name.
+    """
+    period = pd.Period(month, "M")
+    grid = pd.date_range(period.start_time, period.end_time.floor("h"), freq="h", tz="UTC")
+    step = check_positive("step_events_per_s", step_events_per_s)
+    rows = []
+    for region, spec in groups.groupby("region", sort=False):
+        t = traffic_hourly.loc[traffic_hourly["region"] == region]
+        # every hour of the month; an hour without traffic (a live cell waiting for its first customer) is rate 0
+        rates = (t.groupby("hour")["events"].sum().reindex(grid, fill_value=0).to_numpy(float) / 3600.0)
+        rates = np.ceil(rates / step - 1e-9) * step
+        spec = spec.set_index("node_group")
+        known = set(kube.get("node_groups") or {})
+        extra = sorted(set(spec.index) - known)
+        if extra:
+            raise PlaybookError(f"month_node_plan: node groups {extra} in {region} are not in kubernetes.node_groups")
+        tops = spec["max_nodes"].astype(float)
+        s = node_group_sizing(kube, rates, spec["instance_type"].to_dict(), spec["min_nodes"].astype(int).to_dict(),
+                              {g: int(v) for g, v in tops.items() if np.isfinite(v)} | {
+                                  g: 1_000_000 for g, v in tops.items() if not np.isfinite(v)},
+                              quantile=quantile, az_headroom=az_headroom)
+        for g in spec.index:
+            live = (grid >= pd.Timestamp(spec.at[g, "live_from"])) if "live_from" in spec else np.ones(len(grid), bool)
+            n = s.nodes[g] * live
+            rows.append({"region": region, "cluster": str(spec.at[g, "cluster"]) if "cluster" in spec else f"prod-{region}",
+                         "node_group": g, "instance_type": s.node_type[g],
+                         "node_hours": float(n.sum()), "mean_nodes": float(n.mean()), "peak_nodes": int(n.max()),
+                         "cpu_used_vcpu_hours": float((s.cpu_used_m[g] * live).sum()) / 1000.0,
+                         "cpu_paid_vcpu_hours": float((s.cpu_paid_m[g] * live).sum()) / 1000.0})
+    return pd.DataFrame(rows)
+
+
+def billed_component_lines(billing: pd.DataFrame, month: str, components: Sequence[str]) -> pd.DataFrame:
+    """The rows a FOCUS bill charged in ``month`` (``YYYY-MM``) to the platform model's resources of the
+    given architecture ``components`` (``resources`` in ``data/platform.yml``), matched by ARN
+    (``ResourceId``, tenant bucket sets included), summed per region, resource and charge: ``region``,
+    ``resource``, ``charge``, ``quantity``, ``unit``, ``cost_usd`` (effective cost).
+
+    Raises:
+        PlaybookError: no modelled resource has one of the components, or the bill has no row for them.
+    """
+    res = resources_at(month)
+    rows = res.loc[res["component"].isin(list(components))]
+    if rows.empty:
+        raise PlaybookError(f"billed_component_lines: no modelled resource of components {list(components)} in {month}")
+    start = billing["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M")
+    b = billing.loc[start == pd.Period(month, "M")]
+    account = str(b["BillingAccountId"].iloc[0]) if len(b) else ""
+    pattern = "|".join(f"(?:{arn_pattern(r, account)})" for r in rows.to_dict("records"))
+    hit = b.loc[b["ResourceId"].fillna("").str.fullmatch(pattern)]
+    if hit.empty:
+        raise PlaybookError(f"billed_component_lines: the bill has no {month} row for components {list(components)}")
+    return (hit.assign(resource=hit["ResourceName"].fillna(hit["ResourceId"]))
+            .groupby(["RegionId", "resource", "ChargeDescription", "ConsumedUnit"], as_index=False, dropna=False)
+            [["ConsumedQuantity", "EffectiveCost"]].sum()
+            .rename(columns={"RegionId": "region", "ChargeDescription": "charge", "ConsumedUnit": "unit",
+                             "ConsumedQuantity": "quantity", "EffectiveCost": "cost_usd"})
+            [["region", "resource", "charge", "quantity", "unit", "cost_usd"]])
+
+
+def billed_component_usd(billing: pd.DataFrame, month: str, components: Sequence[str]) -> float:
+    """Effective cost (USD) of :func:`billed_component_lines`."""
+    return float(billed_component_lines(billing, month, components)["cost_usd"].sum())
+
+
+def billed_node_hours(billing: pd.DataFrame, month: str, vcpu_by_type: Mapping[str, float]) -> pd.DataFrame:
+    """What a FOCUS bill paid for in EC2 in one month, per billed resource: node-hours, the mean node
+    count, vCPU-hours and the effective cost.
+
+    Rows are the bill's EC2 usage lines (``ServiceName`` "Amazon Elastic Compute Cloud", ``ChargeCategory``
+    "Usage") grouped by region, ``ResourceName`` (``<cluster>/<node group>`` for EKS node groups) and
+    instance type (the ``SkuId`` after ``BoxUsage:``); covered and on-demand hours together. Columns:
+    ``region``, ``cluster``, ``node_group``, ``instance_type``, ``node_hours``, ``mean_nodes``
+    (node-hours over the month's hours), ``vcpu_hours`` and ``effective_cost_usd``. ``vcpu_by_type``
+    maps instance types to vCPUs (``kubernetes.node_types`` of ``data/platform.yml``); a type missing
+    from it gets no vCPU-hours (NaN), so a sandbox instance is shown but never counted as cluster capacity.
+
+    Raises:
+        PlaybookError: no EC2 usage in ``month`` (``YYYY-MM``).
+    """
+    period = pd.Period(month, "M")
+    start = billing["ChargePeriodStart"].dt.tz_localize(None)
+    ec2 = billing[(billing["ServiceName"] == "Amazon Elastic Compute Cloud") & (billing["ChargeCategory"] == "Usage")
+                  & (start.dt.to_period("M") == period)]
+    if ec2.empty:
+        raise PlaybookError(f"billed_node_hours: no EC2 usage in the bill for {month}")
+    name = ec2["ResourceName"].fillna(ec2["ResourceId"].fillna("")).astype(str)
+    parts = name.str.split("/", n=1, expand=True).reindex(columns=[0, 1])
+    g = pd.DataFrame({
+        "region": ec2["RegionId"].to_numpy(),
+        "cluster": np.where(parts[1].notna(), parts[0], "").astype(str),
+        "node_group": parts[1].fillna(parts[0]).astype(str).to_numpy(),
+        "instance_type": ec2["SkuId"].fillna("").str.replace("BoxUsage:", "", regex=False).to_numpy(),
+        "node_hours": ec2["ConsumedQuantity"].astype(float).to_numpy(),
+        "effective_cost_usd": ec2["EffectiveCost"].astype(float).to_numpy(),
+    }).groupby(["region", "cluster", "node_group", "instance_type"], as_index=False).sum()
+    hours = period.days_in_month * 24
+    g["mean_nodes"] = g["node_hours"] / hours
+    g["vcpu_hours"] = g["node_hours"] * g["instance_type"].map(lambda t: vcpu_by_type.get(t, float("nan")))
+    return g[["region", "cluster", "node_group", "instance_type", "node_hours", "mean_nodes", "vcpu_hours",
+              "effective_cost_usd"]]
+
+
+def plan_vs_bill(plan: pd.DataFrame, billed: pd.DataFrame) -> pd.DataFrame:
+    """The plan (:func:`month_node_plan`) beside the bill (:func:`billed_node_hours`) per region and node
+    group (``<cluster>/<group>``), production groups and every other billed cluster's: ``instance_type``,
+    ``planned_mean_nodes`` (NaN where nothing is planned), ``peak_nodes``, ``billed_mean_nodes`` and
+    ``billed_usd``. Sandbox instances (no vCPU count, no cluster) are left out.
+    """
+    keys = ["region", "cluster", "node_group", "instance_type"]
+    b = billed.loc[billed["vcpu_hours"].notna()].groupby(keys, as_index=False)[
+        ["mean_nodes", "effective_cost_usd"]].sum().rename(columns={"mean_nodes": "billed_mean_nodes",
+                                                                   "effective_cost_usd": "billed_usd"})
+    p = plan[[*keys, "mean_nodes", "peak_nodes"]].rename(columns={"mean_nodes": "planned_mean_nodes"})
+    out = p.merge(b, on=keys, how="outer")
+    out["billed_mean_nodes"] = out["billed_mean_nodes"].fillna(0.0)
+    out["billed_usd"] = out["billed_usd"].fillna(0.0)
+    out["node_group"] = out["cluster"] + "/" + out["node_group"]
+    return out[["region", "node_group", "instance_type", "planned_mean_nodes", "peak_nodes", "billed_mean_nodes",
+                "billed_usd"]]
+
+
+def check_plan_matches_bill(plan: pd.DataFrame, billed: pd.DataFrame, tolerance_ratio: float = 0.01) -> None:
+    """Raise unless the bill's production node groups are the plan's: the same (region, node group,
+    instance type) keys, and node-hours within ``tolerance_ratio`` of each other.
+
+    ``plan`` from :func:`month_node_plan`, ``billed`` from :func:`billed_node_hours`; production clusters
+    are those whose name starts with ``prod-``.
+
+    Raises:
+        PlaybookError: naming every node group billed but not planned, planned but not billed, or off by
+            more than the tolerance.
+    """
+    tol = check_range("tolerance_ratio", tolerance_ratio, 0.0, 1.0)
+    keys = ["region", "node_group", "instance_type"]
+    b = billed.loc[billed["vcpu_hours"].notna() & billed["cluster"].str.startswith("prod-")]
+    b = b.groupby(keys)["node_hours"].sum()
+    p = plan.groupby(keys)["node_hours"].sum()
+    problems = [f"billed, not planned: {'/'.join(k)}" for k in b.index.difference(p.index)]
+    problems += [f"planned, not billed: {'/'.join(k)}" for k in p.index.difference(b.index)]
+    both = b.index.intersection(p.index)
+    off = (b[both] - p[both]).abs() > tol * p[both].clip(lower=1.0)
+    problems += [f"{'/'.join(k)}: billed {b[k]:,.1f} node-hours, planned {p[k]:,.1f}" for k in both[off.to_numpy()]]
+    if problems:
+        raise PlaybookError("the bill's production node groups differ from the plan: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class NodeHoursSplit:
+    """Why the bill's cluster nodes run (:func:`node_hours_split`), as mean nodes over the month.
+
+    Attributes:
+        mean_nodes: ``billed_cluster`` and its parts ``load`` (what the pods need, packed), ``az_headroom``
+            (the spread that keeps a lost AZ's capacity), ``minimum_per_az`` (the node groups' floors above
+            that), ``staging_and_dev`` (non-production clusters) and ``unexplained`` (billed production
+            nodes the plan does not run; negative when the bill has fewer).
+        by_region: the same parts per region (rows), mean nodes.
+        explained_ratio: planned over billed production node-hours.
+        sandbox_usd: EC2 billed outside any cluster (instances with no node type in the model).
+    """
+
+    mean_nodes: dict[str, float]
+    by_region: pd.DataFrame
+    explained_ratio: float
+    sandbox_usd: float
+
+
+def node_hours_split(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, month: str, groups: pd.DataFrame,
+                     billed: pd.DataFrame) -> NodeHoursSplit:
+    """Split the month's billed cluster node-hours into load, AZ headroom, the per-group minimum,
+    non-production clusters and the rest, by running :func:`month_node_plan` three times: without AZ
+    spread or minimum (load), with the spread (plus headroom), with the model's minimums (the plan).
+
+    Production clusters are the bill's ``cluster`` names that start with ``prod-``.
+    """
+    hours = pd.Period(month, "M").days_in_month * 24
+    load = month_node_plan(kube, traffic_hourly, month, groups.assign(min_nodes=0), az_headroom=False)
+    spread = month_node_plan(kube, traffic_hourly, month, groups.assign(min_nodes=0))
+    plan = month_node_plan(kube, traffic_hourly, month, groups)
+    cluster = billed.loc[billed["vcpu_hours"].notna()]
+    prod = cluster["cluster"].str.startswith("prod-")
+
+    def per_region(frame: pd.DataFrame) -> pd.Series:
+        return frame.groupby("region")["node_hours"].sum() / hours
+
+    parts = pd.DataFrame({
+        "load": per_region(load), "az_headroom": per_region(spread) - per_region(load),
+        "minimum_per_az": per_region(plan) - per_region(spread),
+        "staging_and_dev": per_region(cluster.loc[~prod]),
+        "unexplained": per_region(cluster.loc[prod]).sub(per_region(plan), fill_value=0.0),
+    }).fillna(0.0)
+    billed_prod = float(cluster.loc[prod, "node_hours"].sum())
+    means = {k: float(v) for k, v in parts.sum().items()}
+    means["billed_cluster"] = float(cluster["node_hours"].sum()) / hours
+    sandbox = float(billed.loc[billed["vcpu_hours"].isna(), "effective_cost_usd"].sum())
+    return NodeHoursSplit(means, parts, float(plan["node_hours"].sum()) / billed_prod if billed_prod else float("nan"),
+                          sandbox)
+
+
+def billed_utilisation_by_month(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, billing: pd.DataFrame,
+                                groups_at: Callable[[str], pd.DataFrame], vcpu_by_type: Mapping[str, float],
+                                months: Sequence[str]) -> pd.DataFrame:
+    """CPU used over CPU billed per month: the workloads' use (:func:`month_node_plan`'s
+    ``cpu_used_vcpu_hours`` on the model's node groups, ``groups_at(month)``) over the vCPU-hours of the
+    bill's production clusters (``production``) and of every cluster (``all_clusters``). Months with no
+    EC2 usage are left out.
+    """
+    rows = {}
+    for month in months:
+        try:
+            billed = billed_node_hours(billing, month, vcpu_by_type)
+        except PlaybookError:
+            continue
+        cluster = billed.loc[billed["vcpu_hours"].notna()]
+        groups = groups_at(month)
+        if groups.empty:
+            continue
+        used = float(month_node_plan(kube, traffic_hourly, month, groups)["cpu_used_vcpu_hours"].sum())
+        prod = float(cluster.loc[cluster["cluster"].str.startswith("prod-"), "vcpu_hours"].sum())
+        rows[pd.Period(month, "M")] = {"production": used / prod if prod else float("nan"),
+                                       "all_clusters": used / float(cluster["vcpu_hours"].sum())}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def production_cpu_utilisation(kube: Mapping[str, Any], traffic_hourly: pd.DataFrame, billing: pd.DataFrame,
+                               month: str) -> float:
+    """CPU the production workloads used over the vCPUs of the production nodes the bill paid for, in ``month``
+    (``YYYY-MM``): the ``production`` column of :func:`billed_utilisation_by_month` on the model's node groups.
+    The one utilisation figure the capacity page, the scorecard and the cost pages should quote.
+
+    Raises:
+        PlaybookError: no EC2 usage or no production node group in the month.
+    """
+    vcpu = {t: float(spec["vcpu"]) for t, spec in kube["node_types"].items()}
+    u = billed_utilisation_by_month(kube, traffic_hourly, billing, model_node_groups, vcpu, [month])
+    if u.empty:
+        raise PlaybookError(f"production_cpu_utilisation: nothing billed or planned in {month}")
+    return float(u["production"].iloc[0])
+
+
 @dataclass(frozen=True)
 class ClusterPlan:
     """One region's cluster at a given event rate on one node type."""
@@ -407,21 +1009,11 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
     node = NodeType(node_type, nt["cpu_m"] - ds["cpu_m"], nt["mem_mib"] - ds["mem_mib"], usd_per_hour)
     proc = kube["processor"]
     mu = 1000.0 / proc["service_time_ms"]
-    servers = servers_for_quantile(rate, mu, proc["latency_budget_ms"] / 1000.0, quantile) if rate > 0 else 1
+    servers = int(processor_workers([rate], proc["service_time_ms"], proc["latency_budget_ms"], quantile)[0])
     p99_ms = 1000.0 * mmc_response_quantile_s(servers, rate, mu, quantile)
-    replicas: dict[str, int] = {}
-    used = 0.0
-    for name, svc in kube["services"].items():
-        if "events_per_s_per_pod" in svc:
-            n = max(int(svc["min_replicas"]), math.ceil(rate / svc["events_per_s_per_pod"]))
-            used += rate / svc["events_per_s_per_pod"] * svc["cpu_m"] * kube["hpa_cpu_target"]
-        elif "workers_per_pod" in svc:
-            n = max(int(svc["min_replicas"]), math.ceil(servers / svc["workers_per_pod"]))
-            used += rate * proc["cpu_m_per_event_per_s"]
-        else:
-            n = int(svc["min_replicas"])
-            used += n * svc["cpu_m"] * kube["fixed_usage_ratio"]
-        replicas[name] = n
+    counts = service_pods(kube, [rate], quantile)
+    replicas = {name: int(n[0]) for name, n in counts.items()}
+    used = float(sum(_service_cpu_used_m(kube, name, np.array([rate]), counts[name])[0] for name in replicas))
     pods = [Pod(f"{name}-{i}", kube["services"][name]["cpu_m"], kube["services"][name]["mem_mib"])
             for name, n in replicas.items() for i in range(n)]
     packed = len(pack_first_fit_decreasing(pods, node))
@@ -433,11 +1025,12 @@ def cluster_plan(kube: Mapping[str, Any], node_type: str, events_per_s: float, u
 
 
 def plans_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.ndarray,
-                    step_events_per_s: float = 1.0) -> pd.DataFrame:
-    """:func:`cluster_plan` at each of many event rates: one row per rate (flattened, in order) with ``nodes``
+                    step_events_per_s: float = 1.0, node_group: str | None = None) -> pd.DataFrame:
+    """The production node group's plan at each of many event rates (:func:`node_group_sizing`, no autoscaling
+    bounds; equal to :func:`cluster_plan`): one row per rate (flattened, in order) with ``nodes``
     (``nodes_with_az_headroom``), ``cpu_used_m`` and ``cpu_allocatable_m``.
 
-    Rates are rounded up to ``step_events_per_s`` and each distinct rate is planned once.
+    Rates are rounded up to ``step_events_per_s`` first, as :func:`nodes_for_rates` rounds them.
 
     >>> from dfp.io.policies import load_policies
     >>> plans_for_rates(load_policies()["kubernetes"], "m6i.xlarge", np.array([0.0, 0.0]))["nodes"].tolist()
@@ -448,23 +1041,24 @@ def plans_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
         raise PlaybookError("plans_for_rates: events_per_s must be finite and non-negative")
     if node_type not in kube["node_types"]:
         raise PlaybookError(f"plans_for_rates: unknown node_type {node_type!r}")
+    group = _one_group(kube, node_group, "plans_for_rates")
     step = check_positive("step_events_per_s", step_events_per_s)
     rounded = np.ceil(rates / step - 1e-9) * step
-    uniq, inverse = np.unique(rounded, return_inverse=True)
-    plans = [cluster_plan(kube, node_type, float(r), 0.0) for r in uniq]
-    table = pd.DataFrame({"nodes": [p.nodes_with_az_headroom for p in plans],
-                          "cpu_used_m": [p.cpu_used_m for p in plans],
-                          "cpu_allocatable_m": [p.cpu_allocatable_m for p in plans]})
-    return table.iloc[inverse.ravel()].reset_index(drop=True)
+    s = node_group_sizing(kube, rounded, {group: node_type}, only=[group])
+    nodes = s.nodes[group]
+    return pd.DataFrame({"nodes": nodes.astype(int), "cpu_used_m": s.cpu_used_m[group],
+                         "cpu_allocatable_m": nodes * kube["node_types"][node_type]["cpu_m"]})
 
 
 def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.ndarray, min_nodes: float,
-                    max_nodes: float, step_events_per_s: float = 1.0) -> np.ndarray:
-    """Nodes one region's cluster runs at each event rate: :func:`cluster_plan`'s ``nodes_with_az_headroom``
-    (the Kubernetes capacity page's plan) clipped to the node group's autoscaling bounds.
+                    max_nodes: float, step_events_per_s: float = 1.0, node_group: str | None = None) -> np.ndarray:
+    """Nodes one region's production node group runs at each event rate (the bill's node-hours):
+    :func:`node_group_sizing` for ``node_group`` (None: the one group of ``kubernetes.node_groups``) on
+    ``node_type``, held between the autoscaling bounds.
 
-    ``clip(cluster_plan(kube, node_type, ceil(r / step) * step).nodes_with_az_headroom, min, max)``
-    (:func:`plans_for_rates`). The same function sizes the bill's node-hours.
+    Rates are rounded up to ``step_events_per_s`` first (:func:`month_node_plan` rounds the same way), so the
+    bill and the capacity page count the same nodes hour by hour; it equals
+    ``clip(cluster_plan(kube, node_type, ceil(r / step) * step).nodes_with_az_headroom, min, max)``.
 
     Args:
         kube: the ``kubernetes`` section of ``data/platform.yml``.
@@ -473,7 +1067,7 @@ def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
         min_nodes, max_nodes: the node group's autoscaling bounds.
 
     Returns:
-        Node counts, the shape of ``events_per_s``.
+        Node counts (float), the shape of ``events_per_s``.
 
     >>> from dfp.io.policies import load_policies
     >>> nodes_for_rates(load_policies()["kubernetes"], "m6i.xlarge", np.array([0.0, 200.0]), 3, 12).tolist()
@@ -483,8 +1077,23 @@ def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
     lo, hi = check_non_negative("min_nodes", min_nodes), check_positive("max_nodes", max_nodes)
     if lo > hi:
         raise PlaybookError(f"nodes_for_rates: min_nodes {lo} > max_nodes {hi}")
-    nodes = plans_for_rates(kube, node_type, rates, step_events_per_s)["nodes"].to_numpy(float)
-    return np.clip(nodes, lo, hi).reshape(rates.shape)
+    if rates.size and (not np.isfinite(rates).all() or rates.min() < 0):
+        raise PlaybookError("nodes_for_rates: events_per_s must be finite and non-negative")
+    if node_type not in kube["node_types"]:
+        raise PlaybookError(f"nodes_for_rates: unknown node_type {node_type!r}")
+    group = _one_group(kube, node_group, "nodes_for_rates")
+    step = check_positive("step_events_per_s", step_events_per_s)
+    rounded = np.ceil(rates / step - 1e-9) * step
+    s = node_group_sizing(kube, rounded, {group: node_type}, {group: lo}, {group: hi}, only=[group])
+    return s.nodes[group].astype(float)
+
+
+def _one_group(kube: Mapping[str, Any], node_group: str | None, caller: str) -> str:
+    groups = list(kube.get("node_groups") or {})
+    group = node_group if node_group is not None else (groups[0] if len(groups) == 1 else None)
+    if group is None or group not in groups:
+        raise PlaybookError(f"{caller}: name one of the node groups {groups}; got {node_group!r}")
+    return group
 
 
 def stream_sizing(traffic_hourly: pd.DataFrame, regions: Sequence[str], burst_factor: float, record_bytes: float,

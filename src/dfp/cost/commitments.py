@@ -2,6 +2,9 @@
 
 =============================  ==============================================================
 ``breakeven_utilisation``       utilisation above which a commitment beats on-demand: ``1 - d``
+``max_savings_usd_per_h``       the most a commitment can save: ``c / (1 - d) x d`` per hour, fully used
+``coverage_ratio``              covered on-demand-equivalent spend over all eligible spend (AWS "coverage")
+``coverage_by_month``           that ratio per month, from a FOCUS bill
 ``commitment_outcome``          cost, savings and utilisation of one level over a spend path
 ``savings_by_level``            expected (and p10) savings of each level under a usage distribution
 ``recommend_level``             the level with the highest expected savings
@@ -19,6 +22,17 @@ A commitment of ``c`` USD/hour at discount ``d`` buys on-demand-equivalent usage
     cost = c + max(0, s - c / (1 - d))             (the commitment is paid whether used or not)
     savings = s - cost
     utilisation = min(1, s (1 - d) / c)
+
+Two ratios, named as AWS Cost Explorer names them (``data/external_facts.yml``,
+``quotas.savings_plans_utilisation_max`` and ``quotas.savings_plans_coverage_max``):
+**utilisation** is used commitment over purchased commitment (how much of what we bought we used);
+**coverage** is the eligible spend the commitments covered over all eligible spend (how much of what we
+could have committed we did). A plan can be 100 % utilised and cover half the usage.
+
+A commitment of ``c`` USD/h saves at most ``c / (1 - d) x d`` an hour (every committed dollar used):
+at a 28 % discount a 4.15 USD/h plan saves at most 1.61 USD an hour, 14,137 USD a year, however much
+usage there is. A plan's savings are counted against on-demand for the usage it covers; a top-up's
+savings are the difference between the total level's savings and the plans in force.
 
 Break-even: a commitment that is utilised ``u`` of the time saves money iff ``u > 1 - d`` (a 28 %
 discount breaks even at 72 % utilisation). Levels are USD per hour of commitment (at committed
@@ -39,8 +53,9 @@ from dfp.core.units import HOURS_PER_MONTH
 from dfp.cost.projection import estimate_growth
 
 __all__ = ["CommitmentOutcome", "CommitmentPlan", "RealisedSummary", "breakeven_utilisation", "commitment_outcome",
-           "eligible_daily_spend", "hourly_spend_profile", "plan_next_commitment", "purchases", "realised_savings",
-           "realised_summary", "recommend_level", "savings_by_level"]
+           "coverage_by_month", "coverage_ratio", "eligible_daily_spend", "hourly_spend_profile", "max_savings_usd_per_h",
+           "plan_next_commitment", "purchases", "realised_savings", "realised_summary", "recommend_level",
+           "savings_by_level"]
 
 
 def breakeven_utilisation(discount_ratio: float) -> float:
@@ -50,6 +65,33 @@ def breakeven_utilisation(discount_ratio: float) -> float:
     0.72
     """
     return 1.0 - check_fraction("discount_ratio", discount_ratio)
+
+
+def max_savings_usd_per_h(commit_usd_per_h: float, discount_ratio: float) -> float:
+    """The most a commitment saves an hour: ``c / (1 - d) x d`` (USD/h), when every committed dollar
+    buys usage that would otherwise run on demand.
+
+    >>> round(max_savings_usd_per_h(4.15, 0.28), 4)   # 14,137 USD a year at most
+    1.6139
+    """
+    c = check_non_negative("commit_usd_per_h", commit_usd_per_h)
+    d = check_fraction("discount_ratio", discount_ratio)
+    return c / (1.0 - d) * d
+
+
+def coverage_ratio(covered_on_demand_usd: float, eligible_on_demand_usd: float) -> float:
+    """Coverage: eligible usage the commitments covered over all eligible usage, both at on-demand rates.
+
+    Not utilisation (used commitment over purchased commitment, :func:`commitment_outcome`).
+
+    >>> coverage_ratio(600.0, 1000.0)
+    0.6
+    """
+    covered = check_non_negative("covered_on_demand_usd", covered_on_demand_usd)
+    eligible = check_non_negative("eligible_on_demand_usd", eligible_on_demand_usd)
+    if covered > eligible * (1 + 1e-9):
+        raise PlaybookError(f"coverage_ratio: covered spend {covered} exceeds eligible spend {eligible}")
+    return covered / eligible if eligible > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -132,10 +174,27 @@ def eligible_daily_spend(billing: pd.DataFrame, service: str = "Amazon Elastic C
     Sums ``ListCost`` of the service's usage rows, covered or not (what the usage would cost on
     demand), leaving out SKUs named by ``exclude_sku_prefix`` (the sandbox, which is not committed).
     """
+    u = _eligible_rows(billing, service, exclude_sku_prefix)
+    return u.groupby(u["ChargePeriodStart"].dt.tz_localize(None).dt.normalize())["ListCost"].sum()
+
+
+def _eligible_rows(billing: pd.DataFrame, service: str, exclude_sku_prefix: str) -> pd.DataFrame:
     u = billing[(billing["ChargeCategory"] == "Usage") & (billing["ServiceName"] == service)
                 & (billing["CommitmentDiscountStatus"].fillna("") != "Unused")]
-    u = u[~u["SkuId"].fillna("").str.startswith(exclude_sku_prefix)]
-    return u.groupby(u["ChargePeriodStart"].dt.tz_localize(None).dt.normalize())["ListCost"].sum()
+    return u[~u["SkuId"].fillna("").str.startswith(exclude_sku_prefix)]
+
+
+def coverage_by_month(billing: pd.DataFrame, service: str = "Amazon Elastic Compute Cloud",
+                      exclude_sku_prefix: str = "BoxUsage:t3") -> pd.Series:
+    """Coverage per month (:func:`coverage_ratio`): the on-demand value of the eligible usage a commitment
+    covered (``CommitmentDiscountStatus = Used``) over the on-demand value of all eligible usage
+    (:func:`eligible_daily_spend`'s rows). Months are periods; a month without eligible usage is 0.
+    """
+    u = _eligible_rows(billing, service, exclude_sku_prefix)
+    month = u["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M")
+    covered = u["ListCost"].where(u["CommitmentDiscountStatus"].fillna("") == "Used", 0.0)
+    eligible = u["ListCost"].groupby(month).sum()
+    return (covered.groupby(month).sum() / eligible.where(eligible > 0)).fillna(0.0).rename("coverage_ratio")
 
 
 def realised_savings(billing: pd.DataFrame) -> pd.DataFrame:
@@ -237,7 +296,12 @@ class CommitmentPlan:
     Attributes:
         growth_rate: growth of eligible spend used (fraction/month). curve: :func:`savings_by_level`.
         recommended_usd_per_h / current_usd_per_h: recommended level, and Compute Savings Plans in force.
-        expected_savings_usd_per_year: the recommended level's expected savings over a year (730 h months).
+        expected_savings_usd_per_year: the recommended level's expected savings over a year (730 h months),
+            all plans together, against running the same usage on demand.
+        current_savings_usd_per_year: what the plans in force are expected to save over the same year.
+        top_up_usd_per_h: the purchase the recommendation implies (0 when the plans in force suffice).
+        top_up_savings_usd_per_year: what that purchase adds: the difference of the two savings, never
+            more than :func:`max_savings_usd_per_h` of the top-up over a year.
     """
 
     growth_rate: float
@@ -245,6 +309,9 @@ class CommitmentPlan:
     recommended_usd_per_h: float
     current_usd_per_h: float
     expected_savings_usd_per_year: float
+    current_savings_usd_per_year: float
+    top_up_usd_per_h: float
+    top_up_savings_usd_per_year: float
 
 
 def plan_next_commitment(billing: pd.DataFrame, traffic_hourly: pd.DataFrame, discount_ratio: float,
@@ -275,5 +342,11 @@ def plan_next_commitment(billing: pd.DataFrame, traffic_hourly: pd.DataFrame, di
     bought, last_day = purchases(billing), billing["ChargePeriodStart"].max()
     active = bought[(bought["type"] == "Compute Savings Plan") & (bought["start"] <= last_day)
                     & (bought["start"] + pd.Timedelta(days=365) > last_day)]
-    return CommitmentPlan(g, curve, float(best["commit_usd_per_h"]), float(active["level_usd_per_h"].sum()),
-                          float(best["expected_savings_usd_per_h"]) * HOURS_PER_MONTH * 12)
+    current = float(active["level_usd_per_h"].sum())
+    rec = float(best["commit_usd_per_h"])
+    per_year = HOURS_PER_MONTH * 12
+    now = float(savings_by_level(profile, scale, np.array([current]), d)["expected_savings_usd_per_h"].iloc[0])
+    total = float(best["expected_savings_usd_per_h"])
+    top_up = max(0.0, rec - current)
+    return CommitmentPlan(g, curve, rec, current, total * per_year, now * per_year, top_up,
+                          max(0.0, total - now) * per_year if top_up > 0 else 0.0)

@@ -34,7 +34,7 @@ SHAPE: dict[str, Any] = {
     "kubernetes": {"azs": int, "hpa_cpu_target": _N, "daemonset_per_node": "number-map",
                    "node_types": {"*": {"vcpu": _N, "cpu_m": _N, "mem_mib": _N, "price": str}},
                    "services": {"*": {"min_replicas": _N, "cpu_m": _N, "mem_mib": _N, "*": _N}},
-                   "processor": "number-map", "fixed_usage_ratio": _N},
+                   "processor": "number-map", "fixed_usage_ratio": _N, "node_groups?": {"*": [str]}},
     "observability": "number-map",
     "recovery": {"stores": {"*": {"protection": str, "backup_interval_min": _N, "restore_fixed_min": _N,
                                   "restore_gb_per_h": _N, "*": _N}}},
