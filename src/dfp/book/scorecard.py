@@ -463,17 +463,11 @@ def _durability_nines(b: BookInputs) -> float:
 
 
 def _cpu_utilisation(b: BookInputs) -> float:
-    """Average CPU utilisation of the kubernetes-capacity page's plan at the as-of month's average rate."""
-
-    p = page_parameters(PAGES["kubernetes"])
+    """CPU the production workloads used over the vCPUs of the production nodes billed in the as-of month
+    (:func:`dfp.capacity.sizing.production_cpu_utilisation`, the kubernetes-capacity page's figure)."""
     kube = policies.load_policies()["kubernetes"]
-    h = b._load("traffic_hourly")
-    us = h.loc[(h["region"] == "us-east-1") & (h["hour"] >= b.system.month_start(b.as_of_month))
-               & (h["hour"] < b.system.month_start(b.as_of_month + 1))]
-    average = float(us["events"].mean()) / 3600 * p["traffic_multiple"]
-    nt = p["node_type"]
-    plan = capacity.cluster_plan(kube, nt, average, fact(kube["node_types"][nt]["price"]).value)
-    return float(plan.cpu_utilisation)
+    month = b.system.month_start(b.as_of_month).strftime("%Y-%m")
+    return capacity.production_cpu_utilisation(kube, b._load("traffic_hourly"), load_billing(), month)
 
 
 _S = PAGES
@@ -530,7 +524,7 @@ MEASURES: dict[str, Measure] = {
     "cost_usd_per_enterprise_customer": Measure(_S["attribution"], _MONTH + ", costliest enterprise customer",
                                                 _enterprise_cost_max),
     "cost_attributed_ratio": Measure(_S["attribution"], _MONTH, _attributed_ratio),
-    "cpu_utilisation_ratio": Measure(_S["kubernetes"], "design, at {month}'s average rate", _cpu_utilisation),
+    "cpu_utilisation_ratio": Measure(_S["kubernetes"], "production nodes billed in {month}", _cpu_utilisation),
     "storage_waste_ratio": Measure(None, "", None,
                                    "the bill has storage cost, but no usage-versus-provisioned data to call waste"),
     "cross_region_waste_ratio": Measure(None, "", None,

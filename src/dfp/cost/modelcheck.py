@@ -126,7 +126,8 @@ def billed_capacity(billing: pd.DataFrame, traffic_hourly: pd.DataFrame, month: 
     Columns: ``env``, ``instance_type``, ``node_hours`` (billed), ``cost_usd`` (amortised), ``planned_node_hours``
     (:func:`dfp.capacity.sizing.plans_for_rates` at each hour's event rate, within the node group's bounds; prod
     node groups only), ``cpu_used_core_h`` (the plan's CPU used at the traffic served), ``cpu_billed_core_h``
-    (allocatable CPU of the billed node-hours), ``cpu_utilisation`` (used over billed). Quantities the model
+    (vCPUs of the billed node-hours, as
+    :func:`dfp.capacity.sizing.production_cpu_utilisation` counts them), ``cpu_utilisation`` (used over billed). Quantities the model
     cannot say (what staging, dev and the sandbox use) are NaN. Index: resource id.
     """
     kube = load_policies()["kubernetes"]
@@ -153,7 +154,7 @@ def billed_capacity(billing: pd.DataFrame, traffic_hourly: pd.DataFrame, month: 
             nodes = np.clip(plan["nodes"].to_numpy(float), info["min_nodes"], info["max_nodes"])
             row["planned_node_hours"] = float(nodes.sum())
             row["cpu_used_core_h"] = float(plan["cpu_used_m"].sum()) / 1000.0
-            row["cpu_billed_core_h"] = q["node_hours"] * kube["node_types"][info["instance_type"]]["cpu_m"] / 1000.0
+            row["cpu_billed_core_h"] = q["node_hours"] * float(kube["node_types"][info["instance_type"]]["vcpu"])
         rows.append(row)
     out = pd.DataFrame(rows).set_index("id")
     out["cpu_utilisation"] = out["cpu_used_core_h"] / out["cpu_billed_core_h"]
