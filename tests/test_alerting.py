@@ -102,6 +102,22 @@ def test_backtest_counts_incident_and_noise_pages():
     assert summ["oncall_h_per_engineer_week"] == pytest.approx(2 * 30 / 60 / 4 / (3 / 7))
 
 
+def test_a_page_inside_an_incident_is_never_false_however_little_its_minutes_spent():
+    """The incident's first page fires early in the burn, before much budget is gone: it is not a false page.
+    A page outside every incident that spent as little is one (the rule has teeth both ways)."""
+    system = load_system()
+    inc = system.incident("INC-03")
+    m = pd.Timedelta(minutes=1)
+    notes = pd.DataFrame({"policy": ["p", "p"], "region": ["eu-west-1"] * 2, "severity": ["page"] * 2,
+                          "start": [inc.impact_start + 2 * m, inc.impact_start - pd.Timedelta(days=2)],
+                          "end": [inc.impact_start + 4 * m, inc.impact_start - pd.Timedelta(days=2) + 2 * m],
+                          "slos": ["processing-success"] * 2, "budget_share_spent": [0.001, 0.001]})
+    summ = alerting.policy_summary(notes, [inc], weeks=1.0, engineers=3, page_handling_min=60,
+                                   ticket_handling_min=20).iloc[0]
+    assert summ["incident_pages"] == 1 and summ["false_pages"] == 1
+    assert summ["false_page_ratio"] == pytest.approx(0.5)
+
+
 def test_notifications_merge_overlapping_slos():
     t = pd.Timestamp("2025-01-01", tz="UTC")
     m = pd.Timedelta(minutes=1)

@@ -594,10 +594,11 @@ def policy_summary(
     """Per policy: pages, incident and non-incident pages, false pages, tickets, incidents caught, burden.
 
     ``oncall_h_per_engineer_week = (pages * page_handling_min + tickets * ticket_handling_min)
-    / 60 / engineers / weeks``. A page is *false* when its SLOs spent less than
-    ``significant_share`` of the budget (column ``budget_share_spent`` of ``notes``, from
+    / 60 / engineers / weeks``. A page is *false* when it belongs to no incident and its SLOs spent less
+    than ``significant_share`` of the budget (column ``budget_share_spent`` of ``notes``, from
     :func:`budget_spent`); ``false_page_ratio = false pages / pages``. A non-incident page may be
-    real (a short burn nobody filed as an incident) or false.
+    real (a short burn nobody filed as an incident) or false; a page inside an incident's window is never
+    false, however little budget its own minutes spent (the incident's first page fires early in the burn).
 
     Args:
         notes: :func:`notifications` of every policy.
@@ -621,7 +622,8 @@ def policy_summary(
         t = notes[(notes["policy"] == pol) & (notes["severity"] == "ticket")]
         m = matched[matched["policy"] == pol]
         n_pages, n_other = len(p), int((p["incident"] == "").sum())
-        n_false = int((p["budget_share_spent"] < significant_share).sum()) if "budget_share_spent" in p else 0
+        n_false = (int(((p["incident"] == "") & (p["budget_share_spent"] < significant_share)).sum())
+                   if "budget_share_spent" in p else 0)
         rows.append({
             "policy": pol,
             "pages": n_pages,

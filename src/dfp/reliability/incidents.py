@@ -20,8 +20,8 @@
 ==========================  ==================================================================
 
 Definitions (minutes, from the event log): ``ttd = detected - impact_start``;
-``tta = acknowledged - detected``; ``ttm = mitigated - impact_start`` (time to restore service,
-the "MTTR" of the owner's target); ``ttr = resolved - impact_start``.
+``tta = acknowledged - detected``; ``ttm = mitigated - impact_start`` (time to restore service);
+``ttr = resolved - impact_start`` (time to resolve: the "MTTR" of the owner's target, which says resolve).
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def budget_consumed(system: System, sim: Any, slos: Sequence[Any], incident_ids:
 
 
 def targets_check(times: pd.DataFrame, log: pd.DataFrame, system: System) -> pd.DataFrame:
-    """MTTD, MTTR (time to restore) of critical incidents and the worst quarter's count vs targets.
+    """MTTD, MTTR (time to resolve, the target's word) of critical incidents and the worst quarter's count vs targets.
 
     Returns:
         Frame indexed by target id: metric, measured, target, op, met.
@@ -186,7 +186,7 @@ def targets_check(times: pd.DataFrame, log: pd.DataFrame, system: System) -> pd.
     quarters = log.loc[log["severity"] == "sev1", "impact_start"].dt.tz_localize(None).dt.to_period("Q")
     measured = {
         "mttd_min": float(crit["ttd_min"].mean()) if len(crit) else 0.0,
-        "mttr_min": float(crit["ttm_min"].mean()) if len(crit) else 0.0,
+        "mttr_min": float(crit["ttr_min"].mean()) if len(crit) else 0.0,
         "critical_incidents_per_quarter": float(quarters.value_counts().max()) if len(quarters) else 0.0,
     }
     rows = []
