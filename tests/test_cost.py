@@ -246,10 +246,18 @@ def test_bill_tells_the_story(billing: pd.DataFrame) -> None:
     assert eu["ChargePeriodStart"].min() == system.region("eu-west-1").live_from
     inc = system.incident("INC-05")
     start, end = inc.impact_start.tz_localize(None), inc.impact_end.tz_localize(None)
-    # INC-05 is a change in the platform model; its excess is real but small against the month's bill
+    # INC-05 is a change in the platform model: a modest share of the month's bill, a jump of two orders of
+    # magnitude on one service line, which a per-service detector flags on the first day and a total one misses
     excess = incident_cost(billing, inc)
     march = float(cost.monthly_cost(billing).loc[pd.Period(start, "M")])
-    assert 0 < excess.excess_usd < 0.01 * march and excess.excess_nat_gb > 100
+    assert 0.01 * march < excess.excess_usd < 0.1 * march and excess.excess_nat_gb > 100
+    eu_live = system.region("eu-west-1").live_from.tz_localize(None)
+    det = {"z_threshold": 6.0, "min_excess_usd": 10.0, "planned_changes": [eu_live]}
+    by = anomaly.detect_by_line(cost.daily_cost(billing, by="ServiceName"), start, end, **det)
+    assert by.loc["Amazon CloudWatch", "peak_ratio"] > 50
+    assert by.loc["Amazon CloudWatch", "first_flag"] == start.normalize()
+    assert anomaly.first_flag(anomaly.detect_cost_anomalies(cost.daily_cost(billing), **det),
+                              start.normalize(), end) is None
     assert start < end
     purchases = billing[billing["ChargeCategory"] == "Purchase"]
     scale_start = system.month_start(system.era("scale").first_month)
@@ -432,3 +440,15 @@ def test_unit_economics_names_the_parameter_when_the_fit_cannot_price_an_event()
     billing.loc[late, "EffectiveCost"] *= 0.5   # seeded: a bill that falls as volume grows
     with pytest.raises(PlaybookError, match=r"^as_of_month=12: the cost model fitted on 2025-06 to 2025-11"):
         unit.unit_economics(load_system(), billing, load("usage_daily"), 12, 1e-4)
+
+
+def test_detect_by_line_flags_only_the_line_that_moved() -> None:
+    days = pd.date_range("2025-01-01", periods=90)
+    frame = pd.DataFrame({"steady": np.full(90, 100.0), "spike": np.r_[np.ones(80), np.full(5, 40.0), np.ones(5)]},
+                         index=days)
+    r = anomaly.detect_by_line(frame, days[80], days[85], min_excess_usd=10.0)
+    assert r.loc["spike", "first_flag"] == days[80] and pd.isna(r.loc["steady", "first_flag"])
+    assert r.loc["spike", "peak_ratio"] == pytest.approx(40.0)
+    assert r.loc["spike", "false_positive_days"] == 0
+    with pytest.raises(PlaybookError, match="detect_by_line"):
+        anomaly.detect_by_line(frame.iloc[:, :0], days[80], days[85])

@@ -153,6 +153,10 @@ def test_bill_anomaly_sits_in_the_inc05_window():
     after = daily[r.resolved_at.floor("D") + pd.Timedelta(days=1): r.resolved_at + pd.Timedelta(days=14)]
     assert (inside > 2 * before).all() and (after < 1.5 * before).all()
     assert r.detected_at < r.mitigated_at  # found by the weekly review, fixed two days later
+    # the CloudWatch Logs log group for the debug stream is billed only inside the incident's window
+    cw = bill[bill["ChargeDescription"].str.startswith("CloudWatch Logs ingestion", na=False)]
+    cw_days = cw.loc[cw["EffectiveCost"] > 0, "ChargePeriodStart"].dt.floor("D")
+    assert len(cw_days) and cw_days.min() == r.impact_start.floor("D") and cw_days.max() <= r.mitigated_at
 
 
 def test_access_review_found_inc06_on_the_record_date():

@@ -4,6 +4,7 @@
 ``detect_cost_anomalies``   per day: expected cost, excess, robust z-score, flag
 ``first_flag``              first flagged day inside a window (detection of a known incident)
 ``threshold_sweep``         false-positive days and detection of a known incident per z threshold
+``detect_by_line``          the detector run on each line of a day x line frame (per service): first flag, noise
 ``DetectionReplay``         a known incident's excess cost as it happened and with the detector
 ``replay_detection``        compute it from the scores, the export's latency and the response time
 =========================  ==================================================================
@@ -33,7 +34,8 @@ import pandas as pd
 from dfp.core.checks import check_int_range, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 
-__all__ = ["DetectionReplay", "detect_cost_anomalies", "first_flag", "replay_detection", "threshold_sweep"]
+__all__ = ["DetectionReplay", "detect_by_line", "detect_cost_anomalies", "first_flag", "replay_detection",
+           "threshold_sweep"]
 
 
 def detect_cost_anomalies(daily_cost_usd: pd.Series, z_threshold: float = 6.0, baseline_weeks: int = 4,
@@ -105,6 +107,34 @@ def threshold_sweep(daily_cost_usd: pd.Series, thresholds: Sequence[float], star
                      f"{incident_id} first flagged": "missed" if hit is None else hit.strftime("%Y-%m-%d"),
                      f"{incident_id} days flagged": int(((f >= start.normalize()) & (f <= end)).sum())})
     return pd.DataFrame(rows)
+
+
+def detect_by_line(daily_by_line: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                   **detector: object) -> pd.DataFrame:
+    """Run :func:`detect_cost_anomalies` on every column of a day x line frame (USD/day per service).
+
+    Per line: ``first_flag`` (first flagged day in ``[start's day, end)``, ``NaT`` if none),
+    ``false_positive_days`` (flagged days outside ``[start's day, end]``), ``peak_ratio`` (the highest
+    ``cost / expected`` inside the window). ``detector``: other :func:`detect_cost_anomalies` arguments.
+
+    >>> days = pd.date_range("2025-01-01", periods=90)
+    >>> f = pd.DataFrame({"a": [100.0] * 90, "b": [1.0] * 80 + [40.0] * 5 + [1.0] * 5}, index=days)
+    >>> r = detect_by_line(f, days[80], days[85], min_excess_usd=10)
+    >>> r.loc["b", "first_flag"].strftime("%Y-%m-%d"), int(r.loc["b", "false_positive_days"]), bool(pd.isna(r.loc["a", "first_flag"]))
+    ('2025-03-22', 0, True)
+    """
+    if daily_by_line.empty:
+        raise PlaybookError("detect_by_line: daily_by_line has no columns or no days")
+    lo = start.normalize()
+    rows = {}
+    for line in daily_by_line.columns:
+        r = detect_cost_anomalies(daily_by_line[line], **detector)  # type: ignore[arg-type]
+        f = r.index[r["flag"]]
+        inside = r[(r.index >= lo) & (r.index < end)]
+        rows[line] = {"first_flag": first_flag(r, lo, end) or pd.NaT,
+                      "false_positive_days": int(((f < lo) | (f > end)).sum()),
+                      "peak_ratio": float((inside["ratio"] + 1.0).max()) if len(inside) else float("nan")}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 @dataclass(frozen=True)

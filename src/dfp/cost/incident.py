@@ -3,14 +3,15 @@
 ==========================  ==========================================================================
 ``IncidentCost``             excess cost (USD) and excess NAT gigabytes of an incident's lines
 ``incident_cost``            the excess of the lines tagged with ``apps`` over the days of an incident
-``LOG_PIPELINE_APPS``        the ``app`` tags of the log pipeline (Loki's NAT, S3 and cross-AZ lines)
+``LOG_PIPELINE_APPS``        the ``app`` tags of the log pipeline (CloudWatch Logs, NAT, S3 and cross-AZ lines)
 ==========================  ==========================================================================
 
 INC-05 is a change in the platform model (``data/platform.yml``): debug logging on the us-east-1 processors
-from the incident's impact start to its end, while Loki wrote its chunks to S3 through the NAT gateways (the
-S3 gateway endpoint arrived as the fix). The bill generated from the model carries those bytes on the log
-pipeline's lines; this module measures them back from the bill, so the cost page and the observability page
-read one number.
+from the incident's impact start to its end, with the debug stream also sent to a CloudWatch Logs log group
+through the NAT gateways (ingestion, storage and NAT processing per GB), while Loki wrote its chunks to S3
+through the same NAT gateways (the S3 gateway endpoint arrived with the fix). The bill generated from the model
+carries those bytes on the log pipeline's lines; this module measures them back from the bill, so the cost page
+and the observability page read one number.
 """
 
 from __future__ import annotations

@@ -21,7 +21,11 @@ The bill is **the platform model x the traffic x the prices**, nothing else:
   start to its end. Log volume per day is :func:`dfp.capacity.observability.log_gb_per_day` at the level the
   model says; Loki writes it to S3, and until the S3 gateway endpoint exists (the fix, from the incident's end)
   every S3 write from the private subnets passes the NAT gateways (data processed per GB). The log pipeline's
-  lines carry ``app=log-pipeline`` (:data:`dfp.cost.incident.LOG_PIPELINE_APPS`).
+  lines carry ``app=log-pipeline`` (:data:`dfp.cost.incident.LOG_PIPELINE_APPS`). For the investigation the
+  debug stream was also sent to a CloudWatch Logs log group (a ``cloudwatch-log-group`` resource, live from the
+  incident's start to its end): ``events x log_bytes_per_event_debug`` bytes a day are billed as CloudWatch Logs
+  ingestion (per GB) and storage (the retained window, per GB-month, on the log group's ``ResourceId``), and, with
+  no CloudWatch Logs interface endpoint, as NAT data processed on the NAT gateways' ``ResourceId``.
 * **Tags**: ``env``, ``team``, ``app``; ``alloc`` (the key that spreads a shared line over customers: ``events``,
   ``api_requests``, ``storage``) from the start of the Full platform era on pipeline lines; ``customer`` on the
   dedicated enterprise buckets. Shared platform lines (staging, dev, observability, control planes, network)
@@ -259,7 +263,11 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
                      if res.at[r, "region"] == region
                      and {s.get("service") for s in model.loc[model["id"] == r, "settings"]} == {"s3"}]
         via_nat = 1.0 - (live(endpoints[0]) if endpoints else np.zeros(nd))
-        derived[region] = {"log_gb": log_gb, "s3_via_nat": via_nat}
+        groups = [r for r in res.index if res.at[r, "kind"] == "cloudwatch-log-group" and res.at[r, "billed"]
+                  and res.at[r, "region"] == region]
+        shipped = sum((np.minimum(live(g), debug) for g in groups), np.zeros(nd))
+        cw_gb = d["events"] * ob["log_bytes_per_event_debug"] / 1e9 * shipped
+        derived[region] = {"log_gb": log_gb, "s3_via_nat": via_nat, "cloudwatch_gb": cw_gb}
 
     # ---- compute: hourly node counts per node group, Savings Plan coverage applied hour by hour ----------
     weekend = np.asarray(days.day_of_week >= 5)
@@ -527,6 +535,15 @@ def _bill_rest(bill: _Bill, system: System, model: pd.DataFrame, res: pd.DataFra
         add(rid, desc="CloudWatch custom metrics", sku="CW:MetricMonitorUsage",
             qty=setting(rid, "custom_metrics") / dim, unit="Metric-Months",
             price_name="cloudwatch_metric_usd_per_month", **common)
+    for rid in ids("cloudwatch-log-group"):
+        gb = derived[res.at[rid, "region"]]["cloudwatch_gb"] * (live(rid) > 0)
+        days_kept = _per_day(setting(rid, "retention_days"), live(rid)).max()
+        common = dict(service="Amazon CloudWatch", category="Management and Governance", app="log-pipeline")
+        add(rid, desc=f"CloudWatch Logs ingestion, {res.at[rid, 'name']}", sku="DataProcessing-Bytes", qty=gb,
+            unit="GB", price_name="cloudwatch_logs_ingest_usd_per_gb", **common)
+        add(rid, desc=f"CloudWatch Logs storage, {res.at[rid, 'name']}", sku="TimedStorage-ByteHrs",
+            qty=_rolling(gb, days_kept) * (live(rid) > 0) / dim, unit="GB-Months",
+            price_name="cloudwatch_logs_storage_usd_per_gb_month", **common)
     for rid in ids("kms-key"):
         add(rid, service="AWS Key Management Service", category="Security", desc=f"KMS key {res.at[rid, 'name']}",
             sku="KMS-Keys", qty=live(rid) / dim, unit="Key-Months", price_name="kms_key_usd_per_month", app="kms")
@@ -620,6 +637,8 @@ def _bill_nat(bill: _Bill, res: pd.DataFrame, rid: str, days: pd.DatetimeIndex, 
          der.get("archive_new_gb", np.zeros(len(days))) * der["s3_via_nat"], "nat_gateway_usd_per_gb", "event-archive")
     line(vpc, "NAT gateway data processed, Loki chunks to S3", "NatGateway-Bytes",
          der["log_gb"] * der["s3_via_nat"] * lv, "nat_gateway_usd_per_gb", "log-pipeline")
+    line(vpc, "NAT gateway data processed, CloudWatch Logs shipping", "NatGateway-Bytes",
+         der["cloudwatch_gb"] * lv, "nat_gateway_usd_per_gb", "log-pipeline")
     nodes = [r for r in res.index if res.at[r, "kind"] == "eks-nodegroup" and res.at[r, "region"] == region
              and res.at[r, "env"] == "prod"]
     line("AWS Data Transfer", "Data transfer between AZs, stream consumers", "DataTransfer-Regional-Bytes",

@@ -71,6 +71,7 @@ KINDS: dict[str, dict[str, Any]] = {
                   "bucket_key": _B, "replicate_delete_markers": _B},
     "cloudtrail": {"data_events": _B, "bucket": _S},
     "cloudwatch": {"alarms": _N, "custom_metrics": _N},
+    "cloudwatch-log-group": {"stream": _S, "retention_days": _N},
     "nat-gateway": {"count": _N},
     "vpc-endpoint": {"service": _S, "endpoint_type": _S},
     "kms-key": {"data_class": _S},
@@ -99,6 +100,7 @@ _ARN = {
     "sqs-queue": ("sqs", "{name}"), "dynamodb-table": ("dynamodb", "table/{name}"),
     "rds-instance": ("rds", "db:{name}"), "cloudtrail": ("cloudtrail", "trail/{name}"),
     "cloudwatch": ("cloudwatch", "alarm:{name}"), "nat-gateway": ("ec2", "natgateway/{name}"),
+    "cloudwatch-log-group": ("logs", "log-group:{name}"),
     "vpc-endpoint": ("ec2", "vpc-endpoint/{name}"), "kms-key": ("kms", "key/{name}"),
     "eks-workload": ("eks", "workload/{name}"), "iam-role": ("iam", "role/{name}"),
 }
