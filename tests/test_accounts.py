@@ -9,11 +9,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.cost.modelcheck import bill_account_errors
-from dfp.io.platform import account_ids_in, account_of, load_accounts, payer_account, resource_arn
+from dfp.io.platform import (
+    account_ids_in,
+    account_of,
+    load_accounts,
+    payer_account,
+    resource_arn,
+    resource_history,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EU_REGIONS = ("eu-west-1", "eu-central-1")
@@ -153,3 +162,18 @@ def test_account_of_unheld_env_raises(tmp_path: Path) -> None:
     assert account_of("prod", None, p).id == "111122223333"
     with pytest.raises(PlaybookError, match="no account holds env 'dev'"):
         account_of("dev", "us-east-1", p)
+
+
+def test_every_modelled_resource_has_a_workload_account() -> None:
+    h = resource_history().drop_duplicates("id")
+    owners = {account_of(e, r) for e, r in zip(h["env"], h["region"], strict=True)}
+    assert payer_account() not in owners
+    assert {a.id for a in owners} == {a.id for a in load_accounts() if not a.payer}
+
+
+@given(env=st.sampled_from(["prod", "staging", "dev", "sandbox"]),
+       region=st.sampled_from([None, "us-east-1", "us-west-2", "eu-west-1", "eu-central-1"]))
+def test_account_of_holds_the_env_and_never_the_payer(env: str, region: str | None) -> None:
+    a = account_of(env, region)
+    assert env in a.envs and not a.payer
+    assert (region or "global") in a.regions or "any" in a.regions
