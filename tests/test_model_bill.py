@@ -11,7 +11,7 @@ from dfp.cost.incident import incident_cost
 from dfp.cost.modelcheck import billed_quantity, model_bill_mismatches, resource_of_lines
 from dfp.io.data import load
 from dfp.io.focus import load_billing
-from dfp.io.platform import resource, resource_history
+from dfp.io.platform import account_of, resource, resource_history
 from dfp.io.policies import load_policies
 from dfp.io.system import load_system
 
@@ -120,7 +120,7 @@ def test_stream_capacity_follows_the_model(billing):
 def test_rds_class_and_multi_az_follow_the_model(billing):
     for region in ("us-east-1", "eu-west-1"):
         r = resource(f"config-db-{region}", "2026-10")
-        skus = set(billing.loc[billing["ResourceId"].str.endswith(f"{region}:111122223333:db:tenant-config"), "SkuId"])
+        skus = set(billing.loc[billing["ResourceId"].str.endswith(f"{region}:{account_of('prod', region).id}:db:tenant-config"), "SkuId"])
         assert skus == {"Multi-AZUsage:db.m6g.lg", "RDS:GP3-Storage"} and r["multi_az"]
 
 

@@ -780,8 +780,7 @@ def billed_component_lines(billing: pd.DataFrame, month: str, components: Sequen
         raise PlaybookError(f"billed_component_lines: no modelled resource of components {list(components)} in {month}")
     start = billing["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M")
     b = billing.loc[start == pd.Period(month, "M")]
-    account = str(b["BillingAccountId"].iloc[0]) if len(b) else ""
-    pattern = "|".join(f"(?:{arn_pattern(r, account)})" for r in rows.to_dict("records"))
+    pattern = "|".join(f"(?:{arn_pattern(r)})" for r in rows.to_dict("records"))  # each in its own account
     hit = b.loc[b["ResourceId"].fillna("").str.fullmatch(pattern)]
     if hit.empty:
         raise PlaybookError(f"billed_component_lines: the bill has no {month} row for components {list(components)}")

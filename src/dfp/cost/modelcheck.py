@@ -22,10 +22,11 @@ import pandas as pd
 
 from dfp.capacity.sizing import plans_for_rates
 from dfp.core.errors import PlaybookError
-from dfp.io.platform import arn_pattern, resource, resource_history
+from dfp.io.platform import account_of, arn_pattern, load_accounts, payer_account, resource, resource_history
 from dfp.io.policies import load_policies
 
-__all__ = ["USAGE_PRICED", "billed_capacity", "billed_quantity", "model_bill_mismatches", "resource_of_lines"]
+__all__ = ["USAGE_PRICED", "bill_account_errors", "billed_capacity", "billed_quantity", "model_bill_mismatches",
+           "resource_of_lines"]
 
 #: Kinds AWS charges only by use (requests, bytes stored): with no events in their geography in a month, a
 #: month without a line is no mismatch. Every other billed kind has a time-based charge (hours, key-months).
@@ -39,11 +40,11 @@ def _usage_lines(billing: pd.DataFrame) -> pd.DataFrame:
 
 def resource_of_lines(billing: pd.DataFrame, account: str | None = None) -> pd.Series:
     """The modelled resource id of each usage line (index aligned with the usage lines; ``""`` when its
-    ``ResourceId`` matches no modelled resource). ``account`` defaults to the bill's ``BillingAccountId``."""
+    ``ResourceId`` matches no modelled resource). Each resource's ARN is in its own account
+    (:func:`dfp.io.platform.account_of`, ``accounts`` in ``data/platform.yml``) unless ``account`` forces one."""
     u = _usage_lines(billing)
-    acct = account if account is not None else str(billing["BillingAccountId"].iloc[0])
     h = resource_history().drop_duplicates("id")
-    patterns = [(rid, re.compile(arn_pattern(row, acct))) for rid, row in zip(h["id"], h.to_dict("records"),
+    patterns = [(rid, re.compile(arn_pattern(row, account))) for rid, row in zip(h["id"], h.to_dict("records"),
                                                                                 strict=True)]
     lookup: dict[str, str] = {}
     for arn in pd.unique(u["ResourceId"].fillna("")):
@@ -159,3 +160,48 @@ def billed_capacity(billing: pd.DataFrame, traffic_hourly: pd.DataFrame, month: 
     out = pd.DataFrame(rows).set_index("id")
     out["cpu_utilisation"] = out["cpu_used_core_h"] / out["cpu_billed_core_h"]
     return out
+
+
+def bill_account_errors(billing: pd.DataFrame) -> list[str]:
+    """What in the bill's accounts disagrees with the model (``accounts`` in ``data/platform.yml``): a
+    ``BillingAccountId`` other than the payer, a ``SubAccountId`` or an ARN account that is no model account,
+    a ``SubAccountName`` not that account's name, an ARN whose account is not its line's ``SubAccountId``,
+    a usage line of a modelled resource not in the resource's own account, a line not in the account of
+    its ``env`` tag and region (:func:`dfp.io.platform.account_of`). Empty when all agree.
+    """
+    names = {a.id: a.name for a in load_accounts()}
+    errors: list[str] = []
+    if bad := sorted(set(billing["BillingAccountId"].astype(str)) - {payer_account().id}):
+        errors.append(f"BillingAccountId {bad} is not the payer {payer_account().id}")
+    sub = billing["SubAccountId"].astype(str)
+    if bad := sorted(set(sub) - set(names)):
+        errors.append(f"SubAccountId {bad} not in the model's accounts")
+    if (wrong := billing["SubAccountName"].astype(str) != sub.map(names).fillna("?")).any():
+        errors.append(f"SubAccountName disagrees with SubAccountId on {int(wrong.sum())} lines")
+    arn_acct = billing["ResourceId"].fillna("").astype(str).str.split(":").str[4].fillna("")
+    if bad := sorted(set(arn_acct[arn_acct != ""]) - set(names)):
+        errors.append(f"ResourceId ARNs in accounts {bad}, not in the model's accounts")
+    if (off := (arn_acct != "") & (arn_acct != sub)).any():
+        errors.append(f"{int(off.sum())} lines' ARN account is not their SubAccountId, e.g. "
+                      f"{billing.loc[off, 'ResourceId'].iloc[0]}")
+    rid = resource_of_lines(billing)
+    h = resource_history().drop_duplicates("id").set_index("id")
+    known = rid[rid != ""]
+    own = pd.Series({r: account_of(h.at[r, "env"], h.at[r, "region"]).id for r in pd.unique(known)}, dtype=str)
+    lines = billing.loc[known.index, "SubAccountId"].astype(str)
+    if (off := lines != known.map(own)).any():
+        errors.append(f"{int(off.sum())} usage lines are not in their resource's account, e.g. "
+                      f"{billing.loc[off[off].index[0], 'ResourceId']}")
+    env = billing["Tags"].fillna("").astype(str).str.extract(r'"env":"([^"]+)"', expand=False).fillna("")
+    pairs = pd.DataFrame({"env": env, "region": billing["RegionId"].fillna("").astype(str)})
+    tagged = pairs["env"] != ""
+    key = pairs["env"] + "|" + pairs["region"]
+    home = {f"{e}|{r}": account_of(e, r or None).id  # one look-up per distinct (env, region)
+            for e, r in pairs.loc[tagged].drop_duplicates().itertuples(index=False)}
+    expected = key[tagged].map(home)
+    if (off := sub[tagged] != expected).any():
+        first = off[off].index[0]
+        errors.append(f"{int(off.sum())} lines are not in the account of their env tag and region, e.g. "
+                      f"{billing.at[first, 'ResourceId']} ({pairs.at[first, 'env']}, {pairs.at[first, 'region']}) "
+                      f"in {sub.at[first]}, expected {expected.at[first]}")
+    return errors

@@ -66,7 +66,15 @@ from dfp.generate import business
 from dfp.generate.seed import rng_for
 from dfp.io.external import fact
 from dfp.io.focus import validate_focus
-from dfp.io.platform import daily_setting, live_share, load_resources, resource_arn
+from dfp.io.platform import (
+    account_of,
+    daily_setting,
+    live_share,
+    load_accounts,
+    load_resources,
+    payer_account,
+    resource_arn,
+)
 from dfp.io.policies import load_policies, workload
 from dfp.io.schema import validate_frame
 from dfp.io.schemas import SCHEMAS
@@ -74,11 +82,10 @@ from dfp.io.schemas.billing import billing_daily
 from dfp.io.system import System
 from dfp.security.posture import audit_log_retention
 
-__all__ = ["ACCOUNT", "COMMITMENT_PURCHASES", "generate"]
+__all__ = ["COMMITMENT_PURCHASES", "generate"]
 
-ACCOUNT = "111122223333"
+#: the payer's display name on the bill (its id and every member account: ``accounts`` in data/platform.yml)
 ACCOUNT_NAME = "DataFlow Platform"
-SUB_ACCOUNT, SUB_ACCOUNT_NAME = "444455556666", "dataflow-workloads"
 #: AWS's display names of the regions the platform bills in
 REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "eu-west-1": "Europe (Ireland)",
                 "us-west-2": "US West (Oregon)", "eu-central-1": "Europe (Frankfurt)"}
@@ -118,6 +125,8 @@ class _Bill:
 
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
+        #: the account of each ARN without one (S3), tenant bucket sets by their name's prefix
+        self.accounts: dict[str, str] = {}
 
     def add(self, days: pd.DatetimeIndex, *, region: str | None, service: str, category: str, desc: str,
             sku: str, qty: np.ndarray, unit: str, price: float, tags: str | np.ndarray, resource: str | None,
@@ -156,10 +165,6 @@ class _Bill:
         })[keep])
 
 
-
-
-def _arn(service: str, region: str, what: str) -> str:
-    return f"arn:aws:{service}:{region}:{ACCOUNT}:{what}"
 
 
 def _drivers(system: System, usage: pd.DataFrame, hourly: pd.DataFrame, days: pd.DatetimeIndex,
@@ -233,8 +238,13 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         return tags(env, owner, app, alloc, alloc_on if pipeline else shared_on)
 
     def arn(rid: str) -> str:
-        return resource_arn({"kind": res.at[rid, "kind"], "region": res.at[rid, "region"],
-                             "name": res.at[rid, "name"]}, ACCOUNT)
+        """The resource's ARN in its own account (``accounts`` in data/platform.yml); S3 ARNs carry no
+        account, so the bill remembers it for ``SubAccountId``."""
+        acct = account_of(res.at[rid, "env"], res.at[rid, "region"]).id
+        out = resource_arn({"kind": res.at[rid, "kind"], "region": res.at[rid, "region"],
+                            "name": res.at[rid, "name"]}, acct)
+        bill.accounts[out.replace("{customer}", "")] = acct
+        return out
 
     def of_kind(kind: str, **where: Any) -> list[str]:
         sel = res[(res["kind"] == kind) & res["billed"]]
@@ -306,7 +316,7 @@ def generate(system: System, rng: np.random.Generator) -> dict[str, pd.DataFrame
         unused = ((level * active - used).sum(axis=1))
         on = active[:, 0] > 0
         sp_tags = _tags(team="finops", app="savings-plan")
-        sp_arn = f"arn:aws:savingsplans::{ACCOUNT}:{cid}"
+        sp_arn = f"arn:aws:savingsplans::{account_of('prod', None).id}:{cid}"  # bought by the prod account
         bill.add(days[on], region=None, service="AWS Savings Plans", category="Compute",
                  desc=f"Compute Savings Plan {cid} recurring fee", sku="ComputeSP:1yrNoUpfront",
                  qty=np.full(on.sum(), 24.0), unit="Hours", price=level, tags=sp_tags, resource=sp_arn,
@@ -581,7 +591,7 @@ def _bill_rds(bill: _Bill, model: pd.DataFrame, res: pd.DataFrame, rid: str, day
                      category="Databases", desc=f"RDS reserved instance {ri} (1 year, all upfront)",
                      sku=sku.replace("Multi-AZUsage", "HeavyUsage"), qty=np.array([24.0 * TERM_DAYS]), unit="Hours",
                      price=upfront / (24 * TERM_DAYS), tags=_tags(team="finops", app="reserved-instance"),
-                     resource=f"arn:aws:rds:{region}:{ACCOUNT}:ri:{ri}", list_cost=np.array([upfront]),
+                     resource=f"arn:aws:rds:{region}:{account_of('prod', region).id}:ri:{ri}", list_cost=np.array([upfront]),
                      effective=np.zeros(1), billed=np.array([upfront]), charge="Purchase", freq="One-Time",
                      commit_id=ri, commit_type="Reserved Instance", commit_cat="Usage",
                      commit_qty=np.array([24.0 * TERM_DAYS]), commit_unit="Hours")
@@ -720,6 +730,36 @@ def _resource_type_and_name(arn: str) -> tuple[str, str]:
     return kind, name
 
 
+def _sub_accounts(resource_ids: pd.Series, s3_accounts: dict[str, str], payer: str) -> tuple[pd.Series, pd.Series]:
+    """FOCUS ``SubAccountId`` and ``SubAccountName`` per line: the account field of the ARN; for an S3 ARN
+    (no account field) the account its resource lives in (``s3_accounts``: ARN or tenant-set prefix ->
+    id); for a line without a resource (credits) the payer.
+
+    >>> ids, names = _sub_accounts(pd.Series(["arn:aws:eks:eu-west-1:111111111111:cluster/x",
+    ...     "arn:aws:s3:::b-c042", ""]), {"arn:aws:s3:::b-": "444455556666"}, "999988887777")
+    >>> list(ids), list(names)
+    (['111111111111', '444455556666', '999988887777'], ['dataflow-prod-eu-west-1', 'dataflow-staging', 'dataflow-management'])
+    """
+    prefixes = sorted(s3_accounts, key=len, reverse=True)
+    lookup: dict[str, str] = {}
+    for r in pd.unique(resource_ids.fillna("")):  # the distinct ARNs (a few hundred), not the lines
+        field = r.split(":")[4] if r.count(":") >= 5 else ""
+        if not r:
+            lookup[r] = payer
+        elif field:
+            lookup[r] = field
+        else:
+            hit = s3_accounts.get(r) or next((s3_accounts[p] for p in prefixes if r.startswith(p)), None)
+            if hit is None:
+                raise PlaybookError(f"billing: ResourceId {r!r} has no account and no modelled resource")
+            lookup[r] = hit
+    names = {a.id: a.name for a in load_accounts()}
+    ids = resource_ids.fillna("").map(lookup)
+    if unknown := sorted(set(ids) - set(names)):
+        raise PlaybookError(f"billing: account ids {unknown} are not in data/platform.yml accounts")
+    return ids, ids.map(names)
+
+
 def _frame(bill: _Bill) -> pd.DataFrame:
 
     df = pd.concat(bill.parts, ignore_index=True)
@@ -728,12 +768,13 @@ def _frame(bill: _Bill) -> pd.DataFrame:
     fmt = "%Y-%m-%dT%H:%M:%SZ"
     start = pd.DatetimeIndex(df["ChargePeriodStart"])
     month = start.tz_localize(None).to_period("M")
-    df["BillingAccountId"] = ACCOUNT
+    payer = payer_account()
+    df["BillingAccountId"] = payer.id
     df["BillingAccountName"] = ACCOUNT_NAME
     df["BillingCurrency"] = "USD"
     df["ChargeClass"] = ""
     df["InvoiceIssuerName"] = df["ProviderName"] = df["PublisherName"] = "AWS"
-    df["SubAccountId"], df["SubAccountName"] = SUB_ACCOUNT, SUB_ACCOUNT_NAME
+    df["SubAccountId"], df["SubAccountName"] = _sub_accounts(df["ResourceId"], bill.accounts, payer.id)
     df["RegionName"] = df["RegionId"].map(REGION_NAMES).fillna("")
     kinds = {r: _resource_type_and_name(r) for r in pd.unique(df["ResourceId"])}
     df["ResourceType"] = df["ResourceId"].map({r: k for r, (k, _n) in kinds.items()})

@@ -9,6 +9,10 @@
 ``live_share(id, days)``         the share of each day the resource existed (0 before, 1 after)
 ``resource_arn(row, account)``   the ARN (FOCUS ``ResourceId``) of a resource, as the bill writes it
 ``arn_pattern(row, account)``    a regular expression matching every ARN of a resource (tenant bucket sets)
+``load_accounts()``              the AWS accounts (section ``accounts``): id, name, payer, envs, regions
+``account_of(env, region)``      the account a resource of that env and region lives in
+``payer_account()``              the management (payer) account: the bill's ``BillingAccountId``
+``account_ids_in(text)``         every 12-digit AWS account id a text (Terraform, policy, manifest) names
 ==============================  =====================================================================
 
 A resource is ``{id, kind, name, component, region, env, team, changes: [{from, <settings>}], until}``;
@@ -28,6 +32,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +46,15 @@ from dfp.io.yamlfile import load_yaml
 
 __all__ = [
     "KINDS",
+    "Account",
+    "account_ids_in",
+    "account_of",
     "arn_pattern",
     "daily_setting",
     "live_share",
+    "load_accounts",
     "load_resources",
+    "payer_account",
     "resource",
     "resource_arn",
     "resource_history",
@@ -398,12 +408,130 @@ def daily_setting(resource_id: str, key: str, days: pd.DatetimeIndex, path: Path
     return out
 
 
-def resource_arn(row: Mapping[str, Any], account: str) -> str:
+@dataclass(frozen=True)
+class Account:
+    """One AWS account of the organisation: its 12-digit ``id``, ``name``, whether it is the ``payer``
+    (management account, no workloads), and the ``envs`` and ``regions`` whose resources it holds
+    (``global``: resources without a region; ``any``: every region)."""
+
+    id: str
+    name: str
+    payer: bool
+    envs: tuple[str, ...]
+    regions: tuple[str, ...]
+
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def _validate_accounts(raw: object, name: str) -> tuple[Account, ...]:
+    """Parse and check section ``accounts``: 12-digit quoted ids, unique ids and names, exactly one payer
+    holding no workloads, known envs, and no env/region held by two accounts."""
+    if not isinstance(raw, list) or not raw:
+        raise PlaybookError(f"{name}: section 'accounts' must be a non-empty list")
+    out: list[Account] = []
+    for i, a in enumerate(raw):
+        where = f"{name}: accounts[{i}]"
+        if not isinstance(a, dict) or set(a) != {"id", "name", "payer", "env", "regions"}:
+            raise PlaybookError(f"{where}: expected keys id, name, payer, env, regions; got {a!r}")
+        if not isinstance(a["id"], str) or not _ACCOUNT_ID.match(a["id"]):
+            raise PlaybookError(f"{where}: id must be a quoted 12-digit string; got {a['id']!r}")
+        envs, regions = tuple(a["env"] or ()), tuple(a["regions"] or ())
+        if unknown := set(envs) - _ENVS:
+            raise PlaybookError(f"{where} ({a['id']}): unknown env {sorted(unknown)}")
+        if not isinstance(a["payer"], bool):
+            raise PlaybookError(f"{where} ({a['id']}): payer must be true or false")
+        if a["payer"] and (envs or regions):
+            raise PlaybookError(f"{where} ({a['id']}): the payer (management) account holds no workloads")
+        out.append(Account(a["id"], str(a["name"]), a["payer"], envs, regions))
+    for field in ("id", "name"):
+        seen = [getattr(x, field) for x in out]
+        if dup := sorted({v for v in seen if seen.count(v) > 1}):
+            raise PlaybookError(f"{name}: accounts: duplicate {field} {dup}")
+    payers = [x.id for x in out if x.payer]
+    if len(payers) != 1:
+        raise PlaybookError(f"{name}: accounts: exactly one payer account expected; got {payers}")
+    held = [(e, r, x.id) for x in out for e in x.envs for r in x.regions]
+    for e, r, acct in held:
+        clash = [b for e2, r2, b in held if e2 == e and b != acct and (r2 == r or "any" in (r, r2))]
+        if clash:
+            raise PlaybookError(f"{name}: accounts: env {e} region {r} is held by {acct} and {clash[0]}")
+    return tuple(out)
+
+
+@functools.cache
+def _cached_accounts(path: str, mtime_ns: int) -> tuple[Account, ...]:
+    p = Path(path)
+    doc = load_yaml(p) or {}
+    if "accounts" not in doc:
+        raise PlaybookError(f"{p.name}: missing section 'accounts'")
+    return _validate_accounts(doc["accounts"], p.name)
+
+
+def load_accounts(path: Path | str | None = None) -> tuple[Account, ...]:
+    """The organisation's AWS accounts (section ``accounts`` of ``data/platform.yml``), validated.
+
+    >>> sorted(a.name for a in load_accounts())[:2]
+    ['dataflow-dev', 'dataflow-management']
+    """
+    p = Path(path) if path is not None else data_dir() / "platform.yml"
+    if not p.is_file():
+        raise PlaybookError(f"platform model not found: {p}")
+    return _cached_accounts(str(p.resolve()), p.stat().st_mtime_ns)
+
+
+def payer_account(path: Path | str | None = None) -> Account:
+    """The management (payer) account: the bill's ``BillingAccountId``; it holds no workloads.
+
+    >>> payer_account().name
+    'dataflow-management'
+    """
+    return next(a for a in load_accounts(path) if a.payer)
+
+
+def account_of(env: str, region: str | None, path: Path | str | None = None) -> Account:
+    """The account a resource of ``env`` in ``region`` (``None``: a global resource) lives in: the account
+    listing that env and that region, else that env and ``any``.
+
+    >>> account_of("prod", "eu-central-1").name
+    'dataflow-prod-eu-west-1'
+    >>> account_of("sandbox", "us-east-1").name
+    'dataflow-dev'
+
+    Raises:
+        PlaybookError: no account holds that env and region.
+    """
+    where = region if isinstance(region, str) and region else "global"
+    accounts = load_accounts(path)
+    for wanted in (where, "any"):
+        hit = [a for a in accounts if env in a.envs and wanted in a.regions]
+        if hit:
+            return hit[0]
+    raise PlaybookError(f"platform.yml: accounts: no account holds env {env!r} in region {where!r}")
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])")
+
+
+def account_ids_in(text: str) -> set[str]:
+    """Every AWS account id (12 digits standing alone, so not inside a hex digest or a longer number) in a
+    text: ARNs, ECR hosts, quoted ids, comments.
+
+    >>> sorted(account_ids_in('arn:aws:iam::111111111111:root 111122223333.dkr.ecr sha256:a0123456789012b'))
+    ['111111111111', '111122223333']
+    """
+    return set(_ID_IN_TEXT.findall(text))
+
+
+def resource_arn(row: Mapping[str, Any], account: str | None = None) -> str:
     """The ARN the bill writes as ``ResourceId`` for a resource row (:func:`resources_at` or
-    :func:`resource_history`); a tenant bucket set's name keeps its ``{customer}`` placeholder.
+    :func:`resource_history`); a tenant bucket set's name keeps its ``{customer}`` placeholder. The
+    account is the row's (:func:`account_of` its ``env`` and ``region``) unless ``account`` is given.
 
     >>> resource_arn({"kind": "eks-nodegroup", "region": "us-east-1", "name": "prod-us-east-1/workers"}, "1")
     'arn:aws:eks:us-east-1:1:nodegroup/prod-us-east-1/workers'
+    >>> resource_arn({"kind": "kinesis-stream", "region": "eu-west-1", "env": "prod", "name": "events"})
+    'arn:aws:kinesis:eu-west-1:111111111111:stream/events'
     >>> resource_arn({"kind": "s3-bucket", "region": "us-east-1", "name": "dfp-events-us-east-1"}, "1")
     'arn:aws:s3:::dfp-events-us-east-1'
     """
@@ -412,11 +540,13 @@ def resource_arn(row: Mapping[str, Any], account: str) -> str:
         return f"arn:aws:s3:::{name}"
     service, part = _ARN[kind]
     region = row["region"] or ""
-    return f"arn:aws:{service}:{region}:{account}:{part.format(name=name)}"
+    acct = account if account is not None else account_of(row["env"], row["region"]).id
+    return f"arn:aws:{service}:{region}:{acct}:{part.format(name=name)}"
 
 
-def arn_pattern(row: Mapping[str, Any], account: str) -> str:
-    """A regular expression matching every ARN of the resource (``{customer}`` matches one customer id, a letter and digits: ``c0042``).
+def arn_pattern(row: Mapping[str, Any], account: str | None = None) -> str:
+    """A regular expression matching every ARN of the resource (``{customer}`` matches one customer id, a letter and digits: ``c0042``);
+    the account as in :func:`resource_arn`.
 
     >>> bool(re.fullmatch(arn_pattern({"kind": "s3-tenant-buckets", "region": "eu-west-1",
     ...     "name": "dfp-events-eu-west-1-{customer}"}, "1"), "arn:aws:s3:::dfp-events-eu-west-1-c042"))
