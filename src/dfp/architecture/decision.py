@@ -10,6 +10,7 @@
 ``evaluate``                one decision end to end: values, matrix, sensitivity
 ``score_curve``             every option's score as one criterion's weight sweeps 0..1
 ``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
+``cell_bill_month``         the month (``YYYY-MM``) a regional cell is priced from: the story's last
 ``billed_cells``            one month's bill of each production cell (region) and its events
 ``cell_cost_split``         a cell's fixed USD/month and USD per million events, solved from two cells
 ``ai_option_drivers``       the AI capability's options priced by ``dfp.pii.cost`` at a volume and EU share
@@ -62,6 +63,7 @@ __all__ = [
     "ai_cost_inputs",
     "ai_option_drivers",
     "billed_cells",
+    "cell_bill_month",
     "cell_cost_split",
     "check_price_near_bill",
     "check_prices_monotone",
@@ -310,6 +312,11 @@ def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
     return pd.DataFrame.from_dict(rows, orient="index")[list(decision["criteria"])]
 
 
+def cell_bill_month(system: System) -> str:
+    """The month (``YYYY-MM``) whose bill prices a regional cell: the story's last full month."""
+    return str((system.end - pd.Timedelta(seconds=1)).tz_localize(None).to_period("M"))
+
+
 def billed_cells(billing: pd.DataFrame, usage: pd.DataFrame, month: str) -> pd.DataFrame:
     """One month's (``YYYY-MM``) bill of each production cell and the events it took, one row per region:
     ``region``, ``cost_usd`` (effective cost of the bill's rows tagged ``env`` prod in that region) and
@@ -381,7 +388,7 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
     priced like the cost section prices it: on the non-EU share ``1 - ai_eu_share`` for the options that
     may not see EU payloads, with ``ai_chars_per_field`` characters a field (None: the model's default).
     A regional cell's cost from the bill (:func:`cell_cost_split` of ``cells``; None: :func:`billed_cells` of the
-    story's last month): ``cell_fixed_usd_month`` and ``cell_usd_per_million_events``, and the events of the
+    story's last month, :func:`cell_bill_month`): ``cell_fixed_usd_month`` and ``cell_usd_per_million_events``, and the events of the
     us-east-1 customers (``us_events_million_month``, the target times ``us_share``) that a second US region repeats.
     """
     b = int(system.sample["mean_event_bytes"]) if event_bytes is None else event_bytes
@@ -411,8 +418,7 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
            "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
            "us_share": us / n, "us_half_share": us / n / 2}
     if cells is None:
-        last = str((system.end - pd.Timedelta(seconds=1)).tz_localize(None).to_period("M"))
-        cells = billed_cells(load_billing(), load("usage_daily"), last)
+        cells = billed_cells(load_billing(), load("usage_daily"), cell_bill_month(system))
     out["cell_fixed_usd_month"], out["cell_usd_per_million_events"] = cell_cost_split(cells)
     out["us_events_million_month"] = ev_m * us / n
     out.update(ai_option_drivers(per_day, ai_eu_share, ai_chars_per_field))
