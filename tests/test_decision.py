@@ -92,7 +92,8 @@ def _drivers():
                 one_tenant_share=1 / 120, us_share=0.7, us_half_share=0.35, stream_gb_month=290.0,
                 stream_extra_retention_gb_month=57.2, stream_extra_retention_shards=4.0, s3_put_thousand_month=608.0,
                 dynamodb_wru_million_month=2432.0, dynamodb_rru_million_month=1216.0,
-                dynamodb_event_wru_million_month=3344.0)
+                dynamodb_event_wru_million_month=3344.0, cell_fixed_usd_month=1300.0, cell_usd_per_million_events=8.2,
+                us_events_million_month=213.0)
 
 
 def _leaves():

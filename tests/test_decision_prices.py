@@ -97,3 +97,96 @@ def test_the_event_store_check_fails_on_the_old_matrix_prices():
         {"price": "prices.dynamodb_write_million", "quantity": "events_million_month"}]
     with pytest.raises(PlaybookError, match="S3 \\+ DynamoDB: the matrix prices"):
         decision.check_price_near_bill(_event_store_per_million(ds), _billed_per_million(), TOLERANCE, "S3 + DynamoDB")
+
+
+# ---- a regional cell (ADR-0007) and a tenant silo (ADR-0014) priced from the bill's prod cells -------------------
+
+#: how far the matrix's one-cell price may sit from the bill's cell in the same month and volume (the matrix splits
+#: every cell into one fixed part and one price per event; eu-west-1 and us-east-1 differ in unit prices)
+CELL_TOLERANCE = 0.15
+
+
+def _cells():
+    from dfp.io.focus import load_billing
+
+    return decision.billed_cells(load_billing(), load("usage_daily"), MONTH)
+
+
+def _one_cell_price(cells, region, decisions=None, extra_drivers=None):
+    """The regions matrix's single-region option priced at one bill cell's volume that month (USD/month)."""
+    from dfp.architecture import model as arch
+
+    drivers = decision.drivers_at_target(load_system(), load("customers"), cells=cells)
+    drivers["events_million_month"] = float(cells.set_index("region").at[region, "events_million"])
+    drivers.update(extra_drivers or {})
+    ds = decisions or decision.load_decisions()
+    return decision.option_values(ds["regions"], decision.decision_leaves(arch.load_model()), drivers).at[
+        "single-region", "cost_usd_per_month"]
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "us-east-1"])
+def test_a_regional_cell_costs_what_the_bill_charges_for_one(region):
+    cells = _cells()
+    billed = cells.set_index("region").loc[region]
+    decision.check_price_near_bill(_one_cell_price(cells, region) / billed["events_million"],
+                                   billed["cost_usd"] / billed["events_million"], CELL_TOLERANCE, f"cell {region}")
+
+
+def test_the_cell_check_fails_on_the_old_illustrative_footprint():
+    import copy
+
+    cells = _cells()
+    ds = copy.deepcopy(decision.load_decisions())
+    # the matrix as it was: 14,000 USD a month for one region's cell, four times what the bill charges for one
+    ds["regions"]["options"]["single-region"]["cost_items"] = [{"price": "old_footprint", "quantity": 1}]
+    billed = cells.set_index("region").loc["eu-west-1"]
+    price = _one_cell_price(cells, "eu-west-1", ds, {"old_footprint": 14_000.0})
+    with pytest.raises(PlaybookError, match="cell eu-west-1: the matrix prices"):
+        decision.check_price_near_bill(price / billed["events_million"], billed["cost_usd"] / billed["events_million"],
+                                       CELL_TOLERANCE, "cell eu-west-1")
+
+
+def test_a_tenant_silo_costs_one_cells_fixed_part():
+    from dfp.architecture import model as arch
+
+    cells = _cells()
+    fixed, _ = decision.cell_cost_split(cells)
+    drivers = decision.drivers_at_target(load_system(), load("customers"), cells=cells)
+    ev = decision.evaluate(decision.load_decisions()["tenant-isolation"],
+                           decision.decision_leaves(arch.load_model()), drivers)
+    per_tenant = ev.values.at["silo-per-tenant", "cost_usd_per_month"] / drivers["customers"]
+    assert per_tenant == pytest.approx(fixed)
+    assert per_tenant < cells["cost_usd"].min()      # a silo's fixed part is less than any whole cell's bill
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0, 1e5), st.floats(0, 100), st.floats(1, 1e3), st.floats(1.2, 10))
+def test_cell_cost_split_recovers_the_parts_of_exact_cells(fixed, per_million, events, ratio):
+    import pandas as pd
+
+    ev = [events, events * ratio]
+    cells = pd.DataFrame({"region": ["a", "b"], "events_million": ev,
+                          "cost_usd": [fixed + per_million * e for e in ev]})
+    f, p = decision.cell_cost_split(cells)
+    assert f == pytest.approx(fixed, rel=1e-6, abs=1e-6) and p == pytest.approx(per_million, rel=1e-6, abs=1e-6)
+
+
+def test_cell_cost_split_rejects_what_it_cannot_separate():
+    import pandas as pd
+
+    one = pd.DataFrame({"region": ["a"], "events_million": [100.0], "cost_usd": [2000.0]})
+    with pytest.raises(PlaybookError, match="at least two cells"):
+        decision.cell_cost_split(one)
+    close = pd.DataFrame({"region": ["a", "b"], "events_million": [100.0, 101.0], "cost_usd": [2000.0, 2010.0]})
+    with pytest.raises(PlaybookError, match="too close to separate"):
+        decision.cell_cost_split(close)
+    falling = pd.DataFrame({"region": ["a", "b"], "events_million": [100.0, 300.0], "cost_usd": [3000.0, 2000.0]})
+    with pytest.raises(PlaybookError, match="negative part"):
+        decision.cell_cost_split(falling)
+
+
+def test_billed_cells_reject_a_month_outside_the_bill():
+    from dfp.io.focus import load_billing
+
+    with pytest.raises(PlaybookError, match="billed_cells: no bill row in 2019-01"):
+        decision.billed_cells(load_billing(), load("usage_daily"), "2019-01")

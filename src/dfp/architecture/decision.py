@@ -10,6 +10,9 @@
 ``evaluate``                one decision end to end: values, matrix, sensitivity
 ``score_curve``             every option's score as one criterion's weight sweeps 0..1
 ``drivers_at_target``       the quantities option costs scale with, at the 10 M events/day target
+``cell_bill_month``         the month (``YYYY-MM``) a regional cell is priced from: the story's last
+``billed_cells``            one month's bill of each production cell (region) and its events
+``cell_cost_split``         a cell's fixed USD/month and USD per million events, solved from two cells
 ``ai_option_drivers``       the AI capability's options priced by ``dfp.pii.cost`` at a volume and EU share
 ``check_price_near_bill``   raise unless a matrix price per million events is near the bill's
 ``check_prices_monotone``   raise unless every option's price grows with volume
@@ -44,7 +47,9 @@ from dfp.capacity.sizing import shards_needed
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
 from dfp.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH, WEEKS_PER_MONTH
+from dfp.io.data import load
 from dfp.io.external import fact
+from dfp.io.focus import load_billing
 from dfp.io.policies import load_policies, workload
 from dfp.io.system import System
 from dfp.io.yamlfile import check_shape, load_yaml
@@ -57,6 +62,9 @@ __all__ = [
     "MatrixResult",
     "ai_cost_inputs",
     "ai_option_drivers",
+    "billed_cells",
+    "cell_bill_month",
+    "cell_cost_split",
     "check_price_near_bill",
     "check_prices_monotone",
     "decision_leaves",
@@ -272,7 +280,8 @@ def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
 
     ``availability`` comes from the option's ``availability_spec`` composed over ``leaves``;
     ``cost_usd_per_month`` from its ``cost_items``: ``sum(price * quantity)`` where a price is an
-    external fact (per hour prices, ``USD/h ...`` or ``USD/<thing>-hour``, are multiplied by 730 h) and a quantity is a number or the
+    external fact (per hour prices, ``USD/h ...`` or ``USD/<thing>-hour``, are multiplied by 730 h) or the name
+    of a driver measured from the bill (e.g. ``cell_fixed_usd_month``, taken as is), and a quantity is a number or the
     name of a driver (e.g. ``events_million_month``), times ``per``. A criterion value given as a
     string names a driver too (e.g. ``one_tenant_share``).
     """
@@ -288,20 +297,81 @@ def option_values(decision: Mapping[str, Any], leaves: Mapping[str, float],
         if "cost_items" in o:
             total = 0.0
             for item in o["cost_items"]:
-                f = fact(item["price"])
+                if item["price"] in drivers:
+                    unit_usd = float(drivers[item["price"]])
+                else:
+                    f = fact(item["price"])
+                    unit_usd = f.value * (HOURS_PER_MONTH if _per_hour(f.unit) else 1.0)
                 q = item.get("quantity", 1)
                 if isinstance(q, str) and q not in drivers:
                     raise PlaybookError(f"option {oid}: unknown cost driver {q!r}; known: {sorted(drivers)}")
                 qty = (float(drivers[q]) if isinstance(q, str) else float(q)) * float(item.get("per", 1.0))
-                total += f.value * qty * (HOURS_PER_MONTH if _per_hour(f.unit) else 1.0)
+                total += unit_usd * qty
             vals["cost_usd_per_month"] = total
         rows[oid] = vals
     return pd.DataFrame.from_dict(rows, orient="index")[list(decision["criteria"])]
 
 
+def cell_bill_month(system: System) -> str:
+    """The month (``YYYY-MM``) whose bill prices a regional cell: the story's last full month."""
+    return str((system.end - pd.Timedelta(seconds=1)).tz_localize(None).to_period("M"))
+
+
+def billed_cells(billing: pd.DataFrame, usage: pd.DataFrame, month: str) -> pd.DataFrame:
+    """One month's (``YYYY-MM``) bill of each production cell and the events it took, one row per region:
+    ``region``, ``cost_usd`` (effective cost of the bill's rows tagged ``env`` prod in that region) and
+    ``events_million`` (``usage_daily`` events that month). Regions with prod charges but no events (the
+    replica regions) are left out: they are part of a cell's storage, not a cell.
+
+    Raises:
+        PlaybookError: the bill or the usage has no row in ``month``.
+    """
+    period = pd.Period(month, "M")
+    b = billing.loc[billing["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M") == period]
+    b = b.loc[b["Tags"].fillna("").str.contains('"env":"prod"', regex=False)]
+    u = usage.loc[usage["date"].dt.tz_localize(None).dt.to_period("M") == period]
+    if b.empty or u.empty:
+        raise PlaybookError(f"billed_cells: no {'bill' if b.empty else 'usage_daily'} row in {month}")
+    events = u.groupby("region")["events"].sum() / 1e6
+    cost = b.groupby("RegionId")["EffectiveCost"].sum()
+    out = pd.DataFrame({"cost_usd": cost.reindex(events.index).fillna(0.0), "events_million": events})
+    return out.rename_axis("region").reset_index()
+
+
+def cell_cost_split(cells: pd.DataFrame) -> tuple[float, float]:
+    """A cell's fixed cost (USD/month) and its cost per million events, from two cells' bills.
+
+    Each cell pays ``fixed + per_million x events``; two cells with different volumes give
+    ``per_million = (cost_a - cost_b) / (events_a - events_b)`` and ``fixed = cost_b - per_million x events_b``
+    (with more than two cells, a least-squares line through them). The fixed part is what a cell costs before
+    it takes an event: its cluster and baseline nodes, NAT and endpoints, stream shards, database, monitoring.
+
+    Raises:
+        PlaybookError: fewer than two cells, volumes too close to separate, or a negative part.
+
+    >>> cells = pd.DataFrame({"region": ["a", "b"], "cost_usd": [4000.0, 2200.0], "events_million": [325.0, 110.0]})
+    >>> [round(x, 2) for x in cell_cost_split(cells)]
+    [1279.07, 8.37]
+    """
+    if len(cells) < 2:
+        raise PlaybookError(f"cell_cost_split: needs at least two cells; got {len(cells)}")
+    x = cells["events_million"].to_numpy(float)
+    y = cells["cost_usd"].to_numpy(float)
+    if x.max() - x.min() < 0.1 * x.max():
+        raise PlaybookError(f"cell_cost_split: cell volumes {x.tolist()} million events are too close to separate "
+                            "a fixed part from a part per event")
+    xm, ym = x.mean(), y.mean()
+    per_million = float(((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum())
+    fixed = float(ym - per_million * xm)
+    if fixed < 0 or per_million < 0:
+        raise PlaybookError(f"cell_cost_split: negative part (fixed {fixed:,.0f} USD/month, {per_million:,.2f} USD "
+                            f"per million events) from cells {cells['region'].tolist()}")
+    return fixed, per_million
+
+
 def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int | None = None,
                       retention_months: int = 13, headroom: float = 0.3, *, ai_eu_share: float = 0.0,
-                      ai_chars_per_field: float | None = None) -> dict[str, float]:
+                      ai_chars_per_field: float | None = None, cells: pd.DataFrame | None = None) -> dict[str, float]:
     """Quantities the options' costs and values scale with, at the owner's throughput target.
 
     ``events_million_month`` (average target x 30.42 days / 1e6), ``event_gb_month`` (x bytes / 1e9),
@@ -317,6 +387,9 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
     and the AI capability's cost, latency and upkeep per option from its own model (``dfp.pii.cost``),
     priced like the cost section prices it: on the non-EU share ``1 - ai_eu_share`` for the options that
     may not see EU payloads, with ``ai_chars_per_field`` characters a field (None: the model's default).
+    A regional cell's cost from the bill (:func:`cell_cost_split` of ``cells``; None: :func:`billed_cells` of the
+    story's last month, :func:`cell_bill_month`): ``cell_fixed_usd_month`` and ``cell_usd_per_million_events``, and the events of the
+    us-east-1 customers (``us_events_million_month``, the target times ``us_share``) that a second US region repeats.
     """
     b = int(system.sample["mean_event_bytes"]) if event_bytes is None else event_bytes
     per_day = system.target("events_per_day_avg").value
@@ -344,6 +417,10 @@ def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int 
            "stream_extra_retention_shards": float(shards) if extra_h > 0 else 0.0,
            "peak_events_per_s": peak_rate, "customers": float(n), "one_tenant_share": 1.0 / n,
            "us_share": us / n, "us_half_share": us / n / 2}
+    if cells is None:
+        cells = billed_cells(load_billing(), load("usage_daily"), cell_bill_month(system))
+    out["cell_fixed_usd_month"], out["cell_usd_per_million_events"] = cell_cost_split(cells)
+    out["us_events_million_month"] = ev_m * us / n
     out.update(ai_option_drivers(per_day, ai_eu_share, ai_chars_per_field))
     return out
 

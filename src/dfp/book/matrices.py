@@ -34,6 +34,8 @@ DRIVERS: dict[str, Col] = {
     "one_tenant_share": Col("One tenant's share of tenants (%)", "percent", 2),
     "us_share": Col("Customers in us-east-1 (%)", "percent", 1),
     "us_half_share": Col("Half of the us-east-1 customers (%)", "percent", 1),
+    "cell_fixed_usd_month": Col("A regional cell's fixed cost, from the bill (USD/month)", "usd"),
+    "cell_usd_per_million_events": Col("A cell's cost per million events, from the bill (USD)", "number", 2),
 }
 
 
