@@ -151,7 +151,7 @@ def landing_problems(text: str, max_numbers: int = 12) -> list[str]:
     first_par, _, rest = body.partition("\n\n")
     if "fictional" not in first_par or "exact" not in first_par:
         problems.append("the first paragraph does not say the system is fictional and what is exact")
-    if not rest.lstrip().startswith("```{glue} sg_map"):
+    if not rest.lstrip().startswith("```{pasted-figure} sg_map"):
         problems.append("the system map does not follow the first paragraph")
     headings = [ln[3:].strip() for ln in text.splitlines() if ln.startswith("## ")]
     if not headings or "three constraints" not in headings[0].lower():
@@ -169,7 +169,7 @@ def test_landing_page_shows_the_picture_first_with_few_numbers():
 
     assert landing_problems((repo_root() / "book" / "intro.md").read_text(encoding="utf-8")) == []
     tour = (repo_root() / "book" / "tour.md").read_text(encoding="utf-8")
-    assert "```{glue} sg_map" in tour  # the 15-minute tour includes the system drawing
+    assert "```{pasted-figure} sg_map" in tour  # the 15-minute tour includes the system drawing
 
 
 def test_landing_check_fails_on_the_old_wall_of_numbers():

@@ -255,7 +255,8 @@ def test_freeze_windows_cover_exactly_the_overspent_hours(bad, period_h):
     fw = incidents.freeze_windows(h, [spec], incidents.load_budget_policy())
     ends = hours + pd.Timedelta(hours=1)
     frozen = incidents.in_freeze(pd.Series(ends - pd.Timedelta(minutes=1)), pd.Series(["api"] * len(ends)), fw)
-    # the naive rule: remaining budget over the last period_h hours below zero at the end of the hour
-    naive = [sum(bad[max(0, i + 1 - period_h): i + 1]) > 0.01 * 100 * min(period_h, i + 1) for i in range(len(bad))]
+    # the naive rule: remaining budget over the last period_h hours below zero at the end of the hour; before a
+    # whole period has passed, the period's budget pro rata to the traffic seen (here 100 requests every hour)
+    naive = [sum(bad[max(0, i + 1 - period_h): i + 1]) > 0.01 * 100 * period_h for i in range(len(bad))]
     # a window opens at the end of an overspent hour: the hour after it is the first frozen one
     assert frozen[1:].tolist() == naive[:-1]

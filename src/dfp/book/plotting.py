@@ -411,7 +411,7 @@ def ai_cost_chart(by_month: pd.DataFrame, fractions: Sequence[float], by_fractio
         ax1.plot(by_month.index, by_month[col], label=col)
     shade_eras(ax1, system, label=False)
     ax1.set_ylabel("USD per month")
-    ax1.xaxis.set_major_locator(locator := mdates.AutoDateLocator(maxticks=5))
+    ax1.xaxis.set_major_locator(locator := mdates.AutoDateLocator(minticks=3, maxticks=7))
     ax1.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax1.set_title("Monthly cost over the story")
     fig.legend(*ax1.get_legend_handles_labels(), loc="outside lower center", ncols=2)

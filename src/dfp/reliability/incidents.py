@@ -514,7 +514,8 @@ def freeze_windows(hourly: pd.DataFrame, slos: Sequence[Any], policy: BudgetPoli
     """The feature freezes the error-budget policy imposed, from the hourly SLI history.
 
     For each SLO and region, the rolling budget left over the SLO's period is computed at the end of
-    every hour (``1 - bad / ((1 - target) * total)`` over the last ``period_days * 24`` hours); a freeze
+    every hour (``1 - bad / ((1 - target) * total)`` over the last ``period_days * 24`` hours; in the history's
+    first period, over the hours so far with ``total`` scaled to a whole period); a freeze
     of the SLO's service starts at the end of the first hour it is below ``policy.freeze_below`` and
     ends at the end of the first hour it is back at or above it (or at the end of the history).
 
@@ -546,7 +547,9 @@ def freeze_windows(hourly: pd.DataFrame, slos: Sequence[Any], policy: BudgetPoli
             tot_c = np.concatenate([[0.0], np.cumsum(total)])
             end = np.arange(1, len(total) + 1)
             start = np.maximum(end - n, 0)
-            budget = (1.0 - float(spec.slo_target)) * (tot_c[end] - tot_c[start])
+            # a window shorter than the period (the first days of the history) gets the whole period's budget,
+            # pro rata to the traffic it has seen: three hours of requests do not make a three-hour budget
+            budget = (1.0 - float(spec.slo_target)) * (tot_c[end] - tot_c[start]) * n / (end - start)
             with np.errstate(divide="ignore", invalid="ignore"):
                 rem = np.where(budget > 0, 1.0 - (bad_c[end] - bad_c[start]) / budget, 1.0)
             frozen = rem < policy.freeze_below
