@@ -94,7 +94,7 @@ def test_the_event_store_check_fails_on_the_old_matrix_prices():
     ds["event-store"]["options"]["s3-dynamodb"]["cost_items"] = [
         {"price": "prices.s3_standard_gb_month", "quantity": "event_gb_month", "per": 13},
         {"price": "prices.s3_put_thousand", "quantity": "events_million_month"},
-        {"price": "prices.dynamodb_write_million", "quantity": "events_million_month"}]
+        {"price": "prices.dynamodb_wru_usd_per_million", "quantity": "events_million_month"}]
     with pytest.raises(PlaybookError, match="S3 \\+ DynamoDB: the matrix prices"):
         decision.check_price_near_bill(_event_store_per_million(ds), _billed_per_million(), TOLERANCE, "S3 + DynamoDB")
 
