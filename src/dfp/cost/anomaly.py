@@ -34,7 +34,7 @@ import pandas as pd
 from dfp.core.checks import check_int_range, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 
-__all__ = ["DetectionReplay", "detect_by_line", "detect_cost_anomalies", "first_flag", "replay_detection",
+__all__ = ["DetectionReplay", "add_scaled_excess", "detect_by_line", "detect_cost_anomalies", "first_flag", "replay_detection",
            "threshold_sweep"]
 
 
@@ -164,3 +164,26 @@ def replay_detection(scores: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
     detect_at = None if first is None else first + pd.Timedelta(days=1) + pd.Timedelta(hours=data_latency_h)
     fixed_at = end if detect_at is None else min(end, detect_at + pd.Timedelta(hours=response_h))
     return DetectionReplay(float(hourly.sum()), fixed_at, float(hourly[hourly.index < fixed_at].sum()))
+
+
+def add_scaled_excess(daily_cost_usd: pd.Series, line_cost_usd: pd.Series, baseline_usd_per_day: float,
+                      start: pd.Timestamp, end: pd.Timestamp, scale: float) -> pd.Series:
+    """The daily total with some lines' excess over an incident multiplied by ``scale`` (USD/day).
+
+    ``total_d + scale * max(0, line_d - baseline)`` on days from ``start``'s day to ``end`` (``line_d`` 0 on
+    days without lines), ``total_d`` elsewhere: the bill as it would have been had the incident been ``scale``
+    times as large (``scale`` 1 adds the excess a second time).
+
+    >>> days = pd.date_range("2024-01-01", periods=4, freq="D")
+    >>> add_scaled_excess(pd.Series(100.0, index=days), pd.Series([1.0, 5.0, 0.5], index=days[:3]), 1.0,
+    ...                   days[1], days[2], 10.0).tolist()
+    [100.0, 140.0, 100.0, 100.0]
+
+    Raises:
+        PlaybookError: ``scale`` is not positive.
+    """
+    check_positive("scale", scale)
+    idx = daily_cost_usd.index
+    extra = line_cost_usd.reindex(idx, fill_value=0.0) - baseline_usd_per_day
+    extra = extra.where((idx >= start.normalize()) & (idx <= end), 0.0).clip(lower=0.0)
+    return daily_cost_usd + scale * extra
