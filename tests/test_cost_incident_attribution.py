@@ -117,3 +117,13 @@ def test_unit_cost_per_event() -> None:
     assert cost_attribution.unit_cost_usd_per_event(att, usage, month) == pytest.approx(1e-6)
     with pytest.raises(PlaybookError, match="no events"):
         cost_attribution.unit_cost_usd_per_event(att, usage, pd.Period("2023-12", "M"))
+
+
+def test_flagged_lines_and_ticket_lead() -> None:
+    by = pd.DataFrame({"first_flag": [pd.NaT, pd.Timestamp("2024-01-02"), pd.NaT],
+                       "false_positive_days": [0, 0, 3], "peak_ratio": [1.0, 50.0, 2.0]}, index=["x", "cw", "y"])
+    shown = anomaly.flagged_lines(by)
+    assert shown["first_flag"].to_dict() == {"cw": "2024-01-02", "y": "not flagged"}
+    assert anomaly.ticket_lead_days(pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-05", tz="UTC"), 12.0) == 1.5
+    with pytest.raises(PlaybookError, match="never flagged"):
+        anomaly.ticket_lead_days(pd.NaT, pd.Timestamp("2024-01-05", tz="UTC"), 12.0)
