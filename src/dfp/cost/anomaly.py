@@ -34,8 +34,8 @@ import pandas as pd
 from dfp.core.checks import check_int_range, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 
-__all__ = ["DetectionReplay", "detect_by_line", "detect_cost_anomalies", "first_flag", "replay_detection",
-           "threshold_sweep"]
+__all__ = ["DetectionReplay", "add_scaled_excess", "detect_by_line", "detect_cost_anomalies", "first_flag", "flagged_lines",
+           "replay_detection", "threshold_sweep", "ticket_lead_days"]
 
 
 def detect_cost_anomalies(daily_cost_usd: pd.Series, z_threshold: float = 6.0, baseline_weeks: int = 4,
@@ -164,3 +164,60 @@ def replay_detection(scores: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
     detect_at = None if first is None else first + pd.Timedelta(days=1) + pd.Timedelta(hours=data_latency_h)
     fixed_at = end if detect_at is None else min(end, detect_at + pd.Timedelta(hours=response_h))
     return DetectionReplay(float(hourly.sum()), fixed_at, float(hourly[hourly.index < fixed_at].sum()))
+
+
+def add_scaled_excess(daily_cost_usd: pd.Series, line_cost_usd: pd.Series, baseline_usd_per_day: float,
+                      start: pd.Timestamp, end: pd.Timestamp, scale: float) -> pd.Series:
+    """The daily total with some lines' excess over an incident multiplied by ``scale`` (USD/day).
+
+    ``total_d + scale * max(0, line_d - baseline)`` on days from ``start``'s day to ``end`` (``line_d`` 0 on
+    days without lines), ``total_d`` elsewhere: the bill as it would have been had the incident been ``scale``
+    times as large (``scale`` 1 adds the excess a second time).
+
+    >>> days = pd.date_range("2024-01-01", periods=4, freq="D")
+    >>> add_scaled_excess(pd.Series(100.0, index=days), pd.Series([1.0, 5.0, 0.5], index=days[:3]), 1.0,
+    ...                   days[1], days[2], 10.0).tolist()
+    [100.0, 140.0, 100.0, 100.0]
+
+    Raises:
+        PlaybookError: ``scale`` is not positive.
+    """
+    check_positive("scale", scale)
+    idx = daily_cost_usd.index
+    extra = line_cost_usd.reindex(idx, fill_value=0.0) - baseline_usd_per_day
+    extra = extra.where((idx >= start.normalize()) & (idx <= end), 0.0).clip(lower=0.0)
+    return daily_cost_usd + scale * extra
+
+
+def flagged_lines(by_line: pd.DataFrame) -> pd.DataFrame:
+    """The lines of :func:`detect_by_line` flagged during the incident or with a false alert, flag date as text.
+
+    ``first_flag`` becomes ``YYYY-MM-DD`` or "not flagged"; lines with neither a flag nor a false alert drop.
+
+    >>> by = pd.DataFrame({"first_flag": [pd.Timestamp("2024-03-02"), pd.NaT, pd.NaT],
+    ...                    "false_positive_days": [0, 2, 0], "peak_ratio": [90.0, 1.2, 1.0]}, index=["a", "b", "c"])
+    >>> flagged_lines(by)["first_flag"].to_dict()
+    {'a': '2024-03-02', 'b': 'not flagged'}
+    """
+    shown = by_line[by_line["first_flag"].notna() | (by_line["false_positive_days"] > 0)].copy()
+    shown["first_flag"] = shown["first_flag"].map(lambda d: "not flagged" if pd.isna(d) else f"{d:%Y-%m-%d}")
+    return shown
+
+
+def ticket_lead_days(first_flag_day: pd.Timestamp, detected_at: pd.Timestamp, data_latency_h: float) -> float:
+    """Days a per-line ticket would have come before the incident's detection (negative: after it).
+
+    ``(detected_at - (first_flag_day + 1 day + data_latency_h)) / 1 day``: a day's cost is complete at the end
+    of the day (``first_flag_day``, tz-naive UTC) and in the export ``data_latency_h`` hours later.
+
+    >>> ticket_lead_days(pd.Timestamp("2024-03-02"), pd.Timestamp("2024-03-06 12:00", tz="UTC"), 24.0)
+    2.5
+
+    Raises:
+        PlaybookError: ``first_flag_day`` is missing (the line was never flagged) or the latency is negative.
+    """
+    if pd.isna(first_flag_day):
+        raise PlaybookError("ticket_lead_days: the line was never flagged, so no ticket was raised")
+    check_non_negative("data_latency_h", data_latency_h)
+    ticket_at = first_flag_day.tz_localize("UTC") + pd.Timedelta(days=1) + pd.Timedelta(hours=data_latency_h)
+    return (detected_at - ticket_at) / pd.Timedelta(days=1)

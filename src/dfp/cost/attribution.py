@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,8 +34,8 @@ from dfp.cost.economics import usage_cost
 from dfp.io.focus import parse_tags
 from dfp.io.policies import workload
 
-__all__ = ["ALLOCATION_KEYS", "Attribution", "allocation_shares", "attribute", "customer_economics",
-           "retained_events"]
+__all__ = ["ALLOCATION_KEYS", "Attribution", "CustomerSummary", "allocation_shares", "attribute", "customer_economics",
+           "customer_summary", "first_month_met", "mean_share", "retained_events", "unit_cost_usd_per_event"]
 
 ALLOCATION_KEYS = ("events", "api_requests", "storage")
 
@@ -179,3 +180,90 @@ def customer_economics(attribution: Attribution, revenue: pd.DataFrame, customer
     cols = ["customer_id", "tier", "region", "cost_usd", "revenue_usd", "margin_usd", "margin_ratio",
             "cost_to_revenue_ratio", "over_cap"]
     return out[cols].sort_values("cost_usd", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def first_month_met(monthly: pd.DataFrame, met_by: Callable[[float], bool]) -> str:
+    """The first month whose ``attributed_ratio`` meets the target (``met_by``), as ``YYYY-MM``, or "never".
+
+    >>> m = pd.DataFrame({"attributed_ratio": [0.8, 0.96, 0.97]}, index=pd.period_range("2024-01", periods=3, freq="M"))
+    >>> first_month_met(m, lambda r: r > 0.95), first_month_met(m, lambda r: r > 0.99)
+    ('2024-02', 'never')
+    """
+    met = monthly.index[monthly["attributed_ratio"].map(met_by).astype(bool)]
+    return str(met[0]) if len(met) else "never"
+
+
+def mean_share(monthly: pd.DataFrame, first: pd.Period, last: pd.Period) -> float:
+    """Mean monthly ``attributed_ratio`` over ``first`` to ``last``, both included (a ratio, 0..1).
+
+    >>> m = pd.DataFrame({"attributed_ratio": [0.6, 0.8, 1.0]}, index=pd.period_range("2024-01", periods=3, freq="M"))
+    >>> round(mean_share(m, pd.Period("2024-01", "M"), pd.Period("2024-02", "M")), 3)
+    0.7
+
+    Raises:
+        PlaybookError: no month in the range.
+    """
+    r = monthly.loc[(monthly.index >= first) & (monthly.index <= last), "attributed_ratio"]
+    if r.empty:
+        raise PlaybookError(f"mean_share: no month between {first} and {last}")
+    return float(r.mean())
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """What one month's customer economics say (:func:`customer_summary`).
+
+    Attributes:
+        worst_id, worst_tier, worst_ratio: the active customer with the highest cost-to-revenue ratio.
+        unprofitable_n, unprofitable_usd: customers with a negative margin and their total loss (USD).
+        ent_n, ent_over_n: active enterprise customers and those over the ceiling.
+        mm_over_n: active mid-market customers over the ceiling.
+    """
+
+    worst_id: str
+    worst_tier: str
+    worst_ratio: float
+    unprofitable_n: int
+    unprofitable_usd: float
+    ent_n: int
+    ent_over_n: int
+    mm_over_n: int
+
+
+def customer_summary(econ: pd.DataFrame) -> CustomerSummary:
+    """Summarise :func:`customer_economics`: active means revenue above 0; loss = ``-sum margin_usd`` where < 0.
+
+    >>> econ = pd.DataFrame({"customer_id": ["a", "b", "c"], "tier": ["enterprise", "mid-market", "enterprise"],
+    ...                      "cost_usd": [600.0, 50.0, 3.0], "revenue_usd": [1000.0, 60.0, 0.0],
+    ...                      "margin_usd": [400.0, 10.0, -3.0], "cost_to_revenue_ratio": [0.6, 0.83, None],
+    ...                      "over_cap": [True, False, False]})
+    >>> s = customer_summary(econ)
+    >>> (s.worst_id, s.unprofitable_n, s.unprofitable_usd, s.ent_n, s.ent_over_n, s.mm_over_n)
+    ('b', 1, 3.0, 1, 1, 0)
+
+    Raises:
+        PlaybookError: no customer has revenue.
+    """
+    active = econ[econ["revenue_usd"] > 0]
+    if active.empty:
+        raise PlaybookError("customer_summary: no customer has revenue in the month")
+    ent = active[active["tier"] == "enterprise"]
+    loss = econ[econ["margin_usd"] < 0]
+    worst = active.loc[active["cost_to_revenue_ratio"].idxmax()]
+    return CustomerSummary(str(worst["customer_id"]), str(worst["tier"]), float(worst["cost_to_revenue_ratio"]),
+                           len(loss), float(-loss["margin_usd"].sum()), len(ent), int(ent["over_cap"].sum()),
+                           int(active.loc[active["tier"] == "mid-market", "over_cap"].sum()))
+
+
+def unit_cost_usd_per_event(attribution: Attribution, usage: pd.DataFrame, month: pd.Period) -> float:
+    """Attributed cost per customer event in a month: ``sum cost_usd / sum events`` (USD/event).
+
+    Raises:
+        PlaybookError: no events in the month.
+    """
+    cm = attribution.customer_month
+    months = usage["date"].dt.tz_localize(None).dt.to_period("M")
+    events = float(usage.loc[(months == month) & usage["customer_id"].notna(), "events"].sum())
+    if not events > 0:
+        raise PlaybookError(f"unit_cost_usd_per_event: no events in usage_daily for month {month}")
+    return float(cm.loc[cm["month"] == month, "cost_usd"].sum()) / events
