@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -91,3 +92,20 @@ def test_unused_glue_check_catches_a_seeded_unused_key(tmp_path):
 def test_glue_uses_reads_roles_paths_and_directives():
     text = "{glue:text}`a:.1f` {glue:text}`../n.ipynb::b` {glue:}`c`\n```{glue} d\n:doc: x\n```"
     assert glue_uses([text]) == {"a", "b", "c", "d"}
+
+
+_CROSS_DOC_GLUE = re.compile(r"\{glue:text\}`([^`]*\.ipynb::[^`]*)`")
+
+
+def cross_doc_glue_without_format(text: str) -> list[str]:
+    """Cross-document ``{glue:text}`` roles with no format spec: MyST-NB splits ``path::key`` at its last colon,
+    so ``path::key`` without ``:fmt`` reads as key ``path:`` with format ``key`` (a build warning)."""
+    return [ref for ref in _CROSS_DOC_GLUE.findall(text) if ref.count(":") < 3]
+
+
+def test_cross_document_glue_names_a_format():
+    bad = {str(p.relative_to(ROOT)): refs for p in sorted((ROOT / "book").rglob("*.md"))
+           if (refs := cross_doc_glue_without_format(p.read_text(encoding="utf-8")))}
+    assert not bad, f"add a format spec (:s for text): {bad}"
+    assert cross_doc_glue_without_format("{glue:text}`../x.ipynb::key`") == ["../x.ipynb::key"]
+    assert cross_doc_glue_without_format("{glue:text}`../x.ipynb::key:s`") == []

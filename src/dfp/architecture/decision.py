@@ -363,10 +363,11 @@ def cell_cost_split(cells: pd.DataFrame) -> tuple[float, float]:
     xm, ym = x.mean(), y.mean()
     per_million = float(((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum())
     fixed = float(ym - per_million * xm)
-    if fixed < 0 or per_million < 0:
+    tol = 1e-9 * max(1.0, abs(float(ym)))  # rounding in the fit is not a negative cost
+    if fixed < -tol or per_million < -tol:
         raise PlaybookError(f"cell_cost_split: negative part (fixed {fixed:,.0f} USD/month, {per_million:,.2f} USD "
                             f"per million events) from cells {cells['region'].tolist()}")
-    return fixed, per_million
+    return max(fixed, 0.0), max(per_million, 0.0)
 
 
 def drivers_at_target(system: System, customers: pd.DataFrame, event_bytes: int | None = None,
