@@ -619,7 +619,7 @@ def constraints_chart(budget_min: float, maintenance_min: float, target_cost_usd
                       cap_usd: float) -> Figure:
     """Two bar panels: the SLA's monthly downtime budget against the excluded maintenance, and the
     per-event target's monthly cost against the budget and the hard cap."""
-    fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.2))
     axes[0].bar(["SLA budget\n(min/month)", "planned maintenance\nexcluded (min/month)"], [budget_min, maintenance_min],
                 color=[PALETTE[0], PALETTE[1]])
     axes[0].set_title("Availability: the exclusion dwarfs the budget")
