@@ -51,6 +51,10 @@ NOT_YET: dict[str, set[str]] = {
         "notebooks/overview/scorecard.html",
     },
     "figure": set(),
+    # These pages' figures (the system map, the era maps, the decision bars) are drawn with 14 pt text on a 10-inch
+    # figure, which the browser check, assuming the 11 pt house font, cannot see; plotting.glue_figure measured
+    # their text at source (9.4 pt at the column) before gluing them. They stay listed, not exempt, so a page that
+    # gains an 11 pt figure that is too wide still fails once its maps are redrawn at the house size.
     "small-text": {
         "book/intro.html",
         "book/tour.html",
