@@ -117,7 +117,7 @@ def test_measure_all_rejects_unknown_ids_and_nan(monkeypatch, book):
     with pytest.raises(PlaybookError, match=r"no measure for \['nope'\]"):
         sc.measure_all(book, ["nope"])
     monkeypatch.setitem(sc.MEASURES, "churn_ratio", sc.Measure("p", "w", lambda b: float("nan")))
-    with pytest.raises(PlaybookError, match="churn_ratio computed NaN"):
+    with pytest.raises(PlaybookError, match="churn_ratio computed no number"):
         sc.measure_all(book, ["churn_ratio"])
 
 

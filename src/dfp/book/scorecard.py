@@ -447,6 +447,9 @@ def _recovery(col: str) -> Callable[[BookInputs], float]:
         u = b.usage
         last = u.loc[(u["region"] == p["region"]) & (u["date"] >= b.system.month_start(b.as_of_month))
                      & (u["date"] < b.system.month_start(b.as_of_month + 1))]
+        if last.empty:
+            raise PlaybookError(f"the store-recovery page's region {p['region']} carried no events in "
+                                f"{b.system.month_start(b.as_of_month):%Y-%m}")
         events_per_day = float(last.groupby("date")["events"].sum().mean())
         sizes = recovery.store_sizes_gb(events_per_day, b.system.sample["mean_event_bytes"], p["retention_months"],
                                         stores, pol["stream"]["retention_h"])
@@ -551,7 +554,7 @@ def measure_all(inputs: BookInputs | None = None, ids: list[str] | None = None) 
             continue
         v = float(m.compute(b))
         if math.isnan(v):
-            raise PlaybookError(f"measure_all: {tid} computed NaN on page {m.page}")
+            raise PlaybookError(f"measure_all: {tid} computed no number (nothing to measure yet) on page {m.page}")
         out[tid] = v
     return out
 
