@@ -72,3 +72,15 @@ def test_one_utilisation_figure():
     assert 0.05 < u < 0.6
     with pytest.raises(PlaybookError, match="nothing billed or planned"):
         sizing.production_cpu_utilisation(kube, load("traffic_hourly"), load_billing(), "2030-01")
+
+
+def test_the_cost_pages_capacity_table_agrees_with_the_one_utilisation_figure():
+    """modelcheck.billed_capacity's production rows (the cost page's table) sum to production_cpu_utilisation."""
+    from dfp.cost.modelcheck import billed_capacity
+
+    kube = load_policies()["kubernetes"]
+    cap = billed_capacity(load_billing(), load("traffic_hourly"), pd.Period(MONTH, "M"))
+    prod = cap[cap["env"] == "prod"]
+    ratio = prod["cpu_used_core_h"].sum() / prod["cpu_billed_core_h"].sum()
+    assert ratio == pytest.approx(sizing.production_cpu_utilisation(kube, load("traffic_hourly"), load_billing(), MONTH),
+                                  rel=1e-9)

@@ -20,12 +20,17 @@ STAGES = {"1 ingest": 1.23, "2 process": 4.56, "3 deliver": 7.89, "4 platform": 
 
 
 def test_min_text_pt_scales_a_figure_wider_than_the_column():
+    """Scaled by the PNG's width, not the figure's: a label spilling past the figure's edge widens the PNG."""
     fig, ax = plt.subplots(figsize=(7.0, 3.0), dpi=100)
     ax.set_title("ten", fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
-    assert plotting.min_text_pt(fig, column_px=700) == pytest.approx(10.0)
-    assert plotting.min_text_pt(fig, column_px=350) == pytest.approx(5.0)
+    width_px = plotting.png_size_px(plotting.figure_png(fig))[0]
+    assert plotting.min_text_pt(fig, column_px=width_px) == pytest.approx(10.0)
+    assert plotting.min_text_pt(fig, column_px=width_px / 2) == pytest.approx(5.0)
+    ax.text(1.2, 0.5, "a label well past the right edge", transform=ax.transAxes, fontsize=10)
+    assert plotting.png_size_px(plotting.figure_png(fig))[0] > 700
+    assert plotting.min_text_pt(fig, column_px=700) < 10.0
     plotting.close(fig)
 
 

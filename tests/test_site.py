@@ -10,9 +10,9 @@ checks, by name (``CHECKS``):
 - ``code``: a visible code input other than the ``parameters`` cell
 - ``wide``: a table or figure wider than the content column
 - ``figure``: a figure without a number ("Fig. 1") and a caption, or a page whose first figure is not Fig. 1
-- ``small-text``: a figure scaled down so far that its text (the house style's 10 pt, ``BASE_FONT_PT``) reads
-  below 9 pt; fonts set smaller than 10 pt in the source figure are refused by ``dfp.book.plotting.glue_figure``
-  (``tests/test_figures.py``)
+- ``small-text``: a figure whose smallest text reads below 9 pt as shown: the font size recorded in its PNG at
+  source by ``dfp.book.plotting.glue_figure`` scaled by the width the page gives it; a figure without that record
+  fails too (``tests/test_figures.py`` checks the chart functions themselves)
 
 Pages not yet converted by their owners are listed per check in ``NOT_YET``; a test fails when a
 listed page already passes that check, so the lists can only shrink.
@@ -26,10 +26,11 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from dfp.book.plotting import BASE_FONT_PT, CONTENT_PX, MIN_TEXT_PT
+from dfp.book.plotting import CONTENT_PX, MIN_TEXT_PT, png_smallest_font_pt
 from dfp.core.paths import repo_root
 
 ROOT = repo_root()
@@ -37,8 +38,7 @@ CHROMIUM = "/usr/bin/chromium"
 WIDTHS_PX = {"desktop": 1280, "mobile": 390}
 pytestmark = pytest.mark.slow
 
-#: The reading checks. ``small-text``: a figure shown at less than MIN_TEXT_PT / BASE_FONT_PT of its
-#: PNG's width has its house-style text (``dfp.book.plotting.use_style``) below 9 pt.
+#: The reading checks (see the module docstring).
 CHECKS = ("table", "e-notation", "code", "wide", "figure", "small-text")
 
 #: Pages (built HTML path) that still fail a check, per check; owners convert them and remove the entry.
@@ -51,17 +51,7 @@ NOT_YET: dict[str, set[str]] = {
         "notebooks/overview/scorecard.html",
     },
     "figure": set(),
-    # These pages' figures (the system map, the era maps, the decision bars) are drawn with 14 pt text on a 10-inch
-    # figure, which the browser check, assuming the 11 pt house font, cannot see; plotting.glue_figure measured
-    # their text at source (9.4 pt at the column) before gluing them. They stay listed, not exempt, so a page that
-    # gains an 11 pt figure that is too wide still fails once its maps are redrawn at the house size.
-    "small-text": {
-        "book/intro.html",
-        "book/tour.html",
-        "notebooks/01-architecture/alternatives.html",
-        "notebooks/01-architecture/system-design.html",
-        "notebooks/overview/system-at-a-glance.html",
-    },
+    "small-text": set(),
 }
 
 
@@ -134,9 +124,8 @@ def _check_loaded_page(page, rel: str, width_px: int) -> list[str]:
 
 _CONTENT_JS = """
 (args) => {
-  const [minScale, baseFont] = args;
   const article = document.querySelector('article.bd-article') || document.querySelector('main');
-  const out = {figure_px: []};  // the room each figure has: its container's content width
+  const out = {figure_px: [], images: []};  // the room each figure has; each figure's PNG, natural and shown px
   CHECKS_PLACEHOLDER
   // a hidden input (tag hide-input) sits in a closed <details> behind "Show code cell source"
   const visible = (el) => !el.closest('details:not([open])') && el.checkVisibility() && el.getClientRects().length > 0;
@@ -189,19 +178,38 @@ _CONTENT_JS = """
     const box = getComputedStyle(img.parentElement);
     out.figure_px.push(Math.floor(img.parentElement.clientWidth - parseFloat(box.paddingLeft) - parseFloat(box.paddingRight)));
     if (shown > article.clientWidth + 1) out.wide.push(`figure ${Math.round(shown)}px wide in a ${article.clientWidth}px column (${name})`);
-    if (img.naturalWidth > 0 && shown / img.naturalWidth < minScale)
-      out['small-text'].push(`figure ${img.naturalWidth}px shown at ${Math.round(shown)}px: its ${baseFont} pt text reads `
-                             + `${(baseFont * shown / img.naturalWidth).toFixed(1)} pt, below 9 pt (${name})`);
+    if (img.naturalWidth > 0) out.images.push({src: img.src, natural: img.naturalWidth, shown: shown, name: name});
   }
   return out;
 }
 """.replace("CHECKS_PLACEHOLDER", " ".join(f"out[{c!r}] = [];" for c in CHECKS))
 
 
-def content_problems(page) -> dict[str, list[str]]:
+def content_problems(page, site: Path) -> dict[str, list[str]]:
     """The page's problems by check (``CHECKS``) as laid out now, and ``figure_px``: the room each figure has
-    (its container's content width; a wider PNG is scaled down to it)."""
-    return page.evaluate(_CONTENT_JS, [MIN_TEXT_PT / BASE_FONT_PT, BASE_FONT_PT])
+    (its container's content width; a wider PNG is scaled down to it).
+
+    ``small-text`` reads each figure's smallest font from its PNG (``plotting.png_smallest_font_pt``, recorded at
+    source by ``plotting.glue_figure``) and scales it as shown: ``font pt x shown px / PNG px``. A figure without
+    the record is a figure that was not measured at source, and fails the check as such.
+    """
+    found = page.evaluate(_CONTENT_JS)
+    for img in found.pop("images"):
+        font_pt = _smallest_font_pt(site, img["src"])
+        if font_pt is None:
+            found["small-text"].append(f"figure without its font size: glue it with plotting.glue_figure ({img['name']})")
+            continue
+        shown_pt = font_pt * min(1.0, img["shown"] / img["natural"])
+        if shown_pt < MIN_TEXT_PT:
+            found["small-text"].append(f"figure {img['natural']}px shown at {round(img['shown'])}px: its {font_pt:g} pt "
+                                       f"text reads {shown_pt:.1f} pt, below {MIN_TEXT_PT:g} pt ({img['name']})")
+    return found
+
+
+def _smallest_font_pt(site: Path, src: str) -> float | None:
+    """The smallest font recorded in the PNG an ``<img>`` shows (``src``: its absolute URL on the test server)."""
+    path = site / urlsplit(src).path.lstrip("/")
+    return png_smallest_font_pt(path.read_bytes()) if path.suffix == ".png" and path.is_file() else None
 
 
 def _aborted_by_navigation(failure: str | None) -> bool:
@@ -253,7 +261,7 @@ def report(site, server, browser) -> SiteReport:
         page.set_viewport_size(desktop)
         page.goto(f"{server}/{rel}", wait_until="load")
         out.failures += _check_loaded_page(page, rel, WIDTHS_PX["desktop"])
-        found = content_problems(page)
+        found = content_problems(page, site)
         out.figure_px[rel] = found.pop("figure_px")
         for check, what in found.items():
             if what:
@@ -293,6 +301,10 @@ def test_figures_are_drawn_for_the_column_the_pages_have(report):
     assert not narrow, f"figures have less room than plotting.CONTENT_PX = {CONTENT_PX} px at 1,280 px: {narrow}"
 
 
+#: A 1 x 1 PNG with no font record: a figure not glued through ``plotting.glue_figure``.
+ONE_PX_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==")
+
+
 def test_each_reading_check_catches_a_seeded_bad_page(server, browser, site):
     """Every check has teeth: a page holding only a good table and prose passes them all; one seeded fault per check
     then fails each of them."""
@@ -303,7 +315,7 @@ def test_each_reading_check_catches_a_seeded_bad_page(server, browser, site):
       <table><thead><tr><th>Region</th><th>Cost (USD/month)</th></tr></thead>
         <tbody><tr><th>us-east-1</th><td>—</td></tr><tr><th>eu-west-1</th><td>Yes</td></tr></tbody></table>"""
     page.evaluate("(html) => { document.querySelector('article.bd-article').innerHTML = html; }", good)
-    assert content_problems(page) == {"figure_px": [], **{c: [] for c in CHECKS}}
+    assert content_problems(page, site) == {"figure_px": [], **{c: [] for c in CHECKS}}
     seeded = f"""
       <table><thead><tr><th>flip_at</th><th>Cost (USD/month)</th></tr></thead>
         <tbody><tr><td>NaN</td><td>True</td></tr></tbody></table>
@@ -313,10 +325,12 @@ def test_each_reading_check_catches_a_seeded_bad_page(server, browser, site):
       <div style="width:300px"><img id="seeded-bare" src="{png}" style="width:100px"></div>
       <figure><img id="seeded-big" src="{png}" style="width:5000px; max-width:none">
         <figcaption><span class="caption-number">Fig. 2 </span><span class="caption-text">Big.</span></figcaption></figure>
+      <figure><img id="seeded-unmeasured" src="data:image/png;base64,{ONE_PX_PNG}" style="width:50px">
+        <figcaption><span class="caption-number">Fig. 3 </span><span class="caption-text">Unmeasured.</span></figcaption></figure>
     """
     page.evaluate("(html) => document.querySelector('article.bd-article').insertAdjacentHTML('beforeend', html)", seeded)
-    page.evaluate("Promise.all(['seeded-bare', 'seeded-big'].map(i => document.getElementById(i).decode()))")
-    found = content_problems(page)
+    page.evaluate("Promise.all(['seeded-bare', 'seeded-unmeasured', 'seeded-big'].map(i => document.getElementById(i).decode()))")
+    found = content_problems(page, site)
     page.close()
     assert found["table"] == ["snake_case header 'flip_at'", "raw cell 'NaN'", "raw cell 'True'"]
     assert found["e-notation"] == ["'3.89e+03' in 'The bill is 3.89e+03 USD.'"]
@@ -324,7 +338,8 @@ def test_each_reading_check_catches_a_seeded_bad_page(server, browser, site):
     assert [w.split(" ")[0] for w in found["wide"]] == ["table", "figure"], found["wide"]
     assert len(found["figure"]) == 2 and "without number and caption" in found["figure"][0], found["figure"]
     assert "not Fig. 1" in found["figure"][1]
-    assert len(found["small-text"]) == 1 and "below 9 pt" in found["small-text"][0], found["small-text"]
+    assert len(found["small-text"]) == 2 and "below 9 pt" in found["small-text"][0], found["small-text"]
+    assert "without its font size" in found["small-text"][1], found["small-text"]
     assert 300 in found["figure_px"]  # a figure with less room than CONTENT_PX is measured as such
 
 

@@ -7,6 +7,7 @@
 ``glued_keys``          the keys a notebook glues (from its stored outputs, which nbval checks)
 ``glue_uses``           every ``{glue:...}`` use in notebooks' markdown and in ``book/**/*.md``
 ``unused_glue_keys``    glued keys that no page uses: ``{notebook name: [key, ...]}``
+``page_title``          a notebook's title (its first ``#`` heading), for tables that name pages
 =====================  ====================================================================
 
 A notebook is an essay with small cells: the house targets are a median code cell of at most 6
@@ -24,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dfp.core.errors import PlaybookError
+from dfp.core.paths import repo_root
 
-__all__ = ["CellStats", "cell_stats", "code_cell_lines", "glue_uses", "glued_keys", "unused_glue_keys"]
+__all__ = ["CellStats", "cell_stats", "code_cell_lines", "glue_uses", "glued_keys", "page_title", "unused_glue_keys"]
 
 #: ``{glue:text}`key:fmt` ``, ``{glue:text}`../x.ipynb::key` `` and the ``{glue} key`` directive.
 _USE = re.compile(r"\{glue(?::[a-z]*)?\}\s*`(?:[^`]*::)?([A-Za-z0-9_]+)[^`]*`|```\{glue(?::[a-z]*)?\}\s+([A-Za-z0-9_]+)")
@@ -107,3 +109,22 @@ def unused_glue_keys(notebooks: Iterable[Path], pages: Iterable[Path]) -> dict[s
     used = glue_uses(_page_texts(notebooks, pages))
     out = {p.stem: sorted(glued_keys(p) - used) for p in notebooks}
     return {k: v for k, v in out.items() if v}
+
+
+def page_title(page: str) -> str:
+    """The title of notebook ``page`` (a repository path without ``.ipynb``): its first markdown ``#`` heading,
+    the words a reader sees in the book's navigation. Raises ``PlaybookError`` naming a page that does not exist
+    or has no heading.
+
+    >>> page_title("notebooks/05-reliability/slis-and-slos")
+    'SLIs and SLOs'
+    """
+    path = repo_root() / f"{page}.ipynb"
+    if not path.is_file():
+        raise PlaybookError(f"page_title: no notebook {page!r} ({path} does not exist)")
+    for cell in _cells(path):
+        if cell.get("cell_type") == "markdown":
+            for line in _source(cell).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise PlaybookError(f"page_title: notebook {page!r} has no '# ' title in its markdown")

@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dfp.book.plotting import PALETTE, mark_incidents, new_figure
+from dfp.book.plotting import COLUMN_WIDTH_IN, PALETTE, mark_incidents, new_figure
 from dfp.io.system import Incident, System
 from dfp.reliability.alerting import SliSeries, burn_rate_over_window
 
 #: Figures are drawn at the content column's width (6.7 in at 100 dpi, under ``plotting.CONTENT_PX``), so
 #: their 9 pt text reads at 9 pt on the page (``plotting.glue_figure`` checks it).
-_SIZE = (6.7, 3.4)
+_SIZE = (COLUMN_WIDTH_IN, 3.4)
 
 __all__ = ["budget_remaining", "burn_rate_around", "edge_vs_service", "era_downtime", "oncall_weeks", "pages_timeline", "verdicts_chart"]
 
@@ -113,7 +113,7 @@ def budget_remaining(remaining: pd.DataFrame, system: System, incident_ids: Iter
 def verdicts_chart(by_category: pd.DataFrame) -> Figure:
     """Targets met, missed and not measured per category (``dfp.book.scorecard.verdicts_by_category``), stacked bars."""
     counts = by_category.iloc[::-1]
-    fig, ax = new_figure(figsize=(6.7, 3.6))
+    fig, ax = new_figure(figsize=(COLUMN_WIDTH_IN, 3.6))
     left = pd.Series(0, index=counts.index)
     for col, colour in zip(counts.columns, [PALETTE[2], PALETTE[1], PALETTE[6]], strict=True):
         ax.barh(counts.index, counts[col], left=left, color=colour, label=col)

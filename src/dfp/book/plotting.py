@@ -13,8 +13,11 @@ content column (``CONTENT_PX`` at a 1,280 px window) is scaled down and its text
 
 from __future__ import annotations
 
+import struct
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from io import BytesIO
 from itertools import pairwise
 from typing import Any
 
@@ -25,6 +28,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 from cycler import cycler
+from IPython.display import Image, display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
@@ -35,10 +39,12 @@ from dfp.io.system import System
 
 __all__ = [
     "BASE_FONT_PT",
+    "COLUMN_WIDTH_IN",
     "CONTENT_PX",
     "ERA_COLOURS",
     "MIN_TEXT_PT",
     "PALETTE",
+    "SMALLEST_FONT_KEY",
     "DecisionPanel",
     "address_space_chart",
     "ai_cost_chart",
@@ -57,12 +63,15 @@ __all__ = [
     "dsr_chart",
     "event_path_chart",
     "fallback_diagram",
+    "figure_png",
     "fmt_millions",
     "glue_figure",
     "hourly_profile_chart",
     "mark_incidents",
     "min_text_pt",
     "new_figure",
+    "png_size_px",
+    "png_smallest_font_pt",
     "projection_chart",
     "remediation_chart",
     "replay_chart",
@@ -70,6 +79,9 @@ __all__ = [
     "score_curve_chart",
     "service_stack_chart",
     "shade_eras",
+    "show",
+    "shown_text_pt",
+    "smallest_font_pt",
     "timeline_chart",
     "unit_cost_chart",
     "unit_cost_curve_chart",
@@ -125,44 +137,142 @@ def close(fig: Figure) -> None:
 #: The room a figure has in the book's content column in CSS px at a 1,280 px window (a notebook cell's
 #: output; measured by tests/test_site.py): a PNG wider than this is scaled down, and its text with it.
 CONTENT_PX = 672
+#: The widest figure (inches at the house 100 dpi) a page shows at full size: its PNG, cropped to a tight box with
+#: matplotlib's 0.1 in pad a side, is then at most CONTENT_PX wide: (672 - 2 x 10) / 100 = 6.52 in, rounded down.
+COLUMN_WIDTH_IN = 6.5
 #: Smallest text a figure may show at the width it renders at (points; 1 pt = 4/3 CSS px).
 MIN_TEXT_PT = 9.0
 
 
-def min_text_pt(fig: Figure, column_px: float = CONTENT_PX) -> float:
-    """The smallest visible text in ``fig`` in points as the page shows it, ``font pt x min(1, column px / figure px)``.
+#: PNG text chunk in which ``glue_figure`` records the smallest font drawn in the figure (points at source),
+#: so a reader of the built site (tests/test_site.py) knows how large the text is without guessing the house font.
+SMALLEST_FONT_KEY = "dfp-smallest-font-pt"
 
-    A PNG ``width_in x dpi`` px wide is scaled down to the column when wider, its text with it.
 
-    >>> fig, ax = plt.subplots(figsize=(14.0, 3.0), dpi=100)
-    >>> _ = ax.set_title("title", fontsize=12); _ = ax.set_xticks([])
-    >>> _ = ax.set_yticks([]); min_text_pt(fig, column_px=700)
-    6.0
+def smallest_font_pt(fig: Figure) -> float:
+    """The smallest font size (points, as set in the figure) of any visible, non-empty text in ``fig``;
+    ``inf`` for a figure without text.
+
+    >>> fig, ax = plt.subplots(figsize=(4.0, 3.0), dpi=100)
+    >>> _ = ax.set_title("title", fontsize=12); _ = ax.set_xticks([]); _ = ax.set_yticks([])
+    >>> smallest_font_pt(fig)
+    12.0
     >>> close(fig)
     """
     fig.canvas.draw()
     sizes = [float(t.get_fontsize()) for t in fig.findobj(mpl.text.Text)
              if t.get_visible() and t.get_text().strip() and t.get_window_extent().width > 0]
-    if not sizes:
-        return float("inf")
-    scale = min(1.0, column_px / (fig.get_figwidth() * fig.dpi))
-    return float(min(sizes) * scale)
+    return min(sizes, default=float("inf"))
+
+
+def min_text_pt(fig: Figure, column_px: float = CONTENT_PX) -> float:
+    """The smallest visible text in ``fig`` in points as the page shows it,
+    ``font pt x min(1, column px / PNG px)``: the PNG (:func:`figure_png`, cropped to a tight box, which can be
+    wider than the figure when text spills past its edge) is scaled down to the column when wider, its text with it.
+
+    >>> fig, ax = plt.subplots(figsize=(7.0, 3.0), dpi=100)
+    >>> _ = ax.set_title("title", fontsize=12); _ = ax.set_xticks([]); _ = ax.set_yticks([])
+    >>> width_px = png_size_px(figure_png(fig))[0]
+    >>> min_text_pt(fig, column_px=width_px / 2)
+    6.0
+    >>> close(fig)
+    """
+    return shown_text_pt(figure_png(fig), column_px)
+
+
+def shown_text_pt(png: bytes, column_px: float = CONTENT_PX) -> float:
+    """The smallest text of a :func:`figure_png` PNG in points as a ``column_px`` column shows it:
+    ``recorded font pt x min(1, column px / PNG width px)``.
+
+    Raises ``PlaybookError`` for a PNG without the record (not made by :func:`figure_png`).
+    """
+    font_pt = png_smallest_font_pt(png)
+    if font_pt is None:
+        raise PlaybookError(f"shown_text_pt: the PNG has no {SMALLEST_FONT_KEY!r} record; make it with figure_png")
+    return float(font_pt * min(1.0, column_px / png_size_px(png)[0]))
+
+
+def png_size_px(png: bytes) -> tuple[int, int]:
+    """Width and height of a PNG in pixels, from its header.
+
+    >>> fig = plt.figure(figsize=(2.0, 1.0), dpi=100)  # an empty figure: its box plus the 0.1 in pad a side
+    >>> png_size_px(figure_png(fig))
+    (220, 120)
+    >>> close(fig)
+    """
+    if not png.startswith(b"\x89PNG\r\n\x1a\n") or png[12:16] != b"IHDR":
+        raise PlaybookError("png_size_px: not a PNG")
+    width, height = struct.unpack(">II", png[16:24])
+    return int(width), int(height)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """``fig`` as the PNG a notebook shows (tight bounding box, the figure's dpi and colours), with its smallest
+    font size recorded under ``SMALLEST_FONT_KEY``; the bytes are the same on every run (no timestamp).
+
+    >>> fig, ax = plt.subplots(figsize=(2.0, 1.0), dpi=100)
+    >>> _ = ax.set_title("t", fontsize=12)
+    >>> png_smallest_font_pt(figure_png(fig)) == smallest_font_pt(fig)
+    True
+    >>> close(fig)
+    """
+    font_pt = smallest_font_pt(fig)
+    buf = BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", facecolor=fig.get_facecolor(),
+                edgecolor=fig.get_edgecolor(), metadata={SMALLEST_FONT_KEY: f"{font_pt:g}"})
+    return buf.getvalue()
+
+
+def png_smallest_font_pt(png: bytes) -> float | None:
+    """The smallest font size ``figure_png`` recorded in ``png`` (points), ``None`` for a PNG without the record.
+
+    >>> png_smallest_font_pt(b"not a png") is None
+    True
+    """
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    at, key = 8, SMALLEST_FONT_KEY.encode("latin-1") + b"\0"
+    while at + 8 <= len(png):
+        (length,), kind = struct.unpack(">I", png[at:at + 4]), png[at + 4:at + 8]
+        body = png[at + 8:at + 8 + length]
+        if kind == b"tEXt" and body.startswith(key):
+            return float(body[len(key):].decode("latin-1"))
+        if kind == b"IEND":
+            break
+        at += 12 + length
+    return None
+
+
+def _readable_png(name: str, fig: Figure, min_pt: float) -> bytes:
+    """``fig`` as a :func:`figure_png`, closed; raises ``PlaybookError`` naming ``name`` when its smallest text
+    would read below ``min_pt`` at the content column."""
+    png = figure_png(fig)
+    close(fig)
+    shown = shown_text_pt(png)
+    if shown < min_pt:
+        raise PlaybookError(f"figure {name!r}: its smallest text reads {shown:.1f} pt at the {CONTENT_PX} px content "
+                            f"column (a {png_size_px(png)[0]} px PNG), below {min_pt:g} pt; raise its font size or make "
+                            f"the figure narrower")
+    return png
 
 
 def glue_figure(name: str, fig: Figure, min_pt: float = MIN_TEXT_PT) -> Figure:
     """Glue ``fig`` under ``name`` for a ``{glue:figure}`` directive and close it (the one-call figure pattern).
 
-    Raises ``PlaybookError`` naming the figure when its smallest text would read below ``min_pt`` at
+    The glued PNG carries its smallest font size (``figure_png``), which the site check reads to judge the text
+    as shown. Raises ``PlaybookError`` naming the figure when its smallest text would read below ``min_pt`` at
     the content column's width: enlarge the font or narrow the figure.
     """
-    shown = min_text_pt(fig)
-    if shown < min_pt:
-        close(fig)
-        raise PlaybookError(f"figure {name!r}: its smallest text reads {shown:.1f} pt at the {CONTENT_PX} px content "
-                            f"column, below {min_pt:g} pt; raise its font size or make the figure narrower")
-    glue(name, fig, display=True)
-    close(fig)
+    glue(name, Image(data=_readable_png(name, fig, min_pt), format="png"), display=True)
     return fig
+
+
+def show(fig: Figure | None = None, min_pt: float = MIN_TEXT_PT) -> None:
+    """Show ``fig`` (default: the current figure) as a cell's output and close it, for a cell whose ``mystnb``
+    metadata numbers and captions its figure; the PNG carries its font size and is checked as :func:`glue_figure`
+    checks it."""
+    fig = fig if fig is not None else plt.gcf()
+    display(Image(data=_readable_png(str(fig.get_label() or "figure"), fig, min_pt), format="png"))
 
 
 def fmt_millions(ax: Axes, axis: str = "y", unit: str = "M") -> None:
@@ -307,7 +417,7 @@ def event_path_chart(usd_per_million: Mapping[str, float], retry_usd_per_million
              ("process", "enrich (DynamoDB), archive (S3), enriched stream", f"{s['2 process']:.2f} USD/M"),
              ("deliver", "deliver pods, NAT, internet egress", f"{s['3 deliver']:.2f} USD/M"),
              ("destinations", "warehouse, marketing, analytics", "")]
-    fig, ax = plt.subplots(figsize=(6.7, 4.4))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 4.4))
     h, gap, top, width = 0.78, 0.32, 5.4, 6.0
     ys = [top - i * (h + gap) for i in range(len(steps))]
     for (name, text, usd), y in zip(steps, ys, strict=True):
@@ -373,30 +483,38 @@ class DecisionPanel:
     notes: Mapping[str, str]
 
 
-def decision_bars_chart(panels: Sequence[DecisionPanel], font_pt: float = 14.0) -> Figure:
-    """Each decision's weighted scores as horizontal bars, one panel per decision stacked on a
-    10-inch-wide figure (fonts ``font_pt``, about 9 pt at a 630 px column). Option names sit above
-    their bars; the winner's bar is dark and named as such; each option's note (its flip point)
-    follows its score at the end of the bar."""
-    heights = [len(p.scores) + 0.6 for p in panels]
-    fig, axes = plt.subplots(nrows=len(panels), ncols=1, figsize=(10.0, 0.75 * sum(heights) + 0.6),
+def decision_bars_chart(panels: Sequence[DecisionPanel], font_pt: float = 10.0, wrap_chars: int = 60) -> Figure:
+    """Each decision's weighted scores as horizontal bars, one panel per decision stacked on a column-wide
+    figure (``COLUMN_WIDTH_IN``, fonts ``font_pt``, so the text reads at that size on the page). Option names
+    (wrapped at ``wrap_chars``) sit above their bars, the winner's dark and named as such; each score follows
+    its bar, and an option's note (where it would flip) sits on its own line below the bar."""
+    def rows(p: DecisionPanel) -> float:
+        return sum(0.55 + 0.45 * len(textwrap.wrap(str(n), wrap_chars)) + (0.45 if p.notes.get(str(n)) else 0.0)
+                   for n in p.scores.index)
+
+    heights = [rows(p) + 0.5 for p in panels]
+    fig, axes = plt.subplots(nrows=len(panels), ncols=1, figsize=(COLUMN_WIDTH_IN, 0.36 * sum(heights) + 0.7),
                              gridspec_kw={"height_ratios": heights}, squeeze=False, sharex=True)
     for ax, p in zip(axes[:, 0], panels, strict=True):
-        s = p.scores.sort_values()
-        colours = [PALETTE[0] if name == p.winner else "#9dadbd" for name in s.index]
-        ax.barh(range(len(s)), s.to_numpy(), color=colours, height=0.38, align="edge")
-        for y, (name, v) in enumerate(s.items()):
+        y = 0.0
+        for name, v in p.scores.sort_values().items():
             winner = name == p.winner
-            ax.text(0, y + 0.44, f"{name}  (winner)" if winner else str(name), va="bottom", fontsize=font_pt,
-                    fontweight="bold" if winner else "normal")
-            ax.text(v + 0.02, y + 0.19, f"{v:.2f}   {p.notes.get(str(name), '')}".rstrip(), va="center",
-                    fontsize=font_pt, color="#333333")
-        ax.set_ylim(-0.1, len(s) + 0.05)
+            note = p.notes.get(str(name), "")
+            if note:
+                ax.text(0, y + 0.2, note, va="center", fontsize=font_pt, color="#555555", style="italic")
+                y += 0.45
+            ax.barh(y, v, color=PALETTE[0] if winner else "#9dadbd", height=0.4, align="edge")
+            ax.text(v + 0.015, y + 0.2, f"{v:.2f}", va="center", fontsize=font_pt, color="#333333")
+            label = textwrap.fill(f"{name} (winner)" if winner else str(name), wrap_chars)
+            ax.text(0, y + 0.47, label, va="bottom", fontsize=font_pt, fontweight="bold" if winner else "normal",
+                    linespacing=1.1)
+            y += 0.55 + 0.45 * label.count("\n") + 0.45
+        ax.set_ylim(-0.1, y)
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_title(p.title, loc="left", fontsize=font_pt, fontweight="bold", color=PALETTE[0])
         ax.grid(axis="y", visible=False)
-    axes[-1, 0].set_xlim(0, 2.15)
+    axes[-1, 0].set_xlim(0, 1.08)
     axes[-1, 0].set_xticks([0, 0.25, 0.5, 0.75, 1.0])
     axes[-1, 0].tick_params(axis="x", labelsize=font_pt)
     axes[-1, 0].set_xlabel("weighted score (0 to 1, higher is better)", fontsize=font_pt, loc="left")
@@ -525,7 +643,7 @@ def cost_path_chart(history: pd.Series, path: pd.DataFrame, growth_rate: float, 
 
 def address_space_chart(space: pd.DataFrame) -> Figure:
     """Each region's VPC addresses as one horizontal bar, stacked by the era that uses them (columns)."""
-    fig, ax = new_figure(figsize=(6.7, 2.8))
+    fig, ax = new_figure(figsize=(COLUMN_WIDTH_IN, 2.8))
     left = 0
     for col in space.columns:
         ax.barh(space.index, space[col], left=left, label=col)
@@ -581,7 +699,7 @@ def fallback_diagram() -> Figure:
     arrows = [("stream", "sample", ""), ("sample", "guard", ""), ("guard", "model", "ok"),
               ("guard", "rules", "error, timeout\nor circuit open"), ("model", "audit", ""), ("rules", "audit", ""),
               ("audit", "queue", "")]
-    fig, ax = new_figure(figsize=(6.7, 3.9))
+    fig, ax = new_figure(figsize=(COLUMN_WIDTH_IN, 3.9))
     drawn = {name: ax.text(x, y, label, ha="center", va="center", fontsize=10, color="white",
                            bbox={"boxstyle": "round,pad=0.5", "fc": PALETTE[1] if name == "rules" else PALETTE[0],
                                  "ec": "none"})

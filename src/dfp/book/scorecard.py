@@ -11,7 +11,8 @@
 ``format_value``              a value in its target's unit, for a table (fractions as %, money, minutes)
 ``window_text``               a measure's window, filled in for the as-of month
 ``last_full_quarter``         the last calendar quarter complete by the as-of month
-``target_text``               a target as table text in the same format (``> 60 %``, ``< 0.000100 USD/event``)
+``target_text``               a target as table text in the same format (``> 60 %``, ``< 100.0 USD per million events``)
+``shown_unit``                the unit a reader sees for a target (unit cost per million events, fractions as %)
 ``book_scorecard``            every target with value, verdict (met / missed / not measured), page
 ``verdict_counts``            how many targets are measured, met, missed and not measured
 ``verdicts_by_category``      the same counts per target category
@@ -37,6 +38,8 @@ import numpy as np
 import pandas as pd
 
 from dfp.book import story
+from dfp.book.cells import page_title
+from dfp.book.numbers import usd_per_million
 from dfp.book.params import page_defaults, setup
 from dfp.business import customers as business
 from dfp.business import growth
@@ -71,6 +74,7 @@ __all__ = [
     "measure_book",
     "page_parameters",
     "scorecard",
+    "shown_unit",
     "target_text",
     "verdict_counts",
     "verdicts_by_category",
@@ -576,11 +580,25 @@ def measure_book(inputs: BookInputs | None = None) -> tuple[dict[str, float], di
     return values, unavailable
 
 
+def shown_unit(unit: str) -> str:
+    """The unit a reader sees for a target's ``unit``: unit cost in USD per million events (the book's one unit
+    for it), fractions as ``%``, every other unit as stored.
+
+    >>> shown_unit("USD/event"), shown_unit("fraction/month"), shown_unit("min")
+    ('USD per million events', '%/month', 'min')
+    """
+    if unit == "USD/event":
+        return "USD per million events"
+    if unit.startswith("fraction"):
+        return "%" + unit.removeprefix("fraction")
+    return unit
+
+
 def format_value(value: float, unit: str) -> str:
-    """A measured value as table text in its target's unit.
+    """A measured value as table text in its target's ``shown_unit`` (unit cost per million events).
 
     >>> format_value(0.99992, "fraction"), format_value(14017468.3, "events/day"), format_value(4.7e-05, "USD/event")
-    ('99.992 %', '14,017,468', '0.000047')
+    ('99.992 %', '14,017,468', '47.0')
     >>> format_value(float("inf"), "ms"), format_value(10.8167, "min")
     ('> 500 (above the last bucket)', '10.8')
     """
@@ -591,7 +609,7 @@ def format_value(value: float, unit: str) -> str:
     if unit.startswith("fraction"):
         return f"{100 * value:.3f} %" if value > 0.99 else f"{100 * value:.1f} %" if value >= 0.1 else f"{100 * value:.3g} %"
     if unit == "USD/event":
-        return f"{value:.6f}"
+        return f"{usd_per_million(value):.1f}"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.1f}"
@@ -603,11 +621,13 @@ def target_text(target: Any) -> str:
     >>> from dfp.io.system import load_system
     >>> target_text(load_system().target("cpu_utilisation_ratio")), target_text(load_system().target("rpo_min"))
     ('> 60.0 %', '< 15.0 min')
+    >>> target_text(load_system().target("cost_usd_per_event"))
+    '< 100.0 USD per million events'
     """
     value = format_value(float(target.value), target.unit)
     if target.unit.startswith("fraction"):
         return f"{target.op} {value}{target.unit.removeprefix('fraction')}"
-    return f"{target.op} {value} {target.unit}"
+    return f"{target.op} {value} {shown_unit(target.unit)}"
 
 
 def last_full_quarter(system: System, as_of_month: int) -> pd.Period:
@@ -645,9 +665,9 @@ def book_scorecard(system: System, measured: Mapping[str, float],
 
     Columns: ``id, category, metric, target`` (text), ``measured`` (number, NaN when not measured),
     ``measured_text`` (:func:`format_value`), ``verdict`` (``met``, ``missed`` or ``not measured``),
-    ``window``, ``page`` and ``reason`` (why a target is not measured: the measure's
-    reason, or the ``unavailable`` message from :func:`measure_book`). A target without an entry in
-    :data:`MEASURES` raises: the scorecard must hold every target.
+    ``window``, ``page`` (repository path), ``page_title`` (:func:`dfp.book.cells.page_title`) and ``reason``
+    (why a target is not measured: the measure's reason, or the ``unavailable`` message from :func:`measure_book`).
+    A target without an entry in :data:`MEASURES` raises: the scorecard must hold every target.
     """
     unavailable = dict(unavailable or {})
     missing = [t.id for t in system.targets if t.id not in MEASURES]
@@ -661,6 +681,7 @@ def book_scorecard(system: System, measured: Mapping[str, float],
     card["window"] = [window_text(MEASURES[i].window, system, as_of_month) if i in measured else ""
                       for i in card["id"]]
     card["page"] = [MEASURES[i].page or "" for i in card["id"]]
+    card["page_title"] = [page_title(p) if p else "" for p in card["page"]]
     card["reason"] = [("" if i in measured else unavailable.get(i) or MEASURES[i].reason) for i in card["id"]]
     return card.drop(columns="met")
 

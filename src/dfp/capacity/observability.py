@@ -1,20 +1,21 @@
 """Observability on a small budget: metric cardinality, TSDB size, log volume and their monthly cost.
 
-===========================  ================================================================
-``active_series``             series from pods, nodes and per-tenant SLI labels
-``samples_per_month``         samples a month at a scrape interval (730 h month)
-``tsdb_gb``                   on-disk size of the retained samples
-``log_gb_per_day``            log volume from the event rate, bytes per event and pod overhead
-``log_cost_usd_per_month``    ingestion plus retained storage of a log volume
-``audit_cost_usd_per_month``  CloudTrail data events plus their storage, hot then cold
-``MetricsBudget``             series, samples, TSDB size and both storage options' cost for a fleet
-``metrics_budget``            compute it from pods, nodes, tenants and the policy
-``LogBudget``                 daily log volume at info and debug level and both log stores' cost
-``log_budget``                compute it from the event rate, pods and the policy
-``debug_log_gb_per_day``      daily application-log volume, with debug logging during an incident window
-``billed_telemetry``          the bill's telemetry lines in a month (metrics and alarms, logs, audit trail)
-``telemetry_split``           per part: billed, explained by the volume model, and the rest
-===========================  ================================================================
+===============================  ================================================================
+``active_series``                series from pods, nodes and per-tenant SLI labels
+``samples_per_month``            samples a month at a scrape interval (730 h month)
+``tsdb_gb``                      on-disk size of the retained samples
+``log_gb_per_day``               log volume from the event rate, bytes per event and pod overhead
+``log_cost_usd_per_month``       ingestion plus retained storage of a log volume
+``audit_cost_usd_per_month``     CloudTrail data events plus their storage, hot then cold
+``MetricsBudget``                series, samples, TSDB size and both storage options' cost for a fleet
+``metrics_budget``               compute it from pods, nodes, tenants and the policy
+``LogBudget``                    daily log volume at info and debug level and both log stores' cost
+``log_budget``                   compute it from the event rate, pods and the policy
+``debug_log_gb_per_day``         daily application-log volume, with debug logging during an incident window
+``debug_log_extra_gb_per_day``   the debug level's extra log volume a day in such a window
+``billed_telemetry``             the bill's telemetry lines in a month (metrics and alarms, logs, audit trail)
+``telemetry_split``              per part: billed, explained by the volume model, and the rest
+===============================  ================================================================
 
 Volumes are computed from the traffic data; prices come from external_facts.yml (illustrative).
 """
@@ -39,6 +40,7 @@ __all__ = [
     "active_series",
     "audit_cost_usd_per_month",
     "billed_telemetry",
+    "debug_log_extra_gb_per_day",
     "debug_log_gb_per_day",
     "log_budget",
     "log_cost_usd_per_month",
@@ -185,17 +187,32 @@ def log_budget(events_per_day: float, pods: int, policy: Mapping[str, Any], s3_u
                                             ob["log_retention_days"]))
 
 
+def debug_log_extra_gb_per_day(usage: pd.DataFrame, policy: Mapping[str, Any], region: str, start: pd.Timestamp,
+                               end: pd.Timestamp, multiple: float = 1.0) -> pd.Series:
+    """The debug level's extra application logs a day (GB), over every day of ``usage``:
+    ``region's events x (debug - info bytes per event) / 1e9`` on days from ``start``'s day to before ``end``
+    (an incident's debug logging), 0 on other days; events scaled by ``multiple``.
+
+    >>> days = pd.date_range("2026-03-01", periods=3, freq="D", tz="UTC")
+    >>> usage = pd.DataFrame({"date": days, "region": "us-east-1", "events": 1e9})
+    >>> policy = {"log_bytes_per_event_debug": 300.0, "log_bytes_per_event_info": 100.0}
+    >>> debug_log_extra_gb_per_day(usage, policy, "us-east-1", days[1], days[2]).tolist()
+    [0.0, 200.0, 0.0]
+    """
+    days = pd.Index(usage["date"].unique()).sort_values()
+    regional = usage.loc[usage["region"] == region].groupby("date")["events"].sum().reindex(days, fill_value=0)
+    window = (days >= start.floor("D")) & (days < end)
+    per_event_gb = (policy["log_bytes_per_event_debug"] - policy["log_bytes_per_event_info"]) / 1e9
+    return (regional * multiple * per_event_gb).where(window, 0.0)
+
+
 def debug_log_gb_per_day(usage: pd.DataFrame, policy: Mapping[str, Any], region: str, start: pd.Timestamp,
                          end: pd.Timestamp, multiple: float = 1.0) -> pd.Series:
-    """Application logs a day (GB): all events at info level, plus ``region``'s events at the debug
-    level's extra bytes on days from ``start``'s day to before ``end`` (an incident's debug logging)."""
-    ob = policy
+    """Application logs a day (GB): all events at info level, plus ``region``'s debug extra
+    (:func:`debug_log_extra_gb_per_day`) on days from ``start``'s day to before ``end``."""
     daily = usage.groupby("date")["events"].sum() * multiple
-    regional = usage.loc[usage["region"] == region].groupby("date")["events"].sum() * multiple
-    window = (daily.index >= start.floor("D")) & (daily.index < end)
-    extra = (regional.reindex(daily.index, fill_value=0)
-             * (ob["log_bytes_per_event_debug"] - ob["log_bytes_per_event_info"]) / 1e9).where(window, 0.0)
-    return daily * ob["log_bytes_per_event_info"] / 1e9 + extra
+    extra = debug_log_extra_gb_per_day(usage, policy, region, start, end, multiple)
+    return daily * policy["log_bytes_per_event_info"] / 1e9 + extra.reindex(daily.index, fill_value=0.0)
 
 
 #: The bill's ``app`` tags of the telemetry lines (``dfp.generate.billing``), and what each one is.

@@ -1035,15 +1035,8 @@ def plans_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
     >>> plans_for_rates(load_policies()["kubernetes"], "m6i.xlarge", np.array([0.0, 0.0]))["nodes"].tolist()
     [6, 6]
     """
-    rates = np.asarray(events_per_s, dtype=float).ravel()
-    if rates.size and (not np.isfinite(rates).all() or rates.min() < 0):
-        raise PlaybookError("plans_for_rates: events_per_s must be finite and non-negative")
-    if node_type not in kube["node_types"]:
-        raise PlaybookError(f"plans_for_rates: unknown node_type {node_type!r}")
-    group = _one_group(kube, node_group, "plans_for_rates")
-    step = check_positive("step_events_per_s", step_events_per_s)
-    rounded = np.ceil(rates / step - 1e-9) * step
-    s = node_group_sizing(kube, rounded, {group: node_type}, only=[group])
+    group, s = _rounded_sizing("plans_for_rates", kube, node_type, np.asarray(events_per_s, dtype=float).ravel(),
+                               step_events_per_s, node_group)
     nodes = s.nodes[group]
     return pd.DataFrame({"nodes": nodes.astype(int), "cpu_used_m": s.cpu_used_m[group],
                          "cpu_allocatable_m": nodes * kube["node_types"][node_type]["cpu_m"]})
@@ -1072,19 +1065,29 @@ def nodes_for_rates(kube: Mapping[str, Any], node_type: str, events_per_s: np.nd
     >>> nodes_for_rates(load_policies()["kubernetes"], "m6i.xlarge", np.array([0.0, 200.0]), 3, 12).tolist()
     [6.0, 6.0]
     """
-    rates = np.asarray(events_per_s, dtype=float)
     lo, hi = check_non_negative("min_nodes", min_nodes), check_positive("max_nodes", max_nodes)
     if lo > hi:
         raise PlaybookError(f"nodes_for_rates: min_nodes {lo} > max_nodes {hi}")
+    group, s = _rounded_sizing("nodes_for_rates", kube, node_type, np.asarray(events_per_s, dtype=float),
+                               step_events_per_s, node_group, (lo, hi))
+    return s.nodes[group].astype(float)
+
+
+def _rounded_sizing(caller: str, kube: Mapping[str, Any], node_type: str, rates: np.ndarray, step_events_per_s: float,
+                    node_group: str | None, bounds: tuple[float, float] | None = None) -> tuple[str, NodeGroupSizing]:
+    """The one production group's :func:`node_group_sizing` at ``rates`` rounded up to ``step_events_per_s``
+    (the rounding :func:`month_node_plan` applies), held between ``bounds`` (min, max nodes) when given;
+    errors name ``caller``."""
     if rates.size and (not np.isfinite(rates).all() or rates.min() < 0):
-        raise PlaybookError("nodes_for_rates: events_per_s must be finite and non-negative")
+        raise PlaybookError(f"{caller}: events_per_s must be finite and non-negative")
     if node_type not in kube["node_types"]:
-        raise PlaybookError(f"nodes_for_rates: unknown node_type {node_type!r}")
-    group = _one_group(kube, node_group, "nodes_for_rates")
+        raise PlaybookError(f"{caller}: unknown node_type {node_type!r}")
+    group = _one_group(kube, node_group, caller)
     step = check_positive("step_events_per_s", step_events_per_s)
     rounded = np.ceil(rates / step - 1e-9) * step
-    s = node_group_sizing(kube, rounded, {group: node_type}, {group: lo}, {group: hi}, only=[group])
-    return s.nodes[group].astype(float)
+    lo, hi = bounds if bounds is not None else (0.0, None)
+    return group, node_group_sizing(kube, rounded, {group: node_type}, {group: lo}, None if hi is None else {group: hi},
+                                    only=[group])
 
 
 def _one_group(kube: Mapping[str, Any], node_group: str | None, caller: str) -> str:
