@@ -46,10 +46,7 @@ NOT_YET: dict[str, set[str]] = {
     "table": set(),
     "e-notation": set(),
     "code": set(),
-    "wide": {
-        "notebooks/05-reliability/slis-and-slos.html",
-        "notebooks/overview/scorecard.html",
-    },
+    "wide": set(),
     "figure": set(),
     "small-text": set(),
 }
