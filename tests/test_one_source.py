@@ -3,6 +3,7 @@ data, or each page's label names what differs. Each test pins one of the pairs t
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -81,3 +82,27 @@ def test_no_page_names_another_policy_as_chosen():
     for page in sorted((ROOT / "book").rglob("*.md")):
         for claim in chosen_policy_claims(page.read_text(encoding="utf-8")):
             assert claim == adopted, f"{page.relative_to(ROOT)} calls {claim!r} the chosen policy"
+
+
+_WORDS = {w: n for n, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])}
+
+
+def _markdown(page: str) -> str:
+    path = ROOT / page
+    if path.suffix == ".md":
+        return path.read_text(encoding="utf-8")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def test_counted_things_in_prose_match_what_they_count():
+    """"Five constraints" over six sections: a number word in prose equals the count of what it names."""
+    constraints = _markdown(f"{CONSTRAINTS}.ipynb")
+    said = re.search(r"\*\*The claim\.\*\* (\w+) constraints", constraints)
+    assert said, "the constraints page's claim no longer counts its constraints"
+    assert _WORDS[said.group(1).lower()] == len(re.findall(r"^## ", constraints, flags=re.M))
+    problems = len(SYSTEM.starting_problems)
+    for page in ("notebooks/00-context/problem-statement.ipynb", "book/tour.md", "book/00-context/index.md"):
+        words = re.findall(r"\b(\w+) (?:problems|ways)\b", _markdown(page))
+        counts = [_WORDS[w.lower()] for w in words if w.lower() in _WORDS]
+        assert counts and set(counts) == {problems}, (page, words, problems)

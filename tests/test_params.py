@@ -40,11 +40,14 @@ def test_parse_value_reads_scientific_notation_and_text(text, value):
 
 
 def test_the_range_message_round_trips():
-    """A bound printed by a range message (``1e-07``) is accepted when typed back."""
-    with pytest.raises(PlaybookError, match=r"cost_usd_per_event must be in \[1e-07, 0.01\]; got 0.5"):
-        check_parameters(cost_usd_per_event=0.5)
-    assert check_parameters(cost_usd_per_event=parse_value("1e-07")) == {"cost_usd_per_event": 1e-07}
-    assert check_parameters(cost_usd_per_event=parse_value("1e-05")) == {"cost_usd_per_event": 1e-05}
+    """A bound printed by a range message is accepted when typed back, in plain or scientific notation."""
+    with pytest.raises(PlaybookError, match=r"target_usd_per_million_events must be in \[0.1, 10000.0\]; got 0.05"):
+        check_parameters(target_usd_per_million_events=0.05)
+    assert check_parameters(target_usd_per_million_events=parse_value("0.1")) == {"target_usd_per_million_events": 0.1}
+    assert check_parameters(target_usd_per_million_events=parse_value("1e4")) == {"target_usd_per_million_events": 1e4}
+    with pytest.raises(PlaybookError, match=r"pii_sample_fraction must be in \[1e-05, 1.0\]; got 2"):
+        check_parameters(pii_sample_fraction=2.0)
+    assert check_parameters(pii_sample_fraction=parse_value("1e-05")) == {"pii_sample_fraction": 1e-05}
 
 
 def test_whole_floats_become_integers_and_fractions_are_rejected_by_name():
@@ -128,9 +131,9 @@ def injected(monkeypatch):
 
 def test_run_accepts_scientific_notation_and_coerces_whole_floats(injected, tmp_path):
     nb = ROOT / "notebooks" / "07-cost" / "unit-economics.ipynb"
-    assert main(["run", str(nb), "-p", "cost_usd_per_event", "1e-05", "-p", "as_of_month", "14.0",
+    assert main(["run", str(nb), "-p", "target_usd_per_million_events", "2.5e1", "-p", "as_of_month", "14.0",
                  "--out", str(tmp_path)]) == 0
-    assert injected == {"cost_usd_per_event": 1e-05, "as_of_month": 14}
+    assert injected == {"target_usd_per_million_events": 25.0, "as_of_month": 14}
     assert type(injected["as_of_month"]) is int
 
 

@@ -212,11 +212,11 @@ def system_map(model: Model, system: System, as_of: pd.Timestamp, constraints: S
                                boxstyle="round,pad=0.0,rounding_size=0.12", fc="#fcfcfc", ec=_DECISION_COLOUR,
                                lw=1.4, zorder=1)
         ax.add_patch(frame)
-        title = f"{region} cell: {role}" + (", same design" if i else "")
+        title = f"{region} cell: {role}"
         ax.text(x0 - _COL_PITCH / 2 + 0.2, top - 0.12, title, ha="left", va="top",
                 fontsize=MIN_FONT_PT + 1, fontweight="bold", color=_DECISION_COLOUR)
         if i:  # the same design: one strip stands for every component of the cell
-            ax.text(x0 - _COL_PITCH / 2 + 0.2, top - 0.72, f"the same {len(cell)} components; no data path to "
+            ax.text(x0 - _COL_PITCH / 2 + 0.2, top - 0.72, f"same design: the same {len(cell)} components; no data path to "
                     f"{regions[0]}", ha="left", va="top", fontsize=MIN_FONT_PT, color="#333333")
             y_mid = top - h / 2 + 0.02
             ends = {"left": x0 - _COL_PITCH / 2 + 0.05, "right": x0 + (_N_COLS - 0.5) * _COL_PITCH - 0.06}

@@ -2,6 +2,7 @@
 
 ==========================  ==============================================================
 ``criterion_word``           a criterion's short name for prose and chart notes
+``option_label``             an option's human name, for prose
 ``decision_panel``           one decision as a ``plotting.DecisionPanel`` (scores, winner, flips)
 ``values_table``             an evaluation's option values and scores, options as columns
 ``sensitivity_table``        weight now, flip weight and new winner per criterion
@@ -20,8 +21,9 @@ import pandas as pd
 from dfp.architecture import decision as dec
 from dfp.book.plotting import DecisionPanel
 from dfp.book.tables import Col, human_table, label
+from dfp.core.errors import PlaybookError
 
-__all__ = ["criterion_word", "decision_panel", "drivers_table", "sensitivity_table", "summary_table",
+__all__ = ["criterion_word", "decision_panel", "drivers_table", "option_label", "sensitivity_table", "summary_table",
            "values_table"]
 
 DRIVERS: dict[str, Col] = {
@@ -50,6 +52,22 @@ def criterion_word(name: str) -> str:
 
 def _labels(decision: Mapping[str, Any]) -> dict[str, str]:
     return {k: str(o["label"]) for k, o in decision["options"].items()}
+
+
+def option_label(decision: Mapping[str, Any], option_id: object) -> str:
+    """The human name of one of ``decision``'s options (its ``label`` in ``data/decisions.yml``), for prose.
+
+    Raises ``PlaybookError`` naming the decision and the id when the decision has no such option (a NaN id
+    is a flip that does not exist).
+
+    >>> option_label({"id": "cloud", "options": {"aws": {"label": "AWS"}}}, "aws")
+    'AWS'
+    """
+    labels = _labels(decision)
+    if not isinstance(option_id, str) or option_id not in labels:
+        raise PlaybookError(f"option_label: decision {decision.get('id', '?')!r} has no option {option_id!r}; "
+                            f"its options are {sorted(labels)}")
+    return labels[option_id]
 
 
 def decision_panel(decision: Mapping[str, Any], ev: dec.Evaluation) -> DecisionPanel:

@@ -37,10 +37,10 @@ _GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`:]+)(?::([^`]*))?`")
 
 def interior_value(name: str, page: str = "") -> Any:
     """One value strictly inside a registered range: the midpoint, or the geometric mean for ranges
-    spanning more than two decades (so ``1e-7..1e-2`` gives ``3.2e-05``, not ``0.005``).
+    spanning more than two decades (so ``0.1..10,000`` gives ``32``, not ``5,000``).
 
-    >>> interior_value("horizon_months"), interior_value("growth_rate"), interior_value("cost_usd_per_event")
-    (30, 0.15, 3.2e-05)
+    >>> interior_value("horizon_months"), interior_value("growth_rate"), interior_value("target_usd_per_million_events")
+    (30, 0.15, 32.0)
     """
     p = PARAMETERS[name]
     low, high = param_range(page, name) if page else (p.low, p.high)
