@@ -17,6 +17,15 @@
 ``targets_check``            MTTD, MTTR and critical-incidents-per-quarter against system.yml
 ``load_budget_policy``       the error-budget policy (``data/reliability/error-budget-policy.yaml``)
 ``budget_policy_actions``    what the policy required after each incident
+``clocks_frame``             the record's clocks per incident, as a table's rows
+``clock_segments``           where each incident's time to resolve went (four segments summing to TTR)
+``review_summary``           the incident review's headline (:class:`ReviewSummary`)
+``night_page``               what a page outside working hours cost (:class:`NightPage`)
+``burn_down``                rolling budget left of each SLO and region an incident hit, around it
+``policy_decisions``         the policy's actions per incident, as a table's rows
+``freeze_after``             the first freeze of a service after an instant
+``credited_customers``       customers an incident's SLA credit lands on
+``postmortem_numbers``       the numbers a postmortem quotes about one incident
 ==========================  ==================================================================
 
 Definitions (minutes, from the event log): ``ttd = detected - impact_start``;
@@ -49,6 +58,8 @@ from dfp.reliability.slo import availability, rolling_budget_remaining, sla_cred
 
 __all__ = [
     "BAD_EVENT_LABEL",
+    "CLOCK_SEGMENTS",
+    "TEAM_TZ",
     "WORKING_HOURS_UTC",
     "ActionItem",
     "BudgetPolicy",
@@ -56,12 +67,22 @@ __all__ = [
     "IncidentData",
     "IncidentFigures",
     "IncidentRecord",
+    "NightPage",
+    "ReviewSummary",
     "action_items_frame",
     "budget_consumed",
     "budget_policy_actions",
+    "budget_share",
+    "burn_down",
     "check_record",
+    "clock_segments",
+    "clocks_frame",
+    "credited_customers",
+    "critical_per_quarter",
     "event_log_frame",
+    "freeze_after",
     "freeze_windows",
+    "freeze_windows_frame",
     "in_freeze",
     "in_working_hours",
     "incident_data",
@@ -72,8 +93,16 @@ __all__ = [
     "introduced_at",
     "load_budget_policy",
     "load_event_log",
+    "median_working_tta_min",
+    "month_revenue",
+    "night_page",
     "parse_record",
+    "policy_decisions",
+    "postmortem_numbers",
+    "postmortems_required",
     "remedy_anachronisms",
+    "review_period_days",
+    "review_summary",
     "targets_check",
     "timeline_frame",
     "window_budget_share",
@@ -981,6 +1010,16 @@ def burn_down(sim: SliMinutes, consumed: pd.DataFrame, slos: Sequence[Any], peri
 
     Raises:
         PlaybookError: when a hit SLO has no spec in ``slos``.
+
+    >>> from types import SimpleNamespace as N
+    >>> idx = pd.date_range("2025-01-01", periods=6, freq="min", tz="UTC")
+    >>> sim = N(index=idx, regions=("r",), counts={("api-availability", "r"): (np.full(6, 100), np.array([0, 0, 6, 0, 0, 0]))})
+    >>> hit = pd.DataFrame({"incident_id": ["X"], "slo": ["api-availability"], "region": ["r"], "budget_share": [0.5]})
+    >>> rec = N(id="X", impact_start=idx[2])
+    >>> b = burn_down(sim, hit, [N(name="api-availability", slo_target=0.99)], 3 / 1440, rec, before_days=2 / 1440,
+    ...               after_days=3 / 1440, step_min=1)
+    >>> [round(1440 * d) for d in b.index], [round(x, 2) for x in b["api-availability (r)"]]
+    ([-2, -1, 0, 1, 2, 3], [1.0, 1.0, -1.0, -1.0, -1.0, 1.0])
     """
     specs = {s.name: s for s in slos}
     hit = consumed[(consumed["incident_id"] == rec.id) & (consumed["budget_share"] >= min_share)]
