@@ -4,6 +4,7 @@
 ``detect_cost_anomalies``   per day: expected cost, excess, robust z-score, flag
 ``first_flag``              first flagged day inside a window (detection of a known incident)
 ``threshold_sweep``         false-positive days and detection of a known incident per z threshold
+``total_detector_clause``   what the detector on the total did with a known incident, as a clause for prose
 ``detect_by_line``          the detector run on each line of a day x line frame (per service): first flag, noise
 ``DetectionReplay``         a known incident's excess cost as it happened and with the detector
 ``replay_detection``        compute it from the scores, the export's latency and the response time
@@ -35,7 +36,7 @@ from dfp.core.checks import check_int_range, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 
 __all__ = ["DetectionReplay", "add_scaled_excess", "detect_by_line", "detect_cost_anomalies", "first_flag", "flagged_lines",
-           "replay_detection", "threshold_sweep", "ticket_lead_days"]
+           "replay_detection", "threshold_sweep", "ticket_lead_days", "total_detector_clause"]
 
 
 def detect_cost_anomalies(daily_cost_usd: pd.Series, z_threshold: float = 6.0, baseline_weeks: int = 4,
@@ -107,6 +108,33 @@ def threshold_sweep(daily_cost_usd: pd.Series, thresholds: Sequence[float], star
                      f"{incident_id} first flagged": "missed" if hit is None else hit.strftime("%Y-%m-%d"),
                      f"{incident_id} days flagged": int(((f >= start.normalize()) & (f <= end)).sum())})
     return pd.DataFrame(rows)
+
+
+def total_detector_clause(first: pd.Timestamp | None, sweep: pd.DataFrame, z_threshold: float,
+                          incident_id: str) -> str:
+    """What a detector did with a known incident, as a clause that follows "the detector on the total": the day
+    it flagged it, or that it missed it at ``z_threshold`` and, from ``sweep`` (:func:`threshold_sweep`), the
+    highest lower threshold that would have caught it, how many of its days and at how many false-positive days.
+
+    >>> sweep = pd.DataFrame({"z threshold": [5.0, 6.0], "false-positive days": [2, 1],
+    ...                       "INC-05 first flagged": ["2026-03-03", "missed"], "INC-05 days flagged": [1, 0]})
+    >>> c = total_detector_clause(None, sweep, 6.0, "INC-05")
+    >>> c.startswith("misses INC-05 at a z of 6"), c.endswith("1 day of it (2026-03-03), at 2 false-positive days over the whole bill")
+    (True, True)
+    >>> total_detector_clause(pd.Timestamp("2026-03-03"), sweep, 5.0, "INC-05")
+    'flags INC-05 on 2026-03-03'
+    """
+    if first is not None:
+        return f"flags {incident_id} on {first:%Y-%m-%d}"
+    missed = f"misses {incident_id} at a z of {z_threshold:g}, its excess inside the bill's day-to-day swing"
+    caught = sweep.loc[(sweep[f"{incident_id} first flagged"] != "missed") & (sweep["z threshold"] < z_threshold)]
+    if caught.empty:
+        return f"{missed}, and at every threshold down to {sweep['z threshold'].min():g}"
+    best = caught.loc[caught["z threshold"].idxmax()]
+    days, false_days = int(best[f"{incident_id} days flagged"]), int(best["false-positive days"])
+    return (f"{missed}; at {best['z threshold']:g} or lower it would catch {days} day{'s' if days != 1 else ''} of it "
+            f"({best[f'{incident_id} first flagged']}), at {false_days} false-positive day{'s' if false_days != 1 else ''}"
+            " over the whole bill")
 
 
 def detect_by_line(daily_by_line: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
