@@ -735,7 +735,7 @@ def incident_timeline(deploys: pd.DataFrame, system: System, incident_id: str,
     """
     causes = incident_causes(deploys, system).set_index("incident")
     deploy_id = causes.loc[incident_id, "deploy_id"] if incident_id in causes.index else None
-    if deploy_id is None:
+    if pd.isna(deploy_id):
         raise PlaybookError(f"incident_timeline: no deploy in the log caused {incident_id!r}")
     inc = system.incident(incident_id)
     d = deploys.set_index("deploy_id").loc[deploy_id]
