@@ -149,7 +149,16 @@ __all__ += ["change_timeline", "dora_monthly"]
 def dora_monthly(months: pd.DataFrame, system: System, tail_quantile: float) -> Figure:
     """Three stacked monthly panels from ``dfp.delivery.dora.dora_by_period(..., by="month")``: changes a week,
     lead time (the ``tail_quantile`` and the median, hours, log scale) and change failure rate (%), with the
-    owner's targets dashed, the eras shaded and the incidents marked. A month without changes shows no failure bar."""
+    owner's targets dashed, the eras shaded and the incidents marked. A month without changes shows no failure bar.
+
+    >>> from dfp.io.system import load_system
+    >>> system = load_system()
+    >>> months = pd.DataFrame({"deploys_per_week": 5.0, "lead_time_tail_h": 3.0, "lead_time_median_h": 1.0,
+    ...                        "change_failure_ratio": 0.04}, index=range(system.months))
+    >>> fig = dora_monthly(months, system, 0.999)
+    >>> [t.get_text() for t in fig.axes[1].get_legend().get_texts()], fig.get_size_inches().tolist()
+    (['p99.9', 'median', 'target'], [6.5, 7.2])
+    """
     x = pd.DatetimeIndex([system.month_start(m) for m in range(system.months)]).tz_localize(None)
     fig, axes = new_figure(nrows=3, figsize=(COLUMN_WIDTH_IN, 7.2), sharex=True)
     target = {t: system.target(t).value for t in ("deploys_per_week", "lead_time_p95_h", "change_failure_ratio")}
@@ -177,7 +186,14 @@ def dora_monthly(months: pd.DataFrame, system: System, tail_quantile: float) -> 
 
 def change_timeline(steps_min: pd.Series) -> Figure:
     """``dfp.delivery.dora.IncidentTimeline.steps_min`` on one line: each step marked and labelled with its minutes
-    after the deploy, the span from "impact starts" to "service restored" (customer impact) shaded."""
+    after the deploy, the span from "impact starts" to "service restored" (customer impact) shaded.
+
+    >>> steps = pd.Series({"deployed": 0.0, "impact starts": 3.0, "alert pages": 7.0, "rollback starts": 29.0,
+    ...                    "service restored": 45.0})
+    >>> fig = change_timeline(steps)
+    >>> fig.axes[0].texts[-1].get_text().split()
+    ['service', 'restored', '+45', 'min']
+    """
     fig, ax = new_figure(figsize=(COLUMN_WIDTH_IN, 2.6))
     ax.hlines(0, 0, steps_min.iloc[-1], color="#999999", lw=2)
     ax.axvspan(steps_min["impact starts"], steps_min["service restored"], color=PALETTE[1], alpha=0.12)

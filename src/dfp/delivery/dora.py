@@ -693,7 +693,17 @@ def months_meeting_targets(months: pd.DataFrame, system: System, era: str) -> Mo
 
 def incident_restores(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
     """:func:`incident_causes` with the causing deploy's ``detect_min``, ``rollback_min``, ``restore_min``
-    (:func:`restore_times`, minutes) and ``restore_h = restore_min / 60``; NaN where no deploy caused it."""
+    (:func:`restore_times`, minutes) and ``restore_h = restore_min / 60``; NaN where no deploy caused it.
+
+    >>> from dfp.io.system import load_system
+    >>> system = load_system()
+    >>> log = _example_log(system, "INC-03")
+    >>> r = incident_restores(log, system).set_index("incident")
+    >>> r.loc["INC-03", "deploy_id"], [float(r.loc["INC-03", c]) for c in ("detect_min", "rollback_min", "restore_h")]
+    ('D1', [7.0, 16.0, 0.75])
+    >>> bool(pd.isna(r.loc["INC-01", "restore_h"]))
+    True
+    """
     causes = incident_causes(deploys, system)
     restores = restore_times(deploys).set_index("deploy_id")
     out = causes.join(restores[["detect_min", "rollback_min", "restore_min"]], on="deploy_id")
@@ -722,6 +732,17 @@ def _minutes(a: pd.Timestamp, b: pd.Timestamp) -> float:
     return (b - a).total_seconds() / 60
 
 
+def _example_log(system: System, incident_id: str) -> pd.DataFrame:
+    """A one-change log for the doctests: deploy D1 caused ``incident_id`` 3 min before its impact; the alert
+    4 min into the impact, the rollback 22 min later, restored 16 min after that."""
+    start = system.incident(incident_id).impact_start
+    at = start - pd.Timedelta(minutes=3)
+    return pd.DataFrame({"deploy_id": ["D1"], "deployed_at": [at], "service": ["processors"], "change_type": ["config"],
+                         "commits": [1], "incident_id": [incident_id], "failed": [True], "remediation": ["rollback"],
+                         "detected_at": [at + pd.Timedelta(minutes=7)], "rollback_started_at": [at + pd.Timedelta(minutes=29)],
+                         "restored_at": [at + pd.Timedelta(minutes=45)]})
+
+
 def incident_timeline(deploys: pd.DataFrame, system: System, incident_id: str,
                       deploy_label: str = "deployed") -> IncidentTimeline:
     """The steps of incident ``incident_id`` from the deploy that caused it (:func:`incident_causes`).
@@ -732,6 +753,14 @@ def incident_timeline(deploys: pd.DataFrame, system: System, incident_id: str,
 
     Raises:
         PlaybookError: the incident has no causing deploy.
+
+    >>> from dfp.io.system import load_system
+    >>> system = load_system()
+    >>> t = incident_timeline(_example_log(system, "INC-03"), system, "INC-03")
+    >>> t.to_impact_min, t.detect_min, t.decide_min, t.rollback_min, t.restore_min
+    (3.0, 4.0, 22.0, 16.0, 45.0)
+    >>> t.steps_min.tolist()
+    [0.0, 3.0, 7.0, 29.0, 45.0]
     """
     causes = incident_causes(deploys, system).set_index("incident")
     deploy_id = causes.loc[incident_id, "deploy_id"] if incident_id in causes.index else None

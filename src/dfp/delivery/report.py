@@ -213,7 +213,18 @@ class ReportFigures:
 def report_figures(rep: DoraReport) -> ReportFigures:
     """The whole log's metrics (``100 *`` the ratios, in %), its four DORA levels, the Four Keys buckets as phrases
     ("Daily deployment frequency", "a lead time of One day"...), and the cited typical change failure rate of the
-    elite, high and medium clusters (%, ``benchmarks.dora<year>_<level>_change_failure_ratio``)."""
+    elite, high and medium clusters (%, ``benchmarks.dora<year>_<level>_change_failure_ratio``).
+
+    >>> t = pd.Timestamp("2025-01-06T00:00Z")
+    >>> log = pd.DataFrame({"deploy_id": ["D1", "D2"], "deployed_at": [t, t + pd.Timedelta(days=1)],
+    ...     "commits": [1, 1], "failed": [False, True], "remediation": ["none", "rollback"],
+    ...     "detected_at": [pd.NaT, t + pd.Timedelta(days=1, minutes=5)],
+    ...     "rollback_started_at": [pd.NaT, t + pd.Timedelta(days=1, minutes=6)],
+    ...     "restored_at": [pd.NaT, t + pd.Timedelta(days=1, minutes=10)], "unplanned": [False, False]})
+    >>> f = report_figures(dora_report(log))
+    >>> f.all_cfr, f.all_rework, f.fk_restore
+    (50.0, 0.0, 'a time to restore of One day')
+    """
     o, fk = rep.overall, rep.fourkeys
     dpw, lt, cfr, restore = rep.levels.values()
     typical = {lv: 100 * fact(f"benchmarks.dora{REPORT_YEAR}_{lv}_change_failure_ratio").value
