@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from dfp.capacity.sizing import nodes_for_rates
+from dfp.core.errors import PlaybookError
 from dfp.cost.incident import incident_cost
 from dfp.cost.modelcheck import billed_quantity, model_bill_mismatches, resource_of_lines
+from dfp.cost.views import sku_usage
 from dfp.io.data import load
 from dfp.io.focus import load_billing
 from dfp.io.platform import account_of, resource, resource_history
@@ -134,3 +136,20 @@ def test_inc05_is_the_model_change_on_the_bill(billing):
     last = nat_loki["ChargePeriodStart"].max()
     assert last == inc.impact_end.normalize()            # none after the day the endpoint arrived
     assert not billing["ChargeDescription"].str.contains("interface endpoint|log platform", case=False).any()
+
+
+def test_kms_requests_follow_the_buckets_without_bucket_keys():
+    """Bucket Keys are off on the event buckets, so each event-archive PUT is also a KMS request on the bucket's
+    key: the key's requests are at least the bucket's PUTs, in every region and month the bucket is billed."""
+    bill = load_billing()
+    for month in ("2025-06", "2026-10"):
+        kms = bill.loc[(bill["SkuId"] == "KMS-Requests")
+                       & (bill["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M") == pd.Period(month, "M"))]
+        puts = bill.loc[(bill["ChargeDescription"] == "S3 PUT requests, event archive")
+                        & (bill["ChargePeriodStart"].dt.tz_localize(None).dt.to_period("M") == pd.Period(month, "M"))]
+        for region, put in puts.groupby("RegionId"):
+            requests = kms.loc[kms["RegionId"] == region, "ConsumedQuantity"].sum() * 1e4
+            assert requests >= put["ConsumedQuantity"].sum() * 1000 > 0, (month, region)
+        assert sku_usage(bill, month, "KMS-Requests").unit == "10000 Requests"
+    with pytest.raises(PlaybookError, match="no 'KMS-Requests' usage line in 2020-01"):
+        sku_usage(bill, "2020-01", "KMS-Requests")

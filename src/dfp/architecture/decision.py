@@ -480,7 +480,8 @@ def ai_cost_inputs(monthly: pd.DataFrame, fields: pd.DataFrame, month_index: int
 def ai_option_drivers(events_per_day: float, eu_share: float = 0.0,
                       chars_per_field: float | None = None) -> dict[str, float]:
     """The AI capability's options priced by its own cost model (``dfp.pii.cost.ai_option_cost``, one home):
-    ``ai_cost_<option>`` (USD/month), ``ai_latency_ms_<option>``, ``ai_ops_h_per_week_<option>``.
+    ``ai_cost_<option>`` (USD/month: the cash part, ``OptionCost.cash_usd``, since the upkeep is scored as
+    ``ai_ops_h_per_week_<option>``), ``ai_latency_ms_<option>``, ``ai_ops_h_per_week_<option>``.
 
     Every cost is non-decreasing in ``events_per_day`` at a fixed EU share, so a matrix priced at a lower
     volume can never show an option dearer than a decision record priced at a higher one with the same
@@ -495,11 +496,10 @@ def ai_option_drivers(events_per_day: float, eu_share: float = 0.0,
     out: dict[str, float] = {}
     for o in ("build", "buy", "hosted_api"):
         c = cost.ai_option_cost(events_per_day, o, a, p, eu_share)
-        out[f"ai_cost_{o}"] = c.total_usd
+        # the matrix scores upkeep hours as their own criterion, so its cost is the cash part only (no double count)
+        out[f"ai_cost_{o}"] = c.cash_usd
         out[f"ai_latency_ms_{o}"] = cost.ai_latency_ms_per_event(o, a, p)
-    out["ai_ops_h_per_week_build"] = a.build_upkeep_h_per_month / WEEKS_PER_MONTH
-    out["ai_ops_h_per_week_buy"] = a.buy_upkeep_h_per_month / WEEKS_PER_MONTH
-    out["ai_ops_h_per_week_hosted_api"] = a.api_upkeep_h_per_month / WEEKS_PER_MONTH
+        out[f"ai_ops_h_per_week_{o}"] = cost.upkeep_h_per_month(o, a) / WEEKS_PER_MONTH
     return out
 
 
@@ -583,5 +583,5 @@ def decisions_summary(decisions: Mapping[str, Mapping[str, Any]], evals: Mapping
         return (s.dropna(subset=["flip_at"]).sort_values("dist").index[:1].tolist() or ["none"])[0]
 
     return pd.DataFrame([{"decision": d["question"], "adr": d["adr"], "winner": evals[did].result.winner,
-                          "recorded": d["chosen"] or f"(ADR-{d['adr']})", "margin": evals[did].result.margin,
+                          "recorded": d["chosen"] or f"see ADR-{d['adr']}", "margin": evals[did].result.margin,
                           "nearest_flip": nearest(evals[did])} for did, d in decisions.items()])

@@ -13,13 +13,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from dfp.book.plotting import COLUMN_WIDTH_IN, PALETTE, mark_incidents, new_figure, shade_eras
+from dfp.core.errors import PlaybookError
 from dfp.delivery.dora import percentile
 from dfp.io.system import Incident, System
 from dfp.reliability.alerting import SliSeries, burn_rate_over_window
@@ -136,6 +137,74 @@ def era_downtime(paths: pd.DataFrame, budget_min: float) -> Figure:
     ax.set_xticks(list(x), paths["era"])
     ax.set_ylabel("expected downtime (min/month)")
     ax.legend(loc="upper right")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The incident review's figures (notebooks/05-reliability/incident-review):
+# ``incident_clocks``   each incident's time to resolve split into its four clocks, against the restore target
+# ``budget_burndown``   one panel per incident: the rolling budget left of each SLO and region it hit
+# ---------------------------------------------------------------------------------------------------------------
+
+__all__ += ["budget_burndown", "incident_clocks"]  # a self-contained hunk of its own
+
+#: The labels of :data:`dfp.reliability.incidents.CLOCK_SEGMENTS`, in order.
+_CLOCK_LABELS = {"impact_to_detected_min": "impact -> detected",
+                 "detected_to_acknowledged_min": "detected -> acknowledged",
+                 "acknowledged_to_mitigated_min": "acknowledged -> mitigated",
+                 "mitigated_to_resolved_min": "mitigated -> resolved"}
+
+
+def incident_clocks(segments: pd.DataFrame, target_min: float) -> Figure:
+    """Each incident's time to resolve as four stacked horizontal bars (minutes from impact start;
+    ``segments``: :func:`dfp.reliability.incidents.clock_segments`, the first row drawn on top), with the
+    time-to-restore target (``target_min``, minutes) as a dashed line.
+
+    >>> seg = pd.DataFrame({c: [4.0, 10.0] for c in _CLOCK_LABELS}, index=["INC-01", "INC-02"])
+    >>> fig = incident_clocks(seg, 30.0)
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['INC-02', 'INC-01']
+    """
+    missing = [c for c in _CLOCK_LABELS if c not in segments.columns]
+    if missing:
+        raise PlaybookError(f"incident_clocks: segments lack columns {missing}")
+    t = segments.iloc[::-1]
+    fig, ax = new_figure(figsize=_SIZE)
+    left = np.zeros(len(t))
+    for col, label in _CLOCK_LABELS.items():
+        ax.barh(t.index, t[col], left=left, label=label)
+        left = left + t[col].to_numpy()
+    ax.axvline(target_min, color="black", ls="--", lw=0.8)
+    ax.text(target_min, 1.0, " MTTR target", transform=ax.get_xaxis_transform(), fontsize=9, va="top")
+    ax.set_xlabel("minutes from impact start", fontsize=9)
+    ax.tick_params(labelsize=9)
+    ax.legend(loc="upper right", fontsize=9)
+    return fig
+
+
+def budget_burndown(panels: Mapping[str, pd.DataFrame]) -> Figure:
+    """One panel per incident, two a row, sharing the y axis: the rolling budget left in percent (100 x the
+    fraction) of each SLO and region it hit (``panels``: incident id -> :func:`dfp.reliability.incidents.burn_down`,
+    indexed by days from impact start), with zero marked.
+
+    >>> frame = pd.DataFrame({"api (r)": [1.0, 0.2, 0.3]}, index=[-1.0, 0.0, 1.0])
+    >>> fig = budget_burndown({"INC-01": frame, "INC-02": frame, "INC-03": frame})
+    >>> len(fig.axes), [ax.get_title() for ax in fig.axes][:3]
+    (4, ['INC-01', 'INC-02', 'INC-03'])
+    """
+    nrows = max(1, -(-len(panels) // 2))
+    fig, axes = new_figure(ncols=2, nrows=nrows, figsize=(COLUMN_WIDTH_IN, 3.1 * nrows), sharey=True)
+    flat = np.ravel(axes)
+    for ax, (inc_id, frame) in zip(flat, panels.items(), strict=False):
+        for col in frame.columns:
+            ax.plot(frame.index, 100 * frame[col].to_numpy(), label=col, lw=1.2)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_title(inc_id, fontsize=10)
+        ax.legend(fontsize=9, loc="lower left")
+        ax.set_xlabel("days from impact start", fontsize=9)
+        ax.tick_params(labelsize=9)
+    for ax in flat[::2]:
+        ax.set_ylabel("budget left, %", fontsize=9)
     return fig
 
 

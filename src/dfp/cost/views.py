@@ -8,6 +8,7 @@ the budget and revenue, and per unit.
 ``budget_view``             compute it (CMGR over up to 12 months)
 ``MonthUnits``              cost per event, per customer, attributed share and commitment savings
 ``month_units``             compute it
+``sku_usage``               a month's usage lines of one SKU: quantity, unit and cost
 =========================  ==================================================================
 
 Formulas live in :mod:`dfp.cost.economics` (budget attainment, growth comparison, monthly roll-ups),
@@ -20,10 +21,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dfp.core.errors import PlaybookError
 from dfp.cost import attribution, commitments, economics
 from dfp.io.focus import parse_tags
 
-__all__ = ["BudgetView", "MonthUnits", "budget_view", "grouped_views", "month_units", "service_snapshot"]
+__all__ = ["BudgetView", "MonthUnits", "SkuUsage", "budget_view", "grouped_views", "month_units", "service_snapshot",
+           "sku_usage"]
 
 
 def _month(s: pd.Series) -> pd.Series:
@@ -96,3 +99,38 @@ def month_units(billing: pd.DataFrame, usage: pd.DataFrame, total: pd.Series, mo
                       float(attribution.attribute(billing, usage).monthly.loc[month, "attributed_ratio"]),
                       float(saved.loc[saved["month"] == month, "savings_usd"].sum()),
                       float(saved.loc[saved["month"] <= month, "savings_usd"].sum()))
+
+
+@dataclass(frozen=True)
+class SkuUsage:
+    """One SKU's usage lines in a month: ``quantity`` in ``unit`` (the bill's ConsumedUnit) and the effective
+    cost (USD, amortised)."""
+
+    sku: str
+    month: str
+    quantity: float
+    unit: str
+    cost_usd: float
+
+
+def sku_usage(billing: pd.DataFrame, month: str, sku: str) -> SkuUsage:
+    """The usage lines of ``sku`` (the bill's ``SkuId``) charged in ``month`` (``YYYY-MM``), summed.
+
+    Raises ``PlaybookError`` naming the SKU and the month when the bill has no such line, or when its lines
+    mix units.
+
+    >>> b = pd.DataFrame({"ChargePeriodStart": pd.to_datetime(["2026-10-01", "2026-10-02"], utc=True),
+    ...                   "ChargeCategory": "Usage", "SkuId": "KMS-Requests", "ConsumedQuantity": [2.0, 3.0],
+    ...                   "ConsumedUnit": "10000 Requests", "EffectiveCost": [0.06, 0.09]})
+    >>> u = sku_usage(b, "2026-10", "KMS-Requests"); (u.quantity, u.unit, round(u.cost_usd, 2))
+    (5.0, '10000 Requests', 0.15)
+    """
+    start = _month(billing["ChargePeriodStart"])
+    lines = billing.loc[(start == pd.Period(month, "M")) & (billing["ChargeCategory"] == "Usage")
+                        & (billing["SkuId"] == sku)]
+    if lines.empty:
+        raise PlaybookError(f"sku_usage: the bill has no {sku!r} usage line in {month}")
+    units = sorted(set(lines["ConsumedUnit"].dropna()))
+    if len(units) != 1:
+        raise PlaybookError(f"sku_usage: {sku!r} lines in {month} mix units {units}")
+    return SkuUsage(sku, month, float(lines["ConsumedQuantity"].sum()), units[0], float(lines["EffectiveCost"].sum()))

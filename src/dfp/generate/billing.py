@@ -464,6 +464,14 @@ def _bill_rest(bill: _Bill, system: System, model: pd.DataFrame, res: pd.DataFra
         for s in model.loc[model["id"] == rid, "settings"]:
             if s.get("replication_to"):
                 replica_source[s["replication_to"]] = rid
+    # KMS requests S3 makes for SSE-KMS objects: without an S3 Bucket Key, one per object written (GenerateDataKey),
+    # read (Decrypt) or replicated (Decrypt at the source, GenerateDataKey at the replica), on the bucket's key
+    kms_requests: dict[str, np.ndarray] = {}
+
+    def kms_per_object(rid: str, objects: np.ndarray) -> None:
+        key = str(model.loc[model["id"] == rid, "settings"].iloc[-1]["kms_key"])
+        kms_requests[key] = kms_requests.get(key, zero) + objects * (1.0 - setting(rid, "bucket_key").astype(float))
+
     for rid in ids("s3-bucket"):
         kind_of = content(rid)
         region = res.at[rid, "region"]
@@ -490,6 +498,10 @@ def _bill_rest(bill: _Bill, system: System, model: pd.DataFrame, res: pd.DataFra
             derived[region]["archive_new_gb"] = pooled_new
             derived[region]["replicated_gb"] = pooled_new * rep
             derived[region]["replicated_objects"] = 2 * d["events"] * lv * rep / w["events_per_s3_object"]
+            gets = d["events"] / 1e6 * (system.sample["read_requests_per_million_events"]
+                                        + ob["audit_object_reads_per_million_events"]) * lv
+            kms_per_object(rid, 2 * d["events"] * lv / w["events_per_s3_object"] + gets
+                           + derived[region]["replicated_objects"])
         elif kind_of == "replica":
             src = replica_source.get(rid)
             if src is None:
@@ -501,6 +513,7 @@ def _bill_rest(bill: _Bill, system: System, model: pd.DataFrame, res: pd.DataFra
             add(rid, desc="S3 replication PUT requests, replica", sku="Requests-GIR-Tier1",
                 qty=sd["replicated_objects"] * lv / 1000, unit="1000 Requests",
                 price_name="s3_glacier_ir_put_usd_per_thousand", app="event-archive", **s3)
+            kms_per_object(rid, sd["replicated_objects"] * lv)
         elif kind_of == "logs":
             log_gb = derived[region]["log_gb"] * lv
             add(rid, desc="S3 Standard storage, Loki chunks", sku="TimedStorage-ByteHrs",
@@ -509,6 +522,7 @@ def _bill_rest(bill: _Bill, system: System, model: pd.DataFrame, res: pd.DataFra
             add(rid, desc="S3 PUT requests, Loki chunks", sku="Requests-Tier1",
                 qty=log_gb * 1000 / w["loki_chunk_mb"] / 1000, unit="1000 Requests",
                 price_name="s3_put_usd_per_thousand", app="log-pipeline", **s3)
+            kms_per_object(rid, log_gb * 1000 / w["loki_chunk_mb"])
         elif kind_of == "audit":
             ev = serve(rid)["events"]
             n = (ev / 1e6 * (system.sample["read_requests_per_million_events"]
@@ -554,9 +568,23 @@ def _bill_rest(bill: _Bill, system: System, model: pd.DataFrame, res: pd.DataFra
         add(rid, desc=f"CloudWatch Logs storage, {res.at[rid, 'name']}", sku="TimedStorage-ByteHrs",
             qty=_rolling(gb, days_kept) * (live(rid) > 0) / dim, unit="GB-Months",
             price_name="cloudwatch_logs_storage_usd_per_gb_month", **common)
+    unknown_keys = sorted(set(kms_requests) - set(ids("kms-key")))
+    if unknown_keys:
+        raise PlaybookError(f"platform.yml: buckets encrypt with kms_key {unknown_keys}, which are no billed kms-key")
     for rid in ids("kms-key"):
+        # automatic rotation is on (the Terraform's enable_key_rotation): a new backing key each year after the
+        # key's first day, each billed as one more key-month
+        lv = live(rid)
+        age_days = np.arange(len(days)) - int(np.argmax(lv > 0))
+        backing_keys = 1 + np.floor(np.maximum(age_days, 0) / 365.0)
         add(rid, service="AWS Key Management Service", category="Security", desc=f"KMS key {res.at[rid, 'name']}",
-            sku="KMS-Keys", qty=live(rid) / dim, unit="Key-Months", price_name="kms_key_usd_per_month", app="kms")
+            sku="KMS-Keys", qty=lv * backing_keys / dim, unit="Key-Months", price_name="kms_key_usd_per_month",
+            app="kms")
+        if rid in kms_requests and kms_requests[rid].any():
+            add(rid, service="AWS Key Management Service", category="Security",
+                desc=f"KMS requests, {res.at[rid, 'name']} (S3 objects without a Bucket Key)", sku="KMS-Requests",
+                qty=kms_requests[rid] * live(rid) / 1e4, unit="10000 Requests",
+                price_name="kms_usd_per_10k_requests", app="kms")
     for rid in ids("nat-gateway"):
         _bill_nat(bill, res, rid, days, drv, derived, rtags, arn, setting, live)
 

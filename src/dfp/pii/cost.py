@@ -43,7 +43,7 @@ from dfp.io.external import fact
 
 __all__ = ["OPTIONS", "AiCostAssumptions", "AiPrices", "Option", "OptionCost", "ai_latency_ms_per_event",
            "ai_monthly_cost_usd", "ai_option_cost", "ai_prices", "cost_by_month", "cost_by_sample_fraction",
-           "first_month_above", "options_table"]
+           "first_month_above", "options_table", "upkeep_h_per_month"]
 
 OptionId = Literal["build", "buy", "hosted_api"]
 
@@ -133,11 +133,19 @@ class OptionCost:
     option: str
     fields_per_month: float
     variable_usd: float
-    fixed_usd: float
+    fixed_usd: float  # upkeep included
+    upkeep_usd: float = 0.0  # the engineer hours inside fixed_usd, at the engineer rate
 
     @property
     def total_usd(self) -> float:
         return self.variable_usd + self.fixed_usd
+
+    @property
+    def cash_usd(self) -> float:
+        """What the option costs apart from our engineers' time: compute, vendor fees, tokens (USD/month).
+        A decision matrix that scores upkeep hours as their own criterion prices the option at this, so the
+        hours are not counted twice."""
+        return self.total_usd - self.upkeep_usd
 
 
 def _option(option: str) -> Option:
@@ -159,19 +167,30 @@ def ai_option_cost(events_per_day: float, option: str, a: AiCostAssumptions, p: 
     e = check_non_negative("events_per_day", events_per_day)
     share = 1.0 if opt.eu_in_region else 1.0 - check_fraction("eu_share", eu_share, closed=True)
     fields = e * DAYS_PER_MONTH * a.sample_fraction * a.fields_per_event * share
+    upkeep = upkeep_h_per_month(opt.id, a) * p.engineer_hour_usd
     if opt.id == "build":
         variable = fields * a.build_cpu_ms_per_field / 3.6e6 * p.vcpu_hour_usd
-        fixed = a.build_upkeep_h_per_month * p.engineer_hour_usd
+        fixed = upkeep
     elif opt.id == "buy":
         variable = fields * a.chars_per_field / 1e6 * p.dlp_usd_per_million_chars
-        fixed = p.dlp_platform_fee_usd_per_month + a.buy_upkeep_h_per_month * p.engineer_hour_usd
+        fixed = p.dlp_platform_fee_usd_per_month + upkeep
     else:
         requests = fields / a.api_fields_per_request
         tokens_in = fields * a.chars_per_field / a.chars_per_token + requests * a.api_prompt_tokens_per_request
         tokens_out = fields * a.api_output_tokens_per_field
         variable = (tokens_in * p.llm_usd_per_million_input_tokens + tokens_out * p.llm_usd_per_million_output_tokens) / 1e6
-        fixed = a.api_upkeep_h_per_month * p.engineer_hour_usd
-    return OptionCost(opt.id, fields, variable, fixed)
+        fixed = upkeep
+    return OptionCost(opt.id, fields, variable, fixed, upkeep)
+
+
+def upkeep_h_per_month(option: str, a: AiCostAssumptions) -> float:
+    """Engineer hours a month ``option`` needs (retraining and review, vendor management, or prompt upkeep).
+
+    >>> upkeep_h_per_month("build", AiCostAssumptions())
+    16.0
+    """
+    return {"build": a.build_upkeep_h_per_month, "buy": a.buy_upkeep_h_per_month,
+            "hosted_api": a.api_upkeep_h_per_month}[_option(option).id]
 
 
 def ai_monthly_cost_usd(events_per_day: float, option: str, eu_share: float = 0.0,

@@ -17,6 +17,15 @@
 ``targets_check``            MTTD, MTTR and critical-incidents-per-quarter against system.yml
 ``load_budget_policy``       the error-budget policy (``data/reliability/error-budget-policy.yaml``)
 ``budget_policy_actions``    what the policy required after each incident
+``clocks_frame``             the record's clocks per incident, as a table's rows
+``clock_segments``           where each incident's time to resolve went (four segments summing to TTR)
+``review_summary``           the incident review's headline (:class:`ReviewSummary`)
+``night_page``               what a page outside working hours cost (:class:`NightPage`)
+``burn_down``                rolling budget left of each SLO and region an incident hit, around it
+``policy_decisions``         the policy's actions per incident, as a table's rows
+``freeze_after``             the first freeze of a service after an instant
+``credited_customers``       customers an incident's SLA credit lands on
+``postmortem_numbers``       the numbers a postmortem quotes about one incident
 ==========================  ==================================================================
 
 Definitions (minutes, from the event log): ``ttd = detected - impact_start``;
@@ -28,7 +37,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,17 +45,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dfp.core.checks import check_fraction
+from dfp.core.checks import check_fraction, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.paths import data_dir
+from dfp.core.units import DAYS_PER_MONTH, MINUTES_PER_DAY
 from dfp.io.data import load
 from dfp.io.openslo import load_slos
 from dfp.io.system import System, load_system
 from dfp.io.yamlfile import check_shape, load_yaml
-from dfp.reliability.slo import availability, sla_credit_ratio
+from dfp.reliability.sli import SliMinutes, minute_frame
+from dfp.reliability.slo import availability, rolling_budget_remaining, sla_credit_ratio
 
 __all__ = [
     "BAD_EVENT_LABEL",
+    "CLOCK_SEGMENTS",
+    "TEAM_TZ",
     "WORKING_HOURS_UTC",
     "ActionItem",
     "BudgetPolicy",
@@ -54,12 +67,22 @@ __all__ = [
     "IncidentData",
     "IncidentFigures",
     "IncidentRecord",
+    "NightPage",
+    "ReviewSummary",
     "action_items_frame",
     "budget_consumed",
     "budget_policy_actions",
+    "budget_share",
+    "burn_down",
     "check_record",
+    "clock_segments",
+    "clocks_frame",
+    "credited_customers",
+    "critical_per_quarter",
     "event_log_frame",
+    "freeze_after",
     "freeze_windows",
+    "freeze_windows_frame",
     "in_freeze",
     "in_working_hours",
     "incident_data",
@@ -70,8 +93,16 @@ __all__ = [
     "introduced_at",
     "load_budget_policy",
     "load_event_log",
+    "median_working_tta_min",
+    "month_revenue",
+    "night_page",
     "parse_record",
+    "policy_decisions",
+    "postmortem_numbers",
+    "postmortems_required",
     "remedy_anachronisms",
+    "review_period_days",
+    "review_summary",
     "targets_check",
     "timeline_frame",
     "window_budget_share",
@@ -183,11 +214,11 @@ def targets_check(times: pd.DataFrame, log: pd.DataFrame, system: System) -> pd.
         Frame indexed by target id: metric, measured, target, op, met.
     """
     crit = times[times["severity"] == "sev1"]
-    quarters = log.loc[log["severity"] == "sev1", "impact_start"].dt.tz_localize(None).dt.to_period("Q")
+    quarters = critical_per_quarter(log)
     measured = {
         "mttd_min": float(crit["ttd_min"].mean()) if len(crit) else 0.0,
         "mttr_min": float(crit["ttr_min"].mean()) if len(crit) else 0.0,
-        "critical_incidents_per_quarter": float(quarters.value_counts().max()) if len(quarters) else 0.0,
+        "critical_incidents_per_quarter": float(quarters.max()) if len(quarters) else 0.0,
     }
     rows = []
     for tid, value in measured.items():
@@ -281,6 +312,8 @@ BAD_EVENT_LABEL = {
 }
 #: The hours a page reaches someone at a desk: 08:00-17:00 US Eastern (13:00-22:00 UTC), Monday to Friday.
 WORKING_HOURS_UTC = (13, 22)
+#: The team's time zone (US Eastern), in which the pages quote local times.
+TEAM_TZ = "America/New_York"
 
 
 @dataclass(frozen=True)
@@ -707,7 +740,7 @@ def _sla_credit(rec: IncidentRecord, data: IncidentData) -> tuple[float, float, 
             & (h["hour"].dt.tz_localize(None).dt.to_period("M") == month)]
     tiers = list(data.system.pricing["sla_credit"])
     worst, ratio, credit = 1.0, 0.0, 0.0
-    rev_month = data.revenue[data.revenue["month"].dt.tz_localize(None).dt.to_period("M") == month]
+    rev_month = month_revenue(data.revenue, rec.impact_start)
     for region, grp in sel.groupby("region", sort=True):
         av = availability(float(grp["good"].sum()), float(grp["total"].sum()))
         r = sla_credit_ratio(av, tiers)
@@ -747,3 +780,333 @@ def action_items_frame(rec: IncidentRecord) -> pd.DataFrame:
     return pd.DataFrame({"item": [a.item for a in rec.action_items],
                          "decision": [a.decision or "(no record)" for a in rec.action_items]},
                         index=range(1, len(rec.action_items) + 1))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The incident review's summaries and tables (notebooks/05-reliability/incident-review), over the figures above.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def month_revenue(revenue: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
+    """The rows of ``revenue_monthly`` (``month`` UTC, ``customer_id``, ``revenue_usd``) in the calendar month of ``at``.
+
+    >>> rev = pd.DataFrame({"month": pd.to_datetime(["2025-08-01", "2025-09-01"], utc=True), "customer_id": ["a", "a"],
+    ...                     "revenue_usd": [10.0, 12.0]})
+    >>> month_revenue(rev, pd.Timestamp("2025-09-17 08:00", tz="UTC"))["revenue_usd"].tolist()
+    [12.0]
+    """
+    month = at.tz_localize(None).to_period("M")
+    return revenue[revenue["month"].dt.tz_localize(None).dt.to_period("M") == month]
+
+
+def credited_customers(rec: IncidentRecord, revenue: pd.DataFrame, customers: pd.DataFrame) -> int:
+    """Customers in the incident's regions billed in the month it started: the invoices an SLA credit for that
+    month lands on (a count). ``customers``: ``customer_id``, ``region``.
+
+    >>> from types import SimpleNamespace as N
+    >>> rev = pd.DataFrame({"month": pd.to_datetime(["2025-09-01"] * 3, utc=True), "customer_id": ["a", "b", "c"],
+    ...                     "revenue_usd": 1.0})
+    >>> cust = pd.DataFrame({"customer_id": ["a", "b", "c"], "region": ["us-east-1", "eu-west-1", "us-east-1"]})
+    >>> credited_customers(N(impact_start=pd.Timestamp("2025-09-17", tz="UTC"), regions=("us-east-1",)), rev, cust)
+    2
+    """
+    ids = customers.loc[customers["region"].isin(rec.regions), "customer_id"]
+    billed = month_revenue(revenue, rec.impact_start)
+    return int(billed.loc[billed["customer_id"].isin(ids), "customer_id"].nunique())
+
+
+def critical_per_quarter(log: pd.DataFrame) -> pd.Series:
+    """Critical (sev1) incidents per calendar quarter of their impact start (a count), the most first.
+
+    >>> log = pd.DataFrame({"severity": ["sev1", "sev2", "sev1", "sev1"],
+    ...     "impact_start": pd.to_datetime(["2025-01-05", "2025-02-01", "2025-08-01", "2025-09-30"], utc=True)})
+    >>> {str(q): int(n) for q, n in critical_per_quarter(log).items()}
+    {'2025Q3': 2, '2025Q1': 1}
+    """
+    return log.loc[log["severity"] == "sev1", "impact_start"].dt.tz_localize(None).dt.to_period("Q").value_counts()
+
+
+def review_period_days(slos: Sequence[Any], window_days: float | None = None) -> float:
+    """The rolling window of the budget burn-down (days): ``window_days``, or the first SLO's own period when None.
+
+    >>> from types import SimpleNamespace as N
+    >>> review_period_days([N(period_days=30.0)]), review_period_days([N(period_days=30.0)], 7)
+    (30.0, 7.0)
+    """
+    if window_days is not None:
+        return check_positive("window_days", window_days)
+    if not slos:
+        raise PlaybookError("review_period_days: no SLO specs given and no window_days")
+    return float(slos[0].period_days)
+
+
+def clocks_frame(records: Sequence[IncidentRecord], figures: Mapping[str, IncidentFigures]) -> pd.DataFrame:
+    """One row per incident (index: its id, in record order): ``severity``, the four clocks in minutes
+    (``ttd_min``, ``tta_min``, ``ttm_min``, ``ttr_min``, see :func:`incident_figures`), ``found_by`` (how it was
+    detected) and ``taken_by`` (who acknowledged it). Raises ``PlaybookError`` naming a record without figures.
+
+    >>> from types import SimpleNamespace as N
+    >>> rec = N(id="X", severity="sev2", detected_how="an alert", acknowledged_who="an engineer")
+    >>> f = N(ttd_min=4.0, tta_min=2.0, ttm_min=30.0, ttr_min=90.0)
+    >>> clocks_frame([rec], {"X": f}).to_dict("index")["X"]["ttr_min"], list(clocks_frame([rec], {"X": f}).columns)[-2:]
+    (90.0, ['found_by', 'taken_by'])
+    """
+    missing = [r.id for r in records if r.id not in figures]
+    if missing:
+        raise PlaybookError(f"clocks_frame: no incident figures for {missing}")
+    return pd.DataFrame([{"incident": r.id, "severity": r.severity, "ttd_min": figures[r.id].ttd_min,
+                          "tta_min": figures[r.id].tta_min, "ttm_min": figures[r.id].ttm_min,
+                          "ttr_min": figures[r.id].ttr_min, "found_by": r.detected_how,
+                          "taken_by": r.acknowledged_who} for r in records]).set_index("incident")
+
+
+#: The four consecutive segments of an incident's time to resolve (:func:`clock_segments`' columns), in order.
+CLOCK_SEGMENTS = ("impact_to_detected_min", "detected_to_acknowledged_min", "acknowledged_to_mitigated_min",
+                  "mitigated_to_resolved_min")
+
+
+def clock_segments(times: pd.DataFrame, incident_ids: Sequence[str]) -> pd.DataFrame:
+    """Where each incident's time to resolve went, in four consecutive segments (minutes) that sum to ``ttr_min``.
+
+    ``impact_to_detected = ttd``; ``detected_to_acknowledged = tta``; ``acknowledged_to_mitigated = ttm - ttd - tta``;
+    ``mitigated_to_resolved = ttr - ttm`` (``times``: :func:`incident_times`). Rows are ``incident_ids``, in that
+    order; an id not in ``times`` raises ``PlaybookError``.
+
+    >>> t = pd.DataFrame({"incident_id": ["X"], "ttd_min": [4.0], "tta_min": [2.0], "ttm_min": [30.0],
+    ...                   "ttr_min": [90.0]})
+    >>> clock_segments(t, ["X"]).loc["X"].tolist()
+    [4.0, 2.0, 24.0, 60.0]
+    """
+    t = times.set_index("incident_id")
+    unknown = [i for i in incident_ids if i not in t.index]
+    if unknown:
+        raise PlaybookError(f"clock_segments: incidents {unknown} not in the times frame; it has {list(t.index)}")
+    t = t.loc[list(incident_ids)]
+    return pd.DataFrame({"impact_to_detected_min": t["ttd_min"], "detected_to_acknowledged_min": t["tta_min"],
+                         "acknowledged_to_mitigated_min": t["ttm_min"] - t["ttd_min"] - t["tta_min"],
+                         "mitigated_to_resolved_min": t["ttr_min"] - t["ttm_min"]}, index=t.index)
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """The review's headline: counts of incidents and targets, the critical incidents' mean clocks (minutes)
+    as :func:`targets_check` measures them, the worst quarter (``YYYYQn``) and its count, and the story's
+    length in whole billing months (:data:`dfp.core.units.DAYS_PER_MONTH`)."""
+
+    incidents: int
+    critical: int
+    months: int
+    targets_missed: int
+    targets_n: int
+    mttd_min: float
+    mttr_min: float
+    worst_quarter: str
+    worst_quarter_count: int
+    mean_critical_tta_min: float
+
+
+def review_summary(times: pd.DataFrame, log: pd.DataFrame, check: pd.DataFrame, start: pd.Timestamp,
+                   end: pd.Timestamp) -> ReviewSummary:
+    """The review's headline numbers from :func:`incident_times`, the event log and :func:`targets_check`.
+
+    ``months = floor((end - start) / DAYS_PER_MONTH)`` (``start``: the SLI history's first minute, ``end``: the
+    story's end); ``mean_critical_tta_min`` is the mean time to acknowledge of the sev1 incidents; the worst
+    quarter is the one with the most sev1 incidents (:func:`critical_per_quarter`). Raises ``PlaybookError``
+    when the log has no sev1 incident (the targets are about them).
+
+    >>> t0 = pd.Timestamp("2025-01-01", tz="UTC")
+    >>> times = pd.DataFrame({"incident_id": ["X", "Y"], "severity": ["sev1", "sev3"], "tta_min": [6.0, 60.0]})
+    >>> log = pd.DataFrame({"severity": ["sev1", "sev3"], "impact_start": [t0, t0]})
+    >>> check = pd.DataFrame({"measured": [4.0, 90.0, 1.0], "met": [True, False, True]},
+    ...                      index=["mttd_min", "mttr_min", "critical_incidents_per_quarter"])
+    >>> s = review_summary(times, log, check, t0, t0 + pd.Timedelta(days=365))
+    >>> s.months, s.critical, s.targets_missed, s.worst_quarter, s.mean_critical_tta_min
+    (12, 1, 1, '2025Q1', 6.0)
+    """
+    crit = times[times["severity"] == "sev1"]
+    quarters = critical_per_quarter(log)
+    if crit.empty or quarters.empty:
+        raise PlaybookError("review_summary: the incident log has no critical (sev1) incident; the targets are about them")
+    return ReviewSummary(
+        incidents=len(times), critical=len(crit), months=int((end - start) / pd.Timedelta(days=1) / DAYS_PER_MONTH),
+        targets_missed=int((~check["met"]).sum()), targets_n=len(check),
+        mttd_min=float(check.loc["mttd_min", "measured"]), mttr_min=float(check.loc["mttr_min", "measured"]),
+        worst_quarter=str(quarters.idxmax()), worst_quarter_count=int(quarters.max()),
+        mean_critical_tta_min=float(crit["tta_min"].mean()))
+
+
+@dataclass(frozen=True)
+class NightPage:
+    """An incident paged outside working hours: its start and first page in the team's time zone, how long the
+    page waited (hours), who took it, the share of the top SLO's budget that burned while it waited (fraction,
+    :attr:`IncidentFigures.unattended_budget_share`) and the minutes from acknowledgement to mitigation."""
+
+    impact_start_local: pd.Timestamp
+    detected_local: pd.Timestamp
+    tta_h: float
+    acknowledged_who: str
+    unattended_budget_share: float
+    fix_min: float
+
+
+def night_page(rec: IncidentRecord, figures: IncidentFigures, tz: str = TEAM_TZ) -> NightPage:
+    """What a night page cost: ``tta_h = tta_min / 60``, ``fix_min = mitigated - acknowledged`` (minutes), times
+    in ``tz``. Raises ``PlaybookError`` when ``figures`` are another incident's.
+
+    >>> from types import SimpleNamespace as N
+    >>> t = pd.Timestamp("2026-01-31T02:40Z"); m = pd.Timedelta(minutes=1)
+    >>> rec = N(id="X", impact_start=t, detected_at=t + 8 * m, acknowledged_at=t + 560 * m,
+    ...         mitigated_at=t + 585 * m, acknowledged_who="someone")
+    >>> p = night_page(rec, N(id="X", tta_min=552.0, unattended_budget_share=0.3))
+    >>> p.impact_start_local.strftime("%H:%M on a %A"), p.tta_h, p.fix_min
+    ('21:40 on a Friday', 9.2, 25.0)
+    """
+    if figures.id != rec.id:
+        raise PlaybookError(f"night_page: figures of {figures.id} given for the record of {rec.id}")
+    return NightPage(impact_start_local=rec.impact_start.tz_convert(tz), detected_local=rec.detected_at.tz_convert(tz),
+                     tta_h=figures.tta_min / 60, acknowledged_who=rec.acknowledged_who,
+                     unattended_budget_share=figures.unattended_budget_share,
+                     fix_min=(rec.mitigated_at - rec.acknowledged_at) / pd.Timedelta(minutes=1))
+
+
+def median_working_tta_min(figures: Iterable[IncidentFigures]) -> float:
+    """Median time to acknowledge (minutes) of the incidents whose first page came in working hours
+    (``not detected_off_hours``). Raises ``PlaybookError`` when none did.
+
+    >>> from types import SimpleNamespace as N
+    >>> median_working_tta_min([N(tta_min=3.0, detected_off_hours=False), N(tta_min=552.0, detected_off_hours=True),
+    ...                         N(tta_min=7.0, detected_off_hours=False)])
+    5.0
+    """
+    working = [f.tta_min for f in figures if not f.detected_off_hours]
+    if not working:
+        raise PlaybookError("median_working_tta_min: no incident was paged in working hours")
+    return float(np.median(working))
+
+
+def budget_share(consumed: pd.DataFrame, incident_id: str, slo: str, region: str) -> float:
+    """The budget share (fraction) ``incident_id`` spent of ``slo`` in ``region`` (a row of :func:`budget_consumed`).
+    Raises ``PlaybookError`` naming the row when it is not there (under 1 %, or not hit).
+
+    >>> c = pd.DataFrame({"incident_id": ["X"], "slo": ["api"], "region": ["r"], "bad_events": [5], "budget_share": [1.2]})
+    >>> budget_share(c, "X", "api", "r")
+    1.2
+    """
+    hit = consumed[(consumed["incident_id"] == incident_id) & (consumed["slo"] == slo) & (consumed["region"] == region)]
+    if len(hit) != 1:
+        raise PlaybookError(f"budget_share: no budget_consumed row for ({incident_id}, {slo}, {region})")
+    return float(hit["budget_share"].iloc[0])
+
+
+def burn_down(sim: SliMinutes, consumed: pd.DataFrame, slos: Sequence[Any], period_days: float, rec: IncidentRecord,
+              min_share: float = 0.05, before_days: float = 2.0, after_days: float = 7.0,
+              step_min: int = 60) -> pd.DataFrame:
+    """Rolling budget left (fraction, :func:`dfp.reliability.slo.rolling_budget_remaining` over ``period_days``) of
+    each SLO and region the incident spent at least ``min_share`` of (rows of :func:`budget_consumed`, in order),
+    from ``before_days`` before its impact start to ``after_days`` after, every ``step_min`` minutes.
+
+    Returns:
+        Frame indexed by days from impact start (``days_from_impact_start``), one column per ``"<slo> (<region>)"``.
+
+    Raises:
+        PlaybookError: when a hit SLO has no spec in ``slos``.
+
+    >>> from types import SimpleNamespace as N
+    >>> idx = pd.date_range("2025-01-01", periods=6, freq="min", tz="UTC")
+    >>> sim = N(index=idx, regions=("r",), counts={("api-availability", "r"): (np.full(6, 100), np.array([0, 0, 6, 0, 0, 0]))})
+    >>> hit = pd.DataFrame({"incident_id": ["X"], "slo": ["api-availability"], "region": ["r"], "budget_share": [0.5]})
+    >>> rec = N(id="X", impact_start=idx[2])
+    >>> b = burn_down(sim, hit, [N(name="api-availability", slo_target=0.99)], 3 / 1440, rec, before_days=2 / 1440,
+    ...               after_days=3 / 1440, step_min=1)
+    >>> [round(1440 * d) for d in b.index], [round(x, 2) for x in b["api-availability (r)"]]
+    ([-2, -1, 0, 1, 2, 3], [1.0, 1.0, -1.0, -1.0, -1.0, 1.0])
+    """
+    specs = {s.name: s for s in slos}
+    hit = consumed[(consumed["incident_id"] == rec.id) & (consumed["budget_share"] >= min_share)]
+    unknown = sorted(set(hit["slo"]) - set(specs))
+    if unknown:
+        raise PlaybookError(f"burn_down: no SLO spec for {unknown}")
+    lo, hi = rec.impact_start - pd.Timedelta(days=before_days), rec.impact_start + pd.Timedelta(days=after_days)
+    idx = sim.index[(sim.index >= lo) & (sim.index <= hi)][::step_min]
+    out = {}
+    for row in hit.itertuples():
+        f = minute_frame(sim, row.slo, row.region)
+        left = rolling_budget_remaining(f["good"], f["total"], specs[row.slo].slo_target, period_days)
+        out[f"{row.slo} ({row.region})"] = left.loc[idx].to_numpy()
+    days = pd.Index((idx - rec.impact_start) / pd.Timedelta(days=1), name="days_from_impact_start")
+    return pd.DataFrame(out, index=days)
+
+
+def policy_decisions(figures: Iterable[IncidentFigures]) -> pd.DataFrame:
+    """What the error-budget policy required after each incident (index: incident id): ``severity``,
+    ``top_budget_share`` (largest share of any budget spent, fraction), ``budget_left_after`` (lowest rolling
+    budget left just after mitigation, fraction) and ``actions`` (comma-separated, ``"none"`` when none).
+
+    >>> from types import SimpleNamespace as N
+    >>> f = N(id="X", severity="sev1", top_budget_share=1.3, budget_left_after=-0.4, actions=("postmortem", "freeze"))
+    >>> policy_decisions([f]).loc["X", "actions"]
+    'postmortem, freeze'
+    """
+    return pd.DataFrame([{"incident": f.id, "severity": f.severity, "top_budget_share": f.top_budget_share,
+                          "budget_left_after": f.budget_left_after, "actions": ", ".join(f.actions) or "none"}
+                         for f in figures], columns=["incident", "severity", "top_budget_share", "budget_left_after",
+                                                     "actions"]).set_index("incident")
+
+
+def postmortems_required(figures: Iterable[IncidentFigures]) -> int:
+    """How many incidents the error-budget policy required a postmortem for (a count).
+
+    >>> from types import SimpleNamespace as N
+    >>> postmortems_required([N(actions=("postmortem", "freeze")), N(actions=()), N(actions=("postmortem",))])
+    2
+    """
+    return sum("postmortem" in f.actions for f in figures)
+
+
+def freeze_after(windows: pd.DataFrame, service: str, at: pd.Timestamp) -> pd.Series:
+    """The first freeze window (a row of :func:`freeze_windows`) of ``service`` that starts at or after ``at``.
+    Raises ``PlaybookError`` naming the service when there is none.
+
+    >>> t = pd.Timestamp("2025-09-01", tz="UTC"); d = pd.Timedelta(days=1)
+    >>> w = pd.DataFrame({"service": ["api", "api"], "start": [t - d, t + d], "end": [t, t + 3 * d], "days": [1.0, 2.0]})
+    >>> float(freeze_after(w, "api", t)["days"])
+    2.0
+    """
+    later = windows[(windows["service"] == service) & (windows["start"] >= at)]
+    if later.empty:
+        raise PlaybookError(f"freeze_after: no freeze of service {service!r} starts at or after {at}")
+    return later.iloc[0]
+
+
+def freeze_windows_frame(windows: pd.DataFrame) -> pd.DataFrame:
+    """:func:`freeze_windows` for a table: indexed by the frozen service, ``start`` and ``end`` as
+    ``YYYY-MM-DD HH:MM`` (UTC) text; ``slo``, ``region``, ``days`` and ``min_remaining`` as they are.
+
+    >>> t = pd.Timestamp("2025-09-01 06:00", tz="UTC")
+    >>> w = pd.DataFrame({"service": ["api"], "slo": ["a"], "region": ["r"], "start": [t], "end": [t],
+    ...                   "days": [0.0], "min_remaining": [-0.1]})
+    >>> freeze_windows_frame(w).loc["api", "start"]
+    '2025-09-01 06:00'
+    """
+    return windows.assign(start=windows["start"].dt.strftime("%Y-%m-%d %H:%M"),
+                          end=windows["end"].dt.strftime("%Y-%m-%d %H:%M")).set_index("service")
+
+
+def postmortem_numbers(figures: IncidentFigures) -> dict[str, float | int | str]:
+    """The numbers a postmortem quotes about one incident, by name.
+
+    With an SLI impact (a ``primary_slo``): the clocks ``ttd``, ``tta``, ``ttm``, ``ttr`` (minutes), ``top_slo``
+    (``"<slo> (<region>)"``), ``top_share_pct`` (percent of that budget), ``bad_events`` (count) and ``bad_label``
+    (what a bad event is). Without one (users saw nothing, found days later): ``ttd_days``, ``ttm_days``,
+    ``ttr_days`` (days = minutes / 1440).
+
+    >>> from types import SimpleNamespace as N
+    >>> postmortem_numbers(N(primary_slo="", ttd_min=2880.0, tta_min=60.0, ttm_min=4320.0, ttr_min=7200.0))
+    {'ttd_days': 2.0, 'ttm_days': 3.0, 'ttr_days': 5.0}
+    """
+    clocks = {c: float(getattr(figures, f"{c}_min")) for c in ("ttd", "tta", "ttm", "ttr")}
+    if not figures.primary_slo:
+        return {f"{c}_days": clocks[c] / MINUTES_PER_DAY for c in ("ttd", "ttm", "ttr")}
+    return {**clocks, "top_slo": f"{figures.top_slo} ({figures.top_region})",
+            "top_share_pct": 100 * figures.top_budget_share, "bad_events": int(figures.bad_events),
+            "bad_label": figures.bad_event_label}
