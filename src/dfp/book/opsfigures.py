@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dfp.book.plotting import COLUMN_WIDTH_IN, PALETTE, mark_incidents, new_figure
+from dfp.book.plotting import COLUMN_WIDTH_IN, PALETTE, mark_incidents, new_figure, shade_eras
 from dfp.core.errors import PlaybookError
+from dfp.delivery.dora import percentile
 from dfp.io.system import Incident, System
 from dfp.reliability.alerting import SliSeries, burn_rate_over_window
 
@@ -204,4 +205,72 @@ def budget_burndown(panels: Mapping[str, pd.DataFrame]) -> Figure:
         ax.tick_params(labelsize=9)
     for ax in flat[::2]:
         ax.set_ylabel("budget left, %", fontsize=9)
+    return fig
+
+
+# --- The DORA page's figures (notebooks/04-delivery/dora-metrics.ipynb) ---------------------------------------------
+# ``dora_monthly``     changes a week, lead time (median and tail, log) and change failure rate per month, targets dashed
+# ``change_timeline``  a change-caused incident's steps on one line of minutes after the deploy, the impact shaded
+
+__all__ += ["change_timeline", "dora_monthly"]
+
+
+def dora_monthly(months: pd.DataFrame, system: System, tail_quantile: float) -> Figure:
+    """Three stacked monthly panels from ``dfp.delivery.dora.dora_by_period(..., by="month")``: changes a week,
+    lead time (the ``tail_quantile`` and the median, hours, log scale) and change failure rate (%), with the
+    owner's targets dashed, the eras shaded and the incidents marked. A month without changes shows no failure bar.
+
+    >>> from dfp.io.system import load_system
+    >>> system = load_system()
+    >>> months = pd.DataFrame({"deploys_per_week": 5.0, "lead_time_tail_h": 3.0, "lead_time_median_h": 1.0,
+    ...                        "change_failure_ratio": 0.04}, index=range(system.months))
+    >>> fig = dora_monthly(months, system, 0.999)
+    >>> [t.get_text() for t in fig.axes[1].get_legend().get_texts()], fig.get_size_inches().tolist()
+    (['p99.9', 'median', 'target'], [6.5, 7.2])
+    """
+    x = pd.DatetimeIndex([system.month_start(m) for m in range(system.months)]).tz_localize(None)
+    fig, axes = new_figure(nrows=3, figsize=(COLUMN_WIDTH_IN, 7.2), sharex=True)
+    target = {t: system.target(t).value for t in ("deploys_per_week", "lead_time_p95_h", "change_failure_ratio")}
+    ax = axes[0]
+    ax.bar(x, months["deploys_per_week"], width=20, color=PALETTE[0])
+    ax.axhline(target["deploys_per_week"], color=PALETTE[1], lw=1, ls="--")
+    ax.set_ylabel("changes / week")
+    shade_eras(ax, system)
+    mark_incidents(ax, system)
+    ax = axes[1]
+    ax.plot(x, months["lead_time_tail_h"], marker="o", ms=3, label=f"p{percentile(tail_quantile)}")
+    ax.plot(x, months["lead_time_median_h"], marker="o", ms=3, label="median")
+    ax.axhline(target["lead_time_p95_h"], color=PALETTE[1], lw=1, ls="--", label="target")
+    ax.set_yscale("log")
+    ax.set_ylabel("lead time (h, log)")
+    ax.legend(loc="upper right")
+    shade_eras(ax, system, label=False)
+    ax = axes[2]
+    ax.bar(x, 100 * months["change_failure_ratio"].fillna(0), width=20, color=PALETTE[3])
+    ax.axhline(100 * target["change_failure_ratio"], color=PALETTE[1], lw=1, ls="--")
+    ax.set_ylabel("change failure rate (%)")
+    shade_eras(ax, system, label=False)
+    return fig
+
+
+def change_timeline(steps_min: pd.Series) -> Figure:
+    """``dfp.delivery.dora.IncidentTimeline.steps_min`` on one line: each step marked and labelled with its minutes
+    after the deploy, the span from "impact starts" to "service restored" (customer impact) shaded.
+
+    >>> steps = pd.Series({"deployed": 0.0, "impact starts": 3.0, "alert pages": 7.0, "rollback starts": 29.0,
+    ...                    "service restored": 45.0})
+    >>> fig = change_timeline(steps)
+    >>> fig.axes[0].texts[-1].get_text().split()
+    ['service', 'restored', '+45', 'min']
+    """
+    fig, ax = new_figure(figsize=(COLUMN_WIDTH_IN, 2.6))
+    ax.hlines(0, 0, steps_min.iloc[-1], color="#999999", lw=2)
+    ax.axvspan(steps_min["impact starts"], steps_min["service restored"], color=PALETTE[1], alpha=0.12)
+    for i, (label, m) in enumerate(steps_min.items()):
+        ax.plot(m, 0, "o", color=PALETTE[i % len(PALETTE)])
+        ax.annotate(f"{label}\n+{m:.0f} min", (m, 0), xytext=(0, 14 if i % 2 else -30), textcoords="offset points",
+                    ha="center", fontsize=9)
+    ax.set(ylim=(-1, 1), yticks=[])
+    ax.set_xlabel("minutes after the deploy")
+    ax.grid(False)
     return fig

@@ -14,6 +14,16 @@
 ``freeze_effect``                per error-budget freeze (computed in ``dfp.reliability.incidents``): the frozen
                                  service's change rate inside it against the four weeks before, features inside
 ``strategy_summary``             failures, detection and rollback times per rollout strategy
+``era_figures``                  one period's headline numbers as the DORA page quotes them (:class:`EraFigures`)
+``redeploys``                    deployments that shipped no commit (not changes)
+``target_checks``                one period's measures against the owner's four change targets
+``targets_verdict``              how many of those targets hold, and the missed ones' names
+``months_meeting_targets``       per era: months meeting each change target, fewest and most changes a month
+``incident_restores``            ``incident_causes`` with the causing deploy's detection, rollback and restore times
+``incident_timeline``            a change-caused incident's steps from the deploy to restore, in minutes
+``freeze_totals``                totals over ``freeze_effect``'s freezes
+``one_in``                       ``1 / ratio``: one event in N
+``percentile``                   a quantile as the percentile a page names (95 for 0.95, 99.9 for 0.999)
 ===============================  ====================================================================
 
 Definitions (the ones every number in the delivery section uses):
@@ -64,23 +74,40 @@ from dfp.io.external import fact
 from dfp.io.system import System
 
 __all__ = [
+    "CHANGE_TARGETS",
     "FOURKEYS_BUCKETS",
     "LEVELS",
+    "LEVEL_COLUMNS",
     "REPORT_YEAR",
     "DoraSummary",
+    "EraFigures",
     "FourKeysSummary",
+    "FreezeTotals",
+    "IncidentTimeline",
+    "MonthsMet",
+    "TargetsVerdict",
     "change_deploys",
     "dora_by_period",
     "dora_level",
     "dora_summary",
+    "era_figures",
     "fourkeys_bucket",
     "fourkeys_summary",
     "freeze_effect",
+    "freeze_totals",
     "incident_causes",
+    "incident_restores",
+    "incident_timeline",
     "lead_times_h",
+    "months_meeting_targets",
+    "one_in",
+    "percentile",
+    "redeploys",
     "restore_times",
     "rework_ratio",
     "strategy_summary",
+    "target_checks",
+    "targets_verdict",
 ]
 
 LEVELS = ("elite", "high", "medium", "low")
@@ -488,3 +515,287 @@ def strategy_summary(deploys: pd.DataFrame, rollback_target_min: float) -> pd.Da
         })
     order = {"manual": 0, "rolling": 1, "canary": 2}
     return pd.DataFrame(rows).sort_values("strategy", key=lambda c: c.map(order)).set_index("strategy")
+
+
+# The DORA page's figures: small views of the tables above, in the units the page quotes.
+
+@dataclass(frozen=True)
+class EraFigures:
+    """One era's headline numbers (a row of :func:`dora_by_period`), under the short names the DORA page quotes.
+
+    Units: ``dpw`` changes a week; ``lt_med``, ``lt_tail`` hours; ``lt_med_min`` minutes; ``cfr`` and ``rework``
+    percent; ``restore`` minutes; ``cpd`` commits per change; ``cfr_one_in`` changes per failed change;
+    ``levels`` the DORA levels of frequency / lead time / failure rate / restore, joined by " / ".
+    """
+
+    dpw: float
+    lt_med: float
+    lt_tail: float
+    lt_med_min: float
+    cfr: float
+    restore: float
+    cpd: float
+    rework: float
+    cfr_one_in: float
+    levels: str
+
+
+#: The level columns of :func:`dora_by_period`, in the order the page names them.
+LEVEL_COLUMNS = ("level_deploys", "level_lead_time", "level_change_failure", "level_restore")
+
+
+def percentile(q: float) -> float:
+    """A quantile as the percentile a page names, ``100 q`` to three decimals: an ``int`` when whole (``p95``),
+    else a ``float`` (``p99.9``, where rounding to a whole number would name the maximum, ``p100``).
+
+    Raises:
+        PlaybookError: ``q`` not in (0, 1).
+
+    >>> percentile(0.95), percentile(0.5), percentile(0.999)
+    (95, 50, 99.9)
+    """
+    p = round(100 * check_fraction("q", q), 3)
+    return int(p) if p == int(p) else p
+
+
+def one_in(ratio: float) -> float:
+    """``1 / ratio``: one event in N (``inf`` for a ratio of 0, NaN for NaN).
+
+    Raises:
+        PlaybookError: a negative ratio.
+
+    >>> one_in(0.25), one_in(0.0)
+    (4.0, inf)
+    """
+    r = float(ratio)
+    if r < 0:
+        raise PlaybookError(f"one_in: ratio must be >= 0; got {r}")
+    return r if np.isnan(r) else (1.0 / r if r > 0 else float("inf"))
+
+
+def era_figures(row: pd.Series) -> EraFigures:
+    """The page's numbers for one period row of :func:`dora_by_period`.
+
+    ``cfr = 100 * change_failure_ratio`` (%), ``rework = 100 * rework_ratio`` (%), ``cpd = commits / deploys``,
+    ``lt_med_min = 60 * lead_time_median_h``, ``cfr_one_in = 1 / change_failure_ratio`` (:func:`one_in`).
+
+    >>> row = pd.Series({"deploys_per_week": 2.5, "deploys": 40, "commits": 100, "lead_time_median_h": 0.5,
+    ...     "lead_time_tail_h": 1.5, "change_failure_ratio": 0.05, "restore_median_min": 12.0, "rework_ratio": 0.02,
+    ...     "level_deploys": "high", "level_lead_time": "elite", "level_change_failure": "elite", "level_restore": "elite"})
+    >>> f = era_figures(row)
+    >>> f.cpd, f.cfr, f.cfr_one_in, f.lt_med_min, f.levels
+    (2.5, 5.0, 20.0, 30.0, 'high / elite / elite / elite')
+    """
+    return EraFigures(
+        dpw=float(row["deploys_per_week"]), lt_med=float(row["lead_time_median_h"]),
+        lt_tail=float(row["lead_time_tail_h"]), lt_med_min=float(60 * row["lead_time_median_h"]),
+        cfr=float(100 * row["change_failure_ratio"]), restore=float(row["restore_median_min"]),
+        cpd=float(row["commits"]) / float(row["deploys"]) if row["deploys"] else float("nan"),
+        rework=float(100 * row["rework_ratio"]), cfr_one_in=one_in(row["change_failure_ratio"]),
+        levels=" / ".join(str(row[c]) for c in LEVEL_COLUMNS))
+
+
+def redeploys(deploys: pd.DataFrame) -> int:
+    """Deployments that shipped no commit (restarts, re-syncs): not changes, so outside every metric.
+
+    >>> redeploys(pd.DataFrame({"commits": [0, 2, 0, 1]}))
+    2
+    """
+    return int((deploys["commits"] == 0).sum())
+
+
+#: The owner's four change targets (``system.yml`` target ids) against the period column that measures each.
+CHANGE_TARGETS = (("Production deployments", "deploys_per_week", "deploys_per_week"),
+                  ("Lead time", "lead_time_p95_h", "lead_time_tail_h"),
+                  ("Change failure rate", "change_failure_ratio", "change_failure_ratio"),
+                  ("Rollback time p95", "rollback_min", "rollback_p95_min"))
+
+
+def target_checks(row: pd.Series, system: System, tail_quantile: float) -> pd.DataFrame:
+    """One period's measures against the owner's change targets (:data:`CHANGE_TARGETS`).
+
+    The lead-time target is held at ``tail_quantile`` (the row's ``lead_time_tail_h``; the metric is named
+    ``Lead time p<percentile(q)>``). Columns: ``target_id``, ``measured`` (in the target's unit), ``unit``, ``target``
+    (its label, e.g. ``< 2 h``), ``met`` (``Target.met_by``); indexed by ``metric``.
+
+    >>> from dfp.io.system import load_system
+    >>> row = pd.Series({"deploys_per_week": 12.0, "lead_time_tail_h": 3.0, "change_failure_ratio": 0.04,
+    ...                  "rollback_p95_min": 2.0})
+    >>> target_checks(row, load_system(), 0.9)["met"].to_dict()
+    {'Production deployments': True, 'Lead time p90': False, 'Change failure rate': True, 'Rollback time p95': True}
+    """
+    q = check_fraction("tail_quantile", tail_quantile)
+    rows = []
+    for metric, target_id, column in CHANGE_TARGETS:
+        t = system.target(target_id)
+        name = f"{metric} p{percentile(q)}" if target_id == "lead_time_p95_h" else metric
+        rows.append({"metric": name, "target_id": target_id, "measured": row[column], "unit": t.unit,
+                     "target": t.label, "met": t.met_by(row[column])})
+    return pd.DataFrame(rows).set_index("metric")
+
+
+@dataclass(frozen=True)
+class TargetsVerdict:
+    """How many of the targets in :func:`target_checks` hold, and the missed ones' names (lower case, or "none")."""
+
+    met: int
+    missed: str
+
+
+def targets_verdict(checks: pd.DataFrame) -> TargetsVerdict:
+    """Count the met targets of :func:`target_checks`; name the missed ones, joined by ", ".
+
+    >>> targets_verdict(pd.DataFrame({"met": [True, False]}, index=["Lead time p95", "Rollback time p95"]))
+    TargetsVerdict(met=1, missed='rollback time p95')
+    """
+    met = checks["met"].astype(bool)
+    return TargetsVerdict(int(met.sum()), ", ".join(str(m).lower() for m in checks.index[~met]) or "none")
+
+
+@dataclass(frozen=True)
+class MonthsMet:
+    """Per-month target checks over one era: months in it, months meeting each target, fewest and most changes."""
+
+    months: int
+    dpw_met: int
+    lt_met: int
+    cfr_met: int
+    min_changes: int
+    max_changes: int
+
+
+def months_meeting_targets(months: pd.DataFrame, system: System, era: str) -> MonthsMet:
+    """Of the months of ``era`` (rows of :func:`dora_by_period` with ``by="month"``), how many meet the
+    frequency, lead-time (on the row's ``lead_time_tail_h``) and change-failure targets (``Target.met_by``;
+    a month with nothing to measure, NaN, meets none).
+
+    Raises:
+        PlaybookError: no month of ``era`` in ``months``.
+
+    >>> from dfp.io.system import load_system
+    >>> m = pd.DataFrame({"era": ["Scale", "Scale"], "deploys": [40, 60], "deploys_per_week": [9.0, 14.0],
+    ...                   "lead_time_tail_h": [1.0, 2.5], "change_failure_ratio": [0.02, float("nan")]})
+    >>> months_meeting_targets(m, load_system(), "Scale")
+    MonthsMet(months=2, dpw_met=1, lt_met=1, cfr_met=1, min_changes=40, max_changes=60)
+    """
+    rows = months.loc[months["era"] == era]
+    if not len(rows):
+        raise PlaybookError(f"months_meeting_targets: no month of era {era!r}; eras: {sorted(set(months['era']))}")
+
+    def met(target_id: str, column: str) -> int:
+        t = system.target(target_id)
+        return sum(t.met_by(v) for v in rows[column])
+
+    return MonthsMet(len(rows), met("deploys_per_week", "deploys_per_week"), met("lead_time_p95_h", "lead_time_tail_h"),
+                     met("change_failure_ratio", "change_failure_ratio"), int(rows["deploys"].min()),
+                     int(rows["deploys"].max()))
+
+
+def incident_restores(deploys: pd.DataFrame, system: System) -> pd.DataFrame:
+    """:func:`incident_causes` with the causing deploy's ``detect_min``, ``rollback_min``, ``restore_min``
+    (:func:`restore_times`, minutes) and ``restore_h = restore_min / 60``; NaN where no deploy caused it.
+
+    >>> from dfp.io.system import load_system
+    >>> system = load_system()
+    >>> log = _example_log(system, "INC-03")
+    >>> r = incident_restores(log, system).set_index("incident")
+    >>> r.loc["INC-03", "deploy_id"], [float(r.loc["INC-03", c]) for c in ("detect_min", "rollback_min", "restore_h")]
+    ('D1', [7.0, 16.0, 0.75])
+    >>> bool(pd.isna(r.loc["INC-01", "restore_h"]))
+    True
+    """
+    causes = incident_causes(deploys, system)
+    restores = restore_times(deploys).set_index("deploy_id")
+    out = causes.join(restores[["detect_min", "rollback_min", "restore_min"]], on="deploy_id")
+    return out.assign(restore_h=out["restore_min"] / 60)
+
+
+@dataclass(frozen=True)
+class IncidentTimeline:
+    """A change-caused incident from the deploy to service restored (times UTC, durations in minutes).
+
+    ``steps_min`` holds each step's minutes after the deploy, in order: deployed, impact starts, alert pages,
+    rollback starts, service restored.
+    """
+
+    deployed_at: pd.Timestamp
+    impact_start: pd.Timestamp
+    steps_min: pd.Series
+    to_impact_min: float    # deploy to impact start
+    detect_min: float       # impact start to the alert
+    decide_min: float       # alert to rollback start
+    rollback_min: float     # rollback start to restored
+    restore_min: float      # deploy to restored
+
+
+def _minutes(a: pd.Timestamp, b: pd.Timestamp) -> float:
+    return (b - a).total_seconds() / 60
+
+
+def _example_log(system: System, incident_id: str) -> pd.DataFrame:
+    """A one-change log for the doctests: deploy D1 caused ``incident_id`` 3 min before its impact; the alert
+    4 min into the impact, the rollback 22 min later, restored 16 min after that."""
+    start = system.incident(incident_id).impact_start
+    at = start - pd.Timedelta(minutes=3)
+    return pd.DataFrame({"deploy_id": ["D1"], "deployed_at": [at], "service": ["processors"], "change_type": ["config"],
+                         "commits": [1], "incident_id": [incident_id], "failed": [True], "remediation": ["rollback"],
+                         "detected_at": [at + pd.Timedelta(minutes=7)], "rollback_started_at": [at + pd.Timedelta(minutes=29)],
+                         "restored_at": [at + pd.Timedelta(minutes=45)]})
+
+
+def incident_timeline(deploys: pd.DataFrame, system: System, incident_id: str,
+                      deploy_label: str = "deployed") -> IncidentTimeline:
+    """The steps of incident ``incident_id`` from the deploy that caused it (:func:`incident_causes`).
+
+    ``to_impact = impact_start - deployed_at``, ``detect = detected_at - impact_start``,
+    ``decide = rollback_started_at - detected_at``, ``rollback = restored_at - rollback_started_at``,
+    ``restore = restored_at - deployed_at``, all in minutes; ``deploy_label`` names the first step.
+
+    Raises:
+        PlaybookError: the incident has no causing deploy.
+
+    >>> from dfp.io.system import load_system
+    >>> system = load_system()
+    >>> t = incident_timeline(_example_log(system, "INC-03"), system, "INC-03")
+    >>> t.to_impact_min, t.detect_min, t.decide_min, t.rollback_min, t.restore_min
+    (3.0, 4.0, 22.0, 16.0, 45.0)
+    >>> t.steps_min.tolist()
+    [0.0, 3.0, 7.0, 29.0, 45.0]
+    """
+    causes = incident_causes(deploys, system).set_index("incident")
+    deploy_id = causes.loc[incident_id, "deploy_id"] if incident_id in causes.index else None
+    if pd.isna(deploy_id):
+        raise PlaybookError(f"incident_timeline: no deploy in the log caused {incident_id!r}")
+    inc = system.incident(incident_id)
+    d = deploys.set_index("deploy_id").loc[deploy_id]
+    steps = pd.Series({deploy_label: d["deployed_at"], "impact starts": inc.impact_start, "alert pages": d["detected_at"],
+                       "rollback starts": d["rollback_started_at"], "service restored": d["restored_at"]})
+    minutes = (steps - steps.iloc[0]).dt.total_seconds() / 60
+    return IncidentTimeline(
+        deployed_at=d["deployed_at"], impact_start=inc.impact_start, steps_min=minutes,
+        to_impact_min=_minutes(d["deployed_at"], inc.impact_start), detect_min=_minutes(inc.impact_start, d["detected_at"]),
+        decide_min=_minutes(d["detected_at"], d["rollback_started_at"]),
+        rollback_min=_minutes(d["rollback_started_at"], d["restored_at"]), restore_min=float(minutes.iloc[-1]))
+
+
+@dataclass(frozen=True)
+class FreezeTotals:
+    """Totals over :func:`freeze_effect`'s freezes: count, days frozen, the mean change rates (changes a week)
+    inside and in the four weeks before, feature changes inside."""
+
+    freezes: int
+    freeze_days: float
+    freeze_before: float
+    freeze_in: float
+    freeze_features: int
+
+
+def freeze_totals(freezes: pd.DataFrame) -> FreezeTotals:
+    """Sum and means over the rows of :func:`freeze_effect` (means NaN without a freeze).
+
+    >>> freeze_totals(pd.DataFrame({"days": [2.0, 1.0], "before_per_week": [4.0, 2.0], "in_freeze_per_week": [1.0, 0.0],
+    ...                             "features_in_freeze": [0, 0]}))
+    FreezeTotals(freezes=2, freeze_days=3.0, freeze_before=3.0, freeze_in=0.5, freeze_features=0)
+    """
+    return FreezeTotals(len(freezes), float(freezes["days"].sum()), float(freezes["before_per_week"].mean()),
+                        float(freezes["in_freeze_per_week"].mean()), int(freezes["features_in_freeze"].sum()))

@@ -6,6 +6,7 @@
 ``log_months``              the calendar months a log spans, as ``(label, start, end)``
 ``levels_table``            the whole span's metrics with their DORA level and Four Keys bucket (labelled)
 ``format_report``           the report as plain text (tables with labels and units)
+``report_figures``          the report's numbers and buckets as the DORA page quotes them
 ``run_dora``                the command: read the log, compute, print text or JSON
 =========================  ==========================================================================
 
@@ -35,8 +36,10 @@ from dfp.delivery.dora import (
     fourkeys_summary,
 )
 from dfp.io.deploylog import read_commits_csv, read_deploy_csv, read_deploy_log
+from dfp.io.external import fact
 
-__all__ = ["DoraReport", "dora_report", "format_report", "levels_table", "log_months", "run_dora"]
+__all__ = ["DoraReport", "ReportFigures", "dora_report", "format_report", "levels_table", "log_months", "report_figures",
+           "run_dora"]
 
 
 @dataclass(frozen=True)
@@ -177,3 +180,60 @@ def run_dora(path: Path | None, commits: Path | None, environment: str, as_json:
     else:
         out.write(format_report(rep, str(path)))
     return rep
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    """A report's numbers as the DORA page quotes them (short names: the page's glue keys).
+
+    Units: ``all_dpw`` changes a week; ``all_lt_med`` hours; ``all_cfr``, ``all_rework`` and ``cfr_<level>``
+    percent; ``fk_days`` the Four Keys window and ``fk_daily_days`` its "Daily" threshold (days with a deploy a
+    week), days; ``all_level_*`` DORA levels; ``fk_*`` the Four Keys buckets as phrases for prose.
+    """
+
+    all_dpw: float
+    all_lt_med: float
+    all_cfr: float
+    all_rework: float
+    all_level_dpw: str
+    all_level_lt: str
+    all_level_cfr: str
+    all_level_restore: str
+    fk_days: int
+    fk_daily_days: int
+    fk_freq: str
+    fk_lead: str
+    fk_restore: str
+    fk_cfr: str
+    cfr_elite: float
+    cfr_high: float
+    cfr_medium: float
+
+
+def report_figures(rep: DoraReport) -> ReportFigures:
+    """The whole log's metrics (``100 *`` the ratios, in %), its four DORA levels, the Four Keys buckets as phrases
+    ("Daily deployment frequency", "a lead time of One day"...), and the cited typical change failure rate of the
+    elite, high and medium clusters (%, ``benchmarks.dora<year>_<level>_change_failure_ratio``).
+
+    >>> t = pd.Timestamp("2025-01-06T00:00Z")
+    >>> log = pd.DataFrame({"deploy_id": ["D1", "D2"], "deployed_at": [t, t + pd.Timedelta(days=1)],
+    ...     "commits": [1, 1], "failed": [False, True], "remediation": ["none", "rollback"],
+    ...     "detected_at": [pd.NaT, t + pd.Timedelta(days=1, minutes=5)],
+    ...     "rollback_started_at": [pd.NaT, t + pd.Timedelta(days=1, minutes=6)],
+    ...     "restored_at": [pd.NaT, t + pd.Timedelta(days=1, minutes=10)], "unplanned": [False, False]})
+    >>> f = report_figures(dora_report(log))
+    >>> f.all_cfr, f.all_rework, f.fk_restore
+    (50.0, 0.0, 'a time to restore of One day')
+    """
+    o, fk = rep.overall, rep.fourkeys
+    dpw, lt, cfr, restore = rep.levels.values()
+    typical = {lv: 100 * fact(f"benchmarks.dora{REPORT_YEAR}_{lv}_change_failure_ratio").value
+               for lv in ("elite", "high", "medium")}
+    return ReportFigures(
+        all_dpw=o.deploys_per_week, all_lt_med=o.lead_time_median_h, all_cfr=100 * o.change_failure_ratio,
+        all_rework=100 * o.rework_ratio, all_level_dpw=dpw, all_level_lt=lt, all_level_cfr=cfr,
+        all_level_restore=restore, fk_days=fk.window_days,
+        fk_daily_days=int(fact("benchmarks.fourkeys_daily_min_days_per_week").value),
+        fk_freq=f"{fk.deployment_frequency} deployment frequency", fk_lead=f"a lead time of {fk.lead_time}",
+        fk_restore=f"a time to restore of {fk.time_to_restore}", fk_cfr=f"a change failure rate of {fk.change_failure}",
+        cfr_elite=typical["elite"], cfr_high=typical["high"], cfr_medium=typical["medium"])
