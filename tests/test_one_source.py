@@ -106,3 +106,12 @@ def test_counted_things_in_prose_match_what_they_count():
         words = re.findall(r"\b(\w+) (?:problems|ways)\b", _markdown(page))
         counts = [_WORDS[w.lower()] for w in words if w.lower() in _WORDS]
         assert counts and set(counts) == {problems}, (page, words, problems)
+
+
+def test_the_tour_takes_the_minutes_its_title_promises():
+    """A "15-minute tour" whose pages add up to 16 minutes: the listed minutes sum to the title's."""
+    tour = (ROOT / "book" / "tour.md").read_text(encoding="utf-8")
+    title = re.search(r"^# The (\d+)-minute tour", tour, flags=re.M)
+    minutes = [int(m) for m in re.findall(r"\((\d+) minutes?\)", tour)]
+    assert title and minutes, "the tour lost its title or its minutes"
+    assert sum(minutes) == int(title.group(1)), minutes

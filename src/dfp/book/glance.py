@@ -77,7 +77,7 @@ def hardest_constraints(path: Path | str | None = None) -> list[HardConstraint]:
     """The ``hardest_constraints`` section of the architecture file (default ``data/architecture.yml``), validated.
 
     >>> [c.id for c in hardest_constraints()]
-    ['people', 'availability', 'unit-cost']
+    ['people', 'availability', 'residency']
     """
     p = Path(path) if path is not None else data_dir() / "architecture.yml"
     raw = (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("hardest_constraints")

@@ -72,6 +72,8 @@ __all__ = [
     "last_full_quarter",
     "measure_all",
     "measure_book",
+    "missed_categories",
+    "missed_list",
     "page_parameters",
     "scorecard",
     "shown_unit",
@@ -599,20 +601,22 @@ def format_value(value: float, unit: str) -> str:
 
     >>> format_value(0.99992, "fraction"), format_value(14017468.3, "events/day"), format_value(4.7e-05, "USD/event")
     ('99.992 %', '14,017,468', '47.0')
-    >>> format_value(float("inf"), "ms"), format_value(10.8167, "min")
-    ('> 500 (above the last bucket)', '10.8')
+    >>> format_value(float("inf"), "ms"), format_value(10.8167, "min"), format_value(2.0, "incidents"), format_value(1.0, "fraction")
+    ('> 500 (above the last bucket)', '10.8', '2', '100 %')
     """
     if math.isnan(value):
         return ""
     if math.isinf(value):
         return "> 500 (above the last bucket)"
     if unit.startswith("fraction"):
+        if value == 1.0:
+            return "100 %"
         return f"{100 * value:.3f} %" if value > 0.99 else f"{100 * value:.1f} %" if value >= 0.1 else f"{100 * value:.3g} %"
     if unit == "USD/event":
         return f"{usd_per_million(value):.1f}"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
-    return f"{value:.1f}"
+    return f"{value:.0f}" if value == round(value) else f"{value:.1f}"  # a whole count or target prints whole
 
 
 def target_text(target: Any) -> str:
@@ -620,7 +624,7 @@ def target_text(target: Any) -> str:
 
     >>> from dfp.io.system import load_system
     >>> target_text(load_system().target("cpu_utilisation_ratio")), target_text(load_system().target("rpo_min"))
-    ('> 60.0 %', '< 15.0 min')
+    ('> 60.0 %', '< 15 min')
     >>> target_text(load_system().target("cost_usd_per_event"))
     '< 100.0 USD per million events'
     """
@@ -684,6 +688,36 @@ def book_scorecard(system: System, measured: Mapping[str, float],
     card["page_title"] = [page_title(p) if p else "" for p in card["page"]]
     card["reason"] = [("" if i in measured else unavailable.get(i) or MEASURES[i].reason) for i in card["id"]]
     return card.drop(columns="met")
+
+
+def missed_list(card: pd.DataFrame, system: System) -> str:
+    """The missed targets of a :func:`book_scorecard` as one phrase for prose: "average CPU utilisation (15.9 %
+    against > 60.0 %); ..." (a metric's first word lower-cased unless it is an acronym), or "none"."""
+    parts = []
+    for tid, metric, value, target in card.loc[card["verdict"] == "missed", ["id", "metric", "measured_text", "target"]
+                                               ].itertuples(index=False):
+        first, _, rest = str(metric).partition(" ")
+        name = (first if first.isupper() else first.lower()) + (f" {rest}" if rest else "")
+        unit = system.target(tid).unit
+        shown = "" if unit.startswith("fraction") else f" {shown_unit(unit)}"
+        parts.append(f"{name} ({value}{shown} against {target})")
+    return "; ".join(parts) or "none"
+
+
+def missed_categories(card: pd.DataFrame) -> str:
+    """Where the misses of a :func:`book_scorecard` sit, most first: "incidents (3), cost (2) and change (1)",
+    or "no category" when nothing is missed.
+
+    >>> card = pd.DataFrame({"category": ["cost", "incidents", "cost", "api"], "verdict": ["missed"] * 3 + ["met"]})
+    >>> missed_categories(card)
+    'cost (2) and incidents (1)'
+    """
+    n = card.loc[card["verdict"] == "missed"].groupby("category", sort=False).size().sort_values(ascending=False,
+                                                                                                  kind="stable")
+    parts = [f"{cat} ({k})" for cat, k in n.items()]
+    if not parts:
+        return "no category"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
 
 
 def verdicts_by_category(card: pd.DataFrame) -> pd.DataFrame:
