@@ -82,7 +82,7 @@ def test_api_5xx_is_the_complement_of_the_api_sli(book, measured):
 
 def test_cost_values_equal_the_cost_pages(measured):
     money = glued("notebooks/07-cost/where-the-money-goes")
-    assert measured["cost_usd_per_event"] == pytest.approx(money["cost_m24_usd_per_event"])
+    assert measured["cost_usd_per_event"] == pytest.approx(money["cost_m24_usd_per_million_events"] / 1e6)
     assert measured["cost_attributed_ratio"] == pytest.approx(money["cost_m24_attributed_ratio"])
     unit = glued("notebooks/07-cost/unit-economics")
     assert measured["cost_usd_per_month_target"] == pytest.approx(unit["ue_cost_at_10m_usd"])

@@ -200,7 +200,7 @@ def test_unit_cost_equals_the_cost_section():
 
     unit = story.usd_per_event_by_month(cost.monthly_cost(load_billing()), load("usage_daily"))
     g = glued("notebooks/07-cost/where-the-money-goes")
-    assert unit.loc[pd.Period("2026-10", "M")] == pytest.approx(g["cost_m24_usd_per_event"])
+    assert unit.loc[pd.Period("2026-10", "M")] == pytest.approx(g["cost_m24_usd_per_million_events"] / 1e6)
     assert len(unit) == SYSTEM.months
 
 

@@ -187,7 +187,7 @@ def usd_per_event_by_month(monthly_cost_usd: pd.Series, usage: pd.DataFrame) -> 
 
     ``monthly_cost_usd`` is ``dfp.cost.economics.monthly_cost(billing)`` (indexed by monthly period);
     ``usage`` is ``usage_daily``. The calendar-month ratio the cost section reports
-    (``cost_m24_usd_per_event``). A month with cost but no events raises.
+    (``cost_m24_usd_per_million_events``, per million). A month with cost but no events raises.
 
     >>> u = pd.DataFrame({"date": pd.to_datetime(["2025-01-03", "2025-01-09"], utc=True), "events": [1e6, 3e6]})
     >>> float(usd_per_event_by_month(pd.Series([200.0], index=pd.PeriodIndex(["2025-01"], freq="M")), u).iloc[0])
