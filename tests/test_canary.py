@@ -147,31 +147,131 @@ def test_step_verdict_rejects_bad_series():
         canary.step_verdict([0, 0], [10, 5], [0, 0], [90, 180], 0.05, 10, 100)
 
 
+PIPELINES = ("book", "04-delivery", "pipelines")
+
+
 def _rollout():
     import yaml
 
     from dfp.core.paths import repo_root
 
-    path = repo_root() / "book" / "04-delivery" / "pipelines" / "processors-rollout.yaml"
+    path = repo_root().joinpath(*PIPELINES, "processors-rollout.yaml")
     docs = list(yaml.safe_load_all(path.read_text()))
-    return {d["kind"]: d for d in docs}
+    return {(d["kind"], d["metadata"]["name"]): d for d in docs}
 
 
-def test_rollout_pod_template_and_judge_job_are_valid_kubernetes():
-    import kubernetes_validate
+def _canary_docs():
+    """Every object of the two canary manifests and the processors Deployment, by (kind, name)."""
     import yaml
 
     from dfp.core.paths import repo_root
 
-    docs = _rollout()
-    ro = docs["Rollout"]["spec"]
+    docs = dict(_rollout())
+    for path in (repo_root().joinpath(*PIPELINES, "processors-config-canary.yaml"),
+                 repo_root() / "book" / "03-platform" / "manifests" / "processors-deployment.yaml"):
+        for d in yaml.safe_load_all(path.read_text()):
+            docs[(d["kind"], d["metadata"]["name"])] = d
+    return yaml.safe_load(yaml.safe_dump({"|".join(k): d for k, d in docs.items()}))  # a copy to seed
+
+
+def _judge_args(docs: dict) -> dict[str, str]:
+    spec = docs["AnalysisTemplate|processing-error-judge"]["spec"]
+    container = spec["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]["containers"][0]
+    return dict(a.lstrip("-").split("=", 1) for a in container["args"])
+
+
+def canary_share_contradictions(docs: dict, canary_share: float, page_window_min: int) -> list[str]:
+    """Where the manifests stop realising the canary the page sizes (``canary_share`` of the events).
+
+    The processors are KCL consumers: a pod's share of events is the shard leases it holds, so no Rollout
+    step may size a canary by a pod weight; the configuration canary is a share of the partition-key hash
+    space that every pod applies (the ConfigMap it mounts), stepped upwards from ``canary_share`` to 1; the
+    judge splits events by config revision, not by pod; the image canary's judge watches the cell for the
+    processing-success page rule's long window (``page_window_min``).
+    """
+    out = []
+    ro = docs["Rollout|processors"]["spec"]["strategy"]["canary"]
+    weights = [s["setWeight"] for s in ro["steps"] if "setWeight" in s]
+    if any(w < 100 for w in weights):
+        out.append(f"the Rollout sizes a canary by pod weight {weights}: a pod's share is its shard leases")
+    if "trafficRouting" in ro:
+        out.append("the Rollout routes traffic: the processors have none to route, they pull from the stream")
+    cm = docs.get("ConfigMap|enrichment-config", {}).get("data", {})
+    if cm.get("split") != "partition-key-hash":
+        out.append(f"the configuration canary is not split by partition-key hash: {cm.get('split')!r}")
+    steps = [float(x) for x in cm.get("steps", "").split()]
+    if not steps or steps[0] != canary_share or steps != sorted(set(steps)) or steps[-1] != 1.0:
+        out.append(f"the configuration canary's steps {steps} do not rise from canary_share {canary_share} to 1")
+    pod = docs["Deployment|processors"]["spec"]["template"]["spec"]
+    mounted = {v["name"] for v in pod.get("volumes", []) if v.get("configMap", {}).get("name") == "enrichment-config"}
+    if not mounted & {m["name"] for c in pod["containers"] for m in c.get("volumeMounts", [])}:
+        out.append("the processor pods do not mount the enrichment-config ConfigMap, so none applies the share")
+    args = _judge_args(docs)
+    if not (args.get("canary-events", "").startswith("config_revision=")
+            and args.get("baseline-events", "").startswith("config_revision=")):
+        out.append("the configuration judge does not split events by config revision")
+    burn = docs["AnalysisTemplate|processing-burn-judge"]["spec"]["metrics"][0]
+    if burn["count"] * int(burn["interval"].removesuffix("m")) < page_window_min:
+        out.append(f"the image judge watches the cell for less than the page rule's {page_window_min}-minute window")
+    return out
+
+
+def _page_window_min() -> int:
+    """The long window (minutes) of the processing-success page rule's fast pair, read from the rules."""
+    import re
+
+    from dfp.core.paths import repo_root
+
+    rules = (repo_root() / "book" / "05-reliability" / "rules" / "slo-rules.yml").read_text()
+    expr = re.search(r'alert: ErrorBudgetPage\n\s+expr: \(slo:sli_error:ratio_rate(\d+)m\{slo="processing-success"\}',
+                     rules)
+    assert expr, "no processing-success page rule in slo-rules.yml"
+    return int(expr.group(1))
+
+
+def test_canary_manifests_realise_the_canary_share():
+    from dfp.io.system import load_system
+
+    share = float(load_system().sample["delivery"]["canary_share"])
+    assert canary_share_contradictions(_canary_docs(), share, _page_window_min()) == []
+
+
+@pytest.mark.parametrize("seed", ["pod-weight", "split-by-pod", "first-step", "no-mount", "judge-by-pod", "short-soak"])
+def test_canary_share_check_fails_on_a_seeded_bad_manifest(seed):
+    from dfp.io.system import load_system
+
+    share = float(load_system().sample["delivery"]["canary_share"])
+    docs = _canary_docs()
+    if seed == "pod-weight":  # the manifest as it was: a 10 % pod weight on KCL consumers
+        docs["Rollout|processors"]["spec"]["strategy"]["canary"]["steps"][0] = {"setWeight": 10}
+    elif seed == "split-by-pod":
+        docs["ConfigMap|enrichment-config"]["data"]["split"] = "pod"
+    elif seed == "first-step":
+        docs["ConfigMap|enrichment-config"]["data"]["steps"] = "0.2 0.5 1.0"
+    elif seed == "no-mount":
+        del docs["Deployment|processors"]["spec"]["template"]["spec"]["volumes"]
+    elif seed == "judge-by-pod":
+        c = docs["AnalysisTemplate|processing-error-judge"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
+        args = c["template"]["spec"]["containers"][0]["args"]
+        args[0] = "--canary-events=rollouts-pod-template-hash={{args.canary-hash}}"
+    else:
+        docs["AnalysisTemplate|processing-burn-judge"]["spec"]["metrics"][0]["count"] = 5
+    assert canary_share_contradictions(docs, share, _page_window_min())
+
+
+def test_rollout_pod_template_and_judge_job_are_valid_kubernetes():
+    import kubernetes_validate
+
+    docs = _canary_docs()
+    ro = docs["Rollout|processors"]["spec"]
     # the Rollout's pod template is the Deployment it references (workloadRef): one workload
-    dep = yaml.safe_load((repo_root() / "book" / "03-platform" / "manifests" / "processors-deployment.yaml").read_text())
+    dep = docs["Deployment|processors"]
     assert ro["workloadRef"]["name"] == dep["metadata"]["name"] and ro["selector"] == dep["spec"]["selector"]
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "processors"},
                   "spec": {"replicas": ro["replicas"], "selector": ro["selector"], "template": dep["spec"]["template"]}}
     kubernetes_validate.validate(deployment, "1.30", strict=True)
-    job_spec = docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
+    kubernetes_validate.validate(docs["ConfigMap|enrichment-config"], "1.30", strict=True)
+    job_spec = docs["AnalysisTemplate|processing-error-judge"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
     kubernetes_validate.validate({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "judge"},
                                   "spec": job_spec}, "1.30", strict=True)
     broken = dict(deployment, spec=dict(deployment["spec"], replicas="twenty"))
@@ -183,22 +283,19 @@ def test_rollout_numbers_match_the_canary_analysis():
     from dfp.io.system import load_system
 
     system = load_system()
-    docs = _rollout()
-    ro = docs["Rollout"]["spec"]["strategy"]["canary"]
-    weights = [s["setWeight"] for s in ro["steps"] if "setWeight" in s]
+    docs = _canary_docs()
+    ro = docs["Rollout|processors"]["spec"]["strategy"]["canary"]
     share = float(system.sample["delivery"]["canary_share"])
-    assert weights[0] == round(100 * share) and weights == sorted(weights)
+    assert float(docs["ConfigMap|enrichment-config"]["data"]["steps"].split()[0]) == share
     assert ro["maxUnavailable"] == 0  # zero downtime
-    args = dict(a.lstrip("-").split("=", 1) for a in
-                docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]
-                ["containers"][0]["args"])
+    args = _judge_args(docs)
     alpha, power, looks = float(args["alpha"]), float(args["power"]), int(args["max-minutes"])
     target = system.target("processing_error_ratio").value
     assert float(args["target-error-ratio"]) == target
     p_base = float(system.sample["delivery"]["baseline_processing_error_ratio"])
     n = canary.required_canary_requests(p_base, target, alpha / looks, power, share)
     assert int(args["min-canary-events"]) == math.ceil(n)
-    job = docs["AnalysisTemplate"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
+    job = docs["AnalysisTemplate|processing-error-judge"]["spec"]["metrics"][0]["provider"]["job"]["spec"]
     assert job["activeDeadlineSeconds"] >= 60 * looks
 
 

@@ -465,14 +465,21 @@ def detection_sweep(requests_per_min: dict[str, float], p_base: float, factors: 
 
 
 def study_table(st: CanaryStudy, incident_id: str) -> pd.DataFrame:
-    """The study's figures with human labels and units (percentages of runs as %)."""
+    """The study's figures with human labels and units: ratios and the per-look alpha as fractions (shown
+    as %), percentages of runs as %, the canary events needed rounded up to a whole event (a plan needs
+    ``ceil(required_events)`` of them).
+
+    >>> t = study_table(canary_study(np.random.default_rng(1), 6000, 0.0004, 0.02, 0.1, 120, 0.05, 0.8), "INC-03")
+    >>> t.loc["canary events needed (closed form, rounded up)", "value"], t.loc["alpha per look (Bonferroni)", "unit"]
+    (218, 'fraction')
+    """
     rows = [
         (f"traffic at {incident_id}'s hour", st.requests_per_min, "events/min"),
         ("of which the canary", st.canary_per_min, "events/min"),
         ("baseline error ratio", st.p_base, "fraction"),
         ("canary error ratio (bad config)", st.p_bad, "fraction"),
-        ("alpha per look (Bonferroni)", st.look_alpha, "per look"),
-        ("canary events needed (closed form)", st.required_events, "canary events"),
+        ("alpha per look (Bonferroni)", st.look_alpha, "fraction"),
+        ("canary events needed (closed form, rounded up)", math.ceil(st.required_events), "canary events"),
         ("minutes to detect (closed form)", st.detect_min, "min"),
         ("simulated rollouts caught", 100 * st.caught.flagged_ratio, "% of runs"),
         ("simulated minute of detection (median)", st.caught.median_minutes_to_flag, "min"),
@@ -480,4 +487,5 @@ def study_table(st: CanaryStudy, incident_id: str) -> pd.DataFrame:
         ("false alarms: z-test, Bonferroni", 100 * st.false_alarms_z.flagged_ratio, "% of good rollouts"),
         ("false alarms: exact test, no correction", 100 * st.false_alarms_naive.flagged_ratio, "% of good rollouts"),
     ]
-    return pd.DataFrame({"value": [r[1] for r in rows], "unit": [r[2] for r in rows]}, index=[r[0] for r in rows])
+    values = pd.Series([r[1] for r in rows], index=[r[0] for r in rows], dtype=object)  # the count stays an int
+    return pd.DataFrame({"value": values, "unit": [r[2] for r in rows]})
