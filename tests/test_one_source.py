@@ -115,3 +115,22 @@ def test_the_tour_takes_the_minutes_its_title_promises():
     minutes = [int(m) for m in re.findall(r"\((\d+) minutes?\)", tour)]
     assert title and minutes, "the tour lost its title or its minutes"
     assert sum(minutes) == int(title.group(1)), minutes
+
+
+def test_the_alert_rules_page_counts_the_generated_rules():
+    """"Five SLOs times seven windows is 35" over eight windows: the page's counts are the rule file's."""
+    import yaml
+
+    page = (ROOT / "book" / "05-reliability" / "alert-rules.md").read_text(encoding="utf-8")
+    said = re.search(r"(\w+) SLOs times (\w+) windows is (\d+) ratio recording rules \((\d+) recording rules in all\)"
+                     r"\s+and\s+(\w+) alert expressions", page)
+    assert said, "the alert-rules page no longer counts its rules"
+    rules = [r for g in yaml.safe_load((ROOT / "book/05-reliability/rules/slo-rules.yml").read_text())["groups"]
+             for r in g["rules"]]
+    records = [r["record"] for r in rules if "record" in r]
+    windows = {re.search(r"ratio_rate(\w+)$", r).group(1) for r in records if re.search(r"ratio_rate\w+$", r)}
+    ratio_rules = [r for r in records if re.search(r"ratio_rate\w+$", r)]
+    words = {**_WORDS, "ten": 10}
+    assert (words[said.group(1).lower()], words[said.group(2).lower()]) == (len(ratio_rules) // len(windows), len(windows))
+    assert (int(said.group(3)), int(said.group(4)), words[said.group(5).lower()]) == (
+        len(ratio_rules), len(records), sum("alert" in r for r in rules))
