@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dfp.book.scorecard import format_value, shown_unit, target_text
 from dfp.book.tables import Col, HumanFrame, human_table
 from dfp.delivery.dora import percentile
+from dfp.io.system import System, load_system
 
 __all__ = ["causes_table", "era_table", "freeze_table", "strategy_table", "targets_table"]
 
@@ -48,16 +50,25 @@ def era_table(eras: pd.DataFrame, tail_quantile: float) -> HumanFrame:
     return human_table(eras, columns, keep=list(columns), transpose=True)
 
 
-def targets_table(checks: pd.DataFrame) -> HumanFrame:
-    """``dfp.delivery.dora.target_checks`` as a table: measured value, unit, target and whether it is met.
+def targets_table(checks: pd.DataFrame, system: System | None = None) -> HumanFrame:
+    """``dfp.delivery.dora.target_checks`` as a table: measured value and target in the scorecard's formats
+    (:func:`dfp.book.scorecard.format_value`, :func:`~dfp.book.scorecard.target_text`: a fraction as a percent),
+    the unit a reader sees, and whether it is met.
 
-    >>> checks = pd.DataFrame({"target_id": ["rollback_min"], "measured": [9.34], "unit": ["min"],
-    ...                        "target": ["<= 5 min"], "met": [False]}, index=["Rollback time p95"])
-    >>> targets_table(checks).to_dict("records")
-    [{'Measured': '9.34', 'Unit': 'min', 'Target': '<= 5 min', 'Met': 'No'}]
+    >>> checks = pd.DataFrame({"target_id": ["rollback_min", "change_failure_ratio"], "measured": [9.34, 0.0309],
+    ...                        "unit": ["min", "fraction"], "target": ["", ""], "met": [False, True]},
+    ...                       index=["Rollback time p95", "Change failure rate"])
+    >>> for row in targets_table(checks).to_dict("records"): print(row)
+    {'Measured': '9.3', 'Unit': 'min', 'Target': '<= 5 min', 'Met': 'No'}
+    {'Measured': '3.09 %', 'Unit': '%', 'Target': '< 5 %', 'Met': 'Yes'}
     """
-    return human_table(checks.drop(columns="target_id"), {
-        "measured": Col("Measured", "auto"), "unit": Col("Unit", "text"), "target": Col("Target", "text"),
+    system = system or load_system()
+    shown = checks.assign(
+        measured=[format_value(float(v), u) for v, u in zip(checks["measured"], checks["unit"], strict=True)],
+        unit=[shown_unit(u) for u in checks["unit"]],
+        target=[target_text(system.target(t)) for t in checks["target_id"]])
+    return human_table(shown.drop(columns="target_id"), {
+        "measured": Col("Measured", "text"), "unit": Col("Unit", "text"), "target": Col("Target", "text"),
         "met": Col("Met", "yesno")}, index_label="Metric")
 
 

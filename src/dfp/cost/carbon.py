@@ -28,8 +28,18 @@ from dfp.cost.economics import usage_cost
 from dfp.io.external import fact
 from dfp.io.policies import load_policies
 
-__all__ = ["VCPU_PER_NODE", "carbon_by_region_month", "co2e_kg", "compute_kwh", "network_kwh", "storage_kwh",
-           "vcpu_per_sku"]
+__all__ = ["COEFFICIENT_NAMES", "VCPU_PER_NODE", "carbon_by_region_month", "co2e_kg", "compute_kwh", "network_kwh",
+           "storage_kwh", "vcpu_per_sku"]
+
+#: What each model coefficient in ``external_facts.yml`` (``grid_intensity.<key>``, not a region) is, for tables.
+COEFFICIENT_NAMES: dict[str, str] = {
+    "aws_pue": "Data-centre power usage effectiveness (PUE)",
+    "cpu_min_watts_per_vcpu": "CPU power at idle, per vCPU",
+    "cpu_max_watts_per_vcpu": "CPU power at full load, per vCPU",
+    "ssd_wh_per_tb_hour": "SSD storage energy",
+    "network_kwh_per_gb": "Network transfer energy",
+    "s3_replication_factor": "Copies S3 keeps of each object",
+}
 
 #: vCPUs of the instance types the bill runs outside the Kubernetes node types (the sandbox)
 VCPU_PER_NODE = {"BoxUsage:t3.large": 2.0}
