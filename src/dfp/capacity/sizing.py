@@ -801,9 +801,10 @@ def billed_node_hours(billing: pd.DataFrame, month: str, vcpu_by_type: Mapping[s
     """What a FOCUS bill paid for in EC2 in one month, per billed resource: node-hours, the mean node
     count, vCPU-hours and the effective cost.
 
-    Rows are the bill's EC2 usage lines (``ServiceName`` "Amazon Elastic Compute Cloud", ``ChargeCategory``
-    "Usage") grouped by region, ``ResourceName`` (``<cluster>/<node group>`` for EKS node groups) and
-    instance type (the ``SkuId`` after ``BoxUsage:``); covered and on-demand hours together. Columns:
+    Rows are the bill's EC2 instance-hour lines (``ServiceName`` "Amazon Elastic Compute Cloud",
+    ``ChargeCategory`` "Usage", ``SkuId`` ``BoxUsage:*``; EBS volumes bill under the same service and are left
+    out) grouped by region, ``ResourceName`` (``<cluster>/<node group>`` for EKS node groups) and instance type
+    (the ``SkuId`` after ``BoxUsage:``); covered and on-demand hours together. Columns:
     ``region``, ``cluster``, ``node_group``, ``instance_type``, ``node_hours``, ``mean_nodes``
     (node-hours over the month's hours), ``vcpu_hours`` and ``effective_cost_usd``. ``vcpu_by_type``
     maps instance types to vCPUs (``kubernetes.node_types`` of ``data/platform.yml``); a type missing
@@ -814,8 +815,9 @@ def billed_node_hours(billing: pd.DataFrame, month: str, vcpu_by_type: Mapping[s
     """
     period = pd.Period(month, "M")
     start = billing["ChargePeriodStart"].dt.tz_localize(None)
+    # instance hours only (BoxUsage SKUs): EBS volumes bill under the same service and are no node
     ec2 = billing[(billing["ServiceName"] == "Amazon Elastic Compute Cloud") & (billing["ChargeCategory"] == "Usage")
-                  & (start.dt.to_period("M") == period)]
+                  & (start.dt.to_period("M") == period) & billing["SkuId"].fillna("").str.startswith("BoxUsage")]
     if ec2.empty:
         raise PlaybookError(f"billed_node_hours: no EC2 usage in the bill for {month}")
     name = ec2["ResourceName"].fillna(ec2["ResourceId"].fillna("")).astype(str)
