@@ -11,9 +11,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from dfp.core.paths import data_dir, repo_root
 from dfp.io.system import System, load_system
+
+# Properties are about values, not speed (timings belong to ./run bench): no per-example deadline, which a loaded
+# 2-core runner trips at random (a 5 ms example once took 329 ms in a fresh clone's CI run).
+settings.register_profile("dfp", deadline=None)
+settings.load_profile("dfp")
 
 
 @pytest.fixture(scope="session")
