@@ -37,7 +37,7 @@ import pandas as pd
 from dfp.core.checks import check_fraction, check_int_range, check_non_negative, check_positive
 from dfp.core.errors import PlaybookError
 from dfp.core.units import SLO_MONTH_DAYS, SLO_MONTH_MIN
-from dfp.reliability.slo import sla_credit_ratio
+from dfp.reliability.slo import availability, sla_credit_ratio
 
 __all__ = [
     "OutageCredit",
@@ -206,7 +206,7 @@ def outage_availability(requests_hit: float, requests_in_period: float) -> float
     total = check_positive("requests_in_period", requests_in_period)
     if hit > total:
         raise PlaybookError(f"outage_availability: requests_hit ({hit:g}) exceeds requests_in_period ({total:g})")
-    return 1.0 - hit / total
+    return availability(total - hit, total)  # the SLO's good / valid ratio, one home
 
 
 def traffic_in_window(traffic_hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
